@@ -1,0 +1,827 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The tracker is organised by flag class (SYN, SYN/ACK, RST, ACK-class) rather than by state:
+ * each class has one set of rules (reopen, handshake acceptability, RST exactness, window
+ * checks), and the states only select among them. The window rules are van Rooij's, as Linux
+ * applies them in tcp_in_window(); the RST, handshake and TIME_WAIT rules are RFC 9293, 5961,
+ * 1337 and 6191.
+ */
+#include <assert.h>
+#include <strings.h>
+
+#include "seq.h"
+#include "tcp_track.h"
+#include "tcp_window.h"
+#include "util.h"
+
+struct ctx {
+	struct tcp_track *t;
+	const struct packet *p;
+	const struct tcp_track_params *params;
+	struct tcp_track_result *res;
+	struct tcp_track_peer *snd;	/* the side that sent this segment */
+	struct tcp_track_peer *rcv;	/* the other side */
+	uint8_t dir;
+	uint8_t idx;
+	uint32_t end;			/* seq + segment length */
+};
+
+#define sNO TCP_TRACK_NONE
+#define sSS TCP_TRACK_SYN_SENT
+#define sSR TCP_TRACK_SYN_RECV
+#define sES TCP_TRACK_ESTABLISHED
+#define sFW TCP_TRACK_FIN_WAIT
+#define sCW TCP_TRACK_CLOSE_WAIT
+#define sLA TCP_TRACK_LAST_ACK
+#define sTW TCP_TRACK_TIME_WAIT
+#define sCL TCP_TRACK_CLOSE
+#define sS2 TCP_TRACK_SYN_SENT2
+#define sIV TCP_TRACK_PSEUDO_INVALID
+#define sIG TCP_TRACK_PSEUDO_IGNORE
+
+const struct tcp_track_deviation tcp_track_deviations[] = {
+	/* SYN-SENT: RFC 9293 3.10.7.3, an RST is honoured only with an acceptable ACK */
+	{ TCP_TRACK_REPLY, TCP_TRACK_IDX_RST, sSS, 0, sCL, sIV,
+	  "RST without ACK in SYN_SENT (RFC 9293 3.10.7.3)" },
+	/* SYN-RECV: only a simultaneous open lets the initiator send a SYN/ACK */
+	{ TCP_TRACK_ORIGINAL, TCP_TRACK_IDX_SYNACK, sSR, -1, sSR, sIV,
+	  "initiator SYN/ACK outside simultaneous open (RFC 9293 3.5)" },
+	/* Closing states: FIN is tracked per peer (the initiator closed first here) */
+	{ TCP_TRACK_ORIGINAL, TCP_TRACK_IDX_FIN, sFW, -1, sLA, sFW,
+	  "retransmitted FIN does not advance the close (per-peer FIN)" },
+	{ TCP_TRACK_ORIGINAL, TCP_TRACK_IDX_ACK, sFW, -1, sCW, sFW,
+	  "an ACK from the FIN sender does not ack its own FIN (per-peer FIN)" },
+	{ TCP_TRACK_ORIGINAL, TCP_TRACK_IDX_FIN, sCW, -1, sLA, sCW,
+	  "retransmitted FIN does not advance the close (per-peer FIN)" },
+	{ TCP_TRACK_ORIGINAL, TCP_TRACK_IDX_FIN, sLA, -1, sLA, sTW,
+	  "FIN|ACK acking the last FIN completes the close (per-peer FIN)" },
+	{ TCP_TRACK_REPLY, TCP_TRACK_IDX_ACK, sLA, -1, sTW, sLA,
+	  "the last FIN's sender cannot ack it (per-peer FIN; RFC 5961 challenge ACK)" },
+	/* TIME_WAIT: RFC 1337 and RFC 6191 */
+	{ TCP_TRACK_ORIGINAL, TCP_TRACK_IDX_SYN, sTW, -1, sSS, sIG,
+	  "reopen only for a newer sequence number or timestamp (RFC 6191)" },
+	{ TCP_TRACK_REPLY, TCP_TRACK_IDX_SYN, sTW, -1, sSS, sIG,
+	  "reopen only for a newer sequence number or timestamp (RFC 6191)" },
+	{ TCP_TRACK_ORIGINAL, TCP_TRACK_IDX_FIN, sTW, -1, sTW, sIG,
+	  "retransmitted FIN passes without extending TIME_WAIT" },
+	{ TCP_TRACK_REPLY, TCP_TRACK_IDX_FIN, sTW, -1, sTW, sIG,
+	  "retransmitted FIN passes without extending TIME_WAIT" },
+	{ TCP_TRACK_ORIGINAL, TCP_TRACK_IDX_ACK, sTW, -1, sTW, sIG,
+	  "retransmitted last ACK passes without extending TIME_WAIT" },
+	{ TCP_TRACK_REPLY, TCP_TRACK_IDX_ACK, sTW, -1, sTW, sIG,
+	  "retransmitted last ACK passes without extending TIME_WAIT" },
+	{ TCP_TRACK_ORIGINAL, TCP_TRACK_IDX_RST, sTW, -1, sCL, sIV,
+	  "RST into TIME_WAIT is dropped (RFC 1337 F1)" },
+	{ TCP_TRACK_REPLY, TCP_TRACK_IDX_RST, sTW, -1, sCL, sIV,
+	  "RST into TIME_WAIT is dropped (RFC 1337 F1)" },
+	{ TCP_TRACK_REPLY, TCP_TRACK_IDX_SYNACK, sTW, -1, sIG, sIV,
+	  "no SYN/ACK belongs to a closed connection in TIME_WAIT" },
+	/* CLOSE: after an RST both endpoints are CLOSED and either may open (RFC 9293) */
+	{ TCP_TRACK_REPLY, TCP_TRACK_IDX_SYN, sCL, -1, sIV, sSS,
+	  "either side may open after an RST (RFC 9293 3.5)" },
+};
+
+const unsigned int tcp_track_n_deviations = ARRAY_SIZE(tcp_track_deviations);
+
+/*
+ * conntrack's tcp_valid_flags: after masking PSH, ECE and CWR, the only combinations a stack
+ * sends. Indexed by the FIN, SYN, RST, ACK and URG bits.
+ */
+#define VALID_MASK (TCP_FLAG_FIN | TCP_FLAG_SYN | TCP_FLAG_RST | TCP_FLAG_ACK | TCP_FLAG_URG)
+
+static const bool valid_flags[64] = {
+	[TCP_FLAG_SYN] = true,
+	[TCP_FLAG_SYN | TCP_FLAG_URG] = true,
+	[TCP_FLAG_SYN | TCP_FLAG_ACK] = true,
+	[TCP_FLAG_RST] = true,
+	[TCP_FLAG_RST | TCP_FLAG_ACK] = true,
+	[TCP_FLAG_FIN | TCP_FLAG_ACK] = true,
+	[TCP_FLAG_FIN | TCP_FLAG_ACK | TCP_FLAG_URG] = true,
+	[TCP_FLAG_ACK] = true,
+	[TCP_FLAG_ACK | TCP_FLAG_URG] = true,
+};
+
+bool tcp_track_flags_valid(uint8_t tcp_flags)
+{
+	return valid_flags[tcp_flags & VALID_MASK];
+}
+
+enum tcp_track_index tcp_track_index_of(uint8_t f)
+{
+	if (f & TCP_FLAG_RST)
+		return TCP_TRACK_IDX_RST;
+	if (f & TCP_FLAG_SYN)
+		return (f & TCP_FLAG_ACK) ? TCP_TRACK_IDX_SYNACK : TCP_TRACK_IDX_SYN;
+	if (f & TCP_FLAG_FIN)
+		return TCP_TRACK_IDX_FIN;
+	if (f & TCP_FLAG_ACK)
+		return TCP_TRACK_IDX_ACK;
+	return TCP_TRACK_IDX_NONE;
+}
+
+bool tcp_track_is_evictable(const struct tcp_track *t)
+{
+	if (!tcp_track_is_assured(t))
+		return true;
+	return t->state >= TCP_TRACK_FIN_WAIT && t->state <= TCP_TRACK_CLOSE;
+}
+
+/* ---- results ---- */
+
+static void verdict(struct ctx *c, enum tcp_track_verdict v, enum reason r)
+{
+	c->res->verdict = v;
+	c->res->reason = r;
+}
+
+static void invalid(struct ctx *c, enum reason r)
+{
+	verdict(c, TCP_TRACK_INVALID, r);
+}
+
+/* Remembers the segment: retransmit counting, challenge ACKs and re-sync read it. */
+static void remember(struct ctx *c, bool ignored)
+{
+	struct tcp_track *t = c->t;
+	const struct packet *p = c->p;
+
+	t->last_seq = p->seq;
+	t->last_ack = p->ack;
+	t->last_end = c->end;
+	t->last_win = p->window;
+	t->last_dir = c->dir;
+	t->last_index = c->idx;
+	t->last_ignored = ignored;
+	if (c->idx == TCP_TRACK_IDX_SYN) {
+		t->last_opts = 0;
+		if (p->opt.present & PACKET_OPT_WSCALE)
+			t->last_opts = TCP_TRACK_OPT_WSCALE | p->opt.wscale;
+		if (p->opt.present & PACKET_OPT_SACK_PERM)
+			t->last_opts |= TCP_TRACK_OPT_SACK_PERM;
+	}
+}
+
+static void ignore(struct ctx *c, enum reason r)
+{
+	verdict(c, TCP_TRACK_IGNORE, r);
+	remember(c, true);
+}
+
+static bool last_was(const struct tcp_track *t, bool ignored, uint8_t idx, uint8_t dir)
+{
+	return t->last_ignored == ignored && t->last_index == idx && t->last_dir == dir;
+}
+
+/* ---- sequence bookkeeping ---- */
+
+static void peer_init_from_syn(struct tcp_track_peer *s, const struct packet *p, uint32_t end)
+{
+	s->isn = p->seq;
+	s->end = end;
+	s->maxend = end;
+	s->maxwin = p->window ? p->window : 1; /* a SYN's window is never scaled (RFC 7323) */
+	s->maxack = 0;
+	s->wscale = 0;
+	s->flags &= TCP_TRACK_PEER_LIBERAL;
+	if (p->opt.present & PACKET_OPT_WSCALE) {
+		s->flags |= TCP_TRACK_PEER_WSCALE;
+		s->wscale = p->opt.wscale;
+	}
+	if (p->opt.present & PACKET_OPT_SACK_PERM)
+		s->flags |= TCP_TRACK_PEER_SACK_PERM;
+	if (p->opt.present & PACKET_OPT_TIMESTAMP) {
+		s->flags |= TCP_TRACK_PEER_TS;
+		s->tsval = p->opt.tsval;
+	}
+}
+
+/* RFC 7323 2.2: scaling is in force only if both SYNs carried the option. */
+static void negotiate_wscale(struct tcp_track *t)
+{
+	uint8_t both = t->peer[0].flags & t->peer[1].flags;
+
+	if (!(both & TCP_TRACK_PEER_WSCALE))
+		t->peer[0].wscale = t->peer[1].wscale = 0;
+}
+
+/* RFC 9293 3.10.7.3: an ACK of a SYN is acceptable iff ISS < SEG.ACK <= SND.NXT. */
+static bool acks_syn(const struct tcp_track_peer *syn_sender, uint32_t ack)
+{
+	return seq_gt(ack, syn_sender->isn) && seq_le(ack, syn_sender->end);
+}
+
+static bool is_liberal(const struct ctx *c)
+{
+	return c->params->liberal || ((c->snd->flags | c->rcv->flags) & TCP_TRACK_PEER_LIBERAL);
+}
+
+/* Commits an accepted segment: both peers, then retransmit counting (conntrack's retrans). */
+static void commit(struct ctx *c, const struct tcp_window *w)
+{
+	struct tcp_track *t = c->t;
+	const struct packet *p = c->p;
+
+	tcp_window_commit(c->snd, c->rcv, p, c->end, w);
+	bool same = t->last_dir == c->dir && !t->last_ignored && t->last_seq == p->seq &&
+		    t->last_ack == p->ack && t->last_end == c->end && t->last_win == p->window;
+	if (same && (c->idx == TCP_TRACK_IDX_ACK || c->idx == TCP_TRACK_IDX_FIN)) {
+		if (t->retrans < UINT8_MAX)
+			t->retrans++;
+	} else {
+		t->retrans = 0;
+	}
+	remember(c, false);
+}
+
+static void window_check(struct ctx *c, struct tcp_window *w)
+{
+	tcp_window_check(c->snd, c->rcv, c->p, c->end, is_liberal(c), w);
+}
+
+/* The pair state once the handshake is done, from each peer's FIN facts. */
+static uint8_t closing_state(const struct tcp_track *t)
+{
+	uint8_t f0 = t->peer[0].flags, f1 = t->peer[1].flags;
+	bool fin0 = f0 & TCP_TRACK_PEER_FIN, fin1 = f1 & TCP_TRACK_PEER_FIN;
+	bool acked0 = f0 & TCP_TRACK_PEER_FIN_ACKED, acked1 = f1 & TCP_TRACK_PEER_FIN_ACKED;
+
+	if (!fin0 && !fin1)
+		return TCP_TRACK_ESTABLISHED;
+	if (fin0 && fin1)
+		return acked0 && acked1 ? TCP_TRACK_TIME_WAIT : TCP_TRACK_LAST_ACK;
+	return (fin0 ? acked0 : acked1) ? TCP_TRACK_CLOSE_WAIT : TCP_TRACK_FIN_WAIT;
+}
+
+/* Accepts the segment into new_state and picks the timer class (conntrack's order). */
+static void accept_into(struct ctx *c, uint8_t new_state)
+{
+	struct tcp_track *t = c->t;
+	uint8_t either = t->peer[0].flags | t->peer[1].flags;
+	uint8_t old = c->res->old_state;
+
+	verdict(c, TCP_TRACK_ACCEPT, REASON_OK);
+	if (c->dir == TCP_TRACK_REPLY && !(t->flags & TCP_TRACK_F_SEEN_REPLY)) {
+		t->flags |= TCP_TRACK_F_SEEN_REPLY;
+		if (old == TCP_TRACK_ESTABLISHED && new_state == TCP_TRACK_ESTABLISHED)
+			t->flags |= TCP_TRACK_F_ASSURED; /* picked up, now seen both ways */
+	}
+	if (old == TCP_TRACK_SYN_RECV && new_state != TCP_TRACK_SYN_RECV)
+		t->flags |= TCP_TRACK_F_ASSURED;
+	t->flags &= ~(TCP_TRACK_F_BAD_CLOSE_ORIG | TCP_TRACK_F_BAD_CLOSE_REPLY);
+	t->state = new_state;
+	c->res->new_state = new_state;
+
+	if (t->retrans >= c->params->max_retrans)
+		c->res->timeout = TCP_TRACK_TIMEOUT_RETRANS;
+	else if (either & TCP_TRACK_PEER_UNACKED)
+		c->res->timeout = TCP_TRACK_TIMEOUT_UNACK;
+	else if (t->last_win == 0 && c->idx != TCP_TRACK_IDX_RST)
+		c->res->timeout = TCP_TRACK_TIMEOUT_RETRANS;
+	else
+		c->res->timeout = TCP_TRACK_TIMEOUT_STATE;
+	if (!(t->flags & TCP_TRACK_F_SEEN_REPLY) && new_state == TCP_TRACK_ESTABLISHED)
+		c->res->timeout = TCP_TRACK_TIMEOUT_UNACK; /* picked up, unreplied */
+}
+
+/* ---- SYN ---- */
+
+/*
+ * RFC 6191: a SYN may reopen TIME_WAIT if its timestamp is newer than the last one its sender
+ * used, or (equal or no timestamps) its sequence number is after everything the sender sent.
+ */
+static bool rfc6191_newer(const struct ctx *c)
+{
+	const struct packet *p = c->p;
+	const struct tcp_track_peer *s = c->snd;
+
+	if ((s->flags & TCP_TRACK_PEER_TS) && (p->opt.present & PACKET_OPT_TIMESTAMP)) {
+		if (seq_gt(p->opt.tsval, s->tsval))
+			return true;
+		if (p->opt.tsval != s->tsval)
+			return false;
+	}
+	return seq_gt(p->seq, s->end);
+}
+
+static void reopen(struct ctx *c)
+{
+	verdict(c, TCP_TRACK_ACCEPT, REASON_OK);
+	c->res->reopen = true;
+	c->res->new_state = TCP_TRACK_SYN_SENT;
+}
+
+static void track_syn(struct ctx *c)
+{
+	struct tcp_track *t = c->t;
+
+	switch (t->state) {
+	case TCP_TRACK_SYN_SENT:
+		if (c->dir == TCP_TRACK_ORIGINAL) {
+			/* a retransmit, or a new attempt with another ISN: follow it */
+			peer_init_from_syn(c->snd, c->p, c->end);
+			remember(c, false);
+			accept_into(c, TCP_TRACK_SYN_SENT);
+			if (!(t->flags & TCP_TRACK_F_SEEN_REPLY))
+				c->res->timeout = TCP_TRACK_TIMEOUT_KEEP; /* Linux >= 5.14 */
+			return;
+		}
+		/* simultaneous open: the responder sends its own SYN */
+		peer_init_from_syn(c->snd, c->p, c->end);
+		negotiate_wscale(t);
+		if (seq_gt(c->snd->end + c->p->window, c->rcv->maxend))
+			c->rcv->maxend = c->snd->end + c->p->window;
+		t->flags |= TCP_TRACK_F_SIMOPEN;
+		remember(c, false);
+		accept_into(c, TCP_TRACK_SYN_SENT2);
+		return;
+	case TCP_TRACK_SYN_SENT2:
+		peer_init_from_syn(c->snd, c->p, c->end);
+		negotiate_wscale(t);
+		remember(c, false);
+		accept_into(c, TCP_TRACK_SYN_SENT2);
+		return;
+	case TCP_TRACK_TIME_WAIT:
+		if (c->params->tw_policy == TCP_TRACK_TW_SHORTEN || rfc6191_newer(c)) {
+			reopen(c);
+			return;
+		}
+		/* pass it: an endpoint in TIME-WAIT answers with an ACK, and an exact RST to
+		 * that ACK is the one way to close early (see track_rst) */
+		t->flags |= TCP_TRACK_F_CHALLENGE;
+		ignore(c, REASON_TIME_WAIT_OLD_SYN);
+		return;
+	case TCP_TRACK_CLOSE:
+		reopen(c);
+		return;
+	default:
+		break;
+	}
+	if (c->dir == TCP_TRACK_REPLY) {
+		invalid(c, REASON_INVALID_STATE); /* the responder cannot SYN a live flow */
+		return;
+	}
+	/* RFC 5961 4.2: the endpoint challenges a SYN on a synchronised connection; pass it and
+	 * let a matching SYN/ACK (re-sync) or an exact RST (close) follow */
+	ignore(c, REASON_SYN_IGNORED);
+}
+
+/* ---- SYN/ACK ---- */
+
+/* The responder accepts the initiator's SYN: set up its side, SYN_SENT -> SYN_RECV. */
+static void synack_from_responder(struct ctx *c)
+{
+	struct tcp_window w;
+
+	peer_init_from_syn(c->snd, c->p, c->end);
+	negotiate_wscale(c->t);
+	tcp_window_ack(c->rcv, c->p, &w);
+	commit(c, &w);
+	/* the initiator's SYN window bounds what the responder may send before the third ACK */
+	c->snd->maxend = c->snd->end + c->rcv->maxwin;
+	accept_into(c, TCP_TRACK_SYN_RECV);
+}
+
+static bool check_handshake_ack(struct ctx *c, const struct tcp_track_peer *syn_sender)
+{
+	if (acks_syn(syn_sender, c->p->ack))
+		return true;
+	invalid(c, seq_gt(c->p->ack, syn_sender->end) ? REASON_ACK_OVER_WINDOW
+						       : REASON_BAD_HANDSHAKE_ACK);
+	return false;
+}
+
+/*
+ * The initiator sent a SYN that was ignored (it reused the tuple of a live flow), and the
+ * responder now answers it: the endpoints agree on a new connection that the entry missed.
+ * Restart the handshake from the remembered SYN (Linux's IGNORE re-sync path).
+ */
+static bool try_resync(struct ctx *c)
+{
+	struct tcp_track *t = c->t;
+	struct tcp_track_peer *orig = &t->peer[TCP_TRACK_ORIGINAL];
+
+	if (c->dir != TCP_TRACK_REPLY || !last_was(t, true, TCP_TRACK_IDX_SYN, TCP_TRACK_ORIGINAL) ||
+	    c->p->ack != t->last_end)
+		return false;
+	*orig = (struct tcp_track_peer){
+		.isn = t->last_seq,
+		.end = t->last_end,
+		.maxend = t->last_end,
+		.maxwin = t->last_win ? t->last_win : 1,
+	};
+	if (t->last_opts & TCP_TRACK_OPT_WSCALE) {
+		orig->flags |= TCP_TRACK_PEER_WSCALE;
+		orig->wscale = t->last_opts & TCP_TRACK_OPT_WSCALE_MASK;
+	}
+	if (t->last_opts & TCP_TRACK_OPT_SACK_PERM)
+		orig->flags |= TCP_TRACK_PEER_SACK_PERM;
+	c->snd->flags = 0;
+	t->flags &= TCP_TRACK_F_SEEN_REPLY;
+	t->retrans = 0;
+	synack_from_responder(c);
+	return true;
+}
+
+static void track_synack(struct ctx *c)
+{
+	struct tcp_track *t = c->t;
+
+	switch (t->state) {
+	case TCP_TRACK_SYN_SENT:
+		if (c->dir == TCP_TRACK_ORIGINAL)
+			invalid(c, REASON_INVALID_STATE);
+		else if (check_handshake_ack(c, c->rcv))
+			synack_from_responder(c);
+		return;
+	case TCP_TRACK_SYN_SENT2:
+		/* simultaneous open: either side acks the other's SYN */
+		if (check_handshake_ack(c, c->rcv))
+			synack_from_responder(c);
+		return;
+	case TCP_TRACK_SYN_RECV:
+		if (c->dir == TCP_TRACK_ORIGINAL) {
+			if (t->flags & TCP_TRACK_F_SIMOPEN)
+				ignore(c, REASON_SYNACK_IGNORED);
+			else
+				invalid(c, REASON_INVALID_STATE);
+			return;
+		}
+		if (try_resync(c))
+			return;
+		if (c->p->seq == c->snd->isn) {
+			ignore(c, REASON_SYNACK_IGNORED); /* plain retransmit */
+			return;
+		}
+		/* a SYN/ACK with a new ISN (the responder restarted): re-initialise it, as Linux
+		 * does since 82b72cb94666, but only if it acks the initiator's SYN exactly */
+		if (check_handshake_ack(c, c->rcv))
+			synack_from_responder(c);
+		return;
+	case TCP_TRACK_TIME_WAIT:
+		invalid(c, REASON_TIME_WAIT_SEGMENT);
+		return;
+	default:
+		break;
+	}
+	if (c->dir == TCP_TRACK_ORIGINAL)
+		invalid(c, REASON_INVALID_STATE);
+	else if (!try_resync(c))
+		ignore(c, REASON_SYNACK_IGNORED); /* late retransmit; the initiator will ACK it */
+}
+
+/* ---- RST ---- */
+
+static void rst_close(struct ctx *c)
+{
+	remember(c, false);
+	accept_into(c, TCP_TRACK_CLOSE);
+}
+
+/* The bookkeeping behind nf_tcp_handle_invalid: out-of-window FIN/RST from both sides. */
+static void invalid_close(struct ctx *c, enum reason r)
+{
+	struct tcp_track *t = c->t;
+	uint8_t mine = c->dir ? TCP_TRACK_F_BAD_CLOSE_REPLY : TCP_TRACK_F_BAD_CLOSE_ORIG;
+	uint8_t theirs = c->dir ? TCP_TRACK_F_BAD_CLOSE_ORIG : TCP_TRACK_F_BAD_CLOSE_REPLY;
+
+	invalid(c, r);
+	if (!tcp_track_is_assured(t))
+		return;
+	if (t->flags & theirs)
+		c->res->lower_timeout = true;
+	t->flags |= mine;
+}
+
+static void track_rst_syn_sent(struct ctx *c)
+{
+	struct tcp_track *t = c->t;
+	const struct packet *p = c->p;
+
+	if (c->dir == TCP_TRACK_ORIGINAL) {
+		/* the initiator aborts, or answers a challenge ACK (Linux c410cb974f2b) */
+		if (p->seq == c->snd->end ||
+		    (last_was(t, true, TCP_TRACK_IDX_ACK, TCP_TRACK_REPLY) && p->seq == t->last_ack))
+			rst_close(c);
+		else
+			invalid(c, REASON_RST_OUT_OF_WINDOW);
+		return;
+	}
+	/* RFC 9293 3.10.7.3: in SYN-SENT an RST counts only if its ACK acks the SYN */
+	if (!(p->flags & TCP_FLAG_ACK) || !acks_syn(c->rcv, p->ack)) {
+		invalid(c, REASON_RST_BAD_ACK);
+		return;
+	}
+	bool unreplied = !(t->flags & TCP_TRACK_F_SEEN_REPLY);
+
+	rst_close(c);
+	c->res->destroy = unreplied; /* the only answer to the SYN was this RST */
+}
+
+/*
+ * RST on a synchronised flow. Exact: at the receiver's RCV.NXT (RFC 5961 3.2), at the sender's
+ * own SND.NXT (an abortive close after data the receiver has not acked yet), or an RST that
+ * answers a SYN we let through from the other side with that SYN's end as its ACK. An in-window
+ * RST that is not exact passes unchanged so the endpoint can send its challenge ACK; anything
+ * before RCV.NXT or past the window is dropped (Linux validates none of this once a FIN was
+ * seen; we do).
+ */
+static void track_rst_synced(struct ctx *c)
+{
+	struct tcp_track *t = c->t;
+	const struct packet *p = c->p;
+	struct tcp_track_peer *s = c->snd, *r = c->rcv;
+	bool r_acked = r->flags & TCP_TRACK_PEER_MAXACK;
+
+	if (p->seq == s->end || (r_acked && p->seq == r->maxack) ||
+	    (last_was(t, true, TCP_TRACK_IDX_SYN, !c->dir) && (p->flags & TCP_FLAG_ACK) &&
+	     p->ack == t->last_end)) {
+		rst_close(c);
+		return;
+	}
+	uint32_t low = r_acked ? r->maxack : s->isn;
+	if (seq_lt(p->seq, low)) {
+		invalid_close(c, REASON_RST_OUT_OF_WINDOW);
+		return;
+	}
+	if (seq_le(p->seq, s->maxend) || is_liberal(c))
+		ignore(c, REASON_RST_INEXACT);
+	else
+		invalid_close(c, REASON_RST_OUT_OF_WINDOW);
+}
+
+static void track_rst(struct ctx *c)
+{
+	struct tcp_track *t = c->t;
+
+	switch (t->state) {
+	case TCP_TRACK_SYN_SENT:
+		track_rst_syn_sent(c);
+		return;
+	case TCP_TRACK_TIME_WAIT:
+		/* RFC 1337: never let an RST assassinate TIME_WAIT, except the exact answer to
+		 * the challenge ACK that followed an old-looking SYN */
+		if ((t->flags & TCP_TRACK_F_CHALLENGE) &&
+		    last_was(t, true, TCP_TRACK_IDX_ACK, !c->dir) && c->p->seq == t->last_ack)
+			rst_close(c);
+		else
+			invalid(c, REASON_TIME_WAIT_RST);
+		return;
+	case TCP_TRACK_CLOSE:
+		rst_close(c); /* a repeated RST for a connection that is gone */
+		return;
+	default:
+		track_rst_synced(c);
+	}
+}
+
+/* ---- ACK and FIN|ACK ---- */
+
+/* Segments in TIME_WAIT: only retransmitted ACKs and FINs, and the challenge ACK, pass. */
+static void track_ack_time_wait(struct ctx *c)
+{
+	struct tcp_track *t = c->t;
+	struct tcp_window w;
+
+	if (seq_gt(c->end, c->snd->end) || c->p->payload_len) {
+		invalid(c, REASON_TIME_WAIT_SEGMENT);
+		return;
+	}
+	window_check(c, &w);
+	if (w.verdict == TCP_TRACK_INVALID) {
+		invalid(c, w.reason);
+		return;
+	}
+	if ((t->flags & TCP_TRACK_F_CHALLENGE) && last_was(t, true, TCP_TRACK_IDX_SYN, !c->dir))
+		ignore(c, REASON_CHALLENGE_ACK);
+	else
+		ignore(c, REASON_TIME_WAIT_ACK);
+}
+
+/* Is this ACK-class segment allowed to complete a SYN_RECV handshake, and does it? */
+static bool handshake_ack_ok(struct ctx *c)
+{
+	struct tcp_track *t = c->t;
+	bool completes = c->dir == TCP_TRACK_ORIGINAL || (t->flags & TCP_TRACK_F_SIMOPEN);
+
+	if (t->state != TCP_TRACK_SYN_RECV || !completes)
+		return true;
+	return check_handshake_ack(c, c->rcv); /* RFC 9293: SND.UNA < SEG.ACK <= SND.NXT */
+}
+
+static uint8_t ack_new_state(const struct ctx *c)
+{
+	const struct tcp_track *t = c->t;
+
+	if (t->state == TCP_TRACK_CLOSE)
+		return TCP_TRACK_CLOSE;
+	if (t->state == TCP_TRACK_SYN_RECV && c->idx == TCP_TRACK_IDX_ACK && c->dir == TCP_TRACK_REPLY &&
+	    !(t->flags & TCP_TRACK_F_SIMOPEN))
+		return TCP_TRACK_SYN_RECV; /* responder data before the third ACK (TFO) */
+	return closing_state(t);
+}
+
+static void track_ack(struct ctx *c)
+{
+	struct tcp_track *t = c->t;
+	struct tcp_window w;
+
+	switch (t->state) {
+	case TCP_TRACK_SYN_SENT:
+	case TCP_TRACK_SYN_SENT2:
+		/* only the responder's challenge ACK to a reused tuple may pass (Linux sIG) */
+		if (c->dir == TCP_TRACK_REPLY && c->idx == TCP_TRACK_IDX_ACK)
+			ignore(c, REASON_CHALLENGE_ACK);
+		else
+			invalid(c, REASON_INVALID_STATE);
+		return;
+	case TCP_TRACK_TIME_WAIT:
+		track_ack_time_wait(c);
+		return;
+	default:
+		break;
+	}
+	if (!handshake_ack_ok(c))
+		return;
+	if ((c->snd->flags & TCP_TRACK_PEER_FIN) && seq_gt(c->end, c->snd->end)) {
+		if (c->idx == TCP_TRACK_IDX_FIN)
+			invalid_close(c, REASON_DATA_AFTER_FIN);
+		else
+			invalid(c, REASON_DATA_AFTER_FIN);
+		return;
+	}
+	window_check(c, &w);
+	if (w.verdict == TCP_TRACK_INVALID) {
+		if (c->idx == TCP_TRACK_IDX_FIN)
+			invalid_close(c, w.reason);
+		else
+			invalid(c, w.reason);
+		return;
+	}
+	if (w.verdict == TCP_TRACK_IGNORE) {
+		if (w.reason == REASON_SEQ_OVERSHOOT && seq_gt(c->end, c->snd->end)) {
+			c->snd->end = c->end; /* keep later ACKs of this data valid (Linux 6.1) */
+			c->snd->flags |= TCP_TRACK_PEER_UNACKED;
+		}
+		ignore(c, w.reason);
+		return;
+	}
+	if (c->idx == TCP_TRACK_IDX_FIN)
+		c->snd->flags |= TCP_TRACK_PEER_FIN;
+	commit(c, &w);
+	accept_into(c, ack_new_state(c));
+}
+
+/* ---- entry points ---- */
+
+static void ctx_init(struct ctx *c, struct tcp_track *t, const struct packet *p, uint8_t dir,
+		     const struct tcp_track_params *params, struct tcp_track_result *res)
+{
+	*c = (struct ctx){
+		.t = t,
+		.p = p,
+		.params = params,
+		.res = res,
+		.snd = &t->peer[dir],
+		.rcv = &t->peer[!dir],
+		.dir = dir,
+		.idx = tcp_track_index_of(p->flags),
+		.end = p->seq + packet_seg_len(p),
+	};
+	*res = (struct tcp_track_result){
+		.verdict = TCP_TRACK_INVALID,
+		.timeout = TCP_TRACK_TIMEOUT_KEEP,
+		.old_state = t->state,
+		.new_state = t->state,
+	};
+}
+
+void tcp_track_new(struct tcp_track *t, const struct packet *p, const struct tcp_track_params *params,
+		   struct tcp_track_result *res)
+{
+	struct ctx c;
+
+	*t = (struct tcp_track){ 0 };
+	ctx_init(&c, t, p, TCP_TRACK_ORIGINAL, params, res);
+	if (!tcp_track_flags_valid(p->flags)) {
+		invalid(&c, REASON_BAD_FLAGS);
+		return;
+	}
+	if (c.idx == TCP_TRACK_IDX_SYN) {
+		peer_init_from_syn(c.snd, p, c.end);
+		remember(&c, false);
+		accept_into(&c, TCP_TRACK_SYN_SENT);
+		return;
+	}
+	if (c.idx != TCP_TRACK_IDX_ACK) {
+		invalid(&c, REASON_INVALID_NEW); /* SYN/ACK, FIN or RST can never open a flow */
+		return;
+	}
+	if (!params->pickup) {
+		invalid(&c, REASON_NEW_NOT_SYN);
+		return;
+	}
+	/* mid-stream pickup: window scale is unknown, so upper window bounds stay off for the
+	 * life of the flow, as in Linux (BE_LIBERAL); flag and RST checks stay on */
+	struct tcp_window w;
+	c.snd->flags = c.rcv->flags = TCP_TRACK_PEER_LIBERAL | TCP_TRACK_PEER_SACK_PERM;
+	c.snd->isn = p->seq;
+	c.rcv->isn = p->ack;
+	tcp_window_ack(c.rcv, p, &w);
+	tcp_window_init_sender(c.snd, c.rcv, p, c.end, &w);
+	commit(&c, &w);
+	accept_into(&c, TCP_TRACK_ESTABLISHED);
+}
+
+void tcp_track_packet(struct tcp_track *t, const struct packet *p, enum tcp_track_dir dir,
+		      const struct tcp_track_params *params, struct tcp_track_result *res)
+{
+	struct ctx c;
+
+	assert(t->state != TCP_TRACK_NONE && t->state < _TCP_TRACK_STATE_MAX);
+	ctx_init(&c, t, p, dir, params, res);
+	if (!tcp_track_flags_valid(p->flags)) {
+		invalid(&c, REASON_BAD_FLAGS);
+		return;
+	}
+	switch (c.idx) {
+	case TCP_TRACK_IDX_SYN:
+		track_syn(&c);
+		break;
+	case TCP_TRACK_IDX_SYNACK:
+		track_synack(&c);
+		break;
+	case TCP_TRACK_IDX_RST:
+		track_rst(&c);
+		break;
+	case TCP_TRACK_IDX_FIN:
+	case TCP_TRACK_IDX_ACK:
+		track_ack(&c);
+		break;
+	default:
+		invalid(&c, REASON_BAD_FLAGS); /* unreachable: no flags is not a valid set */
+	}
+}
+
+/* ---- names ---- */
+
+static const char *const state_names[] = {
+	[TCP_TRACK_NONE] = "NONE",
+	[TCP_TRACK_SYN_SENT] = "SYN_SENT",
+	[TCP_TRACK_SYN_RECV] = "SYN_RECV",
+	[TCP_TRACK_ESTABLISHED] = "ESTABLISHED",
+	[TCP_TRACK_FIN_WAIT] = "FIN_WAIT",
+	[TCP_TRACK_CLOSE_WAIT] = "CLOSE_WAIT",
+	[TCP_TRACK_LAST_ACK] = "LAST_ACK",
+	[TCP_TRACK_TIME_WAIT] = "TIME_WAIT",
+	[TCP_TRACK_CLOSE] = "CLOSE",
+	[TCP_TRACK_SYN_SENT2] = "SYN_SENT2",
+};
+_Static_assert(ARRAY_SIZE(state_names) == _TCP_TRACK_STATE_MAX, "state_names out of sync");
+
+static const char *const verdict_names[] = {
+	[TCP_TRACK_ACCEPT] = "accept",
+	[TCP_TRACK_IGNORE] = "ignore",
+	[TCP_TRACK_INVALID] = "invalid",
+};
+_Static_assert(ARRAY_SIZE(verdict_names) == _TCP_TRACK_VERDICT_MAX, "verdict_names out of sync");
+
+static const char *const index_names[] = {
+	[TCP_TRACK_IDX_SYN] = "syn",	[TCP_TRACK_IDX_SYNACK] = "synack",
+	[TCP_TRACK_IDX_FIN] = "fin",	[TCP_TRACK_IDX_ACK] = "ack",
+	[TCP_TRACK_IDX_RST] = "rst",	[TCP_TRACK_IDX_NONE] = "none",
+};
+_Static_assert(ARRAY_SIZE(index_names) == _TCP_TRACK_IDX_MAX, "index_names out of sync");
+
+static const char *const tw_policy_names[] = {
+	[TCP_TRACK_TW_ENFORCE] = "enforce",
+	[TCP_TRACK_TW_SHORTEN] = "shorten",
+};
+_Static_assert(ARRAY_SIZE(tw_policy_names) == _TCP_TRACK_TW_MAX, "tw_policy_names out of sync");
+
+const char *tcp_track_state_name(enum tcp_track_state s)
+{
+	return NAME_OR_UNKNOWN(state_names, s);
+}
+
+const char *tcp_track_verdict_name(enum tcp_track_verdict v)
+{
+	return NAME_OR_UNKNOWN(verdict_names, v);
+}
+
+const char *tcp_track_index_name(enum tcp_track_index i)
+{
+	return NAME_OR_UNKNOWN(index_names, i);
+}
+
+const char *tcp_track_tw_policy_name(enum tcp_track_tw_policy p)
+{
+	return NAME_OR_UNKNOWN(tw_policy_names, p);
+}
+
+int tcp_track_state_from_name(const char *name)
+{
+	for (unsigned s = 0; s < ARRAY_SIZE(state_names); s++)
+		if (strcasecmp(state_names[s], name) == 0)
+			return (int)s;
+	return -1;
+}

@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "seq.h"
+#include "tcp_window.h"
+
+/* Linux's MAXACKWINDOW floor: ACKs may lag this far behind before they count as stale. */
+#define MAXACKWINDOW_MIN 66000u
+
+void tcp_window_ack(const struct tcp_track_peer *rcv, const struct packet *p, struct tcp_window *w)
+{
+	w->ack = p->ack;
+	if (!(p->flags & TCP_FLAG_ACK) || ((p->flags & TCP_FLAG_RST) && p->ack == 0))
+		w->ack = rcv->end; /* no ACK: perfect (and broken RST|ACK stacks that send 0) */
+	w->sack = w->ack;
+	if (p->flags & TCP_FLAG_ACK)
+		for (unsigned i = 0; i < p->opt.sack_count; i++)
+			w->sack = seq_max(w->sack, p->opt.sack[i].right);
+}
+
+void tcp_window_init_sender(struct tcp_track_peer *snd, struct tcp_track_peer *rcv,
+			    const struct packet *p, uint32_t end, const struct tcp_window *w)
+{
+	uint32_t win = (uint32_t)p->window << snd->wscale;
+
+	snd->end = end;
+	snd->maxwin = win ? win : 1;
+	snd->maxend = end + snd->maxwin;
+	if (!rcv->maxwin)
+		rcv->end = rcv->maxend = w->sack;
+	else if (w->sack == rcv->end + 1)
+		rcv->end++; /* keep-alive reply: acknowledges the probe byte */
+}
+
+void tcp_window_check(struct tcp_track_peer *snd, struct tcp_track_peer *rcv,
+		      const struct packet *p, uint32_t end, bool liberal, struct tcp_window *w)
+{
+	tcp_window_ack(rcv, p, w);
+	w->verdict = TCP_TRACK_ACCEPT;
+	w->reason = REASON_OK;
+	if (!snd->maxwin)
+		tcp_window_init_sender(snd, rcv, p, end, w);
+
+	uint32_t maxackwin = snd->maxwin > MAXACKWINDOW_MIN ? snd->maxwin : MAXACKWINDOW_MIN;
+	bool ack_ok = seq_le(w->sack, rcv->end);				     /* III */
+	bool seq_low_ok = !rcv->maxwin || seq_ge(end, snd->end - rcv->maxwin);	     /* II */
+	bool ack_low_ok = seq_ge(w->sack, rcv->end - maxackwin);		     /* IV */
+
+	if (seq_gt(p->seq, snd->maxend)) {					     /* I */
+		if (ack_ok && seq_low_ok && ack_low_ok && end - snd->maxend <= rcv->maxwin) {
+			w->verdict = TCP_TRACK_IGNORE;
+			w->reason = REASON_SEQ_OVERSHOOT;
+		} else {
+			w->verdict = TCP_TRACK_INVALID;
+			w->reason = REASON_SEQ_OVER_WINDOW;
+		}
+	} else if (!ack_ok) {
+		w->verdict = TCP_TRACK_INVALID;
+		w->reason = seq_le(w->ack, rcv->end) ? REASON_SACK_OVER_WINDOW : REASON_ACK_OVER_WINDOW;
+	} else if (!seq_low_ok) {
+		w->verdict = TCP_TRACK_IGNORE;
+		w->reason = REASON_SEQ_UNDER_WINDOW;
+	} else if (!ack_low_ok) {
+		w->verdict = TCP_TRACK_IGNORE;
+		w->reason = REASON_ACK_UNDER_WINDOW;
+	}
+	if (w->verdict != TCP_TRACK_ACCEPT && liberal) {
+		w->verdict = TCP_TRACK_ACCEPT;
+		w->reason = REASON_OK;
+	}
+}
+
+void tcp_window_commit(struct tcp_track_peer *snd, struct tcp_track_peer *rcv,
+		       const struct packet *p, uint32_t end, const struct tcp_window *w)
+{
+	uint32_t win = p->window;
+
+	if (!(p->flags & TCP_FLAG_SYN))
+		win <<= snd->wscale;
+	if (snd->maxwin < win + (w->sack - w->ack))
+		snd->maxwin = win + (w->sack - w->ack);
+	if (seq_gt(end, snd->end)) {
+		snd->end = end;
+		snd->flags |= TCP_TRACK_PEER_UNACKED;
+	}
+	if (p->flags & TCP_FLAG_ACK) {
+		if (!(snd->flags & TCP_TRACK_PEER_MAXACK) || seq_gt(w->ack, snd->maxack))
+			snd->maxack = w->ack;
+		snd->flags |= TCP_TRACK_PEER_MAXACK;
+		if (w->ack == rcv->end)
+			rcv->flags &= ~TCP_TRACK_PEER_UNACKED;
+		if ((rcv->flags & TCP_TRACK_PEER_FIN) && seq_ge(w->ack, rcv->end))
+			rcv->flags |= TCP_TRACK_PEER_FIN_ACKED;
+	}
+	if (rcv->maxwin && seq_gt(end, snd->maxend))
+		rcv->maxwin += end - snd->maxend;
+	if (seq_gt(w->sack + win, rcv->maxend))
+		rcv->maxend = w->sack + win + (win == 0); /* room for a zero-window probe */
+	if ((p->opt.present & PACKET_OPT_TIMESTAMP) &&
+	    (!(snd->flags & TCP_TRACK_PEER_TS) || seq_gt(p->opt.tsval, snd->tsval))) {
+		snd->tsval = p->opt.tsval;
+		snd->flags |= TCP_TRACK_PEER_TS;
+	}
+}
