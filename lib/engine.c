@@ -1,0 +1,494 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <assert.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+#include "flow_table.h"
+#include "packet.h"
+#include "timer_wheel.h"
+#include "util.h"
+
+/* The wheel: 100 ms ticks (timers fire at most 0.1 s late), 4096 slots = one 410 s turn. */
+#define ENGINE_TICK_MS 100
+#define ENGINE_WHEEL_SLOTS 4096
+
+/* The per-flow value the table stores next to the key. */
+struct engine_flow {
+	struct tcp_track track;
+	uint8_t orig;			/* the key endpoint (0 or 1) that is ORIGINAL */
+	uint8_t tclass;			/* enum tcp_track_timeout of the armed timer */
+};
+
+struct engine {
+	struct config cfg;
+	struct config prev_cfg;		/* the one before the last reconfigure, for retime */
+	struct tcp_track_params tparams;
+	struct flow_table *table;
+	struct timer_wheel *wheel;
+	engine_event_fn *on_event;
+	void *event_arg;
+	struct engine_counters ctr;
+};
+
+/* ---- timeouts ---- */
+
+static uint64_t state_timeout_ms(const struct config *cfg, uint8_t state)
+{
+	const struct config_timeouts *to = &cfg->tcp.timeouts;
+	const struct config_time_wait *tw = &cfg->tcp.time_wait;
+
+	switch (state) {
+	case TCP_TRACK_SYN_SENT:
+	case TCP_TRACK_SYN_SENT2:
+		return to->syn_sent_ms;
+	case TCP_TRACK_SYN_RECV:
+		return to->syn_recv_ms;
+	case TCP_TRACK_ESTABLISHED:
+		return to->established_ms;
+	case TCP_TRACK_FIN_WAIT:
+		return to->fin_wait_ms;
+	case TCP_TRACK_CLOSE_WAIT:
+		return to->close_wait_ms;
+	case TCP_TRACK_LAST_ACK:
+		return to->last_ack_ms;
+	case TCP_TRACK_TIME_WAIT:
+		return tw->policy == CONFIG_TW_ENFORCE ? tw->duration_ms : tw->shortened_ms;
+	default:
+		return to->close_ms;
+	}
+}
+
+/*
+ * pf's adaptive timeouts, for the shorten policy only: past adaptive_start percent of the table,
+ * closing and TIME_WAIT timeouts shrink linearly, down to the minimum at adaptive_end.
+ */
+static uint64_t adapt(const struct engine *e, const struct config *cfg, uint8_t state, uint64_t t)
+{
+	const struct config_time_wait *tw = &cfg->tcp.time_wait;
+	uint64_t n = flow_table_count(e->table), cap = flow_table_capacity(e->table);
+	uint64_t start = cap * tw->adaptive_start_pct, end = cap * tw->adaptive_end_pct;
+
+	if (tw->policy != CONFIG_TW_SHORTEN || state < TCP_TRACK_FIN_WAIT || state > TCP_TRACK_CLOSE)
+		return t;
+	n *= 100; /* compare in percent units */
+	if (n <= start)
+		return t;
+	if (n >= end)
+		return tw->minimum_ms;
+	t = t * (end - n) / (end - start);
+	return t > tw->minimum_ms ? t : tw->minimum_ms;
+}
+
+static uint64_t timeout_ms(const struct engine *e, const struct config *cfg, uint8_t state,
+			   uint8_t tclass)
+{
+	uint64_t t = adapt(e, cfg, state, state_timeout_ms(cfg, state));
+	uint64_t cap = UINT64_MAX;
+
+	if (tclass == TCP_TRACK_TIMEOUT_RETRANS)
+		cap = cfg->tcp.timeouts.max_retrans_ms;
+	else if (tclass == TCP_TRACK_TIMEOUT_UNACK)
+		cap = cfg->tcp.timeouts.unacknowledged_ms;
+	return t < cap ? t : cap;
+}
+
+static void arm(struct engine *e, uint32_t id, struct engine_flow *f, uint8_t tclass, uint64_t now_ms)
+{
+	if (tclass == TCP_TRACK_TIMEOUT_KEEP)
+		return;
+	f->tclass = tclass;
+	timer_wheel_schedule(e->wheel, id, now_ms + timeout_ms(e, &e->cfg, f->track.state, tclass));
+}
+
+/* ---- flow views and events ---- */
+
+static void flow_info(const struct engine *e, uint32_t id, struct engine_flow_info *out)
+{
+	const struct flow_key *k = flow_table_key(e->table, id);
+	const struct engine_flow *f = flow_table_value_const(e->table, id);
+	unsigned o = f->orig;
+
+	out->id = id;
+	out->family = k->family;
+	out->state = f->track.state;
+	out->assured = tcp_track_is_assured(&f->track);
+	memcpy(out->src, k->addr[o], sizeof(out->src));
+	memcpy(out->dst, k->addr[!o], sizeof(out->dst));
+	out->sport = k->port[o];
+	out->dport = k->port[!o];
+	out->expires_ms = timer_wheel_is_armed(e->wheel, id) ? timer_wheel_expiry_ms(e->wheel, id) : 0;
+}
+
+static void emit(struct engine *e, uint8_t type, uint8_t cause, uint8_t old_state, uint32_t id)
+{
+	struct engine_event ev = { .type = type, .cause = cause, .old_state = old_state };
+
+	if (!e->on_event)
+		return;
+	flow_info(e, id, &ev.flow);
+	e->on_event(&ev, e->event_arg);
+}
+
+static void destroy(struct engine *e, uint32_t id, enum engine_cause cause)
+{
+	const struct engine_flow *f = flow_table_value_const(e->table, id);
+
+	emit(e, ENGINE_EVENT_DESTROY, cause, f->track.state, id);
+	e->ctr.states[f->track.state]--;
+	e->ctr.flows_destroyed[cause]++;
+	timer_wheel_cancel(e->wheel, id);
+	flow_table_remove(e->table, id);
+}
+
+/* ---- creation ---- */
+
+/* Eviction preference when the table is full: finished flows first, never assured live ones. */
+static unsigned evict_score(const void *value, void *arg)
+{
+	const struct engine_flow *f = value;
+	uint8_t s = f->track.state;
+
+	(void)arg;
+	if (s == TCP_TRACK_TIME_WAIT || s == TCP_TRACK_CLOSE)
+		return 3;
+	if (s >= TCP_TRACK_FIN_WAIT && s <= TCP_TRACK_LAST_ACK)
+		return 2;
+	return tcp_track_is_assured(&f->track) ? 0 : 1;
+}
+
+static uint32_t insert(struct engine *e, const struct flow_key *k, uint32_t hash)
+{
+	uint32_t id = flow_table_insert(e->table, k, hash);
+
+	if (id != FLOW_TABLE_NONE)
+		return id;
+	uint32_t victim = flow_table_find_victim(e->table, hash, evict_score, NULL);
+	if (victim == FLOW_TABLE_NONE)
+		return FLOW_TABLE_NONE;
+	destroy(e, victim, ENGINE_CAUSE_EVICTED);
+	return flow_table_insert(e->table, k, hash);
+}
+
+static void new_flow(struct engine *e, const struct packet *p, const struct flow_key *k,
+		     uint32_t hash, unsigned src_ep, uint64_t now_ms, struct engine_result *res)
+{
+	struct tcp_track_result tr;
+	struct tcp_track track;
+
+	tcp_track_new(&track, p, &e->tparams, &tr);
+	if (tr.verdict == TCP_TRACK_INVALID) {
+		res->verdict = ENGINE_DROP;
+		res->reason = tr.reason;
+		return;
+	}
+	uint32_t id = insert(e, k, hash);
+	if (id == FLOW_TABLE_NONE) {
+		res->verdict = ENGINE_DROP;
+		res->reason = REASON_TABLE_FULL;
+		return;
+	}
+	struct engine_flow *f = flow_table_value(e->table, id);
+	f->track = track;
+	f->orig = (uint8_t)src_ep;
+	arm(e, id, f, tr.timeout, now_ms);
+	e->ctr.states[track.state]++;
+	e->ctr.flows_created++;
+	emit(e, ENGINE_EVENT_NEW, 0, TCP_TRACK_NONE, id);
+	res->verdict = ENGINE_ACCEPT;
+	res->reason = REASON_OK;
+	res->state = track.state;
+}
+
+/* ---- the packet path ---- */
+
+static void track(struct engine *e, uint32_t id, const struct packet *p, const struct flow_key *k,
+		  uint32_t hash, unsigned src_ep, uint64_t now_ms, struct engine_result *res)
+{
+	struct engine_flow *f = flow_table_value(e->table, id);
+	enum tcp_track_dir dir = src_ep == f->orig ? TCP_TRACK_ORIGINAL : TCP_TRACK_REPLY;
+	struct tcp_track_result tr;
+
+	tcp_track_packet(&f->track, p, dir, &e->tparams, &tr);
+	res->reason = tr.reason;
+	res->verdict = tr.verdict == TCP_TRACK_INVALID ? ENGINE_DROP : ENGINE_ACCEPT;
+	res->state = f->track.state;
+	if (tr.reopen) {
+		destroy(e, id, ENGINE_CAUSE_REOPEN);
+		new_flow(e, p, k, hash, src_ep, now_ms, res);
+		return;
+	}
+	if (tr.destroy) {
+		e->ctr.states[tr.new_state]++; /* destroy() counts the flow out of its new state */
+		e->ctr.states[tr.old_state]--;
+		destroy(e, id, ENGINE_CAUSE_RESET);
+		res->state = TCP_TRACK_NONE;
+		return;
+	}
+	if (tr.verdict == TCP_TRACK_ACCEPT) {
+		if (tr.new_state != tr.old_state) {
+			e->ctr.states[tr.old_state]--;
+			e->ctr.states[tr.new_state]++;
+			emit(e, ENGINE_EVENT_STATE, 0, tr.old_state, id);
+		}
+		arm(e, id, f, tr.timeout, now_ms);
+	} else if (tr.lower_timeout) {
+		uint64_t cap = now_ms + e->cfg.tcp.timeouts.unacknowledged_ms;
+		if (timer_wheel_expiry_ms(e->wheel, id) > cap) {
+			f->tclass = TCP_TRACK_TIMEOUT_UNACK;
+			timer_wheel_schedule(e->wheel, id, cap);
+		}
+	}
+}
+
+static enum engine_verdict parse_failure_verdict(enum reason r)
+{
+	return r == REASON_NOT_TCP ? ENGINE_ACCEPT : ENGINE_DROP;
+}
+
+void engine_process(struct engine *e, const uint8_t *buf, size_t cap_len, size_t pkt_len,
+		    uint64_t now_ms, struct engine_result *res)
+{
+	struct packet p;
+	struct flow_key k;
+
+	*res = (struct engine_result){ .verdict = ENGINE_DROP, .state = TCP_TRACK_NONE };
+	res->reason = packet_parse(buf, cap_len, pkt_len, &p);
+	if (res->reason != REASON_OK) {
+		res->verdict = parse_failure_verdict(res->reason);
+	} else {
+		unsigned src_ep = flow_key_make(&k, p.family, p.saddr, p.daddr, p.sport, p.dport);
+		uint32_t hash = flow_table_hash(e->table, &k);
+		uint32_t id = flow_table_lookup(e->table, &k, hash);
+
+		if (id == FLOW_TABLE_NONE)
+			new_flow(e, &p, &k, hash, src_ep, now_ms, res);
+		else
+			track(e, id, &p, &k, hash, src_ep, now_ms, res);
+	}
+	e->ctr.verdicts[res->verdict]++;
+	e->ctr.reasons[res->reason]++;
+}
+
+/* ---- expiry ---- */
+
+static void expire_one(uint32_t id, void *arg)
+{
+	destroy(arg, id, ENGINE_CAUSE_TIMEOUT);
+}
+
+unsigned engine_expire(struct engine *e, uint64_t now_ms, unsigned budget)
+{
+	return timer_wheel_advance(e->wheel, now_ms, budget, expire_one, e);
+}
+
+bool engine_expire_behind(const struct engine *e, uint64_t now_ms)
+{
+	return timer_wheel_behind(e->wheel, now_ms);
+}
+
+/* ---- configuration ---- */
+
+static void set_tcp_params(struct engine *e)
+{
+	e->tparams = (struct tcp_track_params){
+		.pickup = e->cfg.tcp.pickup,
+		.liberal = !e->cfg.tcp.window_check,
+		.tw_policy = e->cfg.tcp.time_wait.policy == CONFIG_TW_SHORTEN ? TCP_TRACK_TW_SHORTEN
+									    : TCP_TRACK_TW_ENFORCE,
+		.max_retrans = e->cfg.tcp.max_retrans,
+	};
+}
+
+int engine_reconfigure(struct engine *e, const struct config *config)
+{
+	if (config->table.max_flows != e->cfg.table.max_flows ||
+	    config->table.buckets != e->cfg.table.buckets)
+		return -EBUSY;
+	e->prev_cfg = e->cfg;
+	e->cfg = *config;
+	set_tcp_params(e);
+	return 0;
+}
+
+const struct config *engine_config(const struct engine *e)
+{
+	return &e->cfg;
+}
+
+bool engine_retime(struct engine *e, uint32_t *cursor, unsigned budget, uint64_t now_ms)
+{
+	uint32_t cap = flow_table_capacity(e->table), id = *cursor;
+
+	for (; id < cap && budget; id++, budget--) {
+		if (!flow_table_is_used(e->table, id) || !timer_wheel_is_armed(e->wheel, id))
+			continue;
+		struct engine_flow *f = flow_table_value(e->table, id);
+		uint64_t expiry = timer_wheel_expiry_ms(e->wheel, id);
+		uint64_t remaining = expiry > now_ms ? expiry - now_ms : 0;
+		uint64_t old_t = timeout_ms(e, &e->prev_cfg, f->track.state, f->tclass);
+		uint64_t elapsed = old_t > remaining ? old_t - remaining : 0;
+		uint64_t new_t = timeout_ms(e, &e->cfg, f->track.state, f->tclass);
+
+		timer_wheel_schedule(e->wheel, id, now_ms + (new_t > elapsed ? new_t - elapsed : 0));
+	}
+	*cursor = id < cap ? id : 0;
+	return id >= cap;
+}
+
+/* ---- iteration ---- */
+
+bool engine_filter_match(const struct engine_filter *f, const struct engine_flow_info *flow)
+{
+	size_t alen = flow->family == 4 ? 4 : 16;
+
+	if (!f)
+		return true;
+	if (f->family && f->family != flow->family)
+		return false;
+	if (f->has_src && memcmp(f->src, flow->src, alen) != 0)
+		return false;
+	if (f->has_dst && memcmp(f->dst, flow->dst, alen) != 0)
+		return false;
+	if (f->sport && f->sport != flow->sport)
+		return false;
+	if (f->dport && f->dport != flow->dport)
+		return false;
+	return !f->state_mask || (f->state_mask & (UINT32_C(1) << flow->state));
+}
+
+unsigned engine_list(const struct engine *e, const struct engine_filter *f, uint32_t *cursor,
+		     unsigned budget, struct engine_flow_info *out, unsigned max)
+{
+	uint32_t cap = flow_table_capacity(e->table), id = *cursor;
+	unsigned n = 0;
+
+	for (; id < cap && budget && n < max; id++, budget--) {
+		if (!flow_table_is_used(e->table, id))
+			continue;
+		flow_info(e, id, &out[n]);
+		n += engine_filter_match(f, &out[n]);
+	}
+	*cursor = id < cap ? id : 0;
+	return n;
+}
+
+unsigned engine_kill(struct engine *e, const struct engine_filter *f, enum engine_cause cause,
+		     uint32_t *cursor, unsigned budget)
+{
+	uint32_t cap = flow_table_capacity(e->table), id = *cursor;
+	unsigned n = 0;
+
+	for (; id < cap && budget; id++, budget--) {
+		struct engine_flow_info info;
+
+		if (!flow_table_is_used(e->table, id))
+			continue;
+		flow_info(e, id, &info);
+		if (engine_filter_match(f, &info)) {
+			destroy(e, id, cause);
+			n++;
+		}
+	}
+	*cursor = id < cap ? id : 0;
+	return n;
+}
+
+/* ---- life cycle and reporting ---- */
+
+int engine_new(const struct engine_params *params, uint64_t now_ms, struct engine **ret)
+{
+	const struct config *cfg = params->config;
+	struct engine *e;
+	int r;
+
+	if (!cfg || !cfg->table.max_flows)
+		return -EINVAL;
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	e->cfg = e->prev_cfg = *cfg;
+	e->on_event = params->on_event;
+	e->event_arg = params->event_arg;
+	set_tcp_params(e);
+
+	struct flow_table_params tp = {
+		.max_flows = cfg->table.max_flows,
+		.buckets = cfg->table.buckets,
+		.value_size = sizeof(struct engine_flow),
+	};
+	memcpy(tp.hash_key, params->hash_key, sizeof(tp.hash_key));
+	r = flow_table_new(&tp, &e->table);
+	if (r < 0)
+		goto fail;
+	struct timer_wheel_params wp = {
+		.capacity = cfg->table.max_flows,
+		.tick_ms = ENGINE_TICK_MS,
+		.slots = ENGINE_WHEEL_SLOTS,
+	};
+	r = timer_wheel_new(&wp, now_ms, &e->wheel);
+	if (r < 0)
+		goto fail;
+	e->ctr.max_flows = cfg->table.max_flows;
+	*ret = e;
+	return 0;
+fail:
+	engine_free(e);
+	return r;
+}
+
+void engine_free(struct engine *e)
+{
+	if (!e)
+		return;
+	timer_wheel_free(e->wheel);
+	flow_table_free(e->table);
+	free(e);
+}
+
+void engine_get_counters(const struct engine *e, struct engine_counters *out)
+{
+	*out = e->ctr;
+	out->flows = flow_table_count(e->table);
+}
+
+size_t engine_memory(const struct engine *e)
+{
+	return sizeof(*e) + flow_table_memory(e->table) + timer_wheel_memory(e->wheel);
+}
+
+static const char *const verdict_names[] = {
+	[ENGINE_ACCEPT] = "accept",
+	[ENGINE_DROP] = "drop",
+};
+_Static_assert(ARRAY_SIZE(verdict_names) == _ENGINE_VERDICT_MAX, "verdict_names out of sync");
+
+static const char *const cause_names[] = {
+	[ENGINE_CAUSE_TIMEOUT] = "timeout",   [ENGINE_CAUSE_RESET] = "reset",
+	[ENGINE_CAUSE_REOPEN] = "reopen",     [ENGINE_CAUSE_EVICTED] = "evicted",
+	[ENGINE_CAUSE_KILLED] = "killed",     [ENGINE_CAUSE_FLUSHED] = "flushed",
+};
+_Static_assert(ARRAY_SIZE(cause_names) == _ENGINE_CAUSE_MAX, "cause_names out of sync");
+
+static const char *const event_names[] = {
+	[ENGINE_EVENT_NEW] = "new",
+	[ENGINE_EVENT_STATE] = "state",
+	[ENGINE_EVENT_DESTROY] = "destroy",
+};
+_Static_assert(ARRAY_SIZE(event_names) == _ENGINE_EVENT_MAX, "event_names out of sync");
+
+const char *engine_verdict_name(enum engine_verdict v)
+{
+	return NAME_OR_UNKNOWN(verdict_names, v);
+}
+
+const char *engine_cause_name(enum engine_cause c)
+{
+	return NAME_OR_UNKNOWN(cause_names, c);
+}
+
+const char *engine_event_name(enum engine_event_type t)
+{
+	return NAME_OR_UNKNOWN(event_names, t);
+}

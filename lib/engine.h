@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * engine - the firewall core: packet bytes and the time in, a verdict and a reason out.
+ *
+ * One engine is one shard of the flow table, owned by one thread (one NFQUEUE queue); nothing
+ * in it locks. It composes the parser, the tracker, the flow table and the timer wheel: it finds
+ * or creates the flow, runs the tracker, arms the flow's timer, keeps counters, and reports flow
+ * events (new, state change, destroy with its cause) through a callback. Nothing allocates after
+ * engine_new(). Time is a monotonic millisecond count supplied by the caller.
+ *
+ * Verdicts: the tracker's INVALID drops, ACCEPT and IGNORE pass. Bytes that are not a TCP
+ * segment pass (the ruleset queues only TCP); malformed bytes and IP fragments drop, since a
+ * fragment reaching the queue means defragmentation did not happen and it cannot be tracked.
+ */
+#ifndef TCPFW_ENGINE_H
+#define TCPFW_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "reason.h"
+#include "tcp_track.h"
+
+enum engine_verdict {
+	ENGINE_ACCEPT = 0,
+	ENGINE_DROP,
+	_ENGINE_VERDICT_MAX
+};
+
+/* Why a flow left the table. */
+enum engine_cause {
+	ENGINE_CAUSE_TIMEOUT = 0,	/* its timer expired */
+	ENGINE_CAUSE_RESET,		/* an RST answered its only SYN */
+	ENGINE_CAUSE_REOPEN,		/* a SYN started a new incarnation of the tuple */
+	ENGINE_CAUSE_EVICTED,		/* early drop: the table was full */
+	ENGINE_CAUSE_KILLED,		/* the operator killed it */
+	ENGINE_CAUSE_FLUSHED,		/* the operator flushed the table */
+	_ENGINE_CAUSE_MAX
+};
+
+enum engine_event_type {
+	ENGINE_EVENT_NEW = 0,
+	ENGINE_EVENT_STATE,
+	ENGINE_EVENT_DESTROY,
+	_ENGINE_EVENT_MAX
+};
+
+/* A copy of one flow, oriented as its initiator (ORIGINAL) saw it. */
+struct engine_flow_info {
+	uint32_t id;			/* table slot; stable while the flow lives */
+	uint8_t family;			/* 4 or 6 */
+	uint8_t state;			/* enum tcp_track_state */
+	bool assured;
+	uint8_t src[16];		/* initiator; IPv4 in the first 4 bytes */
+	uint8_t dst[16];
+	uint16_t sport;
+	uint16_t dport;
+	uint64_t expires_ms;		/* when its timer fires, on the caller's clock */
+};
+
+struct engine_event {
+	uint8_t type;			/* enum engine_event_type */
+	uint8_t cause;			/* enum engine_cause, with DESTROY */
+	uint8_t old_state;		/* with STATE */
+	struct engine_flow_info flow;	/* state is the new one */
+};
+
+/* Called synchronously from inside engine calls; must not call back into the engine. */
+typedef void engine_event_fn(const struct engine_event *ev, void *arg);
+
+struct engine_params {
+	const struct config *config;	/* copied; tcp and table sections are used */
+	uint8_t hash_key[16];		/* SipHash key for the flow table; caller's randomness */
+	engine_event_fn *on_event;	/* may be NULL */
+	void *event_arg;
+};
+
+struct engine_result {
+	uint8_t verdict;		/* enum engine_verdict */
+	uint8_t reason;			/* enum reason */
+	uint8_t state;			/* the flow's state after the segment; NONE if no flow */
+};
+
+struct engine_counters {
+	uint64_t verdicts[_ENGINE_VERDICT_MAX];
+	uint64_t reasons[_REASON_MAX];		/* every segment counts under exactly one reason */
+	uint64_t flows_created;
+	uint64_t flows_destroyed[_ENGINE_CAUSE_MAX];
+	uint32_t states[_TCP_TRACK_STATE_MAX];	/* flows now in each state */
+	uint32_t flows;				/* flows now in the table */
+	uint32_t max_flows;
+};
+
+/* A flow filter, conntrack style; zero fields match anything. Addresses match the initiator's
+ * view: src is the ORIGINAL source. */
+struct engine_filter {
+	uint8_t family;			/* 0, 4 or 6 */
+	bool has_src;
+	bool has_dst;
+	uint8_t src[16];
+	uint8_t dst[16];
+	uint16_t sport;
+	uint16_t dport;
+	uint32_t state_mask;		/* bit (1 << state); 0 = any */
+};
+
+struct engine;
+
+/*
+ * Creates an engine with room for config->table.max_flows flows. Returns 0 and sets *ret, or
+ * -EINVAL (bad parameters) or -ENOMEM. The engine copies the config; the caller keeps its own.
+ */
+int engine_new(const struct engine_params *params, uint64_t now_ms, struct engine **ret);
+
+/* Frees the engine and its flows without events. NULL is a no-op. */
+void engine_free(struct engine *e);
+
+/*
+ * Judges one IP packet: `buf` holds cap_len bytes of a packet pkt_len bytes long (a header-only
+ * copy is fine). Creates, updates or removes its flow, arms its timer, counts, and fills *res.
+ * Events for this packet are delivered before it returns. Never allocates.
+ */
+void engine_process(struct engine *e, const uint8_t *buf, size_t cap_len, size_t pkt_len,
+		    uint64_t now_ms, struct engine_result *res);
+
+/*
+ * Expires flows whose time has come, at most `budget` units of timer work per call (see
+ * timer_wheel_advance). Returns the number of flows destroyed. engine_expire_behind() says
+ * whether due flows remain.
+ */
+unsigned engine_expire(struct engine *e, uint64_t now_ms, unsigned budget);
+bool engine_expire_behind(const struct engine *e, uint64_t now_ms);
+
+/*
+ * Swaps in a new configuration's tcp section (timeouts, policies, pickup, window checks).
+ * The table size cannot change while flows live: returns -EBUSY, with nothing changed, when
+ * table.max_flows or table.buckets differ; 0 otherwise. Existing flows keep their timers until
+ * engine_retime() walks them or their next segment arrives.
+ */
+int engine_reconfigure(struct engine *e, const struct config *config);
+
+/* The configuration in force. */
+const struct config *engine_config(const struct engine *e);
+
+/*
+ * Walks up to `budget` table slots from *cursor (start at 0), re-arming each flow's timer
+ * under the current timeouts as if they had applied since its last refresh. Returns true and
+ * sets *cursor to 0 when the walk is complete.
+ */
+bool engine_retime(struct engine *e, uint32_t *cursor, unsigned budget, uint64_t now_ms);
+
+/*
+ * Lists flows matching f (NULL: all), resuming at *cursor (start at 0). Scans at most
+ * `budget` table slots and fills at most `max` entries of out. Returns the number filled;
+ * *cursor is 0 once the whole table has been walked.
+ */
+unsigned engine_list(const struct engine *e, const struct engine_filter *f, uint32_t *cursor,
+		     unsigned budget, struct engine_flow_info *out, unsigned max);
+
+/*
+ * Removes flows matching f (NULL: all) with a DESTROY event of `cause` (KILLED or FLUSHED),
+ * scanning at most `budget` slots from *cursor. Returns how many were removed; *cursor is 0
+ * once the walk is complete.
+ */
+unsigned engine_kill(struct engine *e, const struct engine_filter *f, enum engine_cause cause,
+		     uint32_t *cursor, unsigned budget);
+
+/* A snapshot of the counters. */
+void engine_get_counters(const struct engine *e, struct engine_counters *out);
+
+/* True when the flow matches the filter. */
+bool engine_filter_match(const struct engine_filter *f, const struct engine_flow_info *flow);
+
+/* Bytes allocated for flows (table, pool, timers), for the bytes-per-flow report. */
+size_t engine_memory(const struct engine *e);
+
+const char *engine_verdict_name(enum engine_verdict v);
+const char *engine_cause_name(enum engine_cause c);
+const char *engine_event_name(enum engine_event_type t);
+
+#endif /* TCPFW_ENGINE_H */
