@@ -1,0 +1,619 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * engine_bench - microbenchmark of engine_process() on pre-built traffic.
+ *
+ * Every packet is written by pktbuild before any clock is read and stored header-only (as
+ * NFQUEUE delivers with a small copy_range: cap_len = headers, pkt_len = the wire length), so the
+ * timed loops run nothing but the engine. The fake clock advances PKTS_PER_MS packets per ms; like
+ * the daemon, the loop reads it once per BATCH packets and calls engine_expire() between batches.
+ *
+ * Mixes: churn (handshake, request, two response segments, FIN close, with a bounded number of
+ * connections in flight), est (flows set up untimed, then data both ways, each round visiting
+ * every flow in a fresh random order), flood (2 x flows spoofed SYNs into a table of `flows`, so
+ * the second half runs through early drop). Churn and flood replay their packets on one engine,
+ * flushed untimed between passes, after an untimed first pass has faulted its pages in; est uses a
+ * fresh engine per run. Bytes per flow are the RSS growth from before engine_new() to a table
+ * holding the row's flows, divided by them, next to engine_memory() / flows. Timing figures are
+ * reported, never judged; the exit status is non-zero only when the engine dropped legitimate
+ * traffic.
+ *
+ *   engine_bench              full run: 1k, 100k, 1M flows, 5 runs per row
+ *   engine_bench --quick      1k and 100k, 3 runs
+ *   engine_bench --callgrind  one fixed run for valgrind --toggle-collect='feed_timed*'
+ */
+#include <inttypes.h>
+#include <limits.h>
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "../unit/pktbuild.h"
+
+#define PKTS_PER_MS   10000 /* fake clock: 10 kpps per ms */
+#define BATCH	      64    /* packets per "netlink batch" between expire calls */
+#define EXPIRE_BUDGET 256
+#define BASE_MS	      1000000
+#define CHURN_PKTS    10   /* packets per churn connection */
+#define CHURN_LIVE    1024 /* churn connections in flight at once */
+#define REQ_LEN	      300
+#define RESP_LEN      1448
+#define CG_FLOWS      100000 /* --callgrind: flows, and one data packet per flow per round */
+#define CG_ROUNDS     2
+#define MAX_RUNS      16
+
+#if defined(__clang__)
+#define NOIPA __attribute__((noinline))
+#else
+#define NOIPA                                                                                      \
+	__attribute__((noipa)) /* no inlining, cloning or merging: callgrind toggles on it         \
+				*/
+#endif
+
+/* ---- pre-built packets ---- */
+
+struct pktset {
+	uint8_t *bytes; /* n records of `stride` bytes: the headers of each packet */
+	uint16_t *cap;	/* cap_len of each */
+	uint16_t *len;	/* pkt_len of each */
+	size_t n, max, stride;
+};
+
+static void die(const char *what)
+{
+	fprintf(stderr, "engine_bench: %s\n", what);
+	exit(2);
+}
+
+static void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n, size);
+
+	if (!p)
+		die("out of memory");
+	return p;
+}
+
+static void pktset_init(struct pktset *s, size_t max, uint8_t family)
+{
+	s->stride = family == 6 ? 96 : 64;
+	s->bytes = xcalloc(max, s->stride);
+	s->cap = xcalloc(max, sizeof(*s->cap));
+	s->len = xcalloc(max, sizeof(*s->len));
+	s->n = 0;
+	s->max = max;
+}
+
+static void pktset_free(struct pktset *s)
+{
+	free(s->bytes);
+	free(s->cap);
+	free(s->len);
+	memset(s, 0, sizeof(*s));
+}
+
+static void pktset_add(struct pktset *s, const struct pktbuild *b)
+{
+	uint8_t buf[2048];
+	size_t len = pktbuild_write(b, buf, sizeof(buf)), off, hdr;
+
+	if (!len || s->n >= s->max)
+		die("pktbuild_write failed or packet set full");
+	off = pktbuild_tcp_offset(buf);
+	hdr = off + (size_t)(buf[off + 12] >> 4) * 4;
+	if (hdr > s->stride)
+		die("headers longer than the stride");
+	memcpy(s->bytes + s->n * s->stride, buf, hdr);
+	s->cap[s->n] = (uint16_t)hdr;
+	s->len[s->n] = (uint16_t)len;
+	s->n++;
+}
+
+/* ---- traffic ---- */
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+
+static uint64_t rng(void)
+{
+	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull); /* splitmix64 */
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+/* One connection: endpoint 0 is the client, 1 the server; seq is each side's next sequence. */
+struct conn {
+	uint8_t addr[2][16];
+	uint16_t port[2];
+	uint32_t seq[2];
+	uint32_t ts[2];
+	uint8_t family;
+};
+
+static void put_index(uint8_t *a, uint8_t family, uint32_t prefix, uint32_t i)
+{
+	memset(a, 0, 16);
+	if (family == 4) {
+		i += prefix;
+	} else {
+		a[0] = 0x20, a[1] = 0x01, a[2] = 0x0d, a[3] = 0xb8, a[5] = (uint8_t)(prefix >> 24);
+	}
+	uint8_t *p = family == 4 ? a : a + 12;
+	p[0] = (uint8_t)(i >> 24), p[1] = (uint8_t)(i >> 16), p[2] = (uint8_t)(i >> 8),
+	p[3] = (uint8_t)i;
+}
+
+/* Client i: a distinct address (10.0.0.0 + i, or 2001:db8:0:a::i) to one of 16 servers. */
+static void conn_init(struct conn *c, uint8_t family, uint32_t prefix, uint32_t i)
+{
+	memset(c, 0, sizeof(*c));
+	c->family = family;
+	put_index(c->addr[0], family, prefix, i);
+	put_index(c->addr[1], family, 0xc6336400u, 1 + (i & 15)); /* 198.51.100.x */
+	c->port[0] = (uint16_t)(32768 + rng() % 28232);
+	c->port[1] = 443;
+	c->seq[0] = (uint32_t)rng();
+	c->seq[1] = (uint32_t)rng();
+	c->ts[0] = (uint32_t)rng();
+	c->ts[1] = (uint32_t)rng();
+}
+
+/* Adds the next segment from endpoint `dir`, Linux-like: timestamps everywhere, full options on
+ * SYNs, window 502 << 7 afterwards, ACK of everything the peer sent.
+ */
+static void conn_send(struct pktset *s, struct conn *c, unsigned dir, uint8_t flags, uint32_t len)
+{
+	struct pktbuild b;
+
+	pktbuild_init(&b, c->family);
+	memcpy(b.saddr, c->addr[dir], 16);
+	memcpy(b.daddr, c->addr[!dir], 16);
+	b.sport = c->port[dir];
+	b.dport = c->port[!dir];
+	b.seq = c->seq[dir];
+	b.ack = flags & TCP_FLAG_ACK ? c->seq[!dir] : 0;
+	b.flags = flags;
+	b.payload_len = len;
+	b.window = 502;
+	b.ts = true;
+	b.tsval = ++c->ts[dir];
+	b.tsecr = flags == TCP_FLAG_SYN ? 0 : c->ts[!dir];
+	if (flags & TCP_FLAG_SYN) {
+		b.window = 64240;
+		b.mss = 1460;
+		b.sack_perm = true;
+		b.wscale = 7;
+	}
+	pktset_add(s, &b);
+	c->seq[dir] += len + !!(flags & TCP_FLAG_SYN) + !!(flags & TCP_FLAG_FIN);
+}
+
+static void conn_handshake(struct pktset *s, struct conn *c, unsigned step)
+{
+	static const uint8_t f[3] = {TCP_FLAG_SYN, TCP_FLAG_SYN | TCP_FLAG_ACK, TCP_FLAG_ACK};
+
+	conn_send(s, c, step == 1, f[step], 0);
+}
+
+/* Step k (0..CHURN_PKTS-1) of a short connection: handshake, request, response, close. */
+static void churn_step(struct pktset *s, struct conn *c, unsigned k)
+{
+	const uint8_t A = TCP_FLAG_ACK, PA = TCP_FLAG_PSH | TCP_FLAG_ACK, FA = TCP_FLAG_FIN | A;
+
+	switch (k) {
+	case 0 ... 2:
+		conn_handshake(s, c, k);
+		break;
+	case 3:
+		conn_send(s, c, 0, PA, REQ_LEN);
+		break;
+	case 4:
+		conn_send(s, c, 1, A, RESP_LEN);
+		break;
+	case 5:
+		conn_send(s, c, 1, PA, RESP_LEN);
+		break;
+	case 7:
+		conn_send(s, c, 0, FA, 0);
+		break;
+	case 8:
+		conn_send(s, c, 1, FA, 0);
+		break;
+	default: /* 6 and 9 */
+		conn_send(s, c, 0, A, 0);
+		break;
+	}
+}
+
+/* n connections, at most CHURN_LIVE in flight, the next packet from a random live one. */
+static void gen_churn(struct pktset *s, uint8_t family, uint32_t n)
+{
+	uint32_t live = n < CHURN_LIVE ? n : CHURN_LIVE, next = 0;
+	struct conn *c = xcalloc(live, sizeof(*c));
+	uint8_t *step = xcalloc(live, 1);
+
+	pktset_init(s, (size_t)n * CHURN_PKTS, family);
+	for (; next < live; next++)
+		conn_init(&c[next], family, 0x0a000000u, next);
+	while (live) {
+		uint32_t j = (uint32_t)(rng() % live);
+
+		churn_step(s, &c[j], step[j]++);
+		if (step[j] < CHURN_PKTS)
+			continue;
+		if (next < n) {
+			conn_init(&c[j], family, 0x0a000000u, next++);
+			step[j] = 0;
+		} else {
+			c[j] = c[--live];
+			step[j] = step[live];
+		}
+	}
+	free(c);
+	free(step);
+}
+
+/* n flows set up in `setup`; then `rounds` rounds in `data`, each a random permutation of the
+ * flows, one data segment per flow: client 300 B on even rounds, server 1448 B on odd ones.
+ */
+static void gen_est(struct pktset *setup, struct pktset *data, uint8_t family, uint32_t n,
+		    unsigned rounds)
+{
+	struct conn *c = xcalloc(n, sizeof(*c));
+	uint32_t *perm = xcalloc(n, sizeof(*perm));
+
+	pktset_init(setup, (size_t)n * 3, family);
+	pktset_init(data, (size_t)n * rounds, family);
+	for (uint32_t i = 0; i < n; i++) {
+		conn_init(&c[i], family, 0x0a000000u, i);
+		for (unsigned k = 0; k < 3; k++)
+			conn_handshake(setup, &c[i], k);
+		perm[i] = i;
+	}
+	for (unsigned r = 0; r < rounds; r++) {
+		for (uint32_t i = n - 1; i > 0; i--) {
+			uint32_t j = (uint32_t)(rng() % (i + 1)), t = perm[i];
+
+			perm[i] = perm[j];
+			perm[j] = t;
+		}
+		for (uint32_t i = 0; i < n; i++)
+			conn_send(data, &c[perm[i]], r & 1, TCP_FLAG_PSH | TCP_FLAG_ACK,
+				  r & 1 ? RESP_LEN : REQ_LEN);
+	}
+	free(c);
+	free(perm);
+}
+
+/* n SYNs (MSS option only, as flood tools send) from distinct spoofed sources to one server. */
+static void gen_flood(struct pktset *s, uint32_t n)
+{
+	pktset_init(s, n, 4);
+	for (uint32_t i = 0; i < n; i++) {
+		struct pktbuild b;
+
+		pktbuild_init(&b, 4);
+		put_index(b.saddr, 4, 0x64400000u, i); /* 100.64.0.0 + i */
+		b.sport = (uint16_t)(1024 + rng() % 64512);
+		b.dport = 80;
+		b.seq = (uint32_t)rng();
+		b.ack = 0;
+		b.flags = TCP_FLAG_SYN;
+		b.window = 512;
+		b.mss = 1460;
+		pktset_add(s, &b);
+	}
+}
+
+/* ---- feeding the engine ---- */
+
+struct feed {
+	struct engine *e;
+	uint64_t pkts; /* fed so far: drives the fake clock */
+};
+
+static inline void feed_loop(struct feed *f, const struct pktset *s)
+{
+	struct engine_result res;
+	size_t i = 0;
+
+	while (i < s->n) {
+		size_t end = s->n - i < BATCH ? s->n : i + BATCH;
+		uint64_t now = BASE_MS + f->pkts / PKTS_PER_MS;
+
+		for (; i < end; i++)
+			engine_process(f->e, s->bytes + i * s->stride, s->cap[i], s->len[i], now,
+				       &res);
+		f->pkts += BATCH; /* the clock ticks per batch, as the daemon reads it */
+		engine_expire(f->e, now, EXPIRE_BUDGET);
+	}
+}
+
+NOIPA static void feed_setup(struct feed *f, const struct pktset *s)
+{
+	feed_loop(f, s);
+}
+
+NOIPA static void feed_timed(struct feed *f, const struct pktset *s)
+{
+	feed_loop(f, s);
+}
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+static double timed(struct feed *f, const struct pktset *s)
+{
+	double t0 = now_ns();
+
+	feed_timed(f, s);
+	return now_ns() - t0;
+}
+
+static struct engine *engine_make(uint32_t max_flows)
+{
+	struct engine_params p = {.hash_key = "tcpfw-bench-key"};
+	struct config cfg;
+	struct engine *e;
+
+	config_defaults(&cfg);
+	cfg.table.max_flows = max_flows;
+	p.config = &cfg;
+	if (engine_new(&p, BASE_MS, &e) < 0)
+		die("engine_new failed");
+	return e;
+}
+
+static void engine_flush(struct engine *e)
+{
+	uint32_t cursor = 0;
+
+	engine_kill(e, NULL, ENGINE_CAUSE_FLUSHED, &cursor, UINT_MAX);
+}
+
+static size_t rss_bytes(void)
+{
+	FILE *f = fopen("/proc/self/statm", "r");
+	unsigned long pages = 0;
+
+	if (!f || fscanf(f, "%*u %lu", &pages) != 1)
+		die("cannot read /proc/self/statm");
+	fclose(f);
+	return pages * (size_t)sysconf(_SC_PAGESIZE);
+}
+
+/* ---- one row ---- */
+
+struct result {
+	double ns[MAX_RUNS]; /* per-packet time of each run */
+	unsigned runs;
+	uint64_t pkts;		/* timed packets per run */
+	uint64_t flows_created; /* in the timed packets, all runs */
+	double total_ns;
+	double rss_per_flow, mem_per_flow;
+	struct engine_counters c; /* timed packets only, summed over runs */
+	uint64_t bad;		  /* legitimate packets dropped (anywhere, untimed included) */
+};
+
+static void add_counters(struct result *r, const struct engine_counters *a,
+			 const struct engine_counters *b)
+{
+	for (int i = 0; i < _ENGINE_VERDICT_MAX; i++)
+		r->c.verdicts[i] += b->verdicts[i] - a->verdicts[i];
+	for (int i = 0; i < _REASON_MAX; i++)
+		r->c.reasons[i] += b->reasons[i] - a->reasons[i];
+	for (int i = 0; i < _ENGINE_CAUSE_MAX; i++)
+		r->c.flows_destroyed[i] += b->flows_destroyed[i] - a->flows_destroyed[i];
+	r->flows_created += b->flows_created - a->flows_created;
+}
+
+/* Times `reps` passes over s on engine f->e, each after `prep` (untimed) resets the table. */
+static void measure(struct result *r, struct feed *f, const struct pktset *s, unsigned reps,
+		    void (*prep)(struct engine *))
+{
+	struct engine_counters a, b;
+	double ns = 0;
+
+	for (unsigned k = 0; k < reps; k++) {
+		if (prep)
+			prep(f->e);
+		engine_get_counters(f->e, &a);
+		ns += timed(f, s);
+		engine_get_counters(f->e, &b);
+		add_counters(r, &a, &b);
+	}
+	r->ns[r->runs++] = ns / ((double)s->n * reps);
+	r->total_ns += ns;
+}
+
+static void note_rss(struct result *r, struct engine *e, size_t rss0, uint32_t flows)
+{
+	r->rss_per_flow = (double)(rss_bytes() - rss0) / flows;
+	r->mem_per_flow = (double)engine_memory(e) / flows;
+}
+
+static uint64_t drops(const struct engine *e)
+{
+	struct engine_counters c;
+
+	engine_get_counters(e, &c);
+	return c.verdicts[ENGINE_DROP];
+}
+
+/* Churn and flood: one engine, warmed by an untimed pass, flushed before each timed pass. */
+static void run_replay(struct result *r, const struct pktset *s, uint32_t max_flows,
+		       uint64_t target, unsigned runs, bool legit)
+{
+	unsigned reps = s->n >= target ? 1 : (unsigned)((target + s->n - 1) / s->n);
+	size_t rss0 = rss_bytes();
+	struct feed f = {.e = engine_make(max_flows)};
+	struct engine_counters c;
+
+	feed_setup(&f, s);
+	engine_get_counters(f.e, &c);
+	note_rss(r, f.e, rss0, c.flows);
+	for (unsigned k = 0; k < runs; k++)
+		measure(r, &f, s, reps, engine_flush);
+	r->pkts = s->n * reps;
+	if (legit)
+		r->bad = drops(f.e);
+	else
+		r->bad = r->c.verdicts[ENGINE_DROP] - r->c.reasons[REASON_TABLE_FULL];
+	engine_free(f.e);
+}
+
+/* Established: a fresh engine per run; the first also gives the bytes per flow. */
+static void run_est(struct result *r, uint8_t family, uint32_t n, uint64_t target, unsigned runs)
+{
+	unsigned rounds = target / n < 2 ? 2 : (unsigned)((target / n + 1) & ~1ull);
+	struct pktset setup, data;
+
+	gen_est(&setup, &data, family, n, rounds);
+	for (unsigned k = 0; k < runs; k++) {
+		size_t rss0 = rss_bytes();
+		struct feed f = {.e = engine_make(n + n / 4)};
+
+		feed_setup(&f, &setup);
+		if (k == 0)
+			note_rss(r, f.e, rss0, n);
+		measure(r, &f, &data, 1, NULL);
+		r->bad += drops(f.e);
+		engine_free(f.e);
+	}
+	r->pkts = data.n;
+	pktset_free(&setup);
+	pktset_free(&data);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static void print_header(void)
+{
+	printf("%-6s %-4s %8s %9s %7s %8s %8s %8s %11s %9s %9s %10s %9s  %s\n", "mix", "ip",
+	       "flows", "pkts/run", "Mpps", "ns/pkt", "min", "max", "newflows/s", "RSS B/fl",
+	       "eng B/fl", "accepted", "dropped", "notes");
+}
+
+static void print_row(const char *mix, uint8_t family, uint32_t flows, struct result *r)
+{
+	uint64_t acc = r->c.verdicts[ENGINE_ACCEPT], drop = r->c.verdicts[ENGINE_DROP];
+	char fl[24] = "-", note[96] = "";
+	double med;
+
+	qsort(r->ns, r->runs, sizeof(r->ns[0]), cmp_double);
+	med = r->runs & 1 ? r->ns[r->runs / 2] : (r->ns[r->runs / 2 - 1] + r->ns[r->runs / 2]) / 2;
+	if (strcmp(mix, "est"))
+		snprintf(fl, sizeof(fl), "%.0f", r->flows_created / (r->total_ns / 1e9));
+	if (!strcmp(mix, "flood"))
+		snprintf(note, sizeof(note), "evicted %" PRIu64 " table_full %" PRIu64 " ",
+			 r->c.flows_destroyed[ENGINE_CAUSE_EVICTED],
+			 r->c.reasons[REASON_TABLE_FULL]);
+	if (r->c.reasons[REASON_OK] != r->c.verdicts[ENGINE_ACCEPT])
+		snprintf(note + strlen(note), sizeof(note) - strlen(note),
+			 "non-ok accepts %" PRIu64,
+			 r->c.verdicts[ENGINE_ACCEPT] - r->c.reasons[REASON_OK]);
+	if (r->bad)
+		snprintf(note + strlen(note), sizeof(note) - strlen(note),
+			 " BAD: %" PRIu64 " legitimate drops", r->bad);
+	printf("%-6s %-4s %8" PRIu32 " %9" PRIu64
+	       " %7.2f %8.1f %8.1f %8.1f %11s %9.1f %9.1f %10" PRIu64 " %9" PRIu64 "  %s\n",
+	       mix, family == 6 ? "v6" : "v4", flows, r->pkts, 1e3 / med, med, r->ns[0],
+	       r->ns[r->runs - 1], fl, r->rss_per_flow, r->mem_per_flow, acc, drop, note);
+	if (r->bad) {
+		for (int i = 0; i < _REASON_MAX; i++)
+			if (r->c.reasons[i])
+				printf("       reason %-22s %" PRIu64 "\n", reason_name(i),
+				       r->c.reasons[i]);
+	}
+	fflush(stdout);
+}
+
+static uint64_t run_row(const char *mix, uint8_t family, uint32_t n, uint64_t target, unsigned runs)
+{
+	struct result r = {0};
+	struct pktset s;
+
+	if (!strcmp(mix, "est")) {
+		run_est(&r, family, n, target, runs);
+	} else if (!strcmp(mix, "churn")) {
+		gen_churn(&s, family, n);
+		run_replay(&r, &s, n + n / 4, target, runs, true);
+		pktset_free(&s);
+	} else {
+		gen_flood(&s, 2 * n);
+		run_replay(&r, &s, n, target, runs, false);
+		pktset_free(&s);
+	}
+	print_row(mix, family, n, &r);
+	return r.bad;
+}
+
+/* A fixed workload for callgrind: only feed_timed's packets are meant to be counted. */
+static int run_callgrind(void)
+{
+	struct pktset setup, data;
+	struct feed f = {.e = engine_make(CG_FLOWS + CG_FLOWS / 4)};
+	uint64_t bad;
+
+	gen_est(&setup, &data, 4, CG_FLOWS, CG_ROUNDS);
+	feed_setup(&f, &setup);
+	feed_timed(&f, &data);
+	bad = drops(f.e);
+	printf("callgrind packets: %zu (est, %u flows, v4)\n", data.n, CG_FLOWS);
+	if (bad)
+		printf("BAD: %" PRIu64 " legitimate drops\n", bad);
+	engine_free(f.e);
+	pktset_free(&setup);
+	pktset_free(&data);
+	return bad ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const char *const mixes[] = {"churn", "est", "flood"};
+	static const uint32_t sizes[] = {1000, 100000, 1000000};
+	bool quick = false;
+	uint64_t bad = 0, target;
+	unsigned runs, nsizes;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--quick")) {
+			quick = true;
+		} else if (!strcmp(argv[i], "--callgrind")) {
+			return run_callgrind();
+		} else {
+			fprintf(stderr, "usage: %s [--quick | --callgrind]\n", argv[0]);
+			return 2;
+		}
+	}
+	/* A fixed threshold keeps every engine in its own mapping, so RSS deltas are its own. */
+	mallopt(M_MMAP_THRESHOLD, 64 * 1024);
+	runs = quick ? 3 : 5;
+	nsizes = quick ? 2 : 3;
+	target = quick ? 500000 : 2000000;
+	printf("engine_bench: median of %u runs, ~%" PRIu64 " timed packets per run, fake clock %d "
+	       "pkt/ms, expire every %d packets (budget %d)\n",
+	       runs, target, PKTS_PER_MS, BATCH, EXPIRE_BUDGET);
+	print_header();
+	for (unsigned m = 0; m < 3; m++)
+		for (unsigned k = 0; k < nsizes; k++)
+			bad += run_row(mixes[m], 4, sizes[k], target, runs);
+	bad += run_row("est", 6, 100000, target, runs);
+	if (bad)
+		fprintf(stderr, "engine_bench: %" PRIu64 " legitimate packets dropped\n", bad);
+	return bad ? 1 : 0;
+}
