@@ -395,6 +395,19 @@ unsigned engine_kill(struct engine *e, const struct engine_filter *f, enum engin
 	return n;
 }
 
+bool engine_get(const struct engine *e, uint8_t family, const uint8_t *src, uint16_t sport,
+		const uint8_t *dst, uint16_t dport, struct engine_flow_info *out)
+{
+	struct flow_key k;
+
+	flow_key_make(&k, family, src, dst, sport, dport);
+	uint32_t id = flow_table_lookup(e->table, &k, flow_table_hash(e->table, &k));
+	if (id == FLOW_TABLE_NONE)
+		return false;
+	flow_info(e, id, out);
+	return true;
+}
+
 /* ---- life cycle and reporting ---- */
 
 int engine_new(const struct engine_params *params, uint64_t now_ms, struct engine **ret)

@@ -167,6 +167,13 @@ unsigned engine_list(const struct engine *e, const struct engine_filter *f, uint
 unsigned engine_kill(struct engine *e, const struct engine_filter *f, enum engine_cause cause,
 		     uint32_t *cursor, unsigned budget);
 
+/*
+ * Looks one flow up by its tuple as seen from either side (src/sport -> dst/dport). Returns
+ * true and fills *out when it exists. O(1).
+ */
+bool engine_get(const struct engine *e, uint8_t family, const uint8_t *src, uint16_t sport,
+		const uint8_t *dst, uint16_t dport, struct engine_flow_info *out);
+
 /* A snapshot of the counters. */
 void engine_get_counters(const struct engine *e, struct engine_counters *out);
 

@@ -570,6 +570,15 @@ static void test_list_filter_and_cursor(void **state)
 	src.family = out[0].family;
 	cursor = 0;
 	assert_true(engine_list(fx->e, &src, &cursor, UINT32_MAX, out, 16) >= 1);
+	struct engine_flow_info got;
+	uint8_t a[16] = { 0 }, b[16] = { 0 };
+	memcpy(a, out[0].src, 16);
+	memcpy(b, out[0].dst, 16);
+	assert_true(engine_get(fx->e, out[0].family, a, out[0].sport, b, out[0].dport, &got));
+	assert_int_equal(got.id, out[0].id);
+	assert_true(engine_get(fx->e, out[0].family, b, out[0].dport, a, out[0].sport, &got));
+	assert_int_equal(got.sport, out[0].sport); /* reported as the initiator sees it */
+	assert_false(engine_get(fx->e, out[0].family, a, 1, b, out[0].dport, &got));
 	struct engine_filter nobody = { .dport = 81 };
 	cursor = 0;
 	assert_int_equal(engine_list(fx->e, &nobody, &cursor, UINT32_MAX, out, 16), 0);

@@ -1,0 +1,375 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "log.h"
+#include "loop.h"
+#include "notify.h"
+#include "tcpfwd.h"
+#include "util.h"
+#include "worker.h"
+
+#define TCPFWD_CONFIG_MAX (1u << 20)	/* a config file larger than 1 MiB is a mistake */
+#define TCPFWD_STATUS_MS 1000
+#define TCPFWD_RETIME_BUDGET 16384	/* table slots re-timed per worker call */
+#define TCPFWD_LIST_BUDGET 4096
+
+struct tcpfwd {
+	struct config cfg;
+	char config_path[4096];
+	struct loop *loop;
+	struct worker **workers;
+	unsigned n_workers;
+	uint64_t watchdog_ms;		/* 0: no watchdog */
+	uint64_t last_watchdog_ms;
+	uint64_t last_status_ms;
+	unsigned dump_generation;
+	int exit_code;
+};
+
+/* ---- configuration ---- */
+
+/* Reads a whole file of at most TCPFWD_CONFIG_MAX bytes into a NUL-terminated buffer. */
+static int read_text(const char *path, char **ret, size_t *ret_len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	size_t len = 0;
+	char *buf;
+	int r = 0;
+
+	if (fd == -1)
+		return -errno;
+	buf = malloc(TCPFWD_CONFIG_MAX + 1);
+	if (!buf) {
+		close(fd);
+		return -ENOMEM;
+	}
+	for (;;) {
+		ssize_t n = read(fd, buf + len, TCPFWD_CONFIG_MAX + 1 - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			r = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > TCPFWD_CONFIG_MAX) {
+			r = -EFBIG;
+			break;
+		}
+	}
+	close(fd);
+	if (r < 0) {
+		free(buf);
+		return r;
+	}
+	buf[len] = '\0';
+	*ret = buf;
+	*ret_len = len;
+	return 0;
+}
+
+int tcpfwd_load_config(const char *path, struct config *cfg, char *err, size_t err_len)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int r = read_text(path, &text, &len);
+
+	if (r < 0) {
+		snprintf(err, err_len, "%s: %s", path, strerror(-r));
+		return r;
+	}
+	if (strlen(text) != len) {
+		free(text);
+		snprintf(err, err_len, "%s: not a text file", path);
+		return -EINVAL;
+	}
+	r = config_parse(text, path, cfg, err, err_len);
+	free(text);
+	return r;
+}
+
+/* ---- reload ---- */
+
+struct retime_call {
+	const struct config *cfg;
+	uint32_t cursor;
+	bool done;
+	int result;
+};
+
+static void call_reconfigure(struct engine *e, void *arg)
+{
+	struct retime_call *c = arg;
+
+	c->result = engine_reconfigure(e, c->cfg);
+}
+
+static void call_retime(struct engine *e, void *arg)
+{
+	struct retime_call *c = arg;
+
+	c->done = engine_retime(e, &c->cursor, TCPFWD_RETIME_BUDGET, clock_now_ms());
+}
+
+static bool queue_changed(const struct config *a, const struct config *b)
+{
+	return a->queue.num != b->queue.num || a->queue.count != b->queue.count ||
+	       a->queue.copy_range != b->queue.copy_range || a->queue.maxlen != b->queue.maxlen ||
+	       a->queue.fail_open != b->queue.fail_open || a->queue.rcvbuf != b->queue.rcvbuf;
+}
+
+static void reload(struct tcpfwd *d)
+{
+	struct config next;
+	char err[CONFIG_ERROR_MAX + 64];
+
+	if (tcpfwd_load_config(d->config_path, &next, err, sizeof(err)) < 0) {
+		log_err("reload failed, keeping the running configuration: %s", err);
+		return;
+	}
+	notify_reloading();
+	if (queue_changed(&d->cfg, &next))
+		log_warning("reload: queue settings change only on restart");
+	if (next.table.max_flows != d->cfg.table.max_flows || next.table.buckets != d->cfg.table.buckets)
+		log_warning("reload: table size changes only on restart");
+	next.queue = d->cfg.queue;
+	next.table = d->cfg.table;
+	for (unsigned i = 0; i < d->n_workers; i++) {
+		struct retime_call c = { .cfg = &next };
+
+		if (worker_call(d->workers[i], call_reconfigure, &c) < 0 || c.result < 0)
+			continue;
+		while (!c.done && worker_call(d->workers[i], call_retime, &c) == 0)
+			;
+	}
+	d->cfg = next;
+	log_set_level(d->cfg.logging.level);
+	log_info("reloaded %s", d->config_path);
+	notify_ready();
+}
+
+/* ---- stats ---- */
+
+static void sum_stats(struct tcpfwd *d, struct worker_stats *sum)
+{
+	memset(sum, 0, sizeof(*sum));
+	for (unsigned i = 0; i < d->n_workers; i++) {
+		struct worker_stats s;
+
+		worker_get_stats(d->workers[i], &s);
+		for (int v = 0; v < _ENGINE_VERDICT_MAX; v++)
+			sum->engine.verdicts[v] += s.engine.verdicts[v];
+		for (int r = 0; r < _REASON_MAX; r++)
+			sum->engine.reasons[r] += s.engine.reasons[r];
+		for (int c = 0; c < _ENGINE_CAUSE_MAX; c++)
+			sum->engine.flows_destroyed[c] += s.engine.flows_destroyed[c];
+		for (int st = 0; st < _TCP_TRACK_STATE_MAX; st++)
+			sum->engine.states[st] += s.engine.states[st];
+		sum->engine.flows_created += s.engine.flows_created;
+		sum->engine.flows += s.engine.flows;
+		sum->engine.max_flows += s.engine.max_flows;
+		sum->queue.packets += s.queue.packets;
+		sum->queue.enobufs += s.queue.enobufs;
+	}
+}
+
+struct list_call {
+	FILE *out;
+	uint32_t cursor;
+	bool done;
+};
+
+static void call_list(struct engine *e, void *arg)
+{
+	struct list_call *c = arg;
+	struct engine_flow_info flows[256];
+	unsigned n = engine_list(e, NULL, &c->cursor, TCPFWD_LIST_BUDGET, flows, ARRAY_SIZE(flows));
+
+	for (unsigned i = 0; i < n; i++) {
+		char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
+		int af = flows[i].family == 4 ? AF_INET : AF_INET6;
+
+		inet_ntop(af, flows[i].src, src, sizeof(src));
+		inet_ntop(af, flows[i].dst, dst, sizeof(dst));
+		fprintf(c->out, "flow %s %u %s %u %s\n", src, flows[i].sport, dst, flows[i].dport,
+			tcp_track_state_name(flows[i].state));
+	}
+	c->done = c->cursor == 0;
+}
+
+/*
+ * A debugging aid until the control socket exists: counters and flows as "key value" lines in
+ * <state.directory>/stats.txt, written to a temporary file and renamed into place.
+ */
+static void dump_stats(struct tcpfwd *d)
+{
+	char path[CONFIG_PATH_MAX + 16], tmp[CONFIG_PATH_MAX + 32];
+	struct worker_stats s;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/stats.txt", d->cfg.state.directory);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0640);
+	if (fd == -1 || !(f = fdopen(fd, "w"))) {
+		log_errno(CONFIG_LOG_WARNING, -errno, "stats: opening %s", tmp);
+		if (fd != -1)
+			close(fd);
+		return;
+	}
+	sum_stats(d, &s);
+	fprintf(f, "generation %u\n", ++d->dump_generation);
+	fprintf(f, "flows %u\nmax_flows %u\ncreated %llu\npackets %llu\nenobufs %llu\n",
+		s.engine.flows, s.engine.max_flows, (unsigned long long)s.engine.flows_created,
+		(unsigned long long)s.queue.packets, (unsigned long long)s.queue.enobufs);
+	for (int v = 0; v < _ENGINE_VERDICT_MAX; v++)
+		fprintf(f, "verdict.%s %llu\n", engine_verdict_name(v),
+			(unsigned long long)s.engine.verdicts[v]);
+	for (int r = 0; r < _REASON_MAX; r++)
+		fprintf(f, "reason.%s %llu\n", reason_name(r), (unsigned long long)s.engine.reasons[r]);
+	for (int st = 1; st < _TCP_TRACK_STATE_MAX; st++)
+		fprintf(f, "state.%s %u\n", tcp_track_state_name(st), s.engine.states[st]);
+	for (int c = 0; c < _ENGINE_CAUSE_MAX; c++)
+		fprintf(f, "destroyed.%s %llu\n", engine_cause_name(c),
+			(unsigned long long)s.engine.flows_destroyed[c]);
+	for (unsigned i = 0; i < d->n_workers; i++) {
+		struct list_call c = { .out = f };
+		while (!c.done && worker_call(d->workers[i], call_list, &c) == 0)
+			;
+	}
+	if (fclose(f) != 0 || rename(tmp, path) == -1)
+		log_errno(CONFIG_LOG_WARNING, -errno, "stats: writing %s", path);
+}
+
+/* ---- the main loop ---- */
+
+static void on_signal(void *arg, int signo)
+{
+	struct tcpfwd *d = arg;
+
+	switch (signo) {
+	case SIGHUP:
+		reload(d);
+		break;
+	case SIGUSR1:
+		dump_stats(d);
+		break;
+	default:
+		log_info("stopping on signal %d", signo);
+		loop_quit(d->loop);
+	}
+}
+
+/* Pings the watchdog only while every worker keeps going round its loop. */
+static bool workers_alive(struct tcpfwd *d, uint64_t now)
+{
+	uint64_t stale_ms = d->watchdog_ms > 2000 ? d->watchdog_ms / 2 : 1000;
+
+	for (unsigned i = 0; i < d->n_workers; i++) {
+		struct worker_stats s;
+
+		worker_get_stats(d->workers[i], &s);
+		if (now - s.heartbeat_ms > stale_ms)
+			return false;
+	}
+	return true;
+}
+
+static void on_tick(void *arg)
+{
+	struct tcpfwd *d = arg;
+	uint64_t now = clock_now_ms();
+	struct worker_stats s;
+
+	if (d->watchdog_ms && now - d->last_watchdog_ms >= d->watchdog_ms / 2 &&
+	    workers_alive(d, now)) {
+		notify_watchdog();
+		d->last_watchdog_ms = now;
+	}
+	if (now - d->last_status_ms >= TCPFWD_STATUS_MS) {
+		d->last_status_ms = now;
+		sum_stats(d, &s);
+		notify_status("%u flows, %llu accepted, %llu dropped", s.engine.flows,
+			      (unsigned long long)s.engine.verdicts[ENGINE_ACCEPT],
+			      (unsigned long long)s.engine.verdicts[ENGINE_DROP]);
+	}
+}
+
+int tcpfwd_new(const struct config *cfg, const char *config_path, struct tcpfwd **ret)
+{
+	static const int signals[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
+	struct tcpfwd *d = calloc(1, sizeof(*d));
+	int r;
+
+	if (!d)
+		return log_errno(CONFIG_LOG_ERR, -ENOMEM, "starting");
+	d->cfg = *cfg;
+	snprintf(d->config_path, sizeof(d->config_path), "%s", config_path);
+	d->watchdog_ms = notify_watchdog_ms();
+	signal(SIGPIPE, SIG_IGN);
+	r = loop_new(&d->loop);
+	if (r < 0)
+		goto fail;
+	/* before any thread starts, so every thread inherits the blocked mask */
+	r = loop_set_signals(d->loop, signals, ARRAY_SIZE(signals), on_signal, d);
+	if (r < 0)
+		goto fail;
+	/* tick often enough for both the status line and a quarter of the watchdog interval */
+	uint64_t tick = TCPFWD_STATUS_MS;
+	if (d->watchdog_ms && d->watchdog_ms / 4 < tick)
+		tick = d->watchdog_ms / 4 ? d->watchdog_ms / 4 : 1;
+	r = loop_add_timer(d->loop, tick, on_tick, d);
+	if (r < 0)
+		goto fail;
+	d->workers = calloc(cfg->queue.count, sizeof(*d->workers));
+	if (!d->workers) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	for (unsigned i = 0; i < cfg->queue.count; i++) {
+		r = worker_start(cfg, (uint16_t)(cfg->queue.num + i), &d->workers[i]);
+		if (r < 0) {
+			tcpfwd_free(d);
+			return r; /* worker_start logged it */
+		}
+		d->n_workers++;
+	}
+	*ret = d;
+	return 0;
+fail:
+	tcpfwd_free(d);
+	return log_errno(CONFIG_LOG_ERR, r, "setting up the main loop");
+}
+
+int tcpfwd_run(struct tcpfwd *d)
+{
+	notify_ready();
+	log_info("ready: queues %u-%u bound, up to %u flows each, TIME_WAIT %s", d->cfg.queue.num,
+		 d->cfg.queue.num + d->cfg.queue.count - 1, d->cfg.table.max_flows,
+		 config_tw_policy_name(d->cfg.tcp.time_wait.policy));
+	int r = loop_run(d->loop);
+	notify_stopping();
+	if (r < 0)
+		return log_errno(CONFIG_LOG_ERR, r, "main loop");
+	return 0;
+}
+
+void tcpfwd_free(struct tcpfwd *d)
+{
+	if (!d)
+		return;
+	for (unsigned i = 0; i < d->n_workers; i++)
+		worker_stop(d->workers[i]);
+	free(d->workers);
+	loop_free(d->loop);
+	free(d);
+}

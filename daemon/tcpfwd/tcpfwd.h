@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * tcpfwd - the daemon's one context: configuration, the workers (one per queue) and the main
+ * thread's loop, which handles signals (TERM/INT stop, HUP reload, USR1 stats dump), the
+ * watchdog and the status line. Nothing here judges packets.
+ */
+#ifndef TCPFW_TCPFWD_H
+#define TCPFW_TCPFWD_H
+
+#include <stddef.h>
+
+#include "config.h"
+
+struct tcpfwd;
+
+/*
+ * Reads and validates the config file at path. Returns 0 and fills *cfg, or a negative errno
+ * with one "file:line: message" (or "file: error") line in err.
+ */
+int tcpfwd_load_config(const char *path, struct config *cfg, char *err, size_t err_len);
+
+/*
+ * Binds every queue and starts its worker; returns 0 and *ret once all are bound, or -errno
+ * (already logged). config_path is re-read on reload.
+ */
+int tcpfwd_new(const struct config *cfg, const char *config_path, struct tcpfwd **ret);
+
+/* Announces readiness and runs until a stop signal. Returns 0, or -errno on a fatal error. */
+int tcpfwd_run(struct tcpfwd *d);
+
+/* Stops the workers and frees everything. NULL is a no-op. */
+void tcpfwd_free(struct tcpfwd *d);
+
+#endif /* TCPFW_TCPFWD_H */

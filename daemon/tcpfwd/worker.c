@@ -1,0 +1,284 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <arpa/inet.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "log.h"
+#include "packet.h"
+#include "worker.h"
+
+#define WORKER_TICK_MS 100	/* the longest a worker sleeps: timer expiry and heartbeat */
+#define WORKER_BATCH 64		/* packets per receive call */
+#define WORKER_ROUNDS 8		/* receive calls before requests get a look in */
+#define WORKER_EXPIRE_BUDGET 4096
+
+struct worker {
+	pthread_t thread;
+	uint16_t queue;
+	struct nfqueue *nfq;
+	struct engine *engine;
+	int epoll_fd;
+	int event_fd;
+	atomic_bool stop;
+	uint64_t now_ms;		/* read once per batch */
+	uint32_t log_rate;
+	bool log_invalid;
+	struct log_ratelimit drop_rl;
+
+	pthread_mutex_t call_lock;	/* the request slot */
+	pthread_cond_t call_done;
+	worker_fn *call_fn;
+	void *call_arg;
+	bool call_finished;
+
+	pthread_mutex_t stats_lock;
+	struct worker_stats stats;
+};
+
+static void format_addr(char *out, size_t len, uint8_t family, const uint8_t *addr)
+{
+	inet_ntop(family == 4 ? AF_INET : AF_INET6, addr, out, (socklen_t)len);
+}
+
+static void log_drop(struct worker *w, const uint8_t *pkt, size_t cap_len, size_t pkt_len,
+		     const struct engine_result *res)
+{
+	char src[INET6_ADDRSTRLEN] = "?", dst[INET6_ADDRSTRLEN] = "?";
+	struct packet p;
+	uint32_t suppressed;
+
+	if (!log_ratelimit_ok(&w->drop_rl, w->now_ms, w->log_rate, &suppressed))
+		return;
+	if (suppressed)
+		log_info("queue %u: %u drop messages suppressed", w->queue, suppressed);
+	if (packet_parse(pkt, cap_len, pkt_len, &p) != REASON_OK) {
+		log_info("queue %u: drop %s", w->queue, reason_name(res->reason));
+		return;
+	}
+	format_addr(src, sizeof(src), p.family, p.saddr);
+	format_addr(dst, sizeof(dst), p.family, p.daddr);
+	log_info("queue %u: drop %s %s %s:%u -> %s:%u flags 0x%02x seq %u ack %u len %u", w->queue,
+		 reason_name(res->reason), tcp_track_state_name(res->state), src, p.sport, dst,
+		 p.dport, p.flags, p.seq, p.ack, p.payload_len);
+}
+
+static void on_packet(void *arg, uint32_t id, const uint8_t *pkt, size_t cap_len, size_t pkt_len)
+{
+	struct worker *w = arg;
+	struct engine_result res;
+
+	engine_process(w->engine, pkt, cap_len, pkt_len, w->now_ms, &res);
+	nfqueue_verdict(w->nfq, id, res.verdict == ENGINE_ACCEPT);
+	if (res.verdict == ENGINE_DROP && w->log_invalid)
+		log_drop(w, pkt, cap_len, pkt_len, &res);
+}
+
+/* Drains the socket in bounded rounds; verdicts leave after every receive call. */
+static int drain(struct worker *w)
+{
+	for (unsigned round = 0; round < WORKER_ROUNDS; round++) {
+		int n = nfqueue_receive(w->nfq, WORKER_BATCH, on_packet, w);
+		if (n < 0)
+			return n;
+		int r = nfqueue_flush(w->nfq);
+		if (r < 0)
+			log_errno(CONFIG_LOG_WARNING, r, "queue %u: sending verdicts", w->queue);
+		if (n < WORKER_BATCH)
+			break;
+	}
+	return 0;
+}
+
+static void serve_call(struct worker *w)
+{
+	uint64_t ticket;
+
+	if (read(w->event_fd, &ticket, sizeof(ticket)) == -1 && errno != EAGAIN)
+		log_errno(CONFIG_LOG_WARNING, -errno, "queue %u: reading its event fd", w->queue);
+	pthread_mutex_lock(&w->call_lock);
+	if (w->call_fn && !w->call_finished) {
+		w->call_fn(w->engine, w->call_arg);
+		w->call_fn = NULL; /* ran: the caller tells this from a call the thread never saw */
+		w->call_finished = true;
+		pthread_cond_broadcast(&w->call_done);
+	}
+	pthread_mutex_unlock(&w->call_lock);
+}
+
+static void publish(struct worker *w)
+{
+	pthread_mutex_lock(&w->stats_lock);
+	engine_get_counters(w->engine, &w->stats.engine);
+	nfqueue_get_stats(w->nfq, &w->stats.queue);
+	w->stats.heartbeat_ms = w->now_ms;
+	pthread_mutex_unlock(&w->stats_lock);
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct epoll_event ev[2];
+
+	while (!atomic_load(&w->stop)) {
+		int n = epoll_wait(w->epoll_fd, ev, 2, WORKER_TICK_MS);
+		if (n == -1 && errno != EINTR) {
+			log_errno(CONFIG_LOG_ERR, -errno, "queue %u: epoll_wait", w->queue);
+			break;
+		}
+		w->now_ms = clock_now_ms();
+		bool called = false;
+		for (int i = 0; i < n; i++) {
+			if (ev[i].data.fd == w->event_fd) {
+				called = true;
+				continue;
+			}
+			int r = drain(w);
+			if (r < 0) {
+				log_errno(CONFIG_LOG_ERR, r, "queue %u: receiving packets", w->queue);
+				atomic_store(&w->stop, true);
+			}
+		}
+		engine_expire(w->engine, w->now_ms, WORKER_EXPIRE_BUDGET);
+		publish(w);
+		if (called)
+			serve_call(w);
+	}
+	/* let a caller still waiting in worker_call() go */
+	pthread_mutex_lock(&w->call_lock);
+	w->call_finished = true;
+	pthread_cond_broadcast(&w->call_done);
+	pthread_mutex_unlock(&w->call_lock);
+	return NULL;
+}
+
+static int worker_init(struct worker *w, const struct config *cfg, uint16_t queue)
+{
+	struct engine_params ep = { .config = cfg };
+	struct nfqueue_params qp = {
+		.num = queue,
+		.copy_range = cfg->queue.copy_range,
+		.maxlen = cfg->queue.maxlen,
+		.fail_open = cfg->queue.fail_open,
+		.rcvbuf = cfg->queue.rcvbuf,
+	};
+	int r;
+
+	if (getrandom(ep.hash_key, sizeof(ep.hash_key), 0) != sizeof(ep.hash_key))
+		return log_errno(CONFIG_LOG_ERR, -errno, "queue %u: getrandom", queue);
+	w->now_ms = clock_now_ms();
+	r = engine_new(&ep, w->now_ms, &w->engine);
+	if (r < 0)
+		return log_errno(CONFIG_LOG_ERR, r, "queue %u: creating a table of %u flows", queue,
+				 cfg->table.max_flows);
+	r = nfqueue_open(&qp, &w->nfq);
+	if (r < 0)
+		return log_errno(CONFIG_LOG_ERR, r, "queue %u: binding", queue);
+	w->event_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	w->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (w->event_fd == -1 || w->epoll_fd == -1)
+		return log_errno(CONFIG_LOG_ERR, -errno, "queue %u: event fds", queue);
+	struct epoll_event e1 = { .events = EPOLLIN, .data.fd = nfqueue_fd(w->nfq) };
+	struct epoll_event e2 = { .events = EPOLLIN, .data.fd = w->event_fd };
+	if (epoll_ctl(w->epoll_fd, EPOLL_CTL_ADD, e1.data.fd, &e1) == -1 ||
+	    epoll_ctl(w->epoll_fd, EPOLL_CTL_ADD, e2.data.fd, &e2) == -1)
+		return log_errno(CONFIG_LOG_ERR, -errno, "queue %u: epoll_ctl", queue);
+	publish(w);
+	r = -pthread_create(&w->thread, NULL, worker_main, w);
+	if (r < 0)
+		return log_errno(CONFIG_LOG_ERR, r, "queue %u: starting its thread", queue);
+	return 0;
+}
+
+static void worker_free(struct worker *w)
+{
+	nfqueue_close(w->nfq);
+	engine_free(w->engine);
+	if (w->event_fd != -1)
+		close(w->event_fd);
+	if (w->epoll_fd != -1)
+		close(w->epoll_fd);
+	pthread_mutex_destroy(&w->call_lock);
+	pthread_cond_destroy(&w->call_done);
+	pthread_mutex_destroy(&w->stats_lock);
+	free(w);
+}
+
+int worker_start(const struct config *cfg, uint16_t queue, struct worker **ret)
+{
+	struct worker *w = calloc(1, sizeof(*w));
+	int r;
+
+	if (!w)
+		return -ENOMEM;
+	w->queue = queue;
+	w->event_fd = w->epoll_fd = -1;
+	w->log_rate = cfg->logging.rate_limit;
+	w->log_invalid = cfg->logging.log_invalid;
+	pthread_mutex_init(&w->call_lock, NULL);
+	pthread_cond_init(&w->call_done, NULL);
+	pthread_mutex_init(&w->stats_lock, NULL);
+	r = worker_init(w, cfg, queue);
+	if (r < 0) {
+		worker_free(w);
+		return r;
+	}
+	*ret = w;
+	return 0;
+}
+
+void worker_stop(struct worker *w)
+{
+	uint64_t one = 1;
+
+	if (!w)
+		return;
+	atomic_store(&w->stop, true);
+	if (write(w->event_fd, &one, sizeof(one)) == -1)
+		log_errno(CONFIG_LOG_WARNING, -errno, "queue %u: waking its thread", w->queue);
+	pthread_join(w->thread, NULL);
+	worker_free(w);
+}
+
+int worker_call(struct worker *w, worker_fn *fn, void *arg)
+{
+	uint64_t one = 1;
+	int r = 0;
+
+	pthread_mutex_lock(&w->call_lock);
+	if (atomic_load(&w->stop)) {
+		pthread_mutex_unlock(&w->call_lock);
+		return -ESHUTDOWN;
+	}
+	w->call_fn = fn;
+	w->call_arg = arg;
+	w->call_finished = false;
+	if (write(w->event_fd, &one, sizeof(one)) == -1)
+		r = -errno;
+	while (!r && !w->call_finished)
+		pthread_cond_wait(&w->call_done, &w->call_lock);
+	if (!r && w->call_fn)
+		r = -ESHUTDOWN; /* the thread ended before it ran the call */
+	w->call_fn = NULL;
+	pthread_mutex_unlock(&w->call_lock);
+	return r;
+}
+
+void worker_get_stats(struct worker *w, struct worker_stats *out)
+{
+	pthread_mutex_lock(&w->stats_lock);
+	*out = w->stats;
+	pthread_mutex_unlock(&w->stats_lock);
+}
+
+uint16_t worker_queue(const struct worker *w)
+{
+	return w->queue;
+}

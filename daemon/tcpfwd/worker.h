@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * worker - one thread per NFQUEUE queue, owning that queue's socket and its own engine.
+ *
+ * The packet path takes no lock: the thread drains its socket in batches, judges each packet,
+ * sends the batch's verdicts in arrival order, expires flows, and only then looks at requests.
+ * Other threads reach the engine solely through worker_call(), which runs a short function on
+ * the worker's thread between two batches and waits for it; long jobs (listing a million flows)
+ * are cut into bounded calls by the caller. Counters are published after each batch under a
+ * mutex the packet path never holds while judging packets.
+ */
+#ifndef TCPFW_WORKER_H
+#define TCPFW_WORKER_H
+
+#include <stdint.h>
+
+#include "config.h"
+#include "engine.h"
+#include "nfqueue.h"
+
+struct worker;
+
+struct worker_stats {
+	struct engine_counters engine;
+	struct nfqueue_stats queue;
+	uint64_t heartbeat_ms;	/* when the thread last went round its loop */
+};
+
+/* Runs on the worker's thread with its engine. Must be short: it delays the next batch. */
+typedef void worker_fn(struct engine *e, void *arg);
+
+/*
+ * Binds queue `queue` (synchronously, so a bind error is returned here), creates the engine from
+ * cfg with a random hash key, and starts the thread. Returns 0 and *ret, or -errno.
+ */
+int worker_start(const struct config *cfg, uint16_t queue, struct worker **ret);
+
+/* Stops the thread, closes the queue and frees everything. NULL is a no-op. */
+void worker_stop(struct worker *w);
+
+/* Runs fn(engine, arg) on the worker's thread and waits for it. Returns 0, or -ESHUTDOWN. */
+int worker_call(struct worker *w, worker_fn *fn, void *arg);
+
+/* The counters as of the last batch. */
+void worker_get_stats(struct worker *w, struct worker_stats *out);
+
+uint16_t worker_queue(const struct worker *w);
+
+#endif /* TCPFW_WORKER_H */
