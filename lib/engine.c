@@ -364,11 +364,16 @@ unsigned engine_list(const struct engine *e, const struct engine_filter *f, uint
 	uint32_t cap = flow_table_capacity(e->table), id = *cursor;
 	unsigned n = 0;
 
+	struct engine_flow_info scratch;
+
+	if (!out)
+		max = UINT32_MAX;
 	for (; id < cap && budget && n < max; id++, budget--) {
 		if (!flow_table_is_used(e->table, id))
 			continue;
-		flow_info(e, id, &out[n]);
-		n += engine_filter_match(f, &out[n]);
+		struct engine_flow_info *info = out ? &out[n] : &scratch;
+		flow_info(e, id, info);
+		n += engine_filter_match(f, info);
 	}
 	*cursor = id < cap ? id : 0;
 	return n;

@@ -154,7 +154,8 @@ bool engine_retime(struct engine *e, uint32_t *cursor, unsigned budget, uint64_t
 /*
  * Lists flows matching f (NULL: all), resuming at *cursor (start at 0). Scans at most
  * `budget` table slots and fills at most `max` entries of out. Returns the number filled;
- * *cursor is 0 once the whole table has been walked.
+ * *cursor is 0 once the whole table has been walked. With out == NULL it only counts the
+ * matches (max is then ignored).
  */
 unsigned engine_list(const struct engine *e, const struct engine_filter *f, uint32_t *cursor,
 		     unsigned budget, struct engine_flow_info *out, unsigned max);

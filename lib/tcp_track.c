@@ -422,6 +422,24 @@ static bool try_resync(struct ctx *c)
 	return true;
 }
 
+/* A SYN/ACK repeating its sender's SYN: checked and applied like any segment, state kept. */
+static void synack_retransmit(struct ctx *c)
+{
+	struct tcp_window w;
+
+	if (!check_handshake_ack(c, c->rcv))
+		return;
+	window_check(c, &w);
+	if (w.verdict != TCP_TRACK_ACCEPT) {
+		verdict(c, w.verdict, w.reason);
+		if (w.verdict == TCP_TRACK_IGNORE)
+			remember(c, true);
+		return;
+	}
+	commit(c, &w);
+	accept_into(c, c->t->state);
+}
+
 static void track_synack(struct ctx *c)
 {
 	struct tcp_track *t = c->t;
@@ -441,7 +459,7 @@ static void track_synack(struct ctx *c)
 	case TCP_TRACK_SYN_RECV:
 		if (c->dir == TCP_TRACK_ORIGINAL) {
 			if (t->flags & TCP_TRACK_F_SIMOPEN)
-				ignore(c, REASON_SYNACK_IGNORED);
+				synack_retransmit(c); /* late SYN/ACK of a simultaneous open */
 			else
 				invalid(c, REASON_INVALID_STATE);
 			return;
@@ -517,13 +535,23 @@ static void track_rst_syn_sent(struct ctx *c)
 	c->res->destroy = unreplied; /* the only answer to the SYN was this RST */
 }
 
+/* The previous segment passed from this side and this RST starts where it ended (a train). */
+static bool rst_ends_train(const struct ctx *c)
+{
+	const struct tcp_track *t = c->t;
+
+	return !t->last_ignored && t->last_dir == c->dir && t->last_index != TCP_TRACK_IDX_RST &&
+	       c->p->seq == t->last_end;
+}
+
 /*
- * RST on a synchronised flow. Exact: at the receiver's RCV.NXT (RFC 5961 3.2), at the sender's
- * own SND.NXT (an abortive close after data the receiver has not acked yet), or an RST that
- * answers a SYN we let through from the other side with that SYN's end as its ACK. An in-window
- * RST that is not exact passes unchanged so the endpoint can send its challenge ACK; anything
- * before RCV.NXT or past the window is dropped (Linux validates none of this once a FIN was
- * seen; we do).
+ * RST on a synchronised flow. It closes when it is exact: at the receiver's RCV.NXT (RFC 5961
+ * 3.2), at the end of a train of segments from its sender, an RST|ACK acknowledging everything
+ * the receiver sent with its sequence number inside the window (pf), or an RST answering a SYN
+ * we let through from the other side, with that SYN's end as its ACK (Linux, direction as fixed
+ * in bed6e04be8e6). An in-window RST that is none of these passes unchanged so the endpoint can
+ * answer with a challenge ACK; one before RCV.NXT or past the window is dropped. Linux validates
+ * none of this once a FIN was seen; we do.
  */
 static void track_rst_synced(struct ctx *c)
 {
@@ -531,16 +559,17 @@ static void track_rst_synced(struct ctx *c)
 	const struct packet *p = c->p;
 	struct tcp_track_peer *s = c->snd, *r = c->rcv;
 	bool r_acked = r->flags & TCP_TRACK_PEER_MAXACK;
+	uint32_t rcv_nxt = r_acked ? r->maxack : s->end; /* no ACK yet: all it can expect */
+	bool has_ack = p->flags & TCP_FLAG_ACK;
 
-	if (p->seq == s->end || (r_acked && p->seq == r->maxack) ||
-	    (last_was(t, true, TCP_TRACK_IDX_SYN, !c->dir) && (p->flags & TCP_FLAG_ACK) &&
-	     p->ack == t->last_end)) {
+	if (p->seq == rcv_nxt || rst_ends_train(c) ||
+	    (has_ack && p->ack == r->end && seq_ge(p->seq, rcv_nxt) && seq_le(p->seq, s->end)) ||
+	    (has_ack && last_was(t, true, TCP_TRACK_IDX_SYN, !c->dir) && p->ack == t->last_end)) {
 		rst_close(c);
 		return;
 	}
-	uint32_t low = r_acked ? r->maxack : s->isn;
-	if (seq_lt(p->seq, low)) {
-		invalid_close(c, REASON_RST_OUT_OF_WINDOW);
+	if (seq_lt(p->seq, r_acked ? r->maxack : s->isn)) {
+		invalid(c, REASON_RST_OUT_OF_WINDOW); /* Linux's pre-check: no timer lowering */
 		return;
 	}
 	if (seq_le(p->seq, s->maxend) || is_liberal(c))

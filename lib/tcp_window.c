@@ -11,7 +11,7 @@ void tcp_window_ack(const struct tcp_track_peer *rcv, const struct packet *p, st
 	if (!(p->flags & TCP_FLAG_ACK) || ((p->flags & TCP_FLAG_RST) && p->ack == 0))
 		w->ack = rcv->end; /* no ACK: perfect (and broken RST|ACK stacks that send 0) */
 	w->sack = w->ack;
-	if (p->flags & TCP_FLAG_ACK)
+	if ((p->flags & TCP_FLAG_ACK) && (rcv->flags & TCP_TRACK_PEER_SACK_PERM))
 		for (unsigned i = 0; i < p->opt.sack_count; i++)
 			w->sack = seq_max(w->sack, p->opt.sack[i].right);
 }

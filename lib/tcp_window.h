@@ -25,7 +25,8 @@ struct tcp_window {
 	uint8_t reason;		/* enum reason */
 };
 
-/* The ACK a segment carries in effect; a segment without one is treated as perfect. */
+/* The ACK a segment carries in effect; a segment without one is treated as perfect. SACK
+ * blocks count only when the receiver offered SACK in its SYN (RFC 2018). */
 void tcp_window_ack(const struct tcp_track_peer *rcv, const struct packet *p, struct tcp_window *w);
 
 /*

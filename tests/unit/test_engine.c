@@ -560,6 +560,8 @@ static void test_list_filter_and_cursor(void **state)
 	struct engine_filter v6 = { .family = 6 };
 	cursor = 0;
 	assert_int_equal(engine_list(fx->e, &v6, &cursor, UINT32_MAX, out, 16), 5);
+	cursor = 0;
+	assert_int_equal(engine_list(fx->e, &v6, &cursor, UINT32_MAX, NULL, 0), 5); /* count only */
 	struct engine_filter tw = { .state_mask = 1u << TCP_TRACK_TIME_WAIT };
 	cursor = 0;
 	assert_int_equal(engine_list(fx->e, &tw, &cursor, UINT32_MAX, out, 16), 3);

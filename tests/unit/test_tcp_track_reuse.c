@@ -1,0 +1,970 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * tcp_track against reference/tcp-tracking.md section 6, cases 30-51 (RST, close, TIME_WAIT,
+ * reuse of a tuple, mid-stream pickup), one test each asserting the "Strict" column, plus the
+ * paths around them: RST exactness (section 5), per-direction FIN tracking, half-close,
+ * simultaneous close, RFC 6191 reopen by sequence number and by timestamp, the challenge-ACK
+ * chain, and both TIME_WAIT policies. Cases 1-29 are in test_tcp_track_cases.c.
+ *
+ * Contract mapping as there: DROP = INVALID, "PASS without state change" = IGNORE, "timer not
+ * refreshed" = IGNORE or ACCEPT with TIMEOUT_KEEP. A reopen is res.reopen with ACCEPT; the test
+ * then starts a fresh tracker from that SYN with its sender as ORIGINAL, as the engine does.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdbool.h>
+#include <string.h>
+
+#include "packet.h"
+#include "reason.h"
+#include "tcp_track.h"
+
+#define C   TCP_TRACK_ORIGINAL
+#define S   TCP_TRACK_REPLY
+#define ACC TCP_TRACK_ACCEPT
+#define IGN TCP_TRACK_IGNORE
+#define INV TCP_TRACK_INVALID
+#define ANY (-1) /* any reason, or (as a state) do not check the state */
+
+#define sSS TCP_TRACK_SYN_SENT
+#define sSR TCP_TRACK_SYN_RECV
+#define sES TCP_TRACK_ESTABLISHED
+#define sFW TCP_TRACK_FIN_WAIT
+#define sCW TCP_TRACK_CLOSE_WAIT
+#define sLA TCP_TRACK_LAST_ACK
+#define sTW TCP_TRACK_TIME_WAIT
+#define sCL TCP_TRACK_CLOSE
+#define sS2 TCP_TRACK_SYN_SENT2
+
+/* Flags of the result the test expects to be true; all others must be false. */
+#define X_REOPEN      0x1
+#define X_DESTROY     0x2
+#define X_LOWER	      0x4
+#define X_DESTROY_ANY 0x8 /* destroy may be either */
+
+#define ISN_C	1000000u
+#define ISN_S	5000000u
+#define SYN_WIN 8192 /* a SYN's window is never scaled */
+#define WIN	64   /* raw window after the handshake: 8192 bytes with shift 7 */
+#define WS	7
+#define SCALED	(WIN << WS)
+
+struct conv {
+	struct tcp_track t;
+	struct tcp_track_params par;
+	struct tcp_track_result r;
+	uint32_t nxt[2];   /* each side's SND.NXT as the test sent it */
+	uint32_t tsval[2]; /* last TSval each side sent */
+	bool ts;	   /* stamp every non-RST segment with a timestamp */
+};
+
+static void conv_init(struct conv *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->par = (struct tcp_track_params){.pickup = false,
+					   .liberal = false,
+					   .tw_policy = TCP_TRACK_TW_ENFORCE,
+					   .max_retrans = 3};
+	v->tsval[C] = 100000;
+	v->tsval[S] = 700000;
+}
+
+static struct packet seg(uint8_t flags, uint32_t seq, uint32_t ack, uint32_t len)
+{
+	return (struct packet){.family = 4,
+			       .flags = flags,
+			       .sport = 40000,
+			       .dport = 80,
+			       .window = (flags & TCP_FLAG_RST) ? 0 : WIN,
+			       .seq = seq,
+			       .ack = ack,
+			       .payload_len = len};
+}
+
+/* A SYN with MSS, SACK-permitted and, if ws >= 0, window scale ws. */
+static struct packet syn(uint32_t isn, int ws)
+{
+	struct packet p = seg(TCP_FLAG_SYN, isn, 0, 0);
+
+	p.window = SYN_WIN;
+	p.opt.present = PACKET_OPT_MSS | PACKET_OPT_SACK_PERM;
+	p.opt.mss = 1460;
+	if (ws >= 0) {
+		p.opt.present |= PACKET_OPT_WSCALE;
+		p.opt.wscale = (uint8_t)ws;
+	}
+	return p;
+}
+
+static struct packet synack(uint32_t isn, uint32_t ack, int ws)
+{
+	struct packet p = syn(isn, ws);
+
+	p.flags |= TCP_FLAG_ACK;
+	p.ack = ack;
+	return p;
+}
+
+/* Segments from side d at its SND.NXT acknowledging everything the other side sent. */
+static struct packet ack_of(const struct conv *v, int d)
+{
+	return seg(TCP_FLAG_ACK, v->nxt[d], v->nxt[!d], 0);
+}
+
+static struct packet dat(struct conv *v, int d, uint32_t len)
+{
+	struct packet p = seg(TCP_FLAG_ACK | TCP_FLAG_PSH, v->nxt[d], v->nxt[!d], len);
+
+	v->nxt[d] += len;
+	return p;
+}
+
+static struct packet fin(struct conv *v, int d)
+{
+	struct packet p = seg(TCP_FLAG_FIN | TCP_FLAG_ACK, v->nxt[d], v->nxt[!d], 0);
+
+	v->nxt[d] += 1;
+	return p;
+}
+
+static struct packet rst(uint32_t seq)
+{
+	return seg(TCP_FLAG_RST, seq, 0, 0);
+}
+
+static struct packet rstack(uint32_t seq, uint32_t ack)
+{
+	return seg(TCP_FLAG_RST | TCP_FLAG_ACK, seq, ack, 0);
+}
+
+static struct packet with_ts(struct packet p, uint32_t tsval)
+{
+	p.opt.present |= PACKET_OPT_TIMESTAMP;
+	p.opt.tsval = tsval;
+	return p;
+}
+
+static void stamp(struct conv *v, int d, struct packet *p)
+{
+	if (!v->ts || (p->opt.present & PACKET_OPT_TIMESTAMP) || (p->flags & TCP_FLAG_RST))
+		return;
+	v->tsval[d] += 10;
+	*p = with_ts(*p, v->tsval[d]);
+	p->opt.tsecr = v->tsval[!d];
+}
+
+/* A result that a tracker which forgets to fill a field cannot pass for a correct one. */
+static void poison(struct conv *v)
+{
+	v->r = (struct tcp_track_result){.verdict = 0xee,
+					 .reason = 0xee,
+					 .timeout = 0xee,
+					 .old_state = 0xee,
+					 .new_state = 0xee,
+					 .reopen = true,
+					 .destroy = true,
+					 .lower_timeout = true};
+}
+
+/* Runs p through the tracker; an INVALID must change nothing but the bad-close bookkeeping. */
+static void tx(struct conv *v, int d, struct packet p)
+{
+	const uint8_t bad_close = TCP_TRACK_F_BAD_CLOSE_ORIG | TCP_TRACK_F_BAD_CLOSE_REPLY;
+	struct tcp_track before;
+
+	stamp(v, d, &p);
+	poison(v);
+	memcpy(&before, &v->t, sizeof(before));
+	tcp_track_packet(&v->t, &p, (enum tcp_track_dir)d, &v->par, &v->r);
+	if (v->r.verdict != INV)
+		return;
+	before.flags = (uint8_t)((before.flags & ~bad_close) | (v->t.flags & bad_close));
+	if (memcmp(&before, &v->t, sizeof(before)) != 0)
+		print_message("INVALID flags 0x%02x seq %u changed the tracker\n", p.flags, p.seq);
+	assert_memory_equal(&before, &v->t, sizeof(before));
+}
+
+/* Starts v->t from p (the caller has set nxt), as the engine does for a flow's first segment. */
+static void first(struct conv *v, struct packet p)
+{
+	stamp(v, C, &p);
+	poison(v);
+	tcp_track_new(&v->t, &p, &v->par, &v->r);
+}
+
+static void expect_at(const struct conv *v, int verd, int rsn, int st, unsigned x, int line)
+{
+	const struct tcp_track_result *r = &v->r;
+	bool reopen = x & X_REOPEN;
+	bool ok = r->verdict == verd && (rsn == ANY || r->reason == rsn) && r->reopen == reopen &&
+		  ((x & X_DESTROY_ANY) || r->destroy == !!(x & X_DESTROY)) &&
+		  r->lower_timeout == !!(x & X_LOWER) &&
+		  (reopen ? r->new_state == sSS
+			  : st == ANY || (v->t.state == st && (verd != ACC || r->new_state == st)));
+
+	if (!ok)
+		print_message(
+			"line %d: got %s/%s state %s new_state %s reopen %d destroy %d lower %d;"
+			" want %s/%s state %s\n",
+			line, tcp_track_verdict_name(r->verdict), reason_name(r->reason),
+			tcp_track_state_name(v->t.state), tcp_track_state_name(r->new_state),
+			r->reopen, r->destroy, r->lower_timeout, tcp_track_verdict_name(verd),
+			rsn == ANY ? "any" : reason_name(rsn),
+			st == ANY ? "any" : tcp_track_state_name(st));
+	_assert_true(ok, "result as expected", __FILE__, line);
+}
+
+#define EXPECTX(v, verd, rsn, st, x) expect_at(v, verd, rsn, st, x, __LINE__)
+#define EXPECT(v, verd, rsn, st)     expect_at(v, verd, rsn, st, 0, __LINE__)
+#define STEP(v, d, pkt, verd, rsn, st)                                                             \
+	do {                                                                                       \
+		tx(v, d, pkt);                                                                     \
+		EXPECT(v, verd, rsn, st);                                                          \
+	} while (0)
+#define TO(v, cls) assert_int_equal((v)->r.timeout, TCP_TRACK_TIMEOUT_##cls)
+/* "Timer not refreshed": ACCEPT that keeps the timer, or IGNORE. */
+#define KEPT(v)                                                                                    \
+	assert_true((v)->r.verdict == IGN ||                                                       \
+		    ((v)->r.verdict == ACC && (v)->r.timeout == TCP_TRACK_TIMEOUT_KEEP))
+
+/* C SYN, S SYN/ACK, C ACK, window scale ws on both sides (-1: none): ESTABLISHED, assured. */
+static void open3(struct conv *v, uint32_t isn_c, uint32_t isn_s, int ws)
+{
+	first(v, syn(isn_c, ws));
+	EXPECT(v, ACC, REASON_OK, sSS);
+	TO(v, STATE);
+	v->nxt[C] = isn_c + 1;
+	STEP(v, S, synack(isn_s, v->nxt[C], ws), ACC, REASON_OK, sSR);
+	TO(v, STATE);
+	assert_false(tcp_track_is_assured(&v->t));
+	v->nxt[S] = isn_s + 1;
+	STEP(v, C, ack_of(v, C), ACC, REASON_OK, sES);
+	TO(v, STATE);
+	assert_true(tcp_track_is_assured(&v->t));
+}
+
+static void est(struct conv *v)
+{
+	conv_init(v);
+	open3(v, ISN_C, ISN_S, WS);
+}
+
+/* Side d closes first: FIN, ACK, FIN, ACK; ends in TIME_WAIT. */
+static void close_by(struct conv *v, int d)
+{
+	STEP(v, d, fin(v, d), ACC, REASON_OK, sFW);
+	STEP(v, !d, ack_of(v, !d), ACC, REASON_OK, sCW);
+	TO(v, STATE);
+	STEP(v, !d, fin(v, !d), ACC, REASON_OK, sLA);
+	STEP(v, d, ack_of(v, d), ACC, REASON_OK, sTW);
+	TO(v, STATE);
+}
+
+/* After res.reopen: the caller starts a fresh tracker from the SYN, its sender as ORIGINAL. */
+static void renew(struct conv *v, int d, struct packet p)
+{
+	if (d == S) {
+		uint32_t n = v->nxt[C], ts = v->tsval[C];
+
+		v->nxt[C] = v->nxt[S];
+		v->nxt[S] = n;
+		v->tsval[C] = v->tsval[S];
+		v->tsval[S] = ts;
+	}
+	first(v, p);
+	EXPECT(v, ACC, REASON_OK, sSS);
+	v->nxt[C] = p.seq + packet_seg_len(&p);
+}
+
+/* Finishes a handshake on a tracker in SYN_SENT whose REPLY side starts at isn_s. */
+static void finish_open(struct conv *v, uint32_t isn_s)
+{
+	STEP(v, S, synack(isn_s, v->nxt[C], WS), ACC, REASON_OK, sSR);
+	v->nxt[S] = isn_s + 1;
+	STEP(v, C, ack_of(v, C), ACC, REASON_OK, sES);
+	assert_true(tcp_track_is_assured(&v->t));
+}
+
+/* ---- RST (cases 30-37) ---- */
+
+static void case_30_rst_exact(void **state)
+{
+	struct conv v;
+
+	(void)state;
+	est(&v);
+	STEP(&v, C, dat(&v, C, 1000), ACC, REASON_OK, sES);
+	STEP(&v, S, ack_of(&v, S), ACC, REASON_OK, sES); /* RCV.NXT(S) = C's end */
+	STEP(&v, C, rst(v.nxt[C]), ACC, REASON_OK, sCL);
+	TO(&v, STATE);
+}
+
+static void case_31_rst_before_rcv_nxt(void **state)
+{
+	struct conv v;
+
+	(void)state;
+	est(&v);
+	STEP(&v, C, dat(&v, C, 1000), ACC, REASON_OK, sES);
+	STEP(&v, S, ack_of(&v, S), ACC, REASON_OK, sES);
+	STEP(&v, C, rst(v.nxt[C] - 10), INV, REASON_RST_OUT_OF_WINDOW, sES);
+	STEP(&v, C, rst(v.nxt[C] - 1), INV, REASON_RST_OUT_OF_WINDOW, sES);
+	STEP(&v, C, rstack(v.nxt[C] - 1000, v.nxt[S]), INV, REASON_RST_OUT_OF_WINDOW, sES);
+}
+
+static void case_32_rst_in_window_not_exact(void **state)
+{
+	struct conv v;
+
+	(void)state;
+	est(&v);
+	STEP(&v, C, rst(v.nxt[C] + 100), IGN, REASON_RST_INEXACT, sES);
+	STEP(&v, S, ack_of(&v, S), ACC, REASON_OK, sES); /* S's challenge ACK */
+	TO(&v, STATE);
+	STEP(&v, S, rst(v.nxt[S] + SCALED - 1), IGN, REASON_RST_INEXACT, sES);
+	STEP(&v, C, rst(v.nxt[C]), ACC, REASON_OK, sCL);
+}
+
+static void case_33_rst_out_of_window(void **state)
+{
+	struct conv v;
+
+	(void)state;
+	est(&v);
+	STEP(&v, C, rst(v.nxt[C] + 1000000), INV, REASON_RST_OUT_OF_WINDOW, sES);
+	STEP(&v, C, rst(v.nxt[C] + SCALED + 1), INV, REASON_RST_OUT_OF_WINDOW, sES);
+	/* an out-of-window RST from the other side too: lower the timer (case 51) */
+	tx(&v, S, rstack(v.nxt[S] + 2000000000u, v.nxt[C]));
+	EXPECTX(&v, INV, REASON_RST_OUT_OF_WINDOW, sES, X_LOWER);
+}
+
+static void case_34_rst_after_data_train(void **state)
+{
+	struct conv v;
+
+	(void)state;
+	est(&v);
+	STEP(&v, S, dat(&v, S, 1000), ACC, REASON_OK, sES);
+	STEP(&v, S, rst(v.nxt[S]), ACC, REASON_OK, sCL);
+}
+
+/* After a FIN, RSTs are validated as in ESTABLISHED (Linux skips the check). */
+static void case_35_rst_in_closing_states(void **state)
+{
+	struct conv v;
+
+	(void)state;
+	est(&v); /* FIN_WAIT */
+	STEP(&v, C, fin(&v, C), ACC, REASON_OK, sFW);
+	STEP(&v, C, rst(v.nxt[C] + 1000000), INV, REASON_RST_OUT_OF_WINDOW, sFW);
+	/* S sends data without acking the FIN (an accepted segment between the two
+	 * out-of-window RSTs, so the timer is not lowered) */
+	STEP(&v, S, seg(TCP_FLAG_ACK, v.nxt[S], v.nxt[C] - 1, 10), ACC, REASON_OK, sFW);
+	v.nxt[S] += 10;
+	STEP(&v, S, rst(v.nxt[S] + 1000000), INV, REASON_RST_OUT_OF_WINDOW, sFW);
+	STEP(&v, S, rst(v.nxt[S] - 11), INV, REASON_RST_OUT_OF_WINDOW, sFW); /* C acked none */
+	STEP(&v, S, rst(v.nxt[S] + 100), IGN, REASON_RST_INEXACT, sFW);
+
+	est(&v); /* CLOSE_WAIT, S still sending */
+	STEP(&v, C, fin(&v, C), ACC, REASON_OK, sFW);
+	STEP(&v, S, ack_of(&v, S), ACC, REASON_OK, sCW);
+	STEP(&v, S, dat(&v, S, 1000), ACC, REASON_OK, sCW);
+	STEP(&v, C, ack_of(&v, C), ACC, REASON_OK, sCW);
+	STEP(&v, S, rst(v.nxt[S] - 500), INV, REASON_RST_OUT_OF_WINDOW, sCW);
+	STEP(&v, S, rst(v.nxt[S] + 3000000), INV, REASON_RST_OUT_OF_WINDOW, sCW);
+	STEP(&v, S, rst(v.nxt[S] + 100), IGN, REASON_RST_INEXACT, sCW);
+	STEP(&v, S, rst(v.nxt[S]), ACC, REASON_OK, sCL);
+
+	est(&v); /* LAST_ACK */
+	close_by(&v, C);
+	est(&v);
+	STEP(&v, C, fin(&v, C), ACC, REASON_OK, sFW);
+	STEP(&v, S, ack_of(&v, S), ACC, REASON_OK, sCW);
+	STEP(&v, S, fin(&v, S), ACC, REASON_OK, sLA);
+	STEP(&v, C, rst(v.nxt[C] + 1000000), INV, REASON_RST_OUT_OF_WINDOW, sLA);
+	STEP(&v, C, rst(v.nxt[C] - 2), INV, REASON_RST_OUT_OF_WINDOW, sLA);
+	STEP(&v, C, rst(v.nxt[C]), ACC, REASON_OK, sCL);
+}
+
+static void case_36_rst_in_time_wait(void **state)
+{
+	struct conv v;
+
+	(void)state;
+	est(&v);
+	close_by(&v, C);
+	STEP(&v, C, rst(v.nxt[C]), INV, REASON_TIME_WAIT_RST, sTW); /* even an exact one */
+	STEP(&v, S, rst(v.nxt[S]), INV, REASON_TIME_WAIT_RST, sTW);
+	STEP(&v, S, rstack(v.nxt[S], v.nxt[C]), INV, REASON_TIME_WAIT_RST, sTW);
+	STEP(&v, C, rst(v.nxt[C] + 12345), INV, REASON_TIME_WAIT_RST, sTW);
+}
+
+/* C's own RST after its ignored SYN gets no shortcut: it must be exact. */
+static void case_37_rst_after_ignored_syn_same_side(void **state)
+{
+	const uint32_t isn2 = 3000000;
+	struct conv v;
+
+	(void)state;
+	est(&v);
+	STEP(&v, C, syn(isn2, WS), IGN, REASON_SYN_IGNORED, sES);
+	STEP(&v, C, rstack(v.nxt[C] + 1000000, isn2 + 1), INV, ANY, sES);
+	STEP(&v, C, rstack(v.nxt[C] - 5, isn2 + 1), INV, ANY, sES);
+	/* in window but not exact: never a close (DROP per case 37, or PASS per case 32) */
+	tx(&v, C, rstack(v.nxt[C] + 100, isn2 + 1));
+	assert_int_not_equal(v.r.verdict, ACC);
+	assert_int_equal(v.t.state, sES);
+	STEP(&v, C, rst(v.nxt[C]), ACC, REASON_OK, sCL);
+}
+
+/* ---- RST exactness corners (reference section 5) ---- */
+
+/* Exact means RCV.NXT of the receiver even when the sender has more data in flight. */
+static void rst_exact_with_data_in_flight(void **state)
+{
+	struct conv v;
+
+	(void)state;
+	est(&v);
+	STEP(&v, C, dat(&v, C, 1000), ACC, REASON_OK, sES);
+	STEP(&v, S, ack_of(&v, S), ACC, REASON_OK, sES);
+	STEP(&v, C, dat(&v, C, 500), ACC, REASON_OK, sES);
+	STEP(&v, C, rst(v.nxt[C] - 500), ACC, REASON_OK, sCL);
+}
+
+/* pf's rule, kept by section 5: an RST|ACK in the window whose ACK is exactly the peer's end. */
+static void rst_ack_with_perfect_ack_in_window(void **state)
+{
+	struct conv v;
+
+	(void)state;
+	est(&v);
+	STEP(&v, S, dat(&v, S, 100), ACC, REASON_OK, sES);
+	STEP(&v, C, dat(&v, C, 1000), ACC, REASON_OK, sES); /* acks S's data */
+	STEP(&v, C, rstack(v.nxt[C] - 500, v.nxt[S] - 1), IGN, REASON_RST_INEXACT, sES);
+	STEP(&v, C, rstack(v.nxt[C] - 500, v.nxt[S]), ACC, REASON_OK, sCL);
+}
+
+/* An RST at the sender's own SND.NXT is exact only as the end of a train (case 34). */
+static void rst_at_snd_nxt_without_train(void **state)
+{
+	struct conv v;
+
+	(void)state;
+	est(&v);
+	STEP(&v, S, dat(&v, S, 1000), ACC, REASON_OK, sES);
+	STEP(&v, C, seg(TCP_FLAG_ACK, v.nxt[C], v.nxt[S] - 500, 0), ACC, REASON_OK, sES);
+	/* RCV.NXT(C) is 500 short of S's end, and the last segment came from C */
+	STEP(&v, S, rst(v.nxt[S]), IGN, REASON_RST_INEXACT, sES);
+	STEP(&v, S, rst(v.nxt[S] - 500), ACC, REASON_OK, sCL);
+}
+
+/* The peer answers C's ignored SYN with an RST (seq 0, ack = SYN end): Linux closes. */
+static void rst_answering_ignored_syn(void **state)
+{
+	const uint32_t isn2 = 3000000;
+	struct conv v;
+
+	(void)state;
+	est(&v);
+	STEP(&v, C, syn(isn2, WS), IGN, REASON_SYN_IGNORED, sES);
+	STEP(&v, S, rstack(0, isn2 + 2), INV, ANY, sES); /* not the SYN's end */
+	STEP(&v, S, rstack(0, isn2 + 1), ACC, REASON_OK, sCL);
+}
+
+/* ---- close sequence and TIME_WAIT (cases 38-46) ---- */
+
+static void case_38_close_by_initiator(void **state)
+{
+	struct conv v;
+
+	(void)state;
+	est(&v);
+	STEP(&v, C, fin(&v, C), ACC, REASON_OK, sFW);
+	/* FIN per direction: the FIN sender's own ACK or FIN retransmit does not ack it */
+	STEP(&v, C, seg(TCP_FLAG_ACK, v.nxt[C], v.nxt[S], 0), ACC, REASON_OK, sFW);
+	STEP(&v, C, seg(TCP_FLAG_FIN | TCP_FLAG_ACK, v.nxt[C] - 1, v.nxt[S], 0), ACC, REASON_OK,
+	     sFW);
+	STEP(&v, S, ack_of(&v, S), ACC, REASON_OK, sCW);
+	TO(&v, STATE);
+	STEP(&v, S, fin(&v, S), ACC, REASON_OK, sLA);
+	STEP(&v, S, seg(TCP_FLAG_ACK, v.nxt[S], v.nxt[C], 0), ACC, REASON_OK, sLA);
+	STEP(&v, C, ack_of(&v, C), ACC, REASON_OK, sTW);
+	TO(&v, STATE);
+	assert_true(tcp_track_is_evictable(&v.t));
+}
+
+static void case_39_fin_in_syn_sent(void **state)
+{
+	struct conv v;
+
+	(void)state;
+	conv_init(&v);
+	first(&v, syn(ISN_C, WS));
+	STEP(&v, C, seg(TCP_FLAG_FIN | TCP_FLAG_ACK, ISN_C + 1, 0, 0), INV, REASON_INVALID_STATE,
+	     sSS);
+	STEP(&v, S, seg(TCP_FLAG_FIN | TCP_FLAG_ACK, ISN_S, ISN_C + 1, 0), INV,
+	     REASON_INVALID_STATE, sSS);
+	v.nxt[C] = ISN_C + 1;
+	finish_open(&v, ISN_S);
+}
+
+static void case_40_last_ack_retransmit_in_time_wait(void **state)
+{
+	struct conv v;
+
+	(void)state;
+	est(&v);
+	close_by(&v, C);
+	for (int i = 0; i < 2; i++) {
+		tx(&v, C, ack_of(&v, C));
+		EXPECT(&v, v.r.verdict == IGN ? IGN : ACC, ANY, sTW);
+		KEPT(&v);
+		/* S lost that ACK and retransmits its FIN: it must pass so C can ack again */
+		tx(&v, S, seg(TCP_FLAG_FIN | TCP_FLAG_ACK, v.nxt[S] - 1, v.nxt[C], 0));
+		EXPECT(&v, v.r.verdict == IGN ? IGN : ACC, ANY, sTW);
+		KEPT(&v);
+	}
+}
+
+static void case_41_reopen_with_higher_seq(void **state)
+{
+	struct conv v;
+	struct packet p;
+
+	(void)state;
+	est(&v);
+	close_by(&v, C);
+	p = syn(v.nxt[C] + 100000, WS);
+	tx(&v, C, p);
+	EXPECTX(&v, ACC, REASON_OK, ANY, X_REOPEN);
+	renew(&v, C, p);
+	finish_open(&v, ISN_S + 300000);
+}
+
+/* S closed first (S holds TIME-WAIT); C reuses the port with a lower ISN, no timestamps. */
+static void case_42_old_syn_challenge_chain(void **state)
+{
+	struct conv v;
+	struct packet p;
+
+	(void)state;
+	est(&v);
+	close_by(&v, S);
+	p = syn(v.nxt[C] - 500, WS);
+	STEP(&v, C, p, IGN, REASON_TIME_WAIT_OLD_SYN, sTW);
+	STEP(&v, C, rst(v.nxt[C]), INV, REASON_TIME_WAIT_RST, sTW); /* no challenge seen yet */
+	STEP(&v, S, ack_of(&v, S), IGN, REASON_CHALLENGE_ACK, sTW);
+	STEP(&v, C, rst(v.nxt[C] + 1), INV, REASON_TIME_WAIT_RST, sTW);
+	STEP(&v, S, rst(v.nxt[S]), INV, REASON_TIME_WAIT_RST, sTW); /* wrong side */
+	STEP(&v, C, rst(v.nxt[C]), ACC, REASON_OK, sCL);
+	tx(&v, C, p); /* C's SYN retransmit */
+	EXPECTX(&v, ACC, REASON_OK, ANY, X_REOPEN);
+	renew(&v, C, p);
+	finish_open(&v, ISN_S + 300000);
+}
+
+static void case_43_reopen_with_newer_timestamp(void **state)
+{
+	struct conv v;
+	struct packet p;
+
+	(void)state;
+	conv_init(&v);
+	v.ts = true;
+	open3(&v, ISN_C, ISN_S, WS);
+	STEP(&v, C, dat(&v, C, 1000), ACC, REASON_OK, sES);
+	STEP(&v, S, ack_of(&v, S), ACC, REASON_OK, sES);
+	close_by(&v, C);
+	p = with_ts(syn(v.nxt[C] - 500, WS), v.tsval[C] + 1000);
+	tx(&v, C, p);
+	EXPECTX(&v, ACC, REASON_OK, ANY, X_REOPEN);
+	renew(&v, C, p);
+	finish_open(&v, ISN_S + 300000);
+}
+
+/* The old responder connects back to the old initiator's port. */
+static void case_44_reopen_roles_switched(void **state)
+{
+	struct conv v;
+	struct packet p;
+
+	(void)state;
+	est(&v);
+	close_by(&v, C);
+	STEP(&v, S, syn(v.nxt[S] - 300, WS), IGN, REASON_TIME_WAIT_OLD_SYN, sTW);
+	p = syn(v.nxt[S] + 100000, WS);
+	tx(&v, S, p);
+	EXPECTX(&v, ACC, REASON_OK, ANY, X_REOPEN);
+	renew(&v, S, p); /* S is ORIGINAL now */
+	finish_open(&v, ISN_C + 300000);
+	STEP(&v, S, dat(&v, S, 4000), ACC, REASON_OK, sES);
+}
+
+static void case_45_syn_after_rst_close(void **state)
+{
+	struct conv v;
+	struct packet p;
+
+	(void)state;
+	est(&v);
+	STEP(&v, S, rstack(v.nxt[S], v.nxt[C]), ACC, REASON_OK, sCL);
+	p = syn(300, WS); /* any ISN: the connection is gone */
+	tx(&v, C, p);
+	EXPECTX(&v, ACC, REASON_OK, ANY, X_REOPEN);
+	renew(&v, C, p);
+	finish_open(&v, ISN_S + 7);
+}
+
+/* C's last ACK was lost, C reuses the port; S (LAST-ACK) answers the SYN with a challenge ACK. */
+static void case_46_challenge_ack_in_last_ack(void **state)
+{
+	struct conv v;
+
+	(void)state;
+	est(&v);
+	STEP(&v, C, fin(&v, C), ACC, REASON_OK, sFW);
+	STEP(&v, S, ack_of(&v, S), ACC, REASON_OK, sCW);
+	STEP(&v, S, fin(&v, S), ACC, REASON_OK, sLA);
+	STEP(&v, C, syn(9000000, WS), IGN, REASON_SYN_IGNORED, sLA);
+	tx(&v, S, ack_of(&v, S));
+	assert_int_not_equal(v.r.verdict, INV);
+	assert_int_equal(v.t.state, sLA);
+	STEP(&v, C, ack_of(&v, C), ACC, REASON_OK, sTW);
+}
+
+/* ---- reuse of a live tuple (cases 47-49) ---- */
+
+static void case_47_rebooted_initiator(void **state)
+{
+	struct conv v;
+	struct packet p = syn(3000000, WS);
+
+	(void)state;
+	est(&v);
+	STEP(&v, C, dat(&v, C, 1000), ACC, REASON_OK, sES);
+	STEP(&v, S, ack_of(&v, S), ACC, REASON_OK, sES);
+	STEP(&v, C, p, IGN, REASON_SYN_IGNORED, sES);
+	STEP(&v, S, ack_of(&v, S), ACC, REASON_OK, sES); /* RFC 5961 challenge ACK */
+	STEP(&v, C, rst(v.nxt[C]), ACC, REASON_OK, sCL); /* seq == the challenge's ack */
+	tx(&v, C, p);
+	EXPECTX(&v, ACC, REASON_OK, ANY, X_REOPEN);
+	renew(&v, C, p);
+	finish_open(&v, ISN_S + 300000);
+}
+
+static void case_48_syn_from_responder_in_established(void **state)
+{
+	struct conv v;
+
+	(void)state;
+	est(&v);
+	STEP(&v, S, syn(12345, WS), INV, REASON_INVALID_STATE, sES);
+	STEP(&v, S, syn(v.nxt[S] + 100000, WS), INV, REASON_INVALID_STATE, sES);
+}
+
+static void case_49_synack_in_established(void **state)
+{
+	struct conv v;
+
+	(void)state;
+	est(&v);
+	STEP(&v, S, synack(ISN_S, ISN_C + 1, WS), IGN, REASON_SYNACK_IGNORED, sES);
+	STEP(&v, C, synack(ISN_C, ISN_S + 1, WS), INV, REASON_INVALID_STATE, sES);
+	STEP(&v, C, dat(&v, C, 10), ACC, REASON_OK, sES);
+}
+
+/* ---- pickup and the invalid-close timer (cases 50-51) ---- */
+
+static void case_50_pickup_then_reply(void **state)
+{
+	struct conv v;
+
+	(void)state;
+	conv_init(&v);
+	v.par.pickup = true;
+	v.nxt[C] = ISN_C;
+	v.nxt[S] = ISN_S;
+	first(&v, ack_of(&v, C));
+	EXPECT(&v, ACC, REASON_OK, sES);
+	TO(&v, UNACK);
+	STEP(&v, C, dat(&v, C, 100), ACC, REASON_OK, sES);
+	TO(&v, UNACK); /* still unreplied */
+	assert_false(tcp_track_is_assured(&v.t));
+	STEP(&v, S, ack_of(&v, S), ACC, REASON_OK, sES);
+	STEP(&v, C, ack_of(&v, C), ACC, REASON_OK, sES);
+	TO(&v, STATE);
+	assert_true(tcp_track_is_assured(&v.t));
+	/* RST checks stay on: before RCV.NXT(S) */
+	STEP(&v, C, rst(v.nxt[C] - 50), INV, REASON_RST_OUT_OF_WINDOW, sES);
+	/* scale unknown: no upper window bounds */
+	STEP(&v, C, seg(TCP_FLAG_ACK, v.nxt[C] + 5000000, v.nxt[S], 100), ACC, REASON_OK, sES);
+	STEP(&v, S, seg(TCP_FLAG_ACK, v.nxt[S] + 3000000, v.nxt[C] + 5000100, 100), ACC, REASON_OK,
+	     sES);
+	STEP(&v, C, seg(TCP_FLAG_SYN | TCP_FLAG_FIN, v.nxt[C], v.nxt[S], 0), INV, REASON_BAD_FLAGS,
+	     sES);
+}
+
+static void case_51_out_of_window_fin_and_rst(void **state)
+{
+	struct conv v;
+
+	(void)state;
+	est(&v);
+	STEP(&v, C, seg(TCP_FLAG_FIN | TCP_FLAG_ACK, v.nxt[C] + 1000000, v.nxt[S], 0), INV,
+	     REASON_SEQ_OVER_WINDOW, sES);
+	tx(&v, S, rst(v.nxt[S] + 1000000));
+	EXPECTX(&v, INV, REASON_RST_OUT_OF_WINDOW, sES, X_LOWER);
+}
+
+/* Only tcp_in_window failures count; an RST failing the RCV.NXT pre-check does not. */
+static void rst_before_rcv_nxt_does_not_lower_timer(void **state)
+{
+	struct conv v;
+
+	(void)state;
+	est(&v);
+	STEP(&v, S, dat(&v, S, 1000), ACC, REASON_OK, sES);
+	STEP(&v, C, ack_of(&v, C), ACC, REASON_OK, sES);
+	STEP(&v, C, seg(TCP_FLAG_FIN | TCP_FLAG_ACK, v.nxt[C] + 1000000, v.nxt[S], 0), INV,
+	     REASON_SEQ_OVER_WINDOW, sES);
+	STEP(&v, S, rst(v.nxt[S] - 10), INV, REASON_RST_OUT_OF_WINDOW, sES);
+	tx(&v, S, rst(v.nxt[S] + 1000000));
+	EXPECTX(&v, INV, REASON_RST_OUT_OF_WINDOW, sES, X_LOWER);
+}
+
+/* A flow that never completed its handshake is not lowered (Linux: ASSURED only). */
+static void unassured_flow_timer_not_lowered(void **state)
+{
+	struct conv v;
+
+	(void)state;
+	conv_init(&v);
+	first(&v, syn(ISN_C, WS));
+	v.nxt[C] = ISN_C + 1;
+	STEP(&v, S, synack(ISN_S, v.nxt[C], WS), ACC, REASON_OK, sSR);
+	v.nxt[S] = ISN_S + 1;
+	STEP(&v, C, seg(TCP_FLAG_FIN | TCP_FLAG_ACK, v.nxt[C] + 1000000, v.nxt[S], 0), INV, ANY,
+	     sSR);
+	STEP(&v, S, rst(v.nxt[S] + 1000000), INV, REASON_RST_OUT_OF_WINDOW, sSR);
+}
+
+/* ---- opens and closes ---- */
+
+/* Both SYNs cross; C's SYN/ACK arrives first, S's is then a retransmit to ignore. */
+static void simultaneous_open_other_order(void **state)
+{
+	struct conv v;
+
+	(void)state;
+	conv_init(&v);
+	first(&v, syn(ISN_C, WS));
+	v.nxt[C] = ISN_C + 1;
+	STEP(&v, S, syn(ISN_S, WS), ACC, REASON_OK, sS2);
+	v.nxt[S] = ISN_S + 1;
+	STEP(&v, S, syn(ISN_S, WS), ACC, REASON_OK, sS2); /* retransmitted simultaneous SYN */
+	STEP(&v, C, synack(ISN_C, v.nxt[S], WS), ACC, REASON_OK, sSR);
+	STEP(&v, S, synack(ISN_S, v.nxt[C], WS), IGN, REASON_SYNACK_IGNORED, sSR);
+	STEP(&v, S, seg(TCP_FLAG_ACK, v.nxt[S], v.nxt[C] + 1, 0), INV, ANY, sSR);
+	STEP(&v, S, ack_of(&v, S), ACC, REASON_OK, sES);
+	assert_true(tcp_track_is_assured(&v.t));
+}
+
+static void close_by_responder(void **state)
+{
+	struct conv v;
+
+	(void)state;
+	est(&v);
+	STEP(&v, S, fin(&v, S), ACC, REASON_OK, sFW);
+	STEP(&v, S, ack_of(&v, S), ACC, REASON_OK, sFW);   /* S cannot ack its own FIN */
+	STEP(&v, C, dat(&v, C, 500), ACC, REASON_OK, sCW); /* acks the FIN, still sending */
+	STEP(&v, S, ack_of(&v, S), ACC, REASON_OK, sCW);
+	STEP(&v, C, fin(&v, C), ACC, REASON_OK, sLA);
+	STEP(&v, S, ack_of(&v, S), ACC, REASON_OK, sTW);
+	TO(&v, STATE);
+}
+
+/* Both FINs cross; TIME_WAIT only once each FIN is acked by the other side. */
+static void simultaneous_close(void **state)
+{
+	struct conv v;
+
+	(void)state;
+	est(&v);
+	STEP(&v, C, fin(&v, C), ACC, REASON_OK, sFW);
+	STEP(&v, S, seg(TCP_FLAG_FIN | TCP_FLAG_ACK, v.nxt[S], v.nxt[C] - 1, 0), ACC, REASON_OK,
+	     sLA);
+	v.nxt[S]++;
+	STEP(&v, C, ack_of(&v, C), ACC, REASON_OK, sLA); /* S's FIN acked, C's not yet */
+	STEP(&v, C, ack_of(&v, C), ACC, REASON_OK, sLA);
+	STEP(&v, S, ack_of(&v, S), ACC, REASON_OK, sTW);
+}
+
+/* S acks C's FIN with its own FIN; C's FIN|ACK retransmit then acks S's FIN. */
+static void fin_ack_completes_close(void **state)
+{
+	struct conv v;
+
+	(void)state;
+	est(&v);
+	STEP(&v, C, fin(&v, C), ACC, REASON_OK, sFW);
+	STEP(&v, S, fin(&v, S), ACC, REASON_OK, sLA);
+	STEP(&v, C, seg(TCP_FLAG_FIN | TCP_FLAG_ACK, v.nxt[C] - 1, v.nxt[S] - 1, 0), ACC, REASON_OK,
+	     sLA);
+	STEP(&v, C, seg(TCP_FLAG_FIN | TCP_FLAG_ACK, v.nxt[C] - 1, v.nxt[S], 0), ACC, REASON_OK,
+	     sTW);
+}
+
+static void half_close_data_keeps_flowing(void **state)
+{
+	struct conv v;
+
+	(void)state;
+	est(&v);
+	STEP(&v, C, fin(&v, C), ACC, REASON_OK, sFW);
+	STEP(&v, S, ack_of(&v, S), ACC, REASON_OK, sCW);
+	for (int i = 0; i < 40; i++) {
+		STEP(&v, S, dat(&v, S, 1400), ACC, REASON_OK, sCW);
+		TO(&v, UNACK);
+		if (i % 2) {
+			STEP(&v, C, ack_of(&v, C), ACC, REASON_OK, sCW);
+			TO(&v, STATE);
+		}
+	}
+	/* C's sequence space ended with its FIN */
+	STEP(&v, C, seg(TCP_FLAG_ACK | TCP_FLAG_PSH, v.nxt[C], v.nxt[S], 10), INV,
+	     REASON_DATA_AFTER_FIN, sCW);
+	STEP(&v, S, fin(&v, S), ACC, REASON_OK, sLA);
+	STEP(&v, S, dat(&v, S, 1), INV, REASON_DATA_AFTER_FIN, sLA);
+	v.nxt[S]--;
+	STEP(&v, C, ack_of(&v, C), ACC, REASON_OK, sTW);
+	STEP(&v, C, dat(&v, C, 10), INV, REASON_TIME_WAIT_SEGMENT, sTW);
+	STEP(&v, S, synack(ISN_S, ISN_C + 1, WS), INV, ANY, sTW);
+}
+
+/* ---- reuse: TIME_WAIT policy, RFC 6191 timestamps, re-sync ---- */
+
+static void time_wait_timestamp_rules(void **state)
+{
+	struct conv v;
+	struct packet p;
+
+	(void)state;
+	conv_init(&v);
+	v.ts = true;
+	open3(&v, ISN_C, ISN_S, WS);
+	close_by(&v, C);
+	/* older TSval: no reopen, even with a higher sequence number (RFC 6191) */
+	STEP(&v, C, with_ts(syn(v.nxt[C] + 100000, WS), v.tsval[C] - 1000), IGN,
+	     REASON_TIME_WAIT_OLD_SYN, sTW);
+	/* equal TSval decides on the sequence number */
+	STEP(&v, C, with_ts(syn(v.nxt[C] - 100, WS), v.tsval[C]), IGN, REASON_TIME_WAIT_OLD_SYN,
+	     sTW);
+	p = with_ts(syn(v.nxt[C] + 100, WS), v.tsval[C]);
+	tx(&v, C, p);
+	EXPECTX(&v, ACC, REASON_OK, ANY, X_REOPEN);
+	/* no TSval in the new SYN: the sequence number decides */
+	v.ts = false;
+	STEP(&v, C, syn(v.nxt[C] - 100, WS), IGN, REASON_TIME_WAIT_OLD_SYN, sTW);
+	tx(&v, C, syn(v.nxt[C] + 100, WS));
+	EXPECTX(&v, ACC, REASON_OK, ANY, X_REOPEN);
+	/* the responder's TSval is its own */
+	STEP(&v, S, with_ts(syn(v.nxt[S] - 100, WS), v.tsval[C] + 1000), IGN,
+	     REASON_TIME_WAIT_OLD_SYN, sTW);
+	tx(&v, S, with_ts(syn(v.nxt[S] - 100, WS), v.tsval[S] + 1));
+	EXPECTX(&v, ACC, REASON_OK, ANY, X_REOPEN);
+}
+
+static void time_wait_shorten_policy(void **state)
+{
+	struct conv v;
+	struct packet p;
+
+	(void)state;
+	est(&v);
+	v.par.tw_policy = TCP_TRACK_TW_SHORTEN;
+	close_by(&v, S);
+	p = syn(v.nxt[C] - 500, WS);
+	tx(&v, C, p);
+	EXPECTX(&v, ACC, REASON_OK, ANY, X_REOPEN);
+	renew(&v, C, p);
+	finish_open(&v, ISN_S + 300000);
+	/* the policy does not make RSTs acceptable */
+	close_by(&v, C);
+	STEP(&v, S, rst(v.nxt[S]), INV, REASON_TIME_WAIT_RST, sTW);
+}
+
+/* An ignored SYN on a live flow, answered by a matching SYN/ACK: the endpoints restarted. */
+static void resync_after_ignored_syn(void **state)
+{
+	const uint32_t isn2 = 9000000;
+	struct conv v;
+
+	(void)state;
+	est(&v);
+	STEP(&v, C, syn(isn2, WS), IGN, REASON_SYN_IGNORED, sES);
+	STEP(&v, S, synack(7000000, isn2 + 1, WS), ACC, REASON_OK, sSR);
+	v.nxt[C] = isn2 + 1;
+	v.nxt[S] = 7000001;
+	STEP(&v, C, ack_of(&v, C), ACC, REASON_OK, sES);
+	STEP(&v, C, dat(&v, C, 4000), ACC, REASON_OK, sES);
+
+	/* the same in SYN_RECV: C restarts before its third ACK */
+	conv_init(&v);
+	first(&v, syn(ISN_C, WS));
+	STEP(&v, S, synack(ISN_S, ISN_C + 1, WS), ACC, REASON_OK, sSR);
+	STEP(&v, C, syn(isn2, WS), IGN, REASON_SYN_IGNORED, sSR);
+	STEP(&v, S, synack(7000000, isn2 + 1, WS), ACC, REASON_OK, sSR);
+	v.nxt[C] = isn2 + 1;
+	v.nxt[S] = 7000001;
+	STEP(&v, C, ack_of(&v, C), ACC, REASON_OK, sES);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(case_30_rst_exact),
+		cmocka_unit_test(case_31_rst_before_rcv_nxt),
+		cmocka_unit_test(case_32_rst_in_window_not_exact),
+		cmocka_unit_test(case_33_rst_out_of_window),
+		cmocka_unit_test(case_34_rst_after_data_train),
+		cmocka_unit_test(case_35_rst_in_closing_states),
+		cmocka_unit_test(case_36_rst_in_time_wait),
+		cmocka_unit_test(case_37_rst_after_ignored_syn_same_side),
+		cmocka_unit_test(rst_exact_with_data_in_flight),
+		cmocka_unit_test(rst_ack_with_perfect_ack_in_window),
+		cmocka_unit_test(rst_at_snd_nxt_without_train),
+		cmocka_unit_test(rst_answering_ignored_syn),
+		cmocka_unit_test(case_38_close_by_initiator),
+		cmocka_unit_test(case_39_fin_in_syn_sent),
+		cmocka_unit_test(case_40_last_ack_retransmit_in_time_wait),
+		cmocka_unit_test(case_41_reopen_with_higher_seq),
+		cmocka_unit_test(case_42_old_syn_challenge_chain),
+		cmocka_unit_test(case_43_reopen_with_newer_timestamp),
+		cmocka_unit_test(case_44_reopen_roles_switched),
+		cmocka_unit_test(case_45_syn_after_rst_close),
+		cmocka_unit_test(case_46_challenge_ack_in_last_ack),
+		cmocka_unit_test(case_47_rebooted_initiator),
+		cmocka_unit_test(case_48_syn_from_responder_in_established),
+		cmocka_unit_test(case_49_synack_in_established),
+		cmocka_unit_test(case_50_pickup_then_reply),
+		cmocka_unit_test(case_51_out_of_window_fin_and_rst),
+		cmocka_unit_test(rst_before_rcv_nxt_does_not_lower_timer),
+		cmocka_unit_test(unassured_flow_timer_not_lowered),
+		cmocka_unit_test(simultaneous_open_other_order),
+		cmocka_unit_test(close_by_responder),
+		cmocka_unit_test(simultaneous_close),
+		cmocka_unit_test(fin_ack_completes_close),
+		cmocka_unit_test(half_close_data_keeps_flowing),
+		cmocka_unit_test(time_wait_timestamp_rules),
+		cmocka_unit_test(time_wait_shorten_policy),
+		cmocka_unit_test(resync_after_ignored_syn),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
