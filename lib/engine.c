@@ -413,6 +413,77 @@ bool engine_get(const struct engine *e, uint8_t family, const uint8_t *src, uint
 	return true;
 }
 
+/* ---- state across restarts ---- */
+
+unsigned engine_export(const struct engine *e, uint32_t *cursor, unsigned budget,
+		       struct engine_flow_record *out, unsigned max, uint64_t now_ms)
+{
+	uint32_t cap = flow_table_capacity(e->table), id = *cursor;
+	unsigned n = 0;
+
+	for (; id < cap && budget && n < max; id++, budget--) {
+		if (!flow_table_is_used(e->table, id))
+			continue;
+		const struct flow_key *k = flow_table_key(e->table, id);
+		const struct engine_flow *f = flow_table_value_const(e->table, id);
+		uint64_t expiry = timer_wheel_expiry_ms(e->wheel, id);
+		struct engine_flow_record *r = &out[n++];
+
+		*r = (struct engine_flow_record){
+			.family = k->family,
+			.orig = f->orig,
+			.tclass = f->tclass,
+			.port = { k->port[0], k->port[1] },
+			.remaining_ms = expiry > now_ms ? expiry - now_ms : 0,
+			.track = f->track,
+		};
+		memcpy(r->addr, k->addr, sizeof(r->addr));
+	}
+	*cursor = id < cap ? id : 0;
+	return n;
+}
+
+/* A record from outside (a file) is untrusted: everything the tracker indexes is checked. */
+static bool record_valid(const struct engine_flow_record *r)
+{
+	const struct tcp_track *t = &r->track;
+
+	if ((r->family != 4 && r->family != 6) || r->orig > 1 || r->tclass >= _TCP_TRACK_TIMEOUT_MAX)
+		return false;
+	if (t->state == TCP_TRACK_NONE || t->state >= _TCP_TRACK_STATE_MAX ||
+	    t->last_index >= _TCP_TRACK_IDX_MAX)
+		return false;
+	for (int i = 0; i < 2; i++)
+		if (t->peer[i].wscale > PACKET_WSCALE_MAX)
+			return false;
+	return true;
+}
+
+int engine_import(struct engine *e, const struct engine_flow_record *rec, uint64_t now_ms)
+{
+	struct flow_key k;
+
+	if (!record_valid(rec))
+		return -EINVAL;
+	flow_key_make(&k, rec->family, rec->addr[0], rec->addr[1], rec->port[0], rec->port[1]);
+	if (memcmp(k.addr, rec->addr, sizeof(k.addr)) != 0 || k.port[0] != rec->port[0])
+		return -EINVAL; /* not the canonical order this table stores */
+	uint32_t hash = flow_table_hash(e->table, &k);
+	if (flow_table_lookup(e->table, &k, hash) != FLOW_TABLE_NONE)
+		return -EEXIST;
+	uint32_t id = flow_table_insert(e->table, &k, hash);
+	if (id == FLOW_TABLE_NONE)
+		return -ENOSPC;
+	struct engine_flow *f = flow_table_value(e->table, id);
+	f->track = rec->track;
+	f->orig = rec->orig;
+	f->tclass = rec->tclass;
+	timer_wheel_schedule(e->wheel, id, now_ms + rec->remaining_ms);
+	e->ctr.states[f->track.state]++;
+	e->ctr.flows_created++;
+	return 0;
+}
+
 /* ---- life cycle and reporting ---- */
 
 int engine_new(const struct engine_params *params, uint64_t now_ms, struct engine **ret)

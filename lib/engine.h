@@ -175,6 +175,33 @@ unsigned engine_kill(struct engine *e, const struct engine_filter *f, enum engin
 bool engine_get(const struct engine *e, uint8_t family, const uint8_t *src, uint16_t sport,
 		const uint8_t *dst, uint16_t dport, struct engine_flow_info *out);
 
+/* ---- state across restarts ---- */
+
+/* One flow as a restart carries it: enough to recreate it exactly. */
+struct engine_flow_record {
+	uint8_t family;			/* 4 or 6 */
+	uint8_t orig;			/* which endpoint of addr/port is the initiator */
+	uint8_t tclass;			/* enum tcp_track_timeout of its armed timer */
+	uint8_t addr[2][16];
+	uint16_t port[2];
+	uint64_t remaining_ms;		/* time left on its timer */
+	struct tcp_track track;
+};
+
+/*
+ * Copies up to `max` flows into out, resuming at *cursor (start at 0) and scanning at most
+ * `budget` slots. Returns how many; *cursor is 0 once the table has been walked.
+ */
+unsigned engine_export(const struct engine *e, uint32_t *cursor, unsigned budget,
+		       struct engine_flow_record *out, unsigned max, uint64_t now_ms);
+
+/*
+ * Recreates a flow from a record, its timer armed for the time it had left. Returns 0,
+ * -EINVAL (the record is inconsistent: bad family, state, direction or option values),
+ * -EEXIST (the tuple is already tracked) or -ENOSPC (the table is full). No event is sent.
+ */
+int engine_import(struct engine *e, const struct engine_flow_record *rec, uint64_t now_ms);
+
 /* A snapshot of the counters. */
 void engine_get_counters(const struct engine *e, struct engine_counters *out);
 

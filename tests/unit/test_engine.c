@@ -651,6 +651,91 @@ static void test_reconfigure_and_retime(void **state)
 	fx_free(fx);
 }
 
+static void test_export_import_round_trip(void **state)
+{
+	(void)state;
+	struct config cfg = small_config(64);
+	struct fixture *a = fx_new(&cfg), *b = fx_new(&cfg);
+	struct conn conns[5];
+	struct engine_flow_record recs[8];
+
+	for (uint16_t i = 0; i < 5; i++) {
+		conns[i] = conn_make(i % 2 ? 6 : 4, (uint16_t)(9000 + i));
+		handshake(a, &conns[i]);
+	}
+	close_to_time_wait(a, &conns[4]);
+	advance(a, 7 * SEC);
+
+	uint32_t cursor = 0;
+	unsigned n = engine_export(a->e, &cursor, UINT32_MAX, recs, ARRAY_SIZE(recs), a->now);
+	assert_int_equal(n, 5);
+	assert_int_equal(cursor, 0);
+	b->now = a->now + 30 * SEC; /* another clock: only the time left travels */
+	for (unsigned i = 0; i < n; i++)
+		assert_int_equal(engine_import(b->e, &recs[i], b->now), 0);
+	assert_int_equal(engine_import(b->e, &recs[0], b->now), -EEXIST);
+	assert_int_equal(counters(b).flows, 5);
+	assert_int_equal(counters(b).states[TCP_TRACK_TIME_WAIT], 1);
+	assert_int_equal(counters(b).states[TCP_TRACK_ESTABLISHED], 4);
+
+	struct engine_filter tw = { .sport = 9004 };
+	assert_int_equal(the_flow(b, &tw).expires_ms - b->now, 113 * SEC);
+	/* the restored flows carry on mid-conversation, windows and all */
+	for (int i = 0; i < 4; i++) {
+		expect(seg(b, &conns[i], C2S, ACK, 1000), ENGINE_ACCEPT, REASON_OK, TCP_TRACK_ESTABLISHED);
+		expect(seg(b, &conns[i], S2C, ACK, 0), ENGINE_ACCEPT, REASON_OK, TCP_TRACK_ESTABLISHED);
+	}
+	conns[0].next[C2S] += 5000000;
+	expect(seg(b, &conns[0], C2S, ACK, 10), ENGINE_DROP, REASON_SEQ_OVER_WINDOW,
+	       TCP_TRACK_ESTABLISHED);
+	fx_free(a);
+	fx_free(b);
+}
+
+static void test_import_rejects_bad_records(void **state)
+{
+	(void)state;
+	struct config cfg = small_config(1);
+	struct fixture *fx = fx_new(&cfg);
+	struct conn c = conn_make(4, 9100);
+	struct engine_flow_record good, bad;
+	uint32_t cursor = 0;
+
+	handshake(fx, &c);
+	assert_int_equal(engine_export(fx->e, &cursor, UINT32_MAX, &good, 1, fx->now), 1);
+	uint32_t kill_cursor = 0;
+	engine_kill(fx->e, NULL, ENGINE_CAUSE_FLUSHED, &kill_cursor, UINT32_MAX);
+
+	bad = good;
+	bad.family = 5;
+	assert_int_equal(engine_import(fx->e, &bad, fx->now), -EINVAL);
+	bad = good;
+	bad.track.state = _TCP_TRACK_STATE_MAX;
+	assert_int_equal(engine_import(fx->e, &bad, fx->now), -EINVAL);
+	bad = good;
+	bad.track.state = TCP_TRACK_NONE;
+	assert_int_equal(engine_import(fx->e, &bad, fx->now), -EINVAL);
+	bad = good;
+	bad.orig = 2;
+	assert_int_equal(engine_import(fx->e, &bad, fx->now), -EINVAL);
+	bad = good;
+	bad.track.peer[1].wscale = 15;
+	assert_int_equal(engine_import(fx->e, &bad, fx->now), -EINVAL);
+	bad = good; /* endpoints swapped: not the table's canonical order */
+	memcpy(bad.addr[0], good.addr[1], 16);
+	memcpy(bad.addr[1], good.addr[0], 16);
+	bad.port[0] = good.port[1];
+	bad.port[1] = good.port[0];
+	assert_int_equal(engine_import(fx->e, &bad, fx->now), -EINVAL);
+	assert_int_equal(counters(fx).flows, 0);
+
+	assert_int_equal(engine_import(fx->e, &good, fx->now), 0);
+	bad = good;
+	bad.port[1]++; /* another tuple, but the table holds one flow */
+	assert_int_equal(engine_import(fx->e, &bad, fx->now), -ENOSPC);
+	fx_free(fx);
+}
+
 static void test_bad_params(void **state)
 {
 	(void)state;
@@ -686,6 +771,8 @@ int main(void)
 		cmocka_unit_test(test_list_filter_and_cursor),
 		cmocka_unit_test(test_kill_and_flush),
 		cmocka_unit_test(test_reconfigure_and_retime),
+		cmocka_unit_test(test_export_import_round_trip),
+		cmocka_unit_test(test_import_rejects_bad_records),
 		cmocka_unit_test(test_bad_params),
 	};
 
