@@ -24,253 +24,7 @@
 #include "pktbuild.h"
 #include "reason.h"
 #include "tcp_track.h"
-
-#define C   TCP_TRACK_ORIGINAL
-#define S   TCP_TRACK_REPLY
-#define ACC TCP_TRACK_ACCEPT
-#define IGN TCP_TRACK_IGNORE
-#define INV TCP_TRACK_INVALID
-#define ANY (-1) /* any reason, or (as a state) do not check the state */
-
-#define sSS TCP_TRACK_SYN_SENT
-#define sSR TCP_TRACK_SYN_RECV
-#define sES TCP_TRACK_ESTABLISHED
-#define sFW TCP_TRACK_FIN_WAIT
-#define sCW TCP_TRACK_CLOSE_WAIT
-#define sLA TCP_TRACK_LAST_ACK
-#define sTW TCP_TRACK_TIME_WAIT
-#define sCL TCP_TRACK_CLOSE
-#define sS2 TCP_TRACK_SYN_SENT2
-
-/* Flags of the result the test expects to be true; all others must be false. */
-#define X_REOPEN      0x1
-#define X_DESTROY     0x2
-#define X_LOWER	      0x4
-#define X_DESTROY_ANY 0x8 /* destroy may be either */
-
-#define ISN_C	1000000u
-#define ISN_S	5000000u
-#define SYN_WIN 8192 /* a SYN's window is never scaled */
-#define WIN	64   /* raw window after the handshake: 8192 bytes with shift 7 */
-#define WS	7
-#define SCALED	(WIN << WS)
-
-struct conv {
-	struct tcp_track t;
-	struct tcp_track_params par;
-	struct tcp_track_result r;
-	uint32_t nxt[2];   /* each side's SND.NXT as the test sent it */
-	uint32_t tsval[2]; /* last TSval each side sent */
-	bool ts;	   /* stamp every non-RST segment with a timestamp */
-};
-
-static void conv_init(struct conv *v)
-{
-	memset(v, 0, sizeof(*v));
-	v->par = (struct tcp_track_params){.pickup = false,
-					   .liberal = false,
-					   .tw_policy = TCP_TRACK_TW_ENFORCE,
-					   .max_retrans = 3};
-	v->tsval[C] = 100000;
-	v->tsval[S] = 700000;
-}
-
-static struct packet seg(uint8_t flags, uint32_t seq, uint32_t ack, uint32_t len)
-{
-	return (struct packet){.family = 4,
-			       .flags = flags,
-			       .sport = 40000,
-			       .dport = 80,
-			       .window = (flags & TCP_FLAG_RST) ? 0 : WIN,
-			       .seq = seq,
-			       .ack = ack,
-			       .payload_len = len};
-}
-
-/* A SYN with MSS, SACK-permitted and, if ws >= 0, window scale ws. */
-static struct packet syn(uint32_t isn, int ws)
-{
-	struct packet p = seg(TCP_FLAG_SYN, isn, 0, 0);
-
-	p.window = SYN_WIN;
-	p.opt.present = PACKET_OPT_MSS | PACKET_OPT_SACK_PERM;
-	p.opt.mss = 1460;
-	if (ws >= 0) {
-		p.opt.present |= PACKET_OPT_WSCALE;
-		p.opt.wscale = (uint8_t)ws;
-	}
-	return p;
-}
-
-static struct packet synack(uint32_t isn, uint32_t ack, int ws)
-{
-	struct packet p = syn(isn, ws);
-
-	p.flags |= TCP_FLAG_ACK;
-	p.ack = ack;
-	return p;
-}
-
-/* Segments from side d at its SND.NXT acknowledging everything the other side sent. */
-static struct packet ack_of(const struct conv *v, int d)
-{
-	return seg(TCP_FLAG_ACK, v->nxt[d], v->nxt[!d], 0);
-}
-
-static struct packet dat(struct conv *v, int d, uint32_t len)
-{
-	struct packet p = seg(TCP_FLAG_ACK | TCP_FLAG_PSH, v->nxt[d], v->nxt[!d], len);
-
-	v->nxt[d] += len;
-	return p;
-}
-
-static struct packet rst(uint32_t seq)
-{
-	return seg(TCP_FLAG_RST, seq, 0, 0);
-}
-
-static struct packet rstack(uint32_t seq, uint32_t ack)
-{
-	return seg(TCP_FLAG_RST | TCP_FLAG_ACK, seq, ack, 0);
-}
-
-static struct packet with_ts(struct packet p, uint32_t tsval)
-{
-	p.opt.present |= PACKET_OPT_TIMESTAMP;
-	p.opt.tsval = tsval;
-	return p;
-}
-
-static void stamp(struct conv *v, int d, struct packet *p)
-{
-	if (!v->ts || (p->opt.present & PACKET_OPT_TIMESTAMP) || (p->flags & TCP_FLAG_RST))
-		return;
-	v->tsval[d] += 10;
-	*p = with_ts(*p, v->tsval[d]);
-	p->opt.tsecr = v->tsval[!d];
-}
-
-/* A result that a tracker which forgets to fill a field cannot pass for a correct one. */
-static void poison(struct conv *v)
-{
-	v->r = (struct tcp_track_result){.verdict = 0xee,
-					 .reason = 0xee,
-					 .timeout = 0xee,
-					 .old_state = 0xee,
-					 .new_state = 0xee,
-					 .reopen = true,
-					 .destroy = true,
-					 .lower_timeout = true};
-}
-
-/* Runs p through the tracker; an INVALID must change nothing but the bad-close bookkeeping. */
-static void tx(struct conv *v, int d, struct packet p)
-{
-	const uint8_t bad_close = TCP_TRACK_F_BAD_CLOSE_ORIG | TCP_TRACK_F_BAD_CLOSE_REPLY;
-	struct tcp_track before;
-
-	stamp(v, d, &p);
-	poison(v);
-	memcpy(&before, &v->t, sizeof(before));
-	tcp_track_packet(&v->t, &p, (enum tcp_track_dir)d, &v->par, &v->r);
-	if (v->r.verdict != INV)
-		return;
-	before.flags = (uint8_t)((before.flags & ~bad_close) | (v->t.flags & bad_close));
-	if (memcmp(&before, &v->t, sizeof(before)) != 0)
-		print_message("INVALID flags 0x%02x seq %u changed the tracker\n", p.flags, p.seq);
-	assert_memory_equal(&before, &v->t, sizeof(before));
-}
-
-/* Starts v->t from p (the caller has set nxt), as the engine does for a flow's first segment. */
-static void first(struct conv *v, struct packet p)
-{
-	stamp(v, C, &p);
-	poison(v);
-	tcp_track_new(&v->t, &p, &v->par, &v->r);
-}
-
-static void expect_at(const struct conv *v, int verd, int rsn, int st, unsigned x, int line)
-{
-	const struct tcp_track_result *r = &v->r;
-	bool reopen = x & X_REOPEN;
-	bool ok = r->verdict == verd && (rsn == ANY || r->reason == rsn) && r->reopen == reopen &&
-		  ((x & X_DESTROY_ANY) || r->destroy == !!(x & X_DESTROY)) &&
-		  r->lower_timeout == !!(x & X_LOWER) &&
-		  (reopen ? r->new_state == sSS
-			  : st == ANY || (v->t.state == st && (verd != ACC || r->new_state == st)));
-
-	if (!ok)
-		print_message(
-			"line %d: got %s/%s state %s new_state %s reopen %d destroy %d lower %d;"
-			" want %s/%s state %s\n",
-			line, tcp_track_verdict_name(r->verdict), reason_name(r->reason),
-			tcp_track_state_name(v->t.state), tcp_track_state_name(r->new_state),
-			r->reopen, r->destroy, r->lower_timeout, tcp_track_verdict_name(verd),
-			rsn == ANY ? "any" : reason_name(rsn),
-			st == ANY ? "any" : tcp_track_state_name(st));
-	_assert_true(ok, "result as expected", __FILE__, line);
-}
-
-#define EXPECTX(v, verd, rsn, st, x) expect_at(v, verd, rsn, st, x, __LINE__)
-#define EXPECT(v, verd, rsn, st)     expect_at(v, verd, rsn, st, 0, __LINE__)
-#define STEP(v, d, pkt, verd, rsn, st)                                                             \
-	do {                                                                                       \
-		tx(v, d, pkt);                                                                     \
-		EXPECT(v, verd, rsn, st);                                                          \
-	} while (0)
-#define TO(v, cls) assert_int_equal((v)->r.timeout, TCP_TRACK_TIMEOUT_##cls)
-/* "Timer not refreshed": ACCEPT that keeps the timer, or IGNORE. */
-#define KEPT(v)                                                                                    \
-	assert_true((v)->r.verdict == IGN ||                                                       \
-		    ((v)->r.verdict == ACC && (v)->r.timeout == TCP_TRACK_TIMEOUT_KEEP))
-
-/* C SYN, S SYN/ACK, C ACK, window scale ws on both sides (-1: none): ESTABLISHED, assured. */
-static void open3(struct conv *v, uint32_t isn_c, uint32_t isn_s, int ws)
-{
-	first(v, syn(isn_c, ws));
-	EXPECT(v, ACC, REASON_OK, sSS);
-	TO(v, STATE);
-	v->nxt[C] = isn_c + 1;
-	STEP(v, S, synack(isn_s, v->nxt[C], ws), ACC, REASON_OK, sSR);
-	TO(v, STATE);
-	assert_false(tcp_track_is_assured(&v->t));
-	v->nxt[S] = isn_s + 1;
-	STEP(v, C, ack_of(v, C), ACC, REASON_OK, sES);
-	TO(v, STATE);
-	assert_true(tcp_track_is_assured(&v->t));
-}
-
-static void est(struct conv *v)
-{
-	conv_init(v);
-	open3(v, ISN_C, ISN_S, WS);
-}
-
-/* After res.reopen: the caller starts a fresh tracker from the SYN, its sender as ORIGINAL. */
-static void renew(struct conv *v, int d, struct packet p)
-{
-	if (d == S) {
-		uint32_t n = v->nxt[C], ts = v->tsval[C];
-
-		v->nxt[C] = v->nxt[S];
-		v->nxt[S] = n;
-		v->tsval[C] = v->tsval[S];
-		v->tsval[S] = ts;
-	}
-	first(v, p);
-	EXPECT(v, ACC, REASON_OK, sSS);
-	v->nxt[C] = p.seq + packet_seg_len(&p);
-}
-
-/* Finishes a handshake on a tracker in SYN_SENT whose REPLY side starts at isn_s. */
-static void finish_open(struct conv *v, uint32_t isn_s)
-{
-	STEP(v, S, synack(isn_s, v->nxt[C], WS), ACC, REASON_OK, sSR);
-	v->nxt[S] = isn_s + 1;
-	STEP(v, C, ack_of(v, C), ACC, REASON_OK, sES);
-	assert_true(tcp_track_is_assured(&v->t));
-}
+#include "tcp_track_steps.h"
 
 /* ---- creation and flags (cases 1-5) ---- */
 
@@ -280,12 +34,12 @@ static void case_01_ack_without_syn(void **state)
 
 	(void)state;
 	conv_init(&v);
-	first(&v, seg(TCP_FLAG_ACK, ISN_C, ISN_S, 0));
+	first(&v, mkseg(TCP_FLAG_ACK, ISN_C, ISN_S, 0));
 	EXPECT(&v, INV, REASON_NEW_NOT_SYN, ANY);
-	first(&v, seg(TCP_FLAG_ACK | TCP_FLAG_PSH, ISN_C, ISN_S, 100));
+	first(&v, mkseg(TCP_FLAG_ACK | TCP_FLAG_PSH, ISN_C, ISN_S, 100));
 	EXPECT(&v, INV, REASON_NEW_NOT_SYN, ANY);
 	v.par.pickup = true;
-	first(&v, seg(TCP_FLAG_ACK, ISN_C, ISN_S, 0));
+	first(&v, mkseg(TCP_FLAG_ACK, ISN_C, ISN_S, 0));
 	EXPECT(&v, ACC, REASON_OK, sES);
 	TO(&v, UNACK);
 	assert_false(tcp_track_is_assured(&v.t));
@@ -306,7 +60,7 @@ static void case_02_synack_first(void **state)
 
 static void case_03_fin_or_rst_first(void **state)
 {
-	const struct packet firsts[] = {seg(TCP_FLAG_FIN | TCP_FLAG_ACK, ISN_C, ISN_S, 0),
+	const struct packet firsts[] = {mkseg(TCP_FLAG_FIN | TCP_FLAG_ACK, ISN_C, ISN_S, 0),
 					rst(ISN_C), rstack(ISN_C, ISN_S)};
 	struct conv v;
 
@@ -337,11 +91,11 @@ static void case_04_bad_flag_combinations(void **state)
 	for (unsigned i = 0; i < sizeof(bad); i++) {
 		conv_init(&v);
 		v.par.pickup = true;
-		first(&v, seg(bad[i], ISN_C, ISN_S, 0));
+		first(&v, mkseg(bad[i], ISN_C, ISN_S, 0));
 		EXPECT(&v, INV, REASON_BAD_FLAGS, ANY);
 		est(&v);
-		STEP(&v, C, seg(bad[i], v.nxt[C], v.nxt[S], 0), INV, REASON_BAD_FLAGS, sES);
-		STEP(&v, S, seg(bad[i], v.nxt[S], v.nxt[C], 0), INV, REASON_BAD_FLAGS, sES);
+		STEP(&v, C, mkseg(bad[i], v.nxt[C], v.nxt[S], 0), INV, REASON_BAD_FLAGS, sES);
+		STEP(&v, S, mkseg(bad[i], v.nxt[S], v.nxt[C], 0), INV, REASON_BAD_FLAGS, sES);
 	}
 }
 
@@ -418,8 +172,8 @@ static void case_09_ack_from_initiator_in_syn_sent(void **state)
 	(void)state;
 	conv_init(&v);
 	first(&v, syn(ISN_C, WS));
-	STEP(&v, C, seg(TCP_FLAG_ACK, ISN_C + 1, ISN_S + 1, 0), INV, REASON_INVALID_STATE, sSS);
-	STEP(&v, C, seg(TCP_FLAG_ACK, ISN_C + 1, 0, 10), INV, REASON_INVALID_STATE, sSS);
+	STEP(&v, C, mkseg(TCP_FLAG_ACK, ISN_C + 1, ISN_S + 1, 0), INV, REASON_INVALID_STATE, sSS);
+	STEP(&v, C, mkseg(TCP_FLAG_ACK, ISN_C + 1, 0, 10), INV, REASON_INVALID_STATE, sSS);
 }
 
 static void case_10_synack_from_initiator_in_syn_sent(void **state)
@@ -441,7 +195,7 @@ static void case_11_challenge_ack_in_syn_sent(void **state)
 	(void)state;
 	conv_init(&v);
 	first(&v, syn(ISN_C, WS));
-	STEP(&v, S, seg(TCP_FLAG_ACK, 777777, old_rcv_nxt, 0), IGN, REASON_CHALLENGE_ACK, sSS);
+	STEP(&v, S, mkseg(TCP_FLAG_ACK, 777777, old_rcv_nxt, 0), IGN, REASON_CHALLENGE_ACK, sSS);
 	STEP(&v, C, rst(old_rcv_nxt + 1), INV, ANY, sSS); /* not the challenge's ack */
 	tx(&v, C, rst(old_rcv_nxt));
 	EXPECTX(&v, ACC, REASON_OK, sCL, X_DESTROY_ANY);
@@ -538,12 +292,13 @@ static void case_17_third_ack_range(void **state)
 	first(&v, syn(ISN_C, WS));
 	v.nxt[C] = ISN_C + 1;
 	STEP(&v, S, synack(ISN_S, v.nxt[C], WS), ACC, REASON_OK, sSR);
-	STEP(&v, C, seg(TCP_FLAG_ACK, v.nxt[C], ISN_S + 5, 0), INV, ANY, sSR);
+	STEP(&v, C, mkseg(TCP_FLAG_ACK, v.nxt[C], ISN_S + 5, 0), INV, ANY, sSR);
 	assert_true(v.r.reason == REASON_ACK_OVER_WINDOW || v.r.reason == REASON_BAD_HANDSHAKE_ACK);
-	STEP(&v, C, seg(TCP_FLAG_ACK, v.nxt[C], ISN_S - 3, 0), INV, REASON_BAD_HANDSHAKE_ACK, sSR);
-	STEP(&v, C, seg(TCP_FLAG_ACK, v.nxt[C], ISN_S, 0), INV, REASON_BAD_HANDSHAKE_ACK, sSR);
+	STEP(&v, C, mkseg(TCP_FLAG_ACK, v.nxt[C], ISN_S - 3, 0), INV, REASON_BAD_HANDSHAKE_ACK,
+	     sSR);
+	STEP(&v, C, mkseg(TCP_FLAG_ACK, v.nxt[C], ISN_S, 0), INV, REASON_BAD_HANDSHAKE_ACK, sSR);
 	assert_false(tcp_track_is_assured(&v.t));
-	STEP(&v, C, seg(TCP_FLAG_ACK, v.nxt[C], ISN_S + 1, 0), ACC, REASON_OK, sES);
+	STEP(&v, C, mkseg(TCP_FLAG_ACK, v.nxt[C], ISN_S + 1, 0), ACC, REASON_OK, sES);
 	assert_true(tcp_track_is_assured(&v.t));
 }
 
@@ -559,7 +314,7 @@ static void case_18_synack_with_new_seq(void **state)
 	STEP(&v, S, synack(ISN_S, ISN_C - 4000, -1), INV, REASON_BAD_HANDSHAKE_ACK, sSS);
 	STEP(&v, S, synack(isn2, v.nxt[C], WS), ACC, REASON_OK, sSR);
 	STEP(&v, S, synack(isn2, v.nxt[C], WS), IGN, REASON_SYNACK_IGNORED, sSR);
-	STEP(&v, C, seg(TCP_FLAG_ACK, v.nxt[C], ISN_S + 1, 0), INV, ANY, sSR); /* old ISN */
+	STEP(&v, C, mkseg(TCP_FLAG_ACK, v.nxt[C], ISN_S + 1, 0), INV, ANY, sSR); /* old ISN */
 	v.nxt[S] = isn2 + 1;
 	STEP(&v, C, ack_of(&v, C), ACC, REASON_OK, sES);
 	STEP(&v, S, dat(&v, S, 4000), ACC, REASON_OK, sES); /* S's new options: scale 7 */
@@ -614,10 +369,10 @@ static void case_21_seq_far_over_window(void **state)
 
 	(void)state;
 	est(&v);
-	STEP(&v, C, seg(TCP_FLAG_ACK, maxend_c + SCALED + 100, v.nxt[S], 100), INV,
+	STEP(&v, C, mkseg(TCP_FLAG_ACK, maxend_c + SCALED + 100, v.nxt[S], 100), INV,
 	     REASON_SEQ_OVER_WINDOW, sES);
-	STEP(&v, C, seg(TCP_FLAG_ACK, maxend_c + 1000000, v.nxt[S], 0), INV, REASON_SEQ_OVER_WINDOW,
-	     sES);
+	STEP(&v, C, mkseg(TCP_FLAG_ACK, maxend_c + 1000000, v.nxt[S], 0), INV,
+	     REASON_SEQ_OVER_WINDOW, sES);
 	STEP(&v, C, dat(&v, C, 100), ACC, REASON_OK, sES); /* nothing was learnt */
 	TO(&v, UNACK);
 }
@@ -630,14 +385,14 @@ static void case_22_small_overshoot(void **state)
 	(void)state;
 	est(&v);
 	/* starts inside the window, ends 900 bytes past it: acceptable (RFC 9293 3.10.7.4) */
-	STEP(&v, C, seg(TCP_FLAG_ACK, maxend_c - 100, v.nxt[S], 1000), ACC, REASON_OK, sES);
+	STEP(&v, C, mkseg(TCP_FLAG_ACK, maxend_c - 100, v.nxt[S], 1000), ACC, REASON_OK, sES);
 	/* starts past the edge, overshoot 8900: within S's max window, which the first
 	 * segment grew from 8192 by its 900-byte excess; passed, and td_end advanced */
-	STEP(&v, C, seg(TCP_FLAG_ACK, maxend_c + 900, v.nxt[S], 8000), IGN, REASON_SEQ_OVERSHOOT,
+	STEP(&v, C, mkseg(TCP_FLAG_ACK, maxend_c + 900, v.nxt[S], 8000), IGN, REASON_SEQ_OVERSHOOT,
 	     sES);
 	/* so S's ACK of that data is not "over upper bound" */
-	STEP(&v, S, seg(TCP_FLAG_ACK, v.nxt[S], maxend_c + 8900, 0), ACC, REASON_OK, sES);
-	STEP(&v, S, seg(TCP_FLAG_ACK, v.nxt[S], maxend_c + 8901, 0), INV, REASON_ACK_OVER_WINDOW,
+	STEP(&v, S, mkseg(TCP_FLAG_ACK, v.nxt[S], maxend_c + 8900, 0), ACC, REASON_OK, sES);
+	STEP(&v, S, mkseg(TCP_FLAG_ACK, v.nxt[S], maxend_c + 8901, 0), INV, REASON_ACK_OVER_WINDOW,
 	     sES);
 }
 
@@ -652,10 +407,10 @@ static void case_23_old_data_retransmitted(void **state)
 	STEP(&v, C, dat(&v, C, 8000), ACC, REASON_OK, sES);
 	STEP(&v, S, ack_of(&v, S), ACC, REASON_OK, sES);
 	/* the first 1000 bytes again: ends more than S's max window (8192) behind C's end */
-	STEP(&v, C, seg(TCP_FLAG_ACK, ISN_C + 1, v.nxt[S], 1000), IGN, REASON_SEQ_UNDER_WINDOW,
+	STEP(&v, C, mkseg(TCP_FLAG_ACK, ISN_C + 1, v.nxt[S], 1000), IGN, REASON_SEQ_UNDER_WINDOW,
 	     sES);
 	/* within one window back it is an ordinary retransmission */
-	STEP(&v, C, seg(TCP_FLAG_ACK, v.nxt[C] - 1000, v.nxt[S], 1000), ACC, REASON_OK, sES);
+	STEP(&v, C, mkseg(TCP_FLAG_ACK, v.nxt[C] - 1000, v.nxt[S], 1000), ACC, REASON_OK, sES);
 }
 
 static void case_24_ack_of_unsent_data(void **state)
@@ -664,11 +419,13 @@ static void case_24_ack_of_unsent_data(void **state)
 
 	(void)state;
 	est(&v);
-	STEP(&v, C, seg(TCP_FLAG_ACK, v.nxt[C], v.nxt[S] + 100, 0), INV, REASON_ACK_OVER_WINDOW,
+	STEP(&v, C, mkseg(TCP_FLAG_ACK, v.nxt[C], v.nxt[S] + 100, 0), INV, REASON_ACK_OVER_WINDOW,
 	     sES);
-	STEP(&v, S, seg(TCP_FLAG_ACK, v.nxt[S], v.nxt[C] + 1, 0), INV, REASON_ACK_OVER_WINDOW, sES);
+	STEP(&v, S, mkseg(TCP_FLAG_ACK, v.nxt[S], v.nxt[C] + 1, 0), INV, REASON_ACK_OVER_WINDOW,
+	     sES);
 	STEP(&v, S, dat(&v, S, 10), ACC, REASON_OK, sES);
-	STEP(&v, C, seg(TCP_FLAG_ACK, v.nxt[C], v.nxt[S] + 1, 0), INV, REASON_ACK_OVER_WINDOW, sES);
+	STEP(&v, C, mkseg(TCP_FLAG_ACK, v.nxt[C], v.nxt[S] + 1, 0), INV, REASON_ACK_OVER_WINDOW,
+	     sES);
 }
 
 static void case_25_very_old_ack(void **state)
@@ -682,9 +439,9 @@ static void case_25_very_old_ack(void **state)
 		STEP(&v, C, ack_of(&v, C), ACC, REASON_OK, sES);
 	}
 	/* 72000 > max(66000, C's max window) behind S's end */
-	STEP(&v, C, seg(TCP_FLAG_ACK, v.nxt[C], ISN_S + 1, 0), IGN, REASON_ACK_UNDER_WINDOW, sES);
+	STEP(&v, C, mkseg(TCP_FLAG_ACK, v.nxt[C], ISN_S + 1, 0), IGN, REASON_ACK_UNDER_WINDOW, sES);
 	/* 8000 behind is a plain duplicate ACK */
-	STEP(&v, C, seg(TCP_FLAG_ACK, v.nxt[C], v.nxt[S] - 8000, 0), ACC, REASON_OK, sES);
+	STEP(&v, C, mkseg(TCP_FLAG_ACK, v.nxt[C], v.nxt[S] - 8000, 0), ACC, REASON_OK, sES);
 }
 
 static void case_26_sack_beyond_peer_end(void **state)
@@ -696,7 +453,7 @@ static void case_26_sack_beyond_peer_end(void **state)
 	est(&v);
 	STEP(&v, S, dat(&v, S, 1000), ACC, REASON_OK, sES);
 	STEP(&v, S, dat(&v, S, 1000), ACC, REASON_OK, sES);
-	p = seg(TCP_FLAG_ACK, v.nxt[C], v.nxt[S] - 2000, 0);
+	p = mkseg(TCP_FLAG_ACK, v.nxt[C], v.nxt[S] - 2000, 0);
 	p.opt.present = PACKET_OPT_SACK;
 	p.opt.sack_count = 1;
 	p.opt.sack[0] = (struct packet_sack_block){v.nxt[S] - 1000, v.nxt[S]};
@@ -717,15 +474,15 @@ static void case_27_keepalive(void **state)
 	est(&v);
 	STEP(&v, C, dat(&v, C, 1000), ACC, REASON_OK, sES);
 	STEP(&v, S, ack_of(&v, S), ACC, REASON_OK, sES);
-	STEP(&v, C, seg(TCP_FLAG_ACK, v.nxt[C] - 1, v.nxt[S], 0), ACC, REASON_OK, sES);
+	STEP(&v, C, mkseg(TCP_FLAG_ACK, v.nxt[C] - 1, v.nxt[S], 0), ACC, REASON_OK, sES);
 	TO(&v, STATE);
 	STEP(&v, S, ack_of(&v, S), ACC, REASON_OK, sES);
-	STEP(&v, C, seg(TCP_FLAG_ACK, v.nxt[C] - 1, v.nxt[S], 1), ACC, REASON_OK, sES);
+	STEP(&v, C, mkseg(TCP_FLAG_ACK, v.nxt[C] - 1, v.nxt[S], 1), ACC, REASON_OK, sES);
 	TO(&v, STATE);
 	STEP(&v, S, ack_of(&v, S), ACC, REASON_OK, sES);
 	TO(&v, STATE);
 	/* the same from S, whose peer has never sent data */
-	STEP(&v, S, seg(TCP_FLAG_ACK, v.nxt[S] - 1, v.nxt[C], 1), ACC, REASON_OK, sES);
+	STEP(&v, S, mkseg(TCP_FLAG_ACK, v.nxt[S] - 1, v.nxt[C], 1), ACC, REASON_OK, sES);
 	STEP(&v, C, ack_of(&v, C), ACC, REASON_OK, sES);
 }
 
@@ -747,7 +504,7 @@ static void case_28_wscale_not_negotiated(void **state)
 	STEP(&v, C, ack_of(&v, C), ACC, REASON_OK, sES); /* window 64: 64 bytes, not 8192 */
 	STEP(&v, S, dat(&v, S, WIN), ACC, REASON_OK, sES);
 	/* inside 64 << 7 but 7000 bytes past the raw 64, more than C's max window (1000) */
-	STEP(&v, S, seg(TCP_FLAG_ACK, ISN_S + 7000, v.nxt[C], 100), INV, REASON_SEQ_OVER_WINDOW,
+	STEP(&v, S, mkseg(TCP_FLAG_ACK, ISN_S + 7000, v.nxt[C], 100), INV, REASON_SEQ_OVER_WINDOW,
 	     sES);
 	/* both sides with the largest shift */
 	conv_init(&v);
@@ -787,7 +544,7 @@ static void case_29_retransmits_and_zero_window(void **state)
 	TO(&v, RETRANS);
 	/* zero-window probe: one byte at C's SND.NXT */
 	STEP(&v, C, dat(&v, C, 1), ACC, REASON_OK, sES);
-	STEP(&v, S, seg(TCP_FLAG_ACK, v.nxt[S], v.nxt[C] - 1, 0), ACC, REASON_OK, sES);
+	STEP(&v, S, mkseg(TCP_FLAG_ACK, v.nxt[S], v.nxt[C] - 1, 0), ACC, REASON_OK, sES);
 	STEP(&v, S, ack_of(&v, S), ACC, REASON_OK, sES);
 	TO(&v, STATE);
 }
@@ -809,19 +566,21 @@ static void window_across_wrap(void **state)
 	STEP(&v, C, ack_of(&v, C), ACC, REASON_OK, sES);
 	TO(&v, STATE);
 	/* out of window on the far side of the wrap */
-	STEP(&v, C, seg(TCP_FLAG_ACK, v.nxt[C] + SCALED + SCALED + 100, v.nxt[S], 10), INV,
+	STEP(&v, C, mkseg(TCP_FLAG_ACK, v.nxt[C] + SCALED + SCALED + 100, v.nxt[S], 10), INV,
 	     REASON_SEQ_OVER_WINDOW, sES);
-	STEP(&v, S, seg(TCP_FLAG_ACK, v.nxt[S], v.nxt[C] + 1, 0), INV, REASON_ACK_OVER_WINDOW, sES);
-	STEP(&v, C, seg(TCP_FLAG_ACK, v.nxt[C], isn_s + 9000, 0), INV, REASON_ACK_OVER_WINDOW, sES);
+	STEP(&v, S, mkseg(TCP_FLAG_ACK, v.nxt[S], v.nxt[C] + 1, 0), INV, REASON_ACK_OVER_WINDOW,
+	     sES);
+	STEP(&v, C, mkseg(TCP_FLAG_ACK, v.nxt[C], isn_s + 9000, 0), INV, REASON_ACK_OVER_WINDOW,
+	     sES);
 	/* a pre-wrap ACK that is merely old, and pre-wrap data within one window */
-	STEP(&v, C, seg(TCP_FLAG_ACK, v.nxt[C], isn_s + 1, 0), ACC, REASON_OK, sES);
-	STEP(&v, C, seg(TCP_FLAG_ACK, isn_c + 1, v.nxt[S], 1000), ACC, REASON_OK, sES);
+	STEP(&v, C, mkseg(TCP_FLAG_ACK, v.nxt[C], isn_s + 1, 0), ACC, REASON_OK, sES);
+	STEP(&v, C, mkseg(TCP_FLAG_ACK, isn_c + 1, v.nxt[S], 1000), ACC, REASON_OK, sES);
 	/* push C's end two windows past the wrap; the pre-wrap data is then stale */
 	for (int i = 0; i < 2; i++) {
 		STEP(&v, C, dat(&v, C, 8000), ACC, REASON_OK, sES);
 		STEP(&v, S, ack_of(&v, S), ACC, REASON_OK, sES);
 	}
-	STEP(&v, C, seg(TCP_FLAG_ACK, isn_c + 1, v.nxt[S], 1000), IGN, REASON_SEQ_UNDER_WINDOW,
+	STEP(&v, C, mkseg(TCP_FLAG_ACK, isn_c + 1, v.nxt[S], 1000), IGN, REASON_SEQ_UNDER_WINDOW,
 	     sES);
 	STEP(&v, C, rst(0xfffffff0), INV, REASON_RST_OUT_OF_WINDOW, sES); /* before RCV.NXT */
 	STEP(&v, C, rst(v.nxt[C]), ACC, REASON_OK, sCL);

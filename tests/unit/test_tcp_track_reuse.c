@@ -22,272 +22,7 @@
 #include "packet.h"
 #include "reason.h"
 #include "tcp_track.h"
-
-#define C   TCP_TRACK_ORIGINAL
-#define S   TCP_TRACK_REPLY
-#define ACC TCP_TRACK_ACCEPT
-#define IGN TCP_TRACK_IGNORE
-#define INV TCP_TRACK_INVALID
-#define ANY (-1) /* any reason, or (as a state) do not check the state */
-
-#define sSS TCP_TRACK_SYN_SENT
-#define sSR TCP_TRACK_SYN_RECV
-#define sES TCP_TRACK_ESTABLISHED
-#define sFW TCP_TRACK_FIN_WAIT
-#define sCW TCP_TRACK_CLOSE_WAIT
-#define sLA TCP_TRACK_LAST_ACK
-#define sTW TCP_TRACK_TIME_WAIT
-#define sCL TCP_TRACK_CLOSE
-#define sS2 TCP_TRACK_SYN_SENT2
-
-/* Flags of the result the test expects to be true; all others must be false. */
-#define X_REOPEN      0x1
-#define X_DESTROY     0x2
-#define X_LOWER	      0x4
-#define X_DESTROY_ANY 0x8 /* destroy may be either */
-
-#define ISN_C	1000000u
-#define ISN_S	5000000u
-#define SYN_WIN 8192 /* a SYN's window is never scaled */
-#define WIN	64   /* raw window after the handshake: 8192 bytes with shift 7 */
-#define WS	7
-#define SCALED	(WIN << WS)
-
-struct conv {
-	struct tcp_track t;
-	struct tcp_track_params par;
-	struct tcp_track_result r;
-	uint32_t nxt[2];   /* each side's SND.NXT as the test sent it */
-	uint32_t tsval[2]; /* last TSval each side sent */
-	bool ts;	   /* stamp every non-RST segment with a timestamp */
-};
-
-static void conv_init(struct conv *v)
-{
-	memset(v, 0, sizeof(*v));
-	v->par = (struct tcp_track_params){.pickup = false,
-					   .liberal = false,
-					   .tw_policy = TCP_TRACK_TW_ENFORCE,
-					   .max_retrans = 3};
-	v->tsval[C] = 100000;
-	v->tsval[S] = 700000;
-}
-
-static struct packet seg(uint8_t flags, uint32_t seq, uint32_t ack, uint32_t len)
-{
-	return (struct packet){.family = 4,
-			       .flags = flags,
-			       .sport = 40000,
-			       .dport = 80,
-			       .window = (flags & TCP_FLAG_RST) ? 0 : WIN,
-			       .seq = seq,
-			       .ack = ack,
-			       .payload_len = len};
-}
-
-/* A SYN with MSS, SACK-permitted and, if ws >= 0, window scale ws. */
-static struct packet syn(uint32_t isn, int ws)
-{
-	struct packet p = seg(TCP_FLAG_SYN, isn, 0, 0);
-
-	p.window = SYN_WIN;
-	p.opt.present = PACKET_OPT_MSS | PACKET_OPT_SACK_PERM;
-	p.opt.mss = 1460;
-	if (ws >= 0) {
-		p.opt.present |= PACKET_OPT_WSCALE;
-		p.opt.wscale = (uint8_t)ws;
-	}
-	return p;
-}
-
-static struct packet synack(uint32_t isn, uint32_t ack, int ws)
-{
-	struct packet p = syn(isn, ws);
-
-	p.flags |= TCP_FLAG_ACK;
-	p.ack = ack;
-	return p;
-}
-
-/* Segments from side d at its SND.NXT acknowledging everything the other side sent. */
-static struct packet ack_of(const struct conv *v, int d)
-{
-	return seg(TCP_FLAG_ACK, v->nxt[d], v->nxt[!d], 0);
-}
-
-static struct packet dat(struct conv *v, int d, uint32_t len)
-{
-	struct packet p = seg(TCP_FLAG_ACK | TCP_FLAG_PSH, v->nxt[d], v->nxt[!d], len);
-
-	v->nxt[d] += len;
-	return p;
-}
-
-static struct packet fin(struct conv *v, int d)
-{
-	struct packet p = seg(TCP_FLAG_FIN | TCP_FLAG_ACK, v->nxt[d], v->nxt[!d], 0);
-
-	v->nxt[d] += 1;
-	return p;
-}
-
-static struct packet rst(uint32_t seq)
-{
-	return seg(TCP_FLAG_RST, seq, 0, 0);
-}
-
-static struct packet rstack(uint32_t seq, uint32_t ack)
-{
-	return seg(TCP_FLAG_RST | TCP_FLAG_ACK, seq, ack, 0);
-}
-
-static struct packet with_ts(struct packet p, uint32_t tsval)
-{
-	p.opt.present |= PACKET_OPT_TIMESTAMP;
-	p.opt.tsval = tsval;
-	return p;
-}
-
-static void stamp(struct conv *v, int d, struct packet *p)
-{
-	if (!v->ts || (p->opt.present & PACKET_OPT_TIMESTAMP) || (p->flags & TCP_FLAG_RST))
-		return;
-	v->tsval[d] += 10;
-	*p = with_ts(*p, v->tsval[d]);
-	p->opt.tsecr = v->tsval[!d];
-}
-
-/* A result that a tracker which forgets to fill a field cannot pass for a correct one. */
-static void poison(struct conv *v)
-{
-	v->r = (struct tcp_track_result){.verdict = 0xee,
-					 .reason = 0xee,
-					 .timeout = 0xee,
-					 .old_state = 0xee,
-					 .new_state = 0xee,
-					 .reopen = true,
-					 .destroy = true,
-					 .lower_timeout = true};
-}
-
-/* Runs p through the tracker; an INVALID must change nothing but the bad-close bookkeeping. */
-static void tx(struct conv *v, int d, struct packet p)
-{
-	const uint8_t bad_close = TCP_TRACK_F_BAD_CLOSE_ORIG | TCP_TRACK_F_BAD_CLOSE_REPLY;
-	struct tcp_track before;
-
-	stamp(v, d, &p);
-	poison(v);
-	memcpy(&before, &v->t, sizeof(before));
-	tcp_track_packet(&v->t, &p, (enum tcp_track_dir)d, &v->par, &v->r);
-	if (v->r.verdict != INV)
-		return;
-	before.flags = (uint8_t)((before.flags & ~bad_close) | (v->t.flags & bad_close));
-	if (memcmp(&before, &v->t, sizeof(before)) != 0)
-		print_message("INVALID flags 0x%02x seq %u changed the tracker\n", p.flags, p.seq);
-	assert_memory_equal(&before, &v->t, sizeof(before));
-}
-
-/* Starts v->t from p (the caller has set nxt), as the engine does for a flow's first segment. */
-static void first(struct conv *v, struct packet p)
-{
-	stamp(v, C, &p);
-	poison(v);
-	tcp_track_new(&v->t, &p, &v->par, &v->r);
-}
-
-static void expect_at(const struct conv *v, int verd, int rsn, int st, unsigned x, int line)
-{
-	const struct tcp_track_result *r = &v->r;
-	bool reopen = x & X_REOPEN;
-	bool ok = r->verdict == verd && (rsn == ANY || r->reason == rsn) && r->reopen == reopen &&
-		  ((x & X_DESTROY_ANY) || r->destroy == !!(x & X_DESTROY)) &&
-		  r->lower_timeout == !!(x & X_LOWER) &&
-		  (reopen ? r->new_state == sSS
-			  : st == ANY || (v->t.state == st && (verd != ACC || r->new_state == st)));
-
-	if (!ok)
-		print_message(
-			"line %d: got %s/%s state %s new_state %s reopen %d destroy %d lower %d;"
-			" want %s/%s state %s\n",
-			line, tcp_track_verdict_name(r->verdict), reason_name(r->reason),
-			tcp_track_state_name(v->t.state), tcp_track_state_name(r->new_state),
-			r->reopen, r->destroy, r->lower_timeout, tcp_track_verdict_name(verd),
-			rsn == ANY ? "any" : reason_name(rsn),
-			st == ANY ? "any" : tcp_track_state_name(st));
-	_assert_true(ok, "result as expected", __FILE__, line);
-}
-
-#define EXPECTX(v, verd, rsn, st, x) expect_at(v, verd, rsn, st, x, __LINE__)
-#define EXPECT(v, verd, rsn, st)     expect_at(v, verd, rsn, st, 0, __LINE__)
-#define STEP(v, d, pkt, verd, rsn, st)                                                             \
-	do {                                                                                       \
-		tx(v, d, pkt);                                                                     \
-		EXPECT(v, verd, rsn, st);                                                          \
-	} while (0)
-#define TO(v, cls) assert_int_equal((v)->r.timeout, TCP_TRACK_TIMEOUT_##cls)
-/* "Timer not refreshed": ACCEPT that keeps the timer, or IGNORE. */
-#define KEPT(v)                                                                                    \
-	assert_true((v)->r.verdict == IGN ||                                                       \
-		    ((v)->r.verdict == ACC && (v)->r.timeout == TCP_TRACK_TIMEOUT_KEEP))
-
-/* C SYN, S SYN/ACK, C ACK, window scale ws on both sides (-1: none): ESTABLISHED, assured. */
-static void open3(struct conv *v, uint32_t isn_c, uint32_t isn_s, int ws)
-{
-	first(v, syn(isn_c, ws));
-	EXPECT(v, ACC, REASON_OK, sSS);
-	TO(v, STATE);
-	v->nxt[C] = isn_c + 1;
-	STEP(v, S, synack(isn_s, v->nxt[C], ws), ACC, REASON_OK, sSR);
-	TO(v, STATE);
-	assert_false(tcp_track_is_assured(&v->t));
-	v->nxt[S] = isn_s + 1;
-	STEP(v, C, ack_of(v, C), ACC, REASON_OK, sES);
-	TO(v, STATE);
-	assert_true(tcp_track_is_assured(&v->t));
-}
-
-static void est(struct conv *v)
-{
-	conv_init(v);
-	open3(v, ISN_C, ISN_S, WS);
-}
-
-/* Side d closes first: FIN, ACK, FIN, ACK; ends in TIME_WAIT. */
-static void close_by(struct conv *v, int d)
-{
-	STEP(v, d, fin(v, d), ACC, REASON_OK, sFW);
-	STEP(v, !d, ack_of(v, !d), ACC, REASON_OK, sCW);
-	TO(v, STATE);
-	STEP(v, !d, fin(v, !d), ACC, REASON_OK, sLA);
-	STEP(v, d, ack_of(v, d), ACC, REASON_OK, sTW);
-	TO(v, STATE);
-}
-
-/* After res.reopen: the caller starts a fresh tracker from the SYN, its sender as ORIGINAL. */
-static void renew(struct conv *v, int d, struct packet p)
-{
-	if (d == S) {
-		uint32_t n = v->nxt[C], ts = v->tsval[C];
-
-		v->nxt[C] = v->nxt[S];
-		v->nxt[S] = n;
-		v->tsval[C] = v->tsval[S];
-		v->tsval[S] = ts;
-	}
-	first(v, p);
-	EXPECT(v, ACC, REASON_OK, sSS);
-	v->nxt[C] = p.seq + packet_seg_len(&p);
-}
-
-/* Finishes a handshake on a tracker in SYN_SENT whose REPLY side starts at isn_s. */
-static void finish_open(struct conv *v, uint32_t isn_s)
-{
-	STEP(v, S, synack(isn_s, v->nxt[C], WS), ACC, REASON_OK, sSR);
-	v->nxt[S] = isn_s + 1;
-	STEP(v, C, ack_of(v, C), ACC, REASON_OK, sES);
-	assert_true(tcp_track_is_assured(&v->t));
-}
+#include "tcp_track_steps.h"
 
 /* ---- RST (cases 30-37) ---- */
 
@@ -363,7 +98,7 @@ static void case_35_rst_in_closing_states(void **state)
 	STEP(&v, C, rst(v.nxt[C] + 1000000), INV, REASON_RST_OUT_OF_WINDOW, sFW);
 	/* S sends data without acking the FIN (an accepted segment between the two
 	 * out-of-window RSTs, so the timer is not lowered) */
-	STEP(&v, S, seg(TCP_FLAG_ACK, v.nxt[S], v.nxt[C] - 1, 10), ACC, REASON_OK, sFW);
+	STEP(&v, S, mkseg(TCP_FLAG_ACK, v.nxt[S], v.nxt[C] - 1, 10), ACC, REASON_OK, sFW);
 	v.nxt[S] += 10;
 	STEP(&v, S, rst(v.nxt[S] + 1000000), INV, REASON_RST_OUT_OF_WINDOW, sFW);
 	STEP(&v, S, rst(v.nxt[S] - 11), INV, REASON_RST_OUT_OF_WINDOW, sFW); /* C acked none */
@@ -457,7 +192,7 @@ static void rst_at_snd_nxt_without_train(void **state)
 	(void)state;
 	est(&v);
 	STEP(&v, S, dat(&v, S, 1000), ACC, REASON_OK, sES);
-	STEP(&v, C, seg(TCP_FLAG_ACK, v.nxt[C], v.nxt[S] - 500, 0), ACC, REASON_OK, sES);
+	STEP(&v, C, mkseg(TCP_FLAG_ACK, v.nxt[C], v.nxt[S] - 500, 0), ACC, REASON_OK, sES);
 	/* RCV.NXT(C) is 500 short of S's end, and the last segment came from C */
 	STEP(&v, S, rst(v.nxt[S]), IGN, REASON_RST_INEXACT, sES);
 	STEP(&v, S, rst(v.nxt[S] - 500), ACC, REASON_OK, sCL);
@@ -486,13 +221,13 @@ static void case_38_close_by_initiator(void **state)
 	est(&v);
 	STEP(&v, C, fin(&v, C), ACC, REASON_OK, sFW);
 	/* FIN per direction: the FIN sender's own ACK or FIN retransmit does not ack it */
-	STEP(&v, C, seg(TCP_FLAG_ACK, v.nxt[C], v.nxt[S], 0), ACC, REASON_OK, sFW);
-	STEP(&v, C, seg(TCP_FLAG_FIN | TCP_FLAG_ACK, v.nxt[C] - 1, v.nxt[S], 0), ACC, REASON_OK,
+	STEP(&v, C, mkseg(TCP_FLAG_ACK, v.nxt[C], v.nxt[S], 0), ACC, REASON_OK, sFW);
+	STEP(&v, C, mkseg(TCP_FLAG_FIN | TCP_FLAG_ACK, v.nxt[C] - 1, v.nxt[S], 0), ACC, REASON_OK,
 	     sFW);
 	STEP(&v, S, ack_of(&v, S), ACC, REASON_OK, sCW);
 	TO(&v, STATE);
 	STEP(&v, S, fin(&v, S), ACC, REASON_OK, sLA);
-	STEP(&v, S, seg(TCP_FLAG_ACK, v.nxt[S], v.nxt[C], 0), ACC, REASON_OK, sLA);
+	STEP(&v, S, mkseg(TCP_FLAG_ACK, v.nxt[S], v.nxt[C], 0), ACC, REASON_OK, sLA);
 	STEP(&v, C, ack_of(&v, C), ACC, REASON_OK, sTW);
 	TO(&v, STATE);
 	assert_true(tcp_track_is_evictable(&v.t));
@@ -505,9 +240,9 @@ static void case_39_fin_in_syn_sent(void **state)
 	(void)state;
 	conv_init(&v);
 	first(&v, syn(ISN_C, WS));
-	STEP(&v, C, seg(TCP_FLAG_FIN | TCP_FLAG_ACK, ISN_C + 1, 0, 0), INV, REASON_INVALID_STATE,
+	STEP(&v, C, mkseg(TCP_FLAG_FIN | TCP_FLAG_ACK, ISN_C + 1, 0, 0), INV, REASON_INVALID_STATE,
 	     sSS);
-	STEP(&v, S, seg(TCP_FLAG_FIN | TCP_FLAG_ACK, ISN_S, ISN_C + 1, 0), INV,
+	STEP(&v, S, mkseg(TCP_FLAG_FIN | TCP_FLAG_ACK, ISN_S, ISN_C + 1, 0), INV,
 	     REASON_INVALID_STATE, sSS);
 	v.nxt[C] = ISN_C + 1;
 	finish_open(&v, ISN_S);
@@ -525,7 +260,7 @@ static void case_40_last_ack_retransmit_in_time_wait(void **state)
 		EXPECT(&v, v.r.verdict == IGN ? IGN : ACC, ANY, sTW);
 		KEPT(&v);
 		/* S lost that ACK and retransmits its FIN: it must pass so C can ack again */
-		tx(&v, S, seg(TCP_FLAG_FIN | TCP_FLAG_ACK, v.nxt[S] - 1, v.nxt[C], 0));
+		tx(&v, S, mkseg(TCP_FLAG_FIN | TCP_FLAG_ACK, v.nxt[S] - 1, v.nxt[C], 0));
 		EXPECT(&v, v.r.verdict == IGN ? IGN : ACC, ANY, sTW);
 		KEPT(&v);
 	}
@@ -702,11 +437,11 @@ static void case_50_pickup_then_reply(void **state)
 	/* RST checks stay on: before RCV.NXT(S) */
 	STEP(&v, C, rst(v.nxt[C] - 50), INV, REASON_RST_OUT_OF_WINDOW, sES);
 	/* scale unknown: no upper window bounds */
-	STEP(&v, C, seg(TCP_FLAG_ACK, v.nxt[C] + 5000000, v.nxt[S], 100), ACC, REASON_OK, sES);
-	STEP(&v, S, seg(TCP_FLAG_ACK, v.nxt[S] + 3000000, v.nxt[C] + 5000100, 100), ACC, REASON_OK,
-	     sES);
-	STEP(&v, C, seg(TCP_FLAG_SYN | TCP_FLAG_FIN, v.nxt[C], v.nxt[S], 0), INV, REASON_BAD_FLAGS,
-	     sES);
+	STEP(&v, C, mkseg(TCP_FLAG_ACK, v.nxt[C] + 5000000, v.nxt[S], 100), ACC, REASON_OK, sES);
+	STEP(&v, S, mkseg(TCP_FLAG_ACK, v.nxt[S] + 3000000, v.nxt[C] + 5000100, 100), ACC,
+	     REASON_OK, sES);
+	STEP(&v, C, mkseg(TCP_FLAG_SYN | TCP_FLAG_FIN, v.nxt[C], v.nxt[S], 0), INV,
+	     REASON_BAD_FLAGS, sES);
 }
 
 static void case_51_out_of_window_fin_and_rst(void **state)
@@ -715,7 +450,7 @@ static void case_51_out_of_window_fin_and_rst(void **state)
 
 	(void)state;
 	est(&v);
-	STEP(&v, C, seg(TCP_FLAG_FIN | TCP_FLAG_ACK, v.nxt[C] + 1000000, v.nxt[S], 0), INV,
+	STEP(&v, C, mkseg(TCP_FLAG_FIN | TCP_FLAG_ACK, v.nxt[C] + 1000000, v.nxt[S], 0), INV,
 	     REASON_SEQ_OVER_WINDOW, sES);
 	tx(&v, S, rst(v.nxt[S] + 1000000));
 	EXPECTX(&v, INV, REASON_RST_OUT_OF_WINDOW, sES, X_LOWER);
@@ -730,7 +465,7 @@ static void rst_before_rcv_nxt_does_not_lower_timer(void **state)
 	est(&v);
 	STEP(&v, S, dat(&v, S, 1000), ACC, REASON_OK, sES);
 	STEP(&v, C, ack_of(&v, C), ACC, REASON_OK, sES);
-	STEP(&v, C, seg(TCP_FLAG_FIN | TCP_FLAG_ACK, v.nxt[C] + 1000000, v.nxt[S], 0), INV,
+	STEP(&v, C, mkseg(TCP_FLAG_FIN | TCP_FLAG_ACK, v.nxt[C] + 1000000, v.nxt[S], 0), INV,
 	     REASON_SEQ_OVER_WINDOW, sES);
 	STEP(&v, S, rst(v.nxt[S] - 10), INV, REASON_RST_OUT_OF_WINDOW, sES);
 	tx(&v, S, rst(v.nxt[S] + 1000000));
@@ -748,7 +483,7 @@ static void unassured_flow_timer_not_lowered(void **state)
 	v.nxt[C] = ISN_C + 1;
 	STEP(&v, S, synack(ISN_S, v.nxt[C], WS), ACC, REASON_OK, sSR);
 	v.nxt[S] = ISN_S + 1;
-	STEP(&v, C, seg(TCP_FLAG_FIN | TCP_FLAG_ACK, v.nxt[C] + 1000000, v.nxt[S], 0), INV, ANY,
+	STEP(&v, C, mkseg(TCP_FLAG_FIN | TCP_FLAG_ACK, v.nxt[C] + 1000000, v.nxt[S], 0), INV, ANY,
 	     sSR);
 	STEP(&v, S, rst(v.nxt[S] + 1000000), INV, REASON_RST_OUT_OF_WINDOW, sSR);
 }
@@ -769,7 +504,7 @@ static void simultaneous_open_other_order(void **state)
 	STEP(&v, S, syn(ISN_S, WS), ACC, REASON_OK, sS2); /* retransmitted simultaneous SYN */
 	STEP(&v, C, synack(ISN_C, v.nxt[S], WS), ACC, REASON_OK, sSR);
 	STEP(&v, S, synack(ISN_S, v.nxt[C], WS), IGN, REASON_SYNACK_IGNORED, sSR);
-	STEP(&v, S, seg(TCP_FLAG_ACK, v.nxt[S], v.nxt[C] + 1, 0), INV, ANY, sSR);
+	STEP(&v, S, mkseg(TCP_FLAG_ACK, v.nxt[S], v.nxt[C] + 1, 0), INV, ANY, sSR);
 	STEP(&v, S, ack_of(&v, S), ACC, REASON_OK, sES);
 	assert_true(tcp_track_is_assured(&v.t));
 }
@@ -797,7 +532,7 @@ static void simultaneous_close(void **state)
 	(void)state;
 	est(&v);
 	STEP(&v, C, fin(&v, C), ACC, REASON_OK, sFW);
-	STEP(&v, S, seg(TCP_FLAG_FIN | TCP_FLAG_ACK, v.nxt[S], v.nxt[C] - 1, 0), ACC, REASON_OK,
+	STEP(&v, S, mkseg(TCP_FLAG_FIN | TCP_FLAG_ACK, v.nxt[S], v.nxt[C] - 1, 0), ACC, REASON_OK,
 	     sLA);
 	v.nxt[S]++;
 	STEP(&v, C, ack_of(&v, C), ACC, REASON_OK, sLA); /* S's FIN acked, C's not yet */
@@ -814,9 +549,9 @@ static void fin_ack_completes_close(void **state)
 	est(&v);
 	STEP(&v, C, fin(&v, C), ACC, REASON_OK, sFW);
 	STEP(&v, S, fin(&v, S), ACC, REASON_OK, sLA);
-	STEP(&v, C, seg(TCP_FLAG_FIN | TCP_FLAG_ACK, v.nxt[C] - 1, v.nxt[S] - 1, 0), ACC, REASON_OK,
-	     sLA);
-	STEP(&v, C, seg(TCP_FLAG_FIN | TCP_FLAG_ACK, v.nxt[C] - 1, v.nxt[S], 0), ACC, REASON_OK,
+	STEP(&v, C, mkseg(TCP_FLAG_FIN | TCP_FLAG_ACK, v.nxt[C] - 1, v.nxt[S] - 1, 0), ACC,
+	     REASON_OK, sLA);
+	STEP(&v, C, mkseg(TCP_FLAG_FIN | TCP_FLAG_ACK, v.nxt[C] - 1, v.nxt[S], 0), ACC, REASON_OK,
 	     sTW);
 }
 
@@ -837,7 +572,7 @@ static void half_close_data_keeps_flowing(void **state)
 		}
 	}
 	/* C's sequence space ended with its FIN */
-	STEP(&v, C, seg(TCP_FLAG_ACK | TCP_FLAG_PSH, v.nxt[C], v.nxt[S], 10), INV,
+	STEP(&v, C, mkseg(TCP_FLAG_ACK | TCP_FLAG_PSH, v.nxt[C], v.nxt[S], 10), INV,
 	     REASON_DATA_AFTER_FIN, sCW);
 	STEP(&v, S, fin(&v, S), ACC, REASON_OK, sLA);
 	STEP(&v, S, dat(&v, S, 1), INV, REASON_DATA_AFTER_FIN, sLA);
