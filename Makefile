@@ -32,7 +32,7 @@ DEB_TEST := iproute2 nftables iptables python3-scapy socat curl iperf3 man-db \
 	systemd procps psmisc
 DEB_DEPS := $(DEB_BUILD) $(DEB_TEST)
 
-LIB_PKGS := libsodium libconfig
+LIB_PKGS := libsodium libconfig jansson
 LIB_LIBS = $(shell $(PKG_CONFIG) --libs $(LIB_PKGS))
 LIB_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(LIB_PKGS))
 

@@ -10,6 +10,7 @@
 #include <libconfig.h>
 
 #include "config.h"
+#include "config_keys.h"
 #include "util.h"
 
 static const char *const config_tw_policy_names[] = {
@@ -80,31 +81,6 @@ const char *config_log_level_name(enum config_log_level l)
  * The time_wait cross-field rules hold whatever the policy, because set-param may switch the
  * policy at run time without a reload.
  */
-enum config_kind {
-	CONFIG_KIND_GROUP,
-	CONFIG_KIND_BOOL,
-	CONFIG_KIND_INT,       /* stored as is in an unsigned member of 1, 2, 4 or 8 bytes */
-	CONFIG_KIND_SECONDS,   /* seconds in the file, milliseconds in a uint64_t member */
-	CONFIG_KIND_ENUM,      /* one of `words`, stored as its index in a uint8_t member */
-	CONFIG_KIND_PATH,      /* an absolute path that fits the char array */
-	CONFIG_KIND_GROUPNAME, /* "" or a group name that fits the char array */
-};
-
-struct config_key {
-	const char *name;
-	enum config_kind kind;
-	size_t offset; /* into struct config; size 0: checked, not stored */
-	size_t size;
-	long long min;
-	long long max;
-	const char *note;	      /* appended to a range error */
-	const struct config_key *sub; /* GROUP: its keys, ended by a NULL name */
-	const char *const *words;     /* ENUM */
-	size_t nwords;
-	long long def;	     /* default, in the file's units; ENUM: an index */
-	const char *def_str; /* PATH, GROUPNAME: default */
-};
-
 /* clang-format off */
 #define CONFIG_AT(m) .offset = offsetof(struct config, m), .size = sizeof(((struct config *)0)->m)
 #define CONFIG_NUM(n, k, m, d, lo, hi, why) \
@@ -195,7 +171,7 @@ static const struct config_key config_state_keys[] = {
 	{0},
 };
 
-static const struct config_key config_root_keys[] = {
+const struct config_key config_root_keys[] = {
 	{.name = "version", .kind = CONFIG_KIND_INT, .min = CONFIG_VERSION, .max = CONFIG_VERSION},
 	CONFIG_GROUP("queue", config_queue_keys),
 	CONFIG_GROUP("table", config_table_keys),
@@ -207,7 +183,7 @@ static const struct config_key config_root_keys[] = {
 };
 
 /* Members are naturally aligned fields of struct config, so typed stores are fine; bool is 1. */
-static void config_store_uint(struct config *c, const struct config_key *k, unsigned long long v)
+void config_store_uint(struct config *c, const struct config_key *k, unsigned long long v)
 {
 	void *p = (char *)c + k->offset;
 
@@ -366,28 +342,36 @@ static int config_unknown(const struct config_ctx *ctx, const config_setting_t *
 			   path, near);
 }
 
+int config_check_int(const struct config_key *k, const char *path, long long v, char *msg,
+		     size_t len)
+{
+	const char *unit = k->kind == CONFIG_KIND_SECONDS ? " s" : "";
+
+	if (v >= k->min && v <= k->max)
+		return 0;
+	if (k->min == k->max)
+		snprintf(msg, len, "'%s' is %lld, the only supported value is %lld", path, v,
+			 k->min);
+	else
+		snprintf(msg, len, "'%s' is %lld%s, allowed range is %lld..%lld%s%s%s%s", path, v,
+			 unit, k->min, k->max, unit, k->note ? " (" : "", k->note ? k->note : "",
+			 k->note ? ")" : "");
+	return -EINVAL;
+}
+
 static int config_set_int(const struct config_ctx *ctx, const config_setting_t *s,
 			  const struct config_key *k)
 {
-	const char *unit = k->kind == CONFIG_KIND_SECONDS ? " s" : "";
-	char path[CONFIG_KEY_PATH_MAX];
+	char path[CONFIG_KEY_PATH_MAX], msg[CONFIG_ERROR_MAX];
 	long long v;
 
 	if (config_setting_type(s) != CONFIG_TYPE_INT &&
 	    config_setting_type(s) != CONFIG_TYPE_INT64)
 		return config_type_error(ctx, s, "an integer");
 	v = config_setting_get_int64(s);
-	if (v < k->min || v > k->max) {
-		config_path(s, path, sizeof(path));
-		if (k->min == k->max)
-			return config_fail(ctx, config_setting_source_line(s),
-					   "'%s' is %lld, the only supported value is %lld", path,
-					   v, k->min);
-		return config_fail(ctx, config_setting_source_line(s),
-				   "'%s' is %lld%s, allowed range is %lld..%lld%s%s%s%s", path, v,
-				   unit, k->min, k->max, unit, k->note ? " (" : "",
-				   k->note ? k->note : "", k->note ? ")" : "");
-	}
+	config_path(s, path, sizeof(path));
+	if (config_check_int(k, path, v, msg, sizeof(msg)))
+		return config_fail(ctx, config_setting_source_line(s), "%s", msg);
 	if (k->kind == CONFIG_KIND_SECONDS)
 		v *= 1000;
 	config_store_uint(ctx->c, k, (unsigned long long)v);
@@ -408,22 +392,15 @@ static void config_quote(const char *s, char *buf, size_t len)
 	buf[i] = '\0';
 }
 
-static int config_set_enum(const struct config_ctx *ctx, const config_setting_t *s,
-			   const struct config_key *k)
+int config_find_word(const struct config_key *k, const char *path, const char *word, char *msg,
+		     size_t len)
 {
-	char path[CONFIG_KEY_PATH_MAX], word[40], choices[128];
-	const char *v;
+	char quoted[40], choices[128];
 	size_t used = 0;
 
-	if (config_setting_type(s) != CONFIG_TYPE_STRING)
-		return config_type_error(ctx, s, "a string");
-	v = config_setting_get_string(s);
-	for (size_t i = 0; i < k->nwords; i++) {
-		if (strcmp(v, k->words[i]) == 0) {
-			config_store_uint(ctx->c, k, i);
-			return 0;
-		}
-	}
+	for (size_t i = 0; i < k->nwords; i++)
+		if (strcmp(word, k->words[i]) == 0)
+			return (int)i;
 	choices[0] = '\0';
 	for (size_t i = 0; i < k->nwords && used < sizeof(choices); i++) {
 		int n = snprintf(choices + used, sizeof(choices) - used, "%s%s", i ? ", " : "",
@@ -432,10 +409,25 @@ static int config_set_enum(const struct config_ctx *ctx, const config_setting_t 
 			break;
 		used += (size_t)n;
 	}
+	config_quote(word, quoted, sizeof(quoted));
+	snprintf(msg, len, "'%s' is \"%s\", expected one of: %s", path, quoted, choices);
+	return -EINVAL;
+}
+
+static int config_set_enum(const struct config_ctx *ctx, const config_setting_t *s,
+			   const struct config_key *k)
+{
+	char path[CONFIG_KEY_PATH_MAX], msg[CONFIG_ERROR_MAX];
+	int i;
+
+	if (config_setting_type(s) != CONFIG_TYPE_STRING)
+		return config_type_error(ctx, s, "a string");
 	config_path(s, path, sizeof(path));
-	config_quote(v, word, sizeof(word));
-	return config_fail(ctx, config_setting_source_line(s),
-			   "'%s' is \"%s\", expected one of: %s", path, word, choices);
+	i = config_find_word(k, path, config_setting_get_string(s), msg, sizeof(msg));
+	if (i < 0)
+		return config_fail(ctx, config_setting_source_line(s), "%s", msg);
+	config_store_uint(ctx->c, k, (unsigned long long)i);
+	return 0;
 }
 
 /* A group name as useradd accepts it by default (NAME_REGEX without upper case). */
@@ -543,45 +535,57 @@ static unsigned int config_line(const config_t *cfg, const char *a, const char *
 	return s ? config_setting_source_line(s) : 0;
 }
 
-/* Durations a <= b, both "tcp.time_wait.<name>"; reported at a's line, or b's. */
-static int config_check_le(const struct config_ctx *ctx, const config_t *cfg, const char *a,
-			   uint64_t a_ms, const char *b, uint64_t b_ms)
+/* Durations a <= b, both "tcp.time_wait.<name>". */
+static int config_check_le(const char *a, uint64_t a_ms, const char *b, uint64_t b_ms, char *msg,
+			   size_t len)
 {
-	char pa[CONFIG_KEY_PATH_MAX], pb[CONFIG_KEY_PATH_MAX];
-
 	if (a_ms <= b_ms)
 		return 0;
-	snprintf(pa, sizeof(pa), "tcp.time_wait.%s", a);
-	snprintf(pb, sizeof(pb), "tcp.time_wait.%s", b);
-	return config_fail(ctx, config_line(cfg, pa, pb),
-			   "'%s' (%llu s) must not exceed '%s' (%llu s)", pa,
-			   (unsigned long long)a_ms / 1000, pb, (unsigned long long)b_ms / 1000);
+	snprintf(msg, len, "'%s' (%llu s) must not exceed '%s' (%llu s)", a,
+		 (unsigned long long)a_ms / 1000, b, (unsigned long long)b_ms / 1000);
+	return -EINVAL;
+}
+
+int config_check_rules(const struct config *c, char *msg, size_t len, const char **key,
+		       const char **other)
+{
+	const struct config_time_wait *tw = &c->tcp.time_wait;
+	unsigned int last = (unsigned int)c->queue.num + c->queue.count - 1;
+
+	*key = "tcp.time_wait.shortened";
+	*other = "tcp.time_wait.duration";
+	if (last > 65535) {
+		*key = "queue.count";
+		*other = "queue.num";
+		snprintf(msg, len,
+			 "'queue.num' + 'queue.count' - 1 is %u, past the last queue number 65535",
+			 last);
+		return -EINVAL;
+	}
+	if (config_check_le(*key, tw->shortened_ms, *other, tw->duration_ms, msg, len))
+		return -EINVAL;
+	*key = "tcp.time_wait.minimum";
+	*other = "tcp.time_wait.shortened";
+	if (config_check_le(*key, tw->minimum_ms, *other, tw->shortened_ms, msg, len))
+		return -EINVAL;
+	*key = "tcp.time_wait.adaptive_end";
+	*other = "tcp.time_wait.adaptive_start";
+	if (tw->adaptive_end_pct <= tw->adaptive_start_pct) {
+		snprintf(msg, len, "'%s' (%u) must be greater than '%s' (%u)", *key,
+			 tw->adaptive_end_pct, *other, tw->adaptive_start_pct);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 static int config_check_cross(const struct config_ctx *ctx, const config_t *cfg)
 {
-	const struct config *c = ctx->c;
-	const struct config_time_wait *tw = &c->tcp.time_wait;
-	unsigned int last = (unsigned int)c->queue.num + c->queue.count - 1;
-	int r;
+	char msg[CONFIG_ERROR_MAX];
+	const char *key, *other;
 
-	if (last > 65535)
-		return config_fail(ctx, config_line(cfg, "queue.count", "queue.num"),
-				   "'queue.num' + 'queue.count' - 1 is %u, past the last queue "
-				   "number 65535",
-				   last);
-	r = config_check_le(ctx, cfg, "shortened", tw->shortened_ms, "duration", tw->duration_ms);
-	if (!r)
-		r = config_check_le(ctx, cfg, "minimum", tw->minimum_ms, "shortened",
-				    tw->shortened_ms);
-	if (!r && tw->adaptive_end_pct <= tw->adaptive_start_pct)
-		r = config_fail(ctx,
-				config_line(cfg, "tcp.time_wait.adaptive_end",
-					    "tcp.time_wait.adaptive_start"),
-				"'tcp.time_wait.adaptive_end' (%u) must be greater than "
-				"'tcp.time_wait.adaptive_start' (%u)",
-				tw->adaptive_end_pct, tw->adaptive_start_pct);
-	return r;
+	if (!config_check_rules(ctx->c, msg, sizeof(msg), &key, &other))
+		return 0;
+	return config_fail(ctx, config_line(cfg, key, other), "%s", msg);
 }
 
 /*

@@ -8,6 +8,8 @@
  * unknown enum words with a message of the form "name:line: message". The parser does no I/O:
  * the daemon reads the file and passes the text. Defaults and ranges are documented key by key in
  * conf/tcpfwd.conf and tcpfwd.conf(5). All durations in the file are seconds; here they are ms.
+ * config_param_*() read and change one key at run time with the same schema and checks
+ * (config_param.c; the shared table is in config_keys.h).
  */
 #ifndef TCPFW_CONFIG_H
 #define TCPFW_CONFIG_H
@@ -110,6 +112,42 @@ void config_defaults(struct config *c);
  * @include is not supported: the parser does no file I/O.
  */
 int config_parse(const char *text, const char *name, struct config *c, char *err, size_t err_len);
+
+/*
+ * Run-time parameters (tcpfwctl get-param / set-param). A parameter is a dotted key of the
+ * file ("tcp.timeouts.established", "tcp.time_wait.policy") and its value is libconfig value
+ * text: an integer ("432000", durations in seconds as in the file), a boolean ("true") or a
+ * quoted string ("\"enforce\""). Only keys, never groups, are parameters.
+ */
+#define CONFIG_PARAM_NAME_MAX 64   /* longest dotted name, with its NUL, and then some */
+#define CONFIG_PARAM_VALUE_MAX 256 /* longest value text (an escaped path), with its NUL */
+
+/*
+ * Writes the value of the dotted key `name` into out (out_len bytes, NUL-terminated). Returns 0,
+ * -ENOENT for an unknown name, or -ENOSPC when out is too small (CONFIG_PARAM_VALUE_MAX always
+ * suffices).
+ */
+int config_param_get(const struct config *c, const char *name, char *out, size_t out_len);
+
+/*
+ * Sets one key from libconfig value text, with the type, range and enum checks of config_parse
+ * and the same cross-field rules (shortened <= duration ...). Only tcp.* and logging.* may
+ * change at run time; the others need a restart. Returns 0, -ENOENT (unknown name), -EPERM
+ * (not settable at run time) or -EINVAL (bad value or a broken rule), with a one-line message
+ * without a "file:line: " prefix in err (err_len bytes; "" on success). On error *c is unchanged.
+ */
+int config_param_set(struct config *c, const char *name, const char *value, char *err,
+		     size_t err_len);
+
+/* True when config_param_set() may change `name` at run time (a known tcp.* or logging.* key). */
+bool config_param_settable(const char *name);
+
+/*
+ * Calls fn for every key in schema order (the order of conf/tcpfwd.conf) with its dotted name and
+ * its value as config_param_get() writes it. Both strings live only during the call.
+ */
+void config_param_foreach(const struct config *c,
+			  void (*fn)(const char *name, const char *value, void *arg), void *arg);
 
 const char *config_tw_policy_name(enum config_tw_policy p);
 const char *config_log_level_name(enum config_log_level l);

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * ctl_proto_json - internal to the ctl_proto module: the jansson helpers that both of its files
+ * use, ctl_proto.c (names, calls, the shared helpers) and ctl_proto_reply.c (replies and the
+ * tcpfwctl -j result). Not installed and not for any other file: it exposes jansson types, and
+ * ctl_proto.h is the module's only interface. Addresses are 16 bytes with IPv4 in the first 4;
+ * families are 4 and 6; parameter values are libconfig text ("5", "true", "\"shorten\"").
+ */
+#ifndef TCPFW_CTL_PROTO_JSON_H
+#define TCPFW_CTL_PROTO_JSON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+/* 15 significant digits print every ms-precision timeout exactly and read back the same. */
+#define CTL_PROTO_COMPACT (JSON_COMPACT | JSON_REAL_PRECISION(15))
+#define CTL_PROTO_PRETTY  (JSON_INDENT(2) | JSON_REAL_PRECISION(15))
+
+/* Copies untrusted src into dst (len bytes with the NUL): printable ASCII, others '?'. */
+void ctl_proto_clean(char *dst, size_t len, const char *src);
+
+/* The first member of o named none of a, b, c, or NULL; the key lives as long as o. */
+const char *ctl_proto_unknown_member(const json_t *o, const char *a, const char *b, const char *c);
+
+/* "ipv4" for 4, "ipv6" for 6, NULL otherwise (a static string). */
+const char *ctl_proto_family_name(uint8_t family);
+
+/* 4 for "ipv4", 6 for "ipv6", -1 otherwise. */
+int ctl_proto_family_from_name(const char *s);
+
+/* Address text -> out (zeroed first); returns the family 4 or 6, or -1. */
+int ctl_proto_addr_parse(const char *s, uint8_t out[16]);
+
+/* A new JSON string for the address, or NULL for a family other than 4 or 6 (or no memory). */
+json_t *ctl_proto_addr_json(uint8_t family, const uint8_t addr[16]);
+
+/* libconfig value text -> a new JSON integer, boolean or string; NULL if it is none of them. */
+json_t *ctl_proto_value_json(const char *text);
+
+/* JSON integer, boolean or string -> libconfig text in out (len bytes); 0 or -EINVAL. */
+int ctl_proto_value_text(const json_t *v, char *out, size_t len);
+
+/* Dumps j with flags and drops the reference (j may be NULL); the text is the caller's. */
+char *ctl_proto_dump(json_t *j, size_t flags);
+
+#endif /* TCPFW_CTL_PROTO_JSON_H */

@@ -1,0 +1,772 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * ctl_proto, replies: ctl_reply_format() -> ctl_reply_parse() round trips for every result kind
+ * and every error, the limits where the format refuses or saturates, replies the parser must
+ * refuse (one member broken at a time) or read leniently (what a newer daemon may add), and
+ * ctl_reply_result_json(), the shapes tcpfwctl -j prints. Calls are in test_ctl_proto.c.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl_proto.h"
+#include "ctl_proto_cases.h"
+#include "engine.h"
+#include "tcp_track.h"
+
+/* ---- replies ---- */
+
+static void test_reply_flows(void **state)
+{
+	struct ctl_flow flows[4];
+	struct ctl_reply in, out;
+	char *text;
+
+	(void)state;
+	flows[0] = ctlcase_flow(4, "192.0.2.1", "198.51.100.2", 17);
+	flows[1] = ctlcase_flow(6, "2001:db8::1", "2001:db8:ffff::abcd", 4294967295u);
+	flows[1].state = TCP_TRACK_SYN_SENT2;
+	flows[1].assured = false;
+	flows[1].expires_in_ms = 1;
+	flows[1].sport = 0;
+	flows[1].dport = 65535;
+	flows[1].queue = 65535;
+	flows[2] = ctlcase_flow(6, "::ffff:192.0.2.9", "::", 0);
+	flows[2].state = TCP_TRACK_NONE;
+	flows[2].expires_in_ms = 0;
+	flows[3] = ctlcase_flow(4, "0.0.0.0", "255.255.255.255", 9);
+	flows[3].state = TCP_TRACK_TIME_WAIT;
+	flows[3].expires_in_ms = 2147483647999ULL;
+
+	for (int more = 0; more < 2; more++) {
+		memset(&in, 0, sizeof(in));
+		in.method = CTL_FLOWS_LIST;
+		in.flows = flows;
+		in.n_flows = 4;
+		in.continues = more;
+		text = ctlcase_roundtrip_reply(&in, &out);
+		assert_int_equal(out.n_flows, 4);
+		for (size_t i = 0; i < 4; i++)
+			ctlcase_assert_flow_equal(&out.flows[i], &flows[i]);
+		ctl_reply_free_members(&out);
+		assert_null(out.flows);
+		free(text);
+	}
+
+	/* An empty chunk, then the exact text of one flow */
+	memset(&in, 0, sizeof(in));
+	in.method = CTL_FLOWS_LIST;
+	in.continues = true;
+	text = ctlcase_roundtrip_reply(&in, &out);
+	assert_string_equal(text, "{\"parameters\":{\"flows\":[]},\"continues\":true}");
+	assert_int_equal(out.n_flows, 0);
+	ctl_reply_free_members(&out);
+	free(text);
+	in.continues = false;
+	in.flows = flows;
+	in.n_flows = 1;
+	text = ctlcase_roundtrip_reply(&in, &out);
+	assert_string_equal(text, "{\"parameters\":{\"flows\":[{\"id\":17,\"queue\":3,\"family\":"
+				  "\"ipv4\",\"state\":\"ESTABLISHED\",\"assured\":true,\"src\":"
+				  "\"192.0.2.1\",\"sport\":40000,\"dst\":\"198.51.100.2\","
+				  "\"dport\":80,\"timeout\":431999.9}]}}");
+	ctl_reply_free_members(&out);
+	free(text);
+
+	/* Get: one flow, each family */
+	for (size_t i = 0; i < 4; i++) {
+		memset(&in, 0, sizeof(in));
+		in.method = CTL_FLOWS_GET;
+		in.flows = &flows[i];
+		in.n_flows = 1;
+		text = ctlcase_roundtrip_reply(&in, &out);
+		assert_int_equal(out.n_flows, 1);
+		ctlcase_assert_flow_equal(out.flows, &flows[i]);
+		assert_non_null(strstr(text, "{\"parameters\":{\"flow\":{\"id\":"));
+		ctl_reply_free_members(&out);
+		free(text);
+	}
+	/* A timeout past 10^15 ms (31,700 years) saturates there. */
+	in.flows = flows;
+	in.n_flows = 1;
+	flows[0].expires_in_ms = UINT64_MAX;
+	text = ctl_reply_format(&in);
+	assert_non_null(strstr(text, "\"timeout\":1000000000000.0}"));
+	assert_int_equal(ctl_reply_parse(text, strlen(text), CTL_FLOWS_GET, &out), 0);
+	assert_int_equal(out.flows[0].expires_in_ms, 1000000000000000ULL);
+	ctl_reply_free_members(&out);
+	free(text);
+	in.n_flows = 0;
+	assert_null(ctl_reply_format(&in));
+	in.n_flows = 1;
+	flows[0].state = _TCP_TRACK_STATE_MAX;
+	assert_null(ctl_reply_format(&in));
+	flows[0].state = 0;
+	flows[0].family = 0;
+	assert_null(ctl_reply_format(&in));
+}
+
+static void test_reply_counts(void **state)
+{
+	static const uint8_t methods[] = {CTL_FLOWS_COUNT, CTL_FLOWS_KILL, CTL_FLOWS_FLUSH};
+	static const char *const keys[] = {"\"count\":", "\"killed\":", "\"flushed\":"};
+	static const uint64_t values[] = {0, 1, 262144, INT64_MAX};
+	struct ctl_reply in, out;
+	char *text;
+
+	(void)state;
+	for (size_t m = 0; m < sizeof(methods); m++) {
+		for (size_t v = 0; v < sizeof(values) / sizeof(values[0]); v++) {
+			memset(&in, 0, sizeof(in));
+			in.method = methods[m];
+			in.count = values[v];
+			text = ctlcase_roundtrip_reply(&in, &out);
+			assert_int_equal(out.count, values[v]);
+			assert_non_null(strstr(text, keys[m]));
+			free(text);
+		}
+	}
+}
+
+static void test_reply_events(void **state)
+{
+	struct ctl_reply in, out;
+	char *text;
+
+	(void)state;
+	for (uint8_t type = 0; type < _ENGINE_EVENT_MAX; type++) {
+		for (uint8_t sub = 0; sub < _ENGINE_CAUSE_MAX; sub++) {
+			memset(&in, 0, sizeof(in));
+			in.method = CTL_EVENTS_WATCH;
+			in.continues = true;
+			in.event.type = type;
+			in.event.time_ms = 123456789012ULL + sub;
+			in.event.flow =
+				ctlcase_flow(sub % 2 ? 6 : 4, sub % 2 ? "2001:db8::7" : "10.1.2.3",
+					     sub % 2 ? "2001:db8::8" : "10.3.2.1", sub);
+			if (type == ENGINE_EVENT_DESTROY)
+				in.event.cause = sub;
+			if (type == ENGINE_EVENT_STATE)
+				in.event.old_state = (uint8_t)(sub + 1);
+			text = ctlcase_roundtrip_reply(&in, &out);
+			assert_int_equal(out.event.type, type);
+			assert_int_equal(out.event.cause, in.event.cause);
+			assert_int_equal(out.event.old_state, in.event.old_state);
+			assert_int_equal(out.event.time_ms, in.event.time_ms);
+			ctlcase_assert_flow_equal(&out.event.flow, &in.event.flow);
+			assert_non_null(
+				strstr(text, engine_event_name((enum engine_event_type)type)));
+			free(text);
+		}
+	}
+	memset(&in, 0, sizeof(in));
+	in.method = CTL_EVENTS_WATCH;
+	in.event = (struct ctl_event){.type = ENGINE_EVENT_DESTROY,
+				      .cause = ENGINE_CAUSE_TIMEOUT,
+				      .time_ms = 5,
+				      .flow = ctlcase_flow(4, "192.0.2.1", "198.51.100.2", 17)};
+	text = ctl_reply_format(&in);
+	assert_string_equal(text, "{\"parameters\":{\"event\":{\"type\":\"destroy\",\"cause\":"
+				  "\"timeout\",\"time\":5,\"flow\":{\"id\":17,\"queue\":3,"
+				  "\"family\":\"ipv4\",\"state\":\"ESTABLISHED\",\"assured\":true,"
+				  "\"src\":\"192.0.2.1\",\"sport\":40000,\"dst\":\"198.51.100.2\","
+				  "\"dport\":80,\"timeout\":431999.9}}}}");
+	free(text);
+	in.event.cause = _ENGINE_CAUSE_MAX;
+	assert_null(ctl_reply_format(&in));
+	in.event.type = _ENGINE_EVENT_MAX;
+	assert_null(ctl_reply_format(&in));
+	in.event.type = ENGINE_EVENT_STATE;
+	in.event.old_state = _TCP_TRACK_STATE_MAX;
+	assert_null(ctl_reply_format(&in));
+}
+
+static void test_reply_stats(void **state)
+{
+	static const unsigned queues[] = {0, 3, 64};
+	struct ctl_reply in, out;
+	char *text;
+
+	(void)state;
+	for (size_t q = 0; q < sizeof(queues) / sizeof(queues[0]); q++) {
+		memset(&in, 0, sizeof(in));
+		in.method = CTL_STATS_GET;
+		in.stats = ctlcase_stats(queues[q]);
+		text = ctlcase_roundtrip_reply(&in, &out);
+		assert_non_null(out.stats);
+		assert_memory_equal(out.stats, in.stats, sizeof(*in.stats));
+		assert_non_null(strstr(text, "\"reasons\":{\"ok\":1002,"));
+		assert_non_null(strstr(text, "\"table_full\":"));
+		assert_non_null(strstr(text, "\"SYN_SENT2\":"));
+		assert_non_null(strstr(text, "\"flushed\":"));
+		ctl_reply_free_members(&out);
+		free(in.stats);
+		free(text);
+	}
+	/* Counters past int64 saturate; too many queues are refused. */
+	memset(&in, 0, sizeof(in));
+	in.method = CTL_STATS_GET;
+	in.stats = ctlcase_stats(1);
+	in.stats->packets = UINT64_MAX;
+	text = ctl_reply_format(&in);
+	assert_non_null(strstr(text, "\"packets\":9223372036854775807,"));
+	free(text);
+	in.stats->n_queues = 65;
+	assert_null(ctl_reply_format(&in));
+	free(in.stats);
+	in.stats = NULL;
+	assert_null(ctl_reply_format(&in));
+}
+
+static void test_reply_status(void **state)
+{
+	struct ctl_reply in, out;
+	char *text;
+
+	(void)state;
+	memset(&in, 0, sizeof(in));
+	in.method = CTL_DAEMON_STATUS;
+	in.status = ctlcase_status();
+	text = ctlcase_roundtrip_reply(&in, &out);
+	assert_memory_equal(out.status, in.status, sizeof(*in.status));
+	assert_non_null(strstr(text, "\"queues\":\"10-13\""));
+	assert_non_null(strstr(text, "\"uptime\":86400.123"));
+	assert_non_null(strstr(text, "\"json_schema_version\":1"));
+	ctl_reply_free_members(&out);
+	free(text);
+
+	/* one queue, none overridden, the largest sizes */
+	in.status->queue_num = 65535;
+	in.status->queue_count = 1;
+	in.status->n_overridden = 16;
+	memset(in.status->overridden, 0, sizeof(in.status->overridden));
+	for (int i = 0; i < 16; i++)
+		memset(in.status->overridden[i], 'a' + i, 63);
+	memset(in.status->version, 'v', 31);
+	memset(in.status->config_path, '/', 255);
+	memset(in.status->tw_policy, 'p', 15);
+	in.status->uptime_ms = 0;
+	text = ctlcase_roundtrip_reply(&in, &out);
+	assert_memory_equal(out.status, in.status, sizeof(*in.status));
+	assert_non_null(strstr(text, "\"queues\":\"65535\""));
+	ctl_reply_free_members(&out);
+	free(text);
+
+	in.status->queue_count = 0;
+	assert_null(ctl_reply_format(&in));
+	in.status->queue_count = 2; /* 65535 + 2 - 1 is past the last queue */
+	assert_null(ctl_reply_format(&in));
+	in.status->queue_num = 0;
+	in.status->n_overridden = 17;
+	assert_null(ctl_reply_format(&in));
+	free(in.status);
+}
+
+static void test_reply_params_version_empty(void **state)
+{
+	static const uint8_t empty[] = {CTL_PARAMS_SET, CTL_DAEMON_RELOAD};
+	struct ctl_param params[5] = {
+		{"tcp.pickup", "false"},
+		{"tcp.time_wait.policy", "\"shorten\""},
+		{"tcp.timeouts.established", "432000"},
+		{"logging.rate_limit", "-1"},
+		{"control.socket", "\"/run/a \\\"b\\\\\""},
+	};
+	struct ctl_reply in, out;
+	char *text;
+
+	(void)state;
+	memset(&in, 0, sizeof(in));
+	in.method = CTL_PARAMS_GET;
+	in.params = params;
+	in.n_params = 5;
+	text = ctlcase_roundtrip_reply(&in, &out);
+	assert_int_equal(out.n_params, 5);
+	for (size_t i = 0; i < 5; i++) {
+		assert_string_equal(out.params[i].name, params[i].name);
+		assert_string_equal(out.params[i].value, params[i].value);
+	}
+	assert_non_null(strstr(text, "{\"parameters\":{\"params\":{\"tcp.pickup\":false,"
+				     "\"tcp.time_wait.policy\":\"shorten\","
+				     "\"tcp.timeouts.established\":432000,"));
+	ctl_reply_free_members(&out);
+	free(text);
+	in.n_params = 0;
+	text = ctlcase_roundtrip_reply(&in, &out);
+	assert_string_equal(text, "{\"parameters\":{\"params\":{}}}");
+	assert_int_equal(out.n_params, 0);
+	free(text);
+	strcpy(params[0].value, "yes");
+	in.n_params = 1;
+	assert_null(ctl_reply_format(&in));
+
+	memset(&in, 0, sizeof(in));
+	in.method = CTL_DAEMON_VERSION;
+	strcpy(in.version, "0.1.0-rc1");
+	text = ctlcase_roundtrip_reply(&in, &out);
+	assert_string_equal(out.version, "0.1.0-rc1");
+	assert_string_equal(text, "{\"parameters\":{\"version\":\"0.1.0-rc1\"}}");
+	free(text);
+
+	for (size_t i = 0; i < sizeof(empty); i++) {
+		memset(&in, 0, sizeof(in));
+		in.method = empty[i];
+		text = ctlcase_roundtrip_reply(&in, &out);
+		assert_string_equal(text, "{\"parameters\":{}}");
+		free(text);
+	}
+}
+
+static void test_reply_errors(void **state)
+{
+	struct ctl_reply in, out;
+	char *text;
+
+	(void)state;
+	for (int e = 1; e < _CTL_ERR_MAX; e++) {
+		for (int variant = 0; variant < 3; variant++) {
+			memset(&in, 0, sizeof(in));
+			in.method = (uint8_t)(e % _CTL_METHOD_MAX);
+			in.error = (uint8_t)e;
+			in.continues = true; /* an error ends the call: never continued */
+			if (variant > 0)
+				snprintf(in.message, sizeof(in.message), "went \"wrong\" \\ %d", e);
+			if (variant > 1)
+				strcpy(in.parameter, "tcp.time_wait.policy");
+			text = ctlcase_roundtrip_reply(&in, &out);
+			assert_null(strstr(text, "continues"));
+			assert_non_null(strstr(text, ctl_error_name((enum ctl_error)e)));
+			free(text);
+		}
+	}
+	memset(&in, 0, sizeof(in));
+	in.error = CTL_ERR_NO_SUCH_FLOW;
+	text = ctl_reply_format(&in);
+	assert_string_equal(text, "{\"error\":\"io.tcpfw.NoSuchFlow\",\"parameters\":{}}");
+	free(text);
+	in.error = _CTL_ERR_MAX;
+	assert_null(ctl_reply_format(&in));
+	/* Invalid UTF-8 in a message is cleaned, never a failure. */
+	in.error = CTL_ERR_RELOAD_FAILED;
+	strcpy(in.message, "/etc/\xff.conf:3: bad");
+	text = ctl_reply_format(&in);
+	assert_non_null(strstr(text, "\"/etc/?.conf:3: bad\""));
+	free(text);
+}
+
+#define FLOW4                                                                                      \
+	"\"id\":1,\"queue\":0,\"family\":\"ipv4\",\"state\":\"ESTABLISHED\",\"assured\":true,"     \
+	"\"src\":\"192.0.2.1\",\"sport\":1,\"dst\":\"192.0.2.2\",\"dport\":2,\"timeout\":1.5"
+
+static void test_reply_reject(void **state)
+{
+	static const char *const flows[] = {
+		"{}",
+		"{\"flows\":{}}",
+		"{\"flows\":[1]}",
+		"{\"flows\":[{" FLOW4 ",\"id\":-1}]}",
+		"{\"flows\":[{\"queue\":0}]}",
+		"{\"flows\":[{" FLOW4 "},{}]}",
+	};
+	/* each member of a flow broken in turn: FLOW4 with one member replaced */
+	static const char *const flow_members[][2] = {
+		{"\"id\":1", "\"id\":4294967296"},
+		{"\"id\":1", "\"id\":\"1\""},
+		{"\"queue\":0", "\"queue\":65536"},
+		{"\"family\":\"ipv4\"", "\"family\":\"inet\""},
+		{"\"family\":\"ipv4\"", "\"family\":\"ipv6\""},
+		{"\"state\":\"ESTABLISHED\"", "\"state\":\"BOGUS\""},
+		{"\"assured\":true", "\"assured\":1"},
+		{"\"src\":\"192.0.2.1\"", "\"src\":\"::1\""},
+		{"\"src\":\"192.0.2.1\"", "\"src\":5"},
+		{"\"sport\":1", "\"sport\":65536"},
+		{"\"sport\":1", "\"sport\":-1"},
+		{"\"dst\":\"192.0.2.2\"", "\"dst\":\"x\""},
+		{"\"dport\":2", "\"dport\":2.5"},
+		{"\"timeout\":1.5", "\"timeout\":-1"},
+		{"\"timeout\":1.5", "\"timeout\":\"1\""},
+		{"\"timeout\":1.5", "\"timeout\":1e300"},
+		{"\"timeout\":1.5", "\"timeout\":null"},
+		{"\"timeout\":1.5", "\"timeout\":1000000000000.002"},
+	};
+	char text[1024], flow[512];
+	struct ctl_reply out;
+
+	(void)state;
+	/* framing and the top level */
+	ctlcase_assert_reply_rejected(CTL_FLOWS_COUNT, "");
+	ctlcase_assert_reply_rejected(CTL_FLOWS_COUNT, "{\"parameters\":{\"count\":1}");
+	ctlcase_assert_reply_rejected(CTL_FLOWS_COUNT, "[{\"parameters\":{\"count\":1}}]");
+	ctlcase_assert_reply_rejected(CTL_FLOWS_COUNT, "{\"parameters\":{\"count\":1}} x");
+	ctlcase_assert_reply_rejected(CTL_FLOWS_COUNT, "{\"parameters\":[]}");
+	ctlcase_assert_reply_rejected(CTL_FLOWS_COUNT,
+				      "{\"parameters\":{\"count\":1},\"continues\":1}");
+	ctlcase_assert_reply_rejected(CTL_FLOWS_COUNT,
+				      "{\"parameters\":{\"count\":1},\"extra\":1}");
+	ctlcase_assert_reply_rejected(CTL_FLOWS_COUNT,
+				      "{\"parameters\":{\"count\":1},\"parameters\":{}}");
+	ctlcase_assert_reply_rejected(_CTL_METHOD_MAX, "{\"parameters\":{}}");
+	{
+		static const char nul[] = "{\"parameters\":{\"count\":1}}\0";
+
+		assert_int_equal(ctl_reply_parse(nul, sizeof(nul), CTL_FLOWS_COUNT, &out), -EINVAL);
+		assert_int_equal(ctl_reply_parse(nul, sizeof(nul) - 2, CTL_FLOWS_COUNT, &out), 0);
+	}
+	/* errors */
+	ctlcase_assert_reply_rejected(CTL_FLOWS_COUNT, "{\"error\":5}");
+	ctlcase_assert_reply_rejected(CTL_FLOWS_COUNT,
+				      "{\"error\":\"io.tcpfw.Busy\",\"continues\":true}");
+	ctlcase_assert_reply_rejected(CTL_FLOWS_COUNT,
+				      "{\"error\":\"io.tcpfw.Busy\",\"parameters\":[]}");
+	ctlcase_assert_reply_rejected(
+		CTL_FLOWS_COUNT, "{\"error\":\"io.tcpfw.Busy\",\"parameters\":{\"message\":1}}");
+	ctlcase_assert_reply_rejected(
+		CTL_FLOWS_COUNT, "{\"error\":\"io.tcpfw.Busy\",\"parameters\":{\"parameter\":[]}}");
+	/* results */
+	for (size_t i = 0; i < sizeof(flows) / sizeof(flows[0]); i++) {
+		snprintf(text, sizeof(text), "{\"parameters\":%s}", flows[i]);
+		ctlcase_assert_reply_rejected(CTL_FLOWS_LIST, text);
+	}
+	snprintf(text, sizeof(text), "{\"parameters\":{\"flows\":[{" FLOW4 "}]}}");
+	assert_int_equal(ctl_reply_parse(text, strlen(text), CTL_FLOWS_LIST, &out), 0);
+	ctl_reply_free_members(&out); /* the baseline FLOW4 is valid */
+	for (size_t i = 0; i < sizeof(flow_members) / sizeof(flow_members[0]); i++) {
+		const char *at;
+
+		snprintf(flow, sizeof(flow), "%s", FLOW4);
+		at = strstr(flow, flow_members[i][0]);
+		assert_non_null(at);
+		snprintf(text, sizeof(text), "{\"parameters\":{\"flows\":[{%.*s%s%s}]}}",
+			 (int)(at - flow), flow, flow_members[i][1],
+			 at + strlen(flow_members[i][0]));
+		ctlcase_assert_reply_rejected(CTL_FLOWS_LIST, text);
+		snprintf(text, sizeof(text), "{\"parameters\":{\"flow\":{%.*s%s%s}}}",
+			 (int)(at - flow), flow, flow_members[i][1],
+			 at + strlen(flow_members[i][0]));
+		ctlcase_assert_reply_rejected(CTL_FLOWS_GET, text);
+	}
+	ctlcase_assert_reply_rejected(CTL_FLOWS_GET, "{\"parameters\":{}}");
+	ctlcase_assert_reply_rejected(CTL_FLOWS_GET, "{\"parameters\":{\"flows\":[{" FLOW4 "}]}}");
+	ctlcase_assert_reply_rejected(CTL_FLOWS_COUNT, "{\"parameters\":{\"count\":-1}}");
+	ctlcase_assert_reply_rejected(CTL_FLOWS_COUNT, "{\"parameters\":{\"count\":\"5\"}}");
+	ctlcase_assert_reply_rejected(CTL_FLOWS_COUNT, "{\"parameters\":{\"count\":5.0}}");
+	ctlcase_assert_reply_rejected(CTL_FLOWS_COUNT, "{}");
+	ctlcase_assert_reply_rejected(CTL_FLOWS_KILL, "{\"parameters\":{\"count\":5}}");
+	ctlcase_assert_reply_rejected(CTL_FLOWS_FLUSH, "{\"parameters\":{\"killed\":5}}");
+	ctlcase_assert_reply_rejected(CTL_EVENTS_WATCH,
+				      "{\"parameters\":{\"event\":{\"type\":\"boom\",\"time\":1,"
+				      "\"flow\":{" FLOW4 "}}}}");
+	ctlcase_assert_reply_rejected(CTL_EVENTS_WATCH,
+				      "{\"parameters\":{\"event\":{\"type\":\"destroy\","
+				      "\"time\":1,\"flow\":{" FLOW4 "}}}}");
+	ctlcase_assert_reply_rejected(CTL_EVENTS_WATCH,
+				      "{\"parameters\":{\"event\":{\"type\":\"destroy\",\"cause\":"
+				      "\"boredom\",\"time\":1,\"flow\":{" FLOW4 "}}}}");
+	ctlcase_assert_reply_rejected(CTL_EVENTS_WATCH,
+				      "{\"parameters\":{\"event\":{\"type\":\"state\","
+				      "\"time\":1,\"flow\":{" FLOW4 "}}}}");
+	ctlcase_assert_reply_rejected(CTL_EVENTS_WATCH,
+				      "{\"parameters\":{\"event\":{\"type\":\"new\",\"time\":-1,"
+				      "\"flow\":{" FLOW4 "}}}}");
+	ctlcase_assert_reply_rejected(CTL_EVENTS_WATCH,
+				      "{\"parameters\":{\"event\":{\"type\":\"new\",\"time\":1}}}");
+	ctlcase_assert_reply_rejected(CTL_PARAMS_GET, "{\"parameters\":{\"params\":[]}}");
+	ctlcase_assert_reply_rejected(CTL_PARAMS_GET, "{\"parameters\":{\"params\":{\"a\":1.5}}}");
+	ctlcase_assert_reply_rejected(CTL_PARAMS_GET, "{\"parameters\":{\"params\":{\"a\":null}}}");
+	ctlcase_assert_reply_rejected(CTL_PARAMS_GET,
+				      "{\"parameters\":{\"params\":{\"a\":\"x\\ty\"}}}");
+	ctlcase_assert_reply_rejected(
+		CTL_PARAMS_GET, "{\"parameters\":{\"params\":{\"a123456789a123456789a123456789a1234"
+				"56789a123456789a123456789abcd\":1}}}");
+	ctlcase_assert_reply_rejected(CTL_DAEMON_VERSION, "{\"parameters\":{}}");
+	ctlcase_assert_reply_rejected(CTL_DAEMON_VERSION, "{\"parameters\":{\"version\":1}}");
+	ctlcase_assert_reply_rejected(
+		CTL_DAEMON_VERSION,
+		"{\"parameters\":{\"version\":\"0123456789012345678901234567890123\"}}");
+	ctlcase_assert_reply_rejected(CTL_STATS_GET, "{\"parameters\":{}}");
+}
+
+/* Stats and Status: drop or break one member of a valid reply at a time. */
+static void test_reply_reject_stats_status(void **state)
+{
+	static const char *const stats_breaks[][2] = {
+		{"\"accept\":", "\"accepted\":"},   {"\"ok\":", "\"okay\":"},
+		{"\"SYN_SENT\":", "\"SYN-SENT\":"}, {"\"timeout\":", "\"timeouts\":"},
+		{"\"flows\":", "\"flow\":"},	    {"\"max_flows\":", "\"max_flows\":-"},
+		{"\"created\":", "\"created\":-"},  {"\"packets\":", "\"packets\":\"x\",\"p\":"},
+		{"\"enobufs\":", "\"enobufs\":-"},  {"\"queues\":[", "\"queues\":{},\"q\":["},
+		{"\"waiting\":", "\"waiting\":-"},  {"\"packets_seen\":", "\"seen\":"},
+		{"\"queue\":", "\"queue\":-"},	    {"\"reasons\":{", "\"reasons\":{},\"r\":{"},
+	};
+	static const char *const status_breaks[][2] = {
+		{"\"version\":", "\"version\":1,\"v\":"},
+		{"\"pid\":", "\"pid\":-"},
+		{"\"uptime\":", "\"uptime\":-"},
+		{"\"config\":", "\"config\":1,\"c\":"},
+		{"\"queues\":\"10-13\"", "\"queues\":\"13-10\""},
+		{"\"queues\":\"10-13\"", "\"queues\":\"10-\""},
+		{"\"queues\":\"10-13\"", "\"queues\":\"-13\""},
+		{"\"queues\":\"10-13\"", "\"queues\":\"0-65535\""},
+		{"\"queues\":\"10-13\"", "\"queues\":\"65536\""},
+		{"\"queues\":\"10-13\"", "\"queues\":\" 10\""},
+		{"\"queues\":\"10-13\"", "\"queues\":10"},
+		{"\"fail_open\":true", "\"fail_open\":1"},
+		{"\"time_wait_policy\":\"shorten\"", "\"time_wait_policy\":\"0123456789abcdef\""},
+		{"\"pickup\":false", "\"pickup\":null"},
+		{"\"max_flows\":", "\"max_flows\":4294967296,\"x\":"},
+		{"\"overridden\":[", "\"overridden\":[1,"},
+		{"\"overridden\":[", "\"overridden\":{},\"x\":["},
+	};
+	struct ctl_reply in, out;
+	char *good, bad[8192];
+
+	(void)state;
+	memset(&in, 0, sizeof(in));
+	in.method = CTL_STATS_GET;
+	in.stats = ctlcase_stats(2);
+	good = ctl_reply_format(&in);
+	assert_non_null(good);
+	assert_int_equal(ctl_reply_parse(good, strlen(good), CTL_STATS_GET, &out), 0);
+	ctl_reply_free_members(&out);
+	for (size_t i = 0; i < sizeof(stats_breaks) / sizeof(stats_breaks[0]); i++) {
+		const char *at = strstr(good, stats_breaks[i][0]);
+
+		assert_non_null(at);
+		snprintf(bad, sizeof(bad), "%.*s%s%s", (int)(at - good), good, stats_breaks[i][1],
+			 at + strlen(stats_breaks[i][0]));
+		ctlcase_assert_reply_rejected(CTL_STATS_GET, bad);
+	}
+	free(good);
+	in.stats->n_queues = 64;
+	good = ctl_reply_format(&in);
+	assert_non_null(good);
+	{
+		/* a 65th queue */
+		const char *end = strstr(good, "}]}}");
+
+		assert_non_null(end);
+		snprintf(bad, sizeof(bad),
+			 "%.*s},{\"queue\":1,\"waiting\":0,\"queue_dropped\":0,"
+			 "\"user_dropped\":0,\"packets_seen\":0}]}}",
+			 (int)(end - good), good);
+		ctlcase_assert_reply_rejected(CTL_STATS_GET, bad);
+	}
+	free(good);
+	free(in.stats);
+
+	memset(&in, 0, sizeof(in));
+	in.method = CTL_DAEMON_STATUS;
+	in.status = ctlcase_status();
+	good = ctl_reply_format(&in);
+	assert_non_null(good);
+	for (size_t i = 0; i < sizeof(status_breaks) / sizeof(status_breaks[0]); i++) {
+		const char *at = strstr(good, status_breaks[i][0]);
+
+		assert_non_null(at);
+		snprintf(bad, sizeof(bad), "%.*s%s%s", (int)(at - good), good, status_breaks[i][1],
+			 at + strlen(status_breaks[i][0]));
+		ctlcase_assert_reply_rejected(CTL_DAEMON_STATUS, bad);
+	}
+	free(good);
+	in.status->n_overridden = 16;
+	good = ctl_reply_format(&in);
+	{
+		const char *at = strstr(good, "\"overridden\":[");
+
+		snprintf(bad, sizeof(bad), "%.*s\"overridden\":[\"x\",%s", (int)(at - good), good,
+			 at + strlen("\"overridden\":["));
+		ctlcase_assert_reply_rejected(CTL_DAEMON_STATUS, bad);
+	}
+	free(good);
+	free(in.status);
+}
+
+/* Replies read leniently where a newer daemon may add things. */
+static void test_reply_lenient(void **state)
+{
+	static const char list[] = "{\"parameters\":{\"flows\":[{" FLOW4 ",\"proto\":\"tcp\"}],"
+				   "\"more_info\":1}}";
+	static const char unknown_error[] =
+		"{\"error\":\"io.tcpfw.Future\",\"parameters\":{\"message\":\"later\"}}";
+	static const char varlink_error[] = "{\"error\":\"org.varlink.service.MethodNotFound\","
+					    "\"parameters\":{\"method\":\"x\"}}";
+	struct ctl_reply out;
+
+	(void)state;
+	assert_int_equal(ctl_reply_parse(list, strlen(list), CTL_FLOWS_LIST, &out), 0);
+	assert_int_equal(out.n_flows, 1);
+	assert_int_equal(out.flows[0].expires_in_ms, 1500);
+	ctl_reply_free_members(&out);
+	assert_int_equal(
+		ctl_reply_parse(unknown_error, strlen(unknown_error), CTL_FLOWS_LIST, &out), 0);
+	assert_int_equal(out.error, CTL_ERR_INTERNAL);
+	assert_string_equal(out.message, "io.tcpfw.Future: later");
+	assert_int_equal(
+		ctl_reply_parse(varlink_error, strlen(varlink_error), CTL_FLOWS_LIST, &out), 0);
+	assert_int_equal(out.error, CTL_ERR_METHOD_NOT_FOUND);
+	assert_string_equal(out.message, "");
+	/* a missing "parameters" is an empty one */
+	assert_int_equal(ctl_reply_parse("{}", 2, CTL_DAEMON_RELOAD, &out), 0);
+	assert_int_equal(
+		ctl_reply_parse("{\"error\":\"io.tcpfw.Busy\"}", 25, CTL_DAEMON_RELOAD, &out), 0);
+	assert_int_equal(out.error, CTL_ERR_BUSY);
+}
+
+/* ---- tcpfwctl -j ---- */
+
+static void assert_prefix(const char *text, const char *prefix)
+{
+	if (strncmp(text, prefix, strlen(prefix)) != 0)
+		fail_msg("\n  got:  %s\n  want: %s...", text, prefix);
+}
+
+static char *result_json(const struct ctl_reply *r, bool pretty)
+{
+	char *text = ctl_reply_result_json(r, pretty);
+
+	assert_non_null(text);
+	return text;
+}
+
+static void test_result_json(void **state)
+{
+	struct ctl_flow flows[2];
+	struct ctl_param params[2] = {{"tcp.pickup", "true"}, {"logging.level", "\"debug\""}};
+	struct ctl_reply r;
+	char *text;
+
+	(void)state;
+	flows[0] = ctlcase_flow(4, "192.0.2.1", "198.51.100.2", 17);
+	flows[1] = ctlcase_flow(6, "2001:db8::1", "2001:db8::2", 18);
+	memset(&r, 0, sizeof(r));
+	r.method = CTL_FLOWS_LIST;
+	r.flows = flows;
+	r.n_flows = 2;
+	r.continues = true;
+	text = result_json(&r, false);
+	assert_int_equal(text[0], '[');
+	assert_int_equal(text[strlen(text) - 1], ']');
+	assert_non_null(strstr(text, "[{\"id\":17,\"queue\":3,\"family\":\"ipv4\",\"state\":"
+				     "\"ESTABLISHED\",\"assured\":true,\"src\":\"192.0.2.1\","
+				     "\"sport\":40000,\"dst\":\"198.51.100.2\",\"dport\":80,"
+				     "\"timeout\":431999.9},{\"id\":18,"));
+	assert_non_null(strstr(text, "\"src\":\"2001:db8::1\""));
+	assert_null(strchr(text, '\n'));
+	free(text);
+	text = result_json(&r, true);
+	assert_int_equal(text[0], '[');
+	assert_non_null(strstr(text, "\n    \"id\": 17,\n"));
+	free(text);
+	r.n_flows = 0;
+	text = result_json(&r, false);
+	assert_string_equal(text, "[]");
+	free(text);
+
+	r.method = CTL_FLOWS_GET;
+	r.n_flows = 1;
+	text = result_json(&r, false);
+	assert_prefix(text, "{\"id\":17,");
+	free(text);
+
+	for (uint8_t m = CTL_FLOWS_COUNT; m <= CTL_FLOWS_FLUSH; m++) {
+		memset(&r, 0, sizeof(r));
+		r.method = m;
+		r.count = 42;
+		text = result_json(&r, false);
+		assert_string_equal(text, "{\"count\":42}");
+		free(text);
+	}
+
+	memset(&r, 0, sizeof(r));
+	r.method = CTL_EVENTS_WATCH;
+	r.event.type = ENGINE_EVENT_STATE;
+	r.event.old_state = TCP_TRACK_SYN_RECV;
+	r.event.time_ms = 7;
+	r.event.flow = flows[0];
+	text = result_json(&r, false);
+	assert_prefix(text, "{\"type\":\"state\",\"old_state\":\"SYN_RECV\",\"time\":7,"
+			    "\"flow\":{\"id\":17,");
+	assert_null(strchr(text, '\n')); /* NDJSON: one line per event */
+	free(text);
+
+	memset(&r, 0, sizeof(r));
+	r.method = CTL_PARAMS_GET;
+	r.params = params;
+	r.n_params = 2;
+	text = result_json(&r, false);
+	assert_string_equal(text, "{\"tcp.pickup\":true,\"logging.level\":\"debug\"}");
+	free(text);
+
+	memset(&r, 0, sizeof(r));
+	r.method = CTL_DAEMON_VERSION;
+	strcpy(r.version, "0.1.0");
+	text = result_json(&r, false);
+	assert_string_equal(text, "{\"version\":\"0.1.0\"}");
+	free(text);
+
+	memset(&r, 0, sizeof(r));
+	r.method = CTL_STATS_GET;
+	r.stats = ctlcase_stats(1);
+	text = result_json(&r, false);
+	assert_prefix(text, "{\"verdicts\":{\"accept\":1000,\"drop\":1001},\"reasons\":{");
+	assert_non_null(strstr(text, "\"queues\":[{\"queue\":1,\"waiting\":4294967295,"));
+	free(text);
+	free(r.stats);
+
+	memset(&r, 0, sizeof(r));
+	r.method = CTL_DAEMON_STATUS;
+	r.status = ctlcase_status();
+	text = result_json(&r, true);
+	assert_prefix(text, "{\n  \"json_schema_version\": 1,\n  \"version\": \"0.1.0\",");
+	assert_non_null(strstr(text, "\"overridden\": [\n    \"tcp.timeouts.established\","));
+	free(text);
+	free(r.status);
+
+	memset(&r, 0, sizeof(r));
+	r.method = CTL_DAEMON_RELOAD;
+	text = result_json(&r, false);
+	assert_string_equal(text, "{}");
+	free(text);
+	r.method = CTL_PARAMS_SET;
+	text = result_json(&r, false);
+	assert_string_equal(text, "{}");
+	free(text);
+
+	r.error = CTL_ERR_NO_SUCH_PARAM;
+	strcpy(r.message, "unknown parameter 'x'");
+	strcpy(r.parameter, "x");
+	text = result_json(&r, false);
+	assert_string_equal(text, "{\"error\":\"io.tcpfw.NoSuchParameter\",\"message\":"
+				  "\"unknown parameter 'x'\",\"parameter\":\"x\"}");
+	free(text);
+	r.error = 0;
+	r.method = _CTL_METHOD_MAX;
+	assert_null(ctl_reply_result_json(&r, false));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_reply_flows),
+		cmocka_unit_test(test_reply_counts),
+		cmocka_unit_test(test_reply_events),
+		cmocka_unit_test(test_reply_stats),
+		cmocka_unit_test(test_reply_status),
+		cmocka_unit_test(test_reply_params_version_empty),
+		cmocka_unit_test(test_reply_errors),
+		cmocka_unit_test(test_reply_reject),
+		cmocka_unit_test(test_reply_reject_stats_status),
+		cmocka_unit_test(test_reply_lenient),
+		cmocka_unit_test(test_result_json),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
