@@ -73,8 +73,8 @@ static uint64_t adapt(const struct engine *e, const struct config *cfg, uint8_t 
 	if (tw->policy != CONFIG_TW_SHORTEN || state < TCP_TRACK_FIN_WAIT || state > TCP_TRACK_CLOSE)
 		return t;
 	n *= 100; /* compare in percent units */
-	if (n <= start)
-		return t;
+	if (n <= start || t <= tw->minimum_ms)
+		return t; /* shortening never lengthens a timeout already below the floor */
 	if (n >= end)
 		return tw->minimum_ms;
 	t = t * (end - n) / (end - start);

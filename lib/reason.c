@@ -26,7 +26,6 @@ static const char *const reason_names[] = {
 	[REASON_RST_BAD_ACK] = "rst_bad_ack",
 	[REASON_TIME_WAIT_RST] = "time_wait_rst",
 	[REASON_TIME_WAIT_SEGMENT] = "time_wait_segment",
-	[REASON_CLOSED_SEGMENT] = "closed_segment",
 	[REASON_SEQ_UNDER_WINDOW] = "seq_under_window",
 	[REASON_ACK_UNDER_WINDOW] = "ack_under_window",
 	[REASON_SEQ_OVERSHOOT] = "seq_overshoot",

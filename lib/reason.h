@@ -39,7 +39,6 @@ enum reason {
 	REASON_RST_BAD_ACK,		/* RST in SYN-SENT without an acceptable ACK (RFC 9293) */
 	REASON_TIME_WAIT_RST,		/* RST into TIME_WAIT (RFC 1337) */
 	REASON_TIME_WAIT_SEGMENT,	/* data or FIN into TIME_WAIT */
-	REASON_CLOSED_SEGMENT,		/* segment on a flow closed by RST */
 
 	/* tracker: IGNORE (passed, no state or timer change) */
 	REASON_SEQ_UNDER_WINDOW,	/* retransmission of data acked long ago */

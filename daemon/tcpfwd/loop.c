@@ -102,6 +102,18 @@ int loop_add_fd(struct loop *l, int fd, uint32_t events, loop_fd_fn *fn, void *a
 	return add_source(l, fd, false, false, events, fn, arg);
 }
 
+int loop_modify_fd(struct loop *l, int fd, uint32_t events)
+{
+	for (size_t i = 0; i < LOOP_MAX_SOURCES; i++) {
+		struct loop_source *s = l->sources[i];
+		if (!s || s->fd != fd)
+			continue;
+		struct epoll_event ev = { .events = events, .data.ptr = s };
+		return epoll_ctl(l->epoll_fd, EPOLL_CTL_MOD, fd, &ev) == -1 ? -errno : 0;
+	}
+	return -ENOENT;
+}
+
 int loop_remove_fd(struct loop *l, int fd)
 {
 	for (size_t i = 0; i < LOOP_MAX_SOURCES; i++) {

@@ -26,6 +26,9 @@ void loop_free(struct loop *l);
 /* Calls fn when fd is ready for `events` (EPOLLIN ...). Returns 0 or -errno. */
 int loop_add_fd(struct loop *l, int fd, uint32_t events, loop_fd_fn *fn, void *arg);
 
+/* Changes the events watched on fd. Returns 0 or -errno. */
+int loop_modify_fd(struct loop *l, int fd, uint32_t events);
+
 /* Stops watching fd. Returns 0 or -errno. */
 int loop_remove_fd(struct loop *l, int fd);
 

@@ -12,10 +12,6 @@
 #include "log.h"
 #include "tcpfwd.h"
 
-#ifndef TCPFW_VERSION
-#define TCPFW_VERSION "0.1"
-#endif
-
 #define DEFAULT_CONFIG "/etc/tcpfwd/tcpfwd.conf"
 
 static const struct option options[] = {

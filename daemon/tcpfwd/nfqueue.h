@@ -34,15 +34,22 @@ struct nfqueue_params {
 
 struct nfqueue_stats {
 	uint64_t packets;      /* delivered to the callback */
-	uint64_t enobufs;      /* ENOBUFS seen on receive (kernel dropped messages) */
-	uint64_t recv_calls;   /* recvmmsg calls, including the one that finds the socket empty */
+	uint64_t enobufs;      /* ENOBUFS seen on receive (kernel dropped messages); stays 0 since
+				  NETLINK_NO_ENOBUFS is set: see lost */
+	uint64_t recv_calls;   /* recvmmsg calls (a short read ends the drain, so an empty socket
+				  costs no extra call) */
 	uint64_t send_calls;   /* verdict sendmsg calls */
 	uint64_t verdict_msgs; /* netlink verdict messages sent (batch messages count once) */
 	uint64_t send_errors;  /* failed verdict sendmsg calls plus netlink errors the kernel
 				  returned for verdicts (ENOENT: no such id) */
-	uint64_t bad_msgs;     /* addition: datagrams that were truncated or not parseable */
-	uint64_t requeued;     /* addition: packets that raced the bind ACK in nfqueue_open() and
-				  were handed back to the ruleset with NF_REPEAT (queued again) */
+	/* additions */
+	uint64_t lost;	   /* ids the kernel skipped: it took an id, then could not put the message
+			      in our full socket (its packet was dropped, or accepted with
+			      fail_open). Queue-full drops take no id; see queue_dropped in
+			      /proc/net/netfilter/nfnetlink_queue */
+	uint64_t bad_msgs; /* datagrams that were truncated or could not be parsed */
+	uint64_t requeued; /* packets that raced the bind ACK in nfqueue_open(), handed back to the
+			      ruleset with NF_REPEAT (so they are queued again) */
 };
 
 struct nfqueue;
@@ -52,13 +59,14 @@ struct nfqueue;
  * config message that also sets copy mode and range, the queue maxlen, and the flags
  * NFQA_CFG_F_GSO plus NFQA_CFG_F_FAIL_OPEN when asked (one NFQA_CFG_FLAGS attribute whose
  * NFQA_CFG_MASK covers both bits, so fail_open=false clears it). Before binding it sets the
- * receive buffer and NETLINK_NO_ENOBUFS. The message asks for an ACK and waits for it (up to a
- * second), so a failed bind returns the kernel's answer: -EBUSY when another socket holds the
- * queue, -EPERM without CAP_NET_ADMIN (or when the queue belongs to another socket), -ETIMEDOUT
- * without an answer. Packets the kernel queues before the ACK arrives are requeued (see
- * requeued). Other errors: -EINVAL (p is NULL), -ENOMEM, or the failing syscall's -errno. *p is
- * read during the call only. Returns 0 and writes *ret (owned by the caller, released with
- * nfqueue_close()), or -errno and leaves *ret alone.
+ * receive buffer, NETLINK_NO_ENOBUFS and NETLINK_CAP_ACK. The message asks for an ACK and waits
+ * for it (up to a second), so a failed bind returns the kernel's answer: -EPERM without
+ * CAP_NET_ADMIN, and also when another socket holds the queue (the kernel checks the owner before
+ * the command, so it never says EBUSY to another socket); when SO_RCVBUFFORCE worked we hold
+ * CAP_NET_ADMIN and report the latter as -EBUSY. -ETIMEDOUT without an answer. Packets the kernel
+ * queues before the ACK are requeued (see requeued). Other errors: -EINVAL (p or ret is NULL),
+ * -ENOMEM, or the failing syscall's -errno. *p is read during the call only. Returns 0 and writes
+ * *ret (owned by the caller, released with nfqueue_close()), or -errno and leaves *ret alone.
  */
 int nfqueue_open(const struct nfqueue_params *p, struct nfqueue **ret);
 
@@ -108,7 +116,8 @@ void nfqueue_verdict(struct nfqueue *q, uint32_t id, bool accept);
  * recorded) or -errno. Retry policy: EINTR is retried at once; the transient ENOBUFS, ENOMEM and
  * EAGAIN (the kernel could not allocate the message) are retried three more times, 1, 2 and 4 ms
  * apart; if they persist, or on any other error, the verdicts stay recorded (nothing is lost),
- * send_errors is incremented and -errno is returned: call nfqueue_flush() again later.
+ * send_errors is incremented and -errno is returned: call nfqueue_flush() again later
+ * (nfqueue_receive() retries by itself only once the record is full).
  */
 int nfqueue_flush(struct nfqueue *q);
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <stdarg.h>
 #include <stdio.h>
+#include <time.h>
 #include <systemd/sd-daemon.h>
 
 #include "notify.h"
@@ -12,7 +13,12 @@ void notify_ready(void)
 
 void notify_reloading(void)
 {
-	sd_notify(0, "RELOADING=1");
+	struct timespec ts;
+
+	/* MONOTONIC_USEC lets a manager tell this reload from an earlier one (systemd 253+) */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
+		   (unsigned long long)ts.tv_sec * 1000000 + (unsigned long long)ts.tv_nsec / 1000);
 }
 
 void notify_stopping(void)

@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "ctl_proto.h"
+#include "ctl_server.h"
 #include "log.h"
 #include "loop.h"
 #include "notify.h"
@@ -31,7 +33,11 @@ struct tcpfwd {
 	uint64_t last_watchdog_ms;
 	uint64_t last_status_ms;
 	unsigned dump_generation;
-	int exit_code;
+	uint64_t start_ms;
+	int exit_code;			/* set when a worker failed */
+	unsigned n_overridden;		/* set-param changes in force until the next reload */
+	char overridden[16][64];
+	struct ctl_server *ctl;
 };
 
 /* ---- configuration ---- */
@@ -128,39 +134,79 @@ static bool queue_changed(const struct config *a, const struct config *b)
 	       a->queue.fail_open != b->queue.fail_open || a->queue.rcvbuf != b->queue.rcvbuf;
 }
 
-static void reload(struct tcpfwd *d)
+/* Hands a validated configuration to every worker and re-times its flows, chunk by chunk. */
+static void apply(struct tcpfwd *d, const struct config *next)
 {
-	struct config next;
-	char err[CONFIG_ERROR_MAX + 64];
-
-	if (tcpfwd_load_config(d->config_path, &next, err, sizeof(err)) < 0) {
-		log_err("reload failed, keeping the running configuration: %s", err);
-		return;
-	}
-	notify_reloading();
-	if (queue_changed(&d->cfg, &next))
-		log_warning("reload: queue settings change only on restart");
-	if (next.table.max_flows != d->cfg.table.max_flows || next.table.buckets != d->cfg.table.buckets)
-		log_warning("reload: table size changes only on restart");
-	next.queue = d->cfg.queue;
-	next.table = d->cfg.table;
 	for (unsigned i = 0; i < d->n_workers; i++) {
-		struct retime_call c = { .cfg = &next };
+		struct retime_call c = { .cfg = next };
 
 		if (worker_call(d->workers[i], call_reconfigure, &c) < 0 || c.result < 0)
 			continue;
 		while (!c.done && worker_call(d->workers[i], call_retime, &c) == 0)
 			;
 	}
-	d->cfg = next;
+	d->cfg = *next;
 	log_set_level(d->cfg.logging.level);
+}
+
+int tcpfwd_reload(struct tcpfwd *d, char *err, size_t err_len)
+{
+	struct config next;
+	int r;
+
+	/* the manager hears about every reload, rejected ones too, and always gets READY back */
+	notify_reloading();
+	r = tcpfwd_load_config(d->config_path, &next, err, err_len);
+	if (r < 0) {
+		log_err("reload failed, keeping the running configuration: %s", err);
+		notify_status("reload failed: %s", err);
+		notify_ready();
+		return r;
+	}
+	if (queue_changed(&d->cfg, &next) || strcmp(next.control.socket, d->cfg.control.socket) ||
+	    strcmp(next.state.directory, d->cfg.state.directory))
+		log_warning("reload: queue, control and state settings change only on restart");
+	if (next.table.max_flows != d->cfg.table.max_flows || next.table.buckets != d->cfg.table.buckets)
+		log_warning("reload: table size changes only on restart");
+	next.queue = d->cfg.queue;
+	next.table = d->cfg.table;
+	next.control = d->cfg.control;
+	next.state = d->cfg.state;
+	apply(d, &next);
+	d->n_overridden = 0;
 	log_info("reloaded %s", d->config_path);
 	notify_ready();
+	return 0;
+}
+
+int tcpfwd_set_param(struct tcpfwd *d, const char *name, const char *value, char *err,
+		     size_t err_len)
+{
+	struct config next = d->cfg;
+	int r = config_param_set(&next, name, value, err, err_len);
+
+	if (r < 0)
+		return r;
+	apply(d, &next);
+	log_notice("set-param %s = %s (until the next reload)", name, value);
+	for (unsigned i = 0; i < d->n_overridden; i++)
+		if (strcmp(d->overridden[i], name) == 0)
+			return 0;
+	if (d->n_overridden < ARRAY_SIZE(d->overridden))
+		snprintf(d->overridden[d->n_overridden++], sizeof(d->overridden[0]), "%s", name);
+	return 0;
+}
+
+static void reload_on_signal(struct tcpfwd *d)
+{
+	char err[CONFIG_ERROR_MAX + 64];
+
+	tcpfwd_reload(d, err, sizeof(err));
 }
 
 /* ---- stats ---- */
 
-static void sum_stats(struct tcpfwd *d, struct worker_stats *sum)
+void tcpfwd_stats(struct tcpfwd *d, struct worker_stats *sum)
 {
 	memset(sum, 0, sizeof(*sum));
 	for (unsigned i = 0; i < d->n_workers; i++) {
@@ -226,7 +272,7 @@ static void dump_stats(struct tcpfwd *d)
 			close(fd);
 		return;
 	}
-	sum_stats(d, &s);
+	tcpfwd_stats(d, &s);
 	fprintf(f, "generation %u\n", ++d->dump_generation);
 	fprintf(f, "flows %u\nmax_flows %u\ncreated %llu\npackets %llu\nenobufs %llu\n",
 		s.engine.flows, s.engine.max_flows, (unsigned long long)s.engine.flows_created,
@@ -258,7 +304,7 @@ static void on_signal(void *arg, int signo)
 
 	switch (signo) {
 	case SIGHUP:
-		reload(d);
+		reload_on_signal(d);
 		break;
 	case SIGUSR1:
 		dump_stats(d);
@@ -290,6 +336,16 @@ static void on_tick(void *arg)
 	uint64_t now = clock_now_ms();
 	struct worker_stats s;
 
+	for (unsigned i = 0; i < d->n_workers; i++) {
+		if (!worker_failed(d->workers[i]))
+			continue;
+		/* a queue nobody serves is worse than a restart: exit and let the manager act */
+		log_err("queue %u stopped serving; exiting so the service restarts",
+			worker_queue(d->workers[i]));
+		d->exit_code = -EIO;
+		loop_quit(d->loop);
+		return;
+	}
 	if (d->watchdog_ms && now - d->last_watchdog_ms >= d->watchdog_ms / 2 &&
 	    workers_alive(d, now)) {
 		notify_watchdog();
@@ -297,7 +353,7 @@ static void on_tick(void *arg)
 	}
 	if (now - d->last_status_ms >= TCPFWD_STATUS_MS) {
 		d->last_status_ms = now;
-		sum_stats(d, &s);
+		tcpfwd_stats(d, &s);
 		notify_status("%u flows, %llu accepted, %llu dropped", s.engine.flows,
 			      (unsigned long long)s.engine.verdicts[ENGINE_ACCEPT],
 			      (unsigned long long)s.engine.verdicts[ENGINE_DROP]);
@@ -343,6 +399,12 @@ int tcpfwd_new(const struct config *cfg, const char *config_path, struct tcpfwd 
 		}
 		d->n_workers++;
 	}
+	r = ctl_server_new(d, d->loop, &d->ctl);
+	if (r < 0) {
+		tcpfwd_free(d);
+		return r; /* ctl_server_new logged it */
+	}
+	d->start_ms = clock_now_ms();
 	*ret = d;
 	return 0;
 fail:
@@ -360,13 +422,49 @@ int tcpfwd_run(struct tcpfwd *d)
 	notify_stopping();
 	if (r < 0)
 		return log_errno(CONFIG_LOG_ERR, r, "main loop");
-	return 0;
+	return d->exit_code;
+}
+
+const struct config *tcpfwd_config(const struct tcpfwd *d)
+{
+	return &d->cfg;
+}
+
+struct worker *const *tcpfwd_workers(const struct tcpfwd *d, unsigned *n)
+{
+	*n = d->n_workers;
+	return d->workers;
+}
+
+void tcpfwd_status(struct tcpfwd *d, struct ctl_status *st)
+{
+	struct worker_stats s;
+
+	memset(st, 0, sizeof(*st));
+	snprintf(st->version, sizeof(st->version), "%s", TCPFW_VERSION);
+	st->pid = (uint32_t)getpid();
+	st->uptime_ms = clock_now_ms() - d->start_ms;
+	snprintf(st->config_path, sizeof(st->config_path), "%.*s", (int)sizeof(st->config_path) - 1,
+		 d->config_path);
+	st->queue_num = d->cfg.queue.num;
+	st->queue_count = d->cfg.queue.count;
+	st->fail_open = d->cfg.queue.fail_open;
+	snprintf(st->tw_policy, sizeof(st->tw_policy), "%s",
+		 config_tw_policy_name(d->cfg.tcp.time_wait.policy));
+	st->pickup = d->cfg.tcp.pickup;
+	tcpfwd_stats(d, &s);
+	st->flows = s.engine.flows;
+	st->max_flows = s.engine.max_flows;
+	st->n_overridden = d->n_overridden;
+	for (unsigned i = 0; i < d->n_overridden && i < ARRAY_SIZE(st->overridden); i++)
+		snprintf(st->overridden[i], sizeof(st->overridden[i]), "%s", d->overridden[i]);
 }
 
 void tcpfwd_free(struct tcpfwd *d)
 {
 	if (!d)
 		return;
+	ctl_server_free(d->ctl);
 	for (unsigned i = 0; i < d->n_workers; i++)
 		worker_stop(d->workers[i]);
 	free(d->workers);

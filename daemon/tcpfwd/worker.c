@@ -19,6 +19,7 @@
 #define WORKER_BATCH 64		/* packets per receive call */
 #define WORKER_ROUNDS 8		/* receive calls before requests get a look in */
 #define WORKER_EXPIRE_BUDGET 4096
+#define WORKER_EVENT_RING 8192	/* power of two */
 
 struct worker {
 	pthread_t thread;
@@ -29,9 +30,8 @@ struct worker {
 	int event_fd;
 	atomic_bool stop;
 	uint64_t now_ms;		/* read once per batch */
-	uint32_t log_rate;
-	bool log_invalid;
 	struct log_ratelimit drop_rl;
+	atomic_bool failed;		/* receiving failed: the daemon must restart */
 
 	pthread_mutex_t call_lock;	/* the request slot */
 	pthread_cond_t call_done;
@@ -41,7 +41,51 @@ struct worker {
 
 	pthread_mutex_t stats_lock;
 	struct worker_stats stats;
+
+	/* single producer (this thread), single consumer (the control thread) */
+	atomic_int watchers;
+	atomic_uint_fast64_t ev_head;	/* next slot to write */
+	atomic_uint_fast64_t ev_tail;	/* next slot to read */
+	atomic_uint_fast64_t ev_lost;
+	struct worker_event *ring;
 };
+
+static void on_engine_event(const struct engine_event *ev, void *arg)
+{
+	struct worker *w = arg;
+
+	if (atomic_load_explicit(&w->watchers, memory_order_relaxed) <= 0)
+		return;
+	uint64_t head = atomic_load_explicit(&w->ev_head, memory_order_relaxed);
+	uint64_t tail = atomic_load_explicit(&w->ev_tail, memory_order_acquire);
+	if (head - tail >= WORKER_EVENT_RING) {
+		atomic_fetch_add_explicit(&w->ev_lost, 1, memory_order_relaxed);
+		return;
+	}
+	struct worker_event *slot = &w->ring[head & (WORKER_EVENT_RING - 1)];
+	slot->ev = *ev;
+	slot->time_ms = w->now_ms;
+	slot->queue = w->queue;
+	atomic_store_explicit(&w->ev_head, head + 1, memory_order_release);
+}
+
+void worker_watch(struct worker *w, bool on)
+{
+	atomic_fetch_add(&w->watchers, on ? 1 : -1);
+}
+
+unsigned worker_pop_events(struct worker *w, struct worker_event *out, unsigned max, uint64_t *lost)
+{
+	uint64_t tail = atomic_load_explicit(&w->ev_tail, memory_order_relaxed);
+	uint64_t head = atomic_load_explicit(&w->ev_head, memory_order_acquire);
+	unsigned n = 0;
+
+	for (; tail != head && n < max; tail++)
+		out[n++] = w->ring[tail & (WORKER_EVENT_RING - 1)];
+	atomic_store_explicit(&w->ev_tail, tail, memory_order_release);
+	*lost = atomic_exchange(&w->ev_lost, 0);
+	return n;
+}
 
 static void format_addr(char *out, size_t len, uint8_t family, const uint8_t *addr)
 {
@@ -55,7 +99,9 @@ static void log_drop(struct worker *w, const uint8_t *pkt, size_t cap_len, size_
 	struct packet p;
 	uint32_t suppressed;
 
-	if (!log_ratelimit_ok(&w->drop_rl, w->now_ms, w->log_rate, &suppressed))
+	uint32_t rate = engine_config(w->engine)->logging.rate_limit;
+
+	if (!log_ratelimit_ok(&w->drop_rl, w->now_ms, rate, &suppressed))
 		return;
 	if (suppressed)
 		log_info("queue %u: %u drop messages suppressed", w->queue, suppressed);
@@ -77,7 +123,8 @@ static void on_packet(void *arg, uint32_t id, const uint8_t *pkt, size_t cap_len
 
 	engine_process(w->engine, pkt, cap_len, pkt_len, w->now_ms, &res);
 	nfqueue_verdict(w->nfq, id, res.verdict == ENGINE_ACCEPT);
-	if (res.verdict == ENGINE_DROP && w->log_invalid)
+	/* read through the engine: reload and set-param change it */
+	if (res.verdict == ENGINE_DROP && engine_config(w->engine)->logging.log_invalid)
 		log_drop(w, pkt, cap_len, pkt_len, &res);
 }
 
@@ -143,6 +190,7 @@ static void *worker_main(void *arg)
 			int r = drain(w);
 			if (r < 0) {
 				log_errno(CONFIG_LOG_ERR, r, "queue %u: receiving packets", w->queue);
+				atomic_store(&w->failed, true);
 				atomic_store(&w->stop, true);
 			}
 		}
@@ -161,7 +209,7 @@ static void *worker_main(void *arg)
 
 static int worker_init(struct worker *w, const struct config *cfg, uint16_t queue)
 {
-	struct engine_params ep = { .config = cfg };
+	struct engine_params ep = { .config = cfg, .on_event = on_engine_event, .event_arg = w };
 	struct nfqueue_params qp = {
 		.num = queue,
 		.copy_range = cfg->queue.copy_range,
@@ -173,6 +221,9 @@ static int worker_init(struct worker *w, const struct config *cfg, uint16_t queu
 
 	if (getrandom(ep.hash_key, sizeof(ep.hash_key), 0) != sizeof(ep.hash_key))
 		return log_errno(CONFIG_LOG_ERR, -errno, "queue %u: getrandom", queue);
+	w->ring = calloc(WORKER_EVENT_RING, sizeof(*w->ring));
+	if (!w->ring)
+		return log_errno(CONFIG_LOG_ERR, -ENOMEM, "queue %u: event ring", queue);
 	w->now_ms = clock_now_ms();
 	r = engine_new(&ep, w->now_ms, &w->engine);
 	if (r < 0)
@@ -208,6 +259,7 @@ static void worker_free(struct worker *w)
 	pthread_mutex_destroy(&w->call_lock);
 	pthread_cond_destroy(&w->call_done);
 	pthread_mutex_destroy(&w->stats_lock);
+	free(w->ring);
 	free(w);
 }
 
@@ -220,8 +272,6 @@ int worker_start(const struct config *cfg, uint16_t queue, struct worker **ret)
 		return -ENOMEM;
 	w->queue = queue;
 	w->event_fd = w->epoll_fd = -1;
-	w->log_rate = cfg->logging.rate_limit;
-	w->log_invalid = cfg->logging.log_invalid;
 	pthread_mutex_init(&w->call_lock, NULL);
 	pthread_cond_init(&w->call_done, NULL);
 	pthread_mutex_init(&w->stats_lock, NULL);
@@ -276,6 +326,11 @@ void worker_get_stats(struct worker *w, struct worker_stats *out)
 	pthread_mutex_lock(&w->stats_lock);
 	*out = w->stats;
 	pthread_mutex_unlock(&w->stats_lock);
+}
+
+bool worker_failed(struct worker *w)
+{
+	return atomic_load(&w->failed);
 }
 
 uint16_t worker_queue(const struct worker *w)

@@ -41,8 +41,29 @@ void worker_stop(struct worker *w);
 /* Runs fn(engine, arg) on the worker's thread and waits for it. Returns 0, or -ESHUTDOWN. */
 int worker_call(struct worker *w, worker_fn *fn, void *arg);
 
+/* A flow event as the control thread receives it. */
+struct worker_event {
+	struct engine_event ev;
+	uint64_t time_ms;
+	uint16_t queue;
+};
+
+/*
+ * Turns event capture on (a watcher arrived) or off (one left); capture runs while any
+ * watcher is registered. While it runs, the worker copies each flow event into a ring the
+ * control thread drains with worker_pop_events(); a full ring loses events and counts them.
+ */
+void worker_watch(struct worker *w, bool on);
+
+/* Pops up to max events in order. Returns how many; *lost gets the events lost since the last
+ * call. Only one thread may pop. */
+unsigned worker_pop_events(struct worker *w, struct worker_event *out, unsigned max, uint64_t *lost);
+
 /* The counters as of the last batch. */
 void worker_get_stats(struct worker *w, struct worker_stats *out);
+
+/* True once the thread stopped on an error of its own (its queue is no longer served). */
+bool worker_failed(struct worker *w);
 
 uint16_t worker_queue(const struct worker *w);
 

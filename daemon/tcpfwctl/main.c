@@ -1,0 +1,743 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * tcpfwctl - the control client of tcpfwd: one call over the control socket per run.
+ *
+ * The command table drives parsing, dispatch and --help. A call is one NUL-terminated JSON
+ * request; replies are read as they arrive, so a list of a million flows or an endless watch
+ * needs memory for one reply, never for the whole answer.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h> /* isfinite, a macro: no libm */
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/un.h>
+
+#include "conn.h"
+#include "ctl_proto.h"
+#include "output.h"
+#include "tcp_track.h"
+
+#ifndef TCPFW_VERSION
+#define TCPFW_VERSION "0.1"
+#endif
+
+#define DEFAULT_SOCKET "/run/tcpfwd/control.sock"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+enum rc {
+	RC_OK = 0,
+	RC_FAILED = 1,	    /* the daemon answered with an error, or the exchange broke */
+	RC_USAGE = 2,	    /* bad command line */
+	RC_UNREACHABLE = 3, /* no daemon listening, or no access to its socket */
+};
+
+#define CMD_FILTER 0x01 /* takes the flow filter */
+#define CMD_TUPLE  0x02 /* takes one flow's addresses and ports */
+#define CMD_MORE   0x04 /* replies continue: "more":true */
+
+struct cmd {
+	const char *name;
+	int method; /* enum ctl_method; -1: answered locally */
+	unsigned min_args;
+	unsigned max_args;
+	unsigned flags;
+	const char *args;
+	const char *help;
+};
+
+static const struct cmd cmds[] = {
+	{"list", CTL_FLOWS_LIST, 0, 0, CMD_FILTER | CMD_MORE, "[FILTER]",
+	 "list flows (like conntrack -L)"},
+	{"get", CTL_FLOWS_GET, 0, 4, CMD_TUPLE, "SRC SPORT DST DPORT", "show one flow"},
+	{"count", CTL_FLOWS_COUNT, 0, 0, CMD_FILTER, "[FILTER]", "print the number of flows"},
+	{"stats", CTL_STATS_GET, 0, 0, 0, "", "verdict, reason, state and queue counters"},
+	{"status", CTL_DAEMON_STATUS, 0, 0, 0, "", "daemon version, uptime and settings"},
+	{"kill", CTL_FLOWS_KILL, 0, 0, CMD_FILTER, "FILTER", "remove the flows that match"},
+	{"flush", CTL_FLOWS_FLUSH, 0, 0, 0, "", "remove every flow"},
+	{"watch", CTL_EVENTS_WATCH, 0, 0, CMD_FILTER | CMD_MORE, "[FILTER] [-c N] [--timeout S]",
+	 "print flow events as they happen (like conntrack -E)"},
+	{"get-param", CTL_PARAMS_GET, 0, 1, 0, "[NAME]", "print runtime parameters"},
+	{"set-param", CTL_PARAMS_SET, 1, 2, 0, "NAME VALUE",
+	 "change a parameter until the next reload"},
+	{"reload", CTL_DAEMON_RELOAD, 0, 0, 0, "", "reread and apply the configuration file"},
+	{"version", CTL_DAEMON_VERSION, 0, 0, 0, "", "print the client and daemon versions"},
+	{"help", -1, 0, 1, 0, "[COMMAND]", "print this help, or one command's"},
+};
+
+struct opts {
+	struct out_opts out;
+	struct ctl_filter filter;
+	bool has_filter; /* any filter option */
+	bool has_tuple;	 /* -s, -d, --sport or --dport */
+	bool has_state;
+	bool has_watch; /* -c or --timeout */
+	const char *socket;
+	unsigned long watch_count; /* 0: no limit */
+	int64_t timeout_ms;	   /* -1: none */
+};
+
+enum {
+	OPT_SPORT = 256,
+	OPT_DPORT,
+	OPT_STATE,
+	OPT_SOCKET,
+	OPT_TIMEOUT,
+};
+
+static const struct option long_opts[] = {
+	{"src", required_argument, NULL, 's'},
+	{"dst", required_argument, NULL, 'd'},
+	{"sport", required_argument, NULL, OPT_SPORT},
+	{"dport", required_argument, NULL, OPT_DPORT},
+	{"state", required_argument, NULL, OPT_STATE},
+	{"family", required_argument, NULL, 'f'},
+	{"json", no_argument, NULL, 'j'},
+	{"pretty", no_argument, NULL, 'p'},
+	{"output", required_argument, NULL, 'o'},
+	{"no-header", no_argument, NULL, 'H'},
+	{"socket", required_argument, NULL, OPT_SOCKET},
+	{"count", required_argument, NULL, 'c'},
+	{"timeout", required_argument, NULL, OPT_TIMEOUT},
+	{"version", no_argument, NULL, 'V'},
+	{"help", no_argument, NULL, 'h'},
+	{0},
+};
+
+static volatile sig_atomic_t stop_requested;
+
+static void short_usage(void)
+{
+	fputs("Usage: tcpfwctl [OPTIONS] COMMAND [ARGS]\n"
+	      "Try 'tcpfwctl --help' for more information.\n",
+	      stderr);
+}
+
+__attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("tcpfwctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	short_usage();
+	return RC_USAGE;
+}
+
+static void help(void)
+{
+	char left[64];
+
+	puts("Usage: tcpfwctl [OPTIONS] COMMAND [ARGS]\n"
+	     "Query and control tcpfwd, the stateful TCP firewall daemon.\n\n"
+	     "Commands:");
+	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++) {
+		snprintf(left, sizeof(left), "%s %s", cmds[i].name, cmds[i].args);
+		printf("  %-36s %s\n", left, cmds[i].help);
+	}
+	fputs("\nFilter (list, count, kill, watch; addresses and ports also for get):\n"
+	      "  -s, --src ADDR                       initiator's address (IPv4 or IPv6)\n"
+	      "  -d, --dst ADDR                       responder's address\n"
+	      "      --sport PORT                     initiator's port\n"
+	      "      --dport PORT                     responder's port\n"
+	      "      --state STATE[,STATE...]         any of these states (case-insensitive)\n"
+	      "  -f, --family ipv4|ipv6               one address family\n"
+	      "\nOptions:\n"
+	      "  -j, --json                           JSON output\n"
+	      "  -p, --pretty                         indented JSON\n"
+	      "  -o, --output extended                conntrack-style lines; stats: every counter\n"
+	      "  -H, --no-header                      no column header\n"
+	      "  -c, --count N                        watch: stop after N events\n"
+	      "      --timeout SECONDS                watch: stop after SECONDS\n"
+	      "      --socket PATH                    control socket (default: $TCPFWD_SOCKET, "
+	      "else\n"
+	      "                                       " DEFAULT_SOCKET ")\n"
+	      "  -V, --version                        print the client version\n"
+	      "  -h, --help                           print this help\n\nStates:",
+	      stdout);
+	for (int s = TCP_TRACK_SYN_SENT; s < _TCP_TRACK_STATE_MAX; s++)
+		printf(" %s", tcp_track_state_name(s));
+	puts("\n\nExit status: 0 ok, 1 the daemon reported an error, 2 usage error,\n"
+	     "3 tcpfwd unreachable. See tcpfwctl(8).");
+}
+
+static const struct cmd *find_cmd(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++)
+		if (strcmp(cmds[i].name, name) == 0)
+			return &cmds[i];
+	return NULL;
+}
+
+/* An IPv4 or IPv6 address, IPv6 optionally in brackets; IPv4 in the first 4 bytes. */
+static int parse_addr(const char *s, uint8_t *family, uint8_t addr[16])
+{
+	char buf[INET6_ADDRSTRLEN];
+	size_t n = strlen(s);
+
+	memset(addr, 0, 16);
+	if (inet_pton(AF_INET, s, addr) == 1) {
+		*family = 4;
+		return 0;
+	}
+	if (n > 2 && s[0] == '[' && s[n - 1] == ']' && n - 2 < sizeof(buf)) {
+		memcpy(buf, s + 1, n - 2);
+		buf[n - 2] = '\0';
+		s = buf;
+	}
+	if (inet_pton(AF_INET6, s, addr) == 1) {
+		*family = 6;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static int set_family(struct opts *o, uint8_t family, const char *what)
+{
+	if (o->filter.family && o->filter.family != family)
+		return usage_error("%s is IPv%u, but the family is already IPv%u", what, family,
+				   o->filter.family);
+	o->filter.family = family;
+	return 0;
+}
+
+static int opt_addr(struct opts *o, const char *s, bool dst)
+{
+	uint8_t family;
+
+	if (strchr(s, '/'))
+		return usage_error("'%s': prefixes are not supported, give one address", s);
+	if (parse_addr(s, &family, dst ? o->filter.dst : o->filter.src))
+		return usage_error("'%s' is not an IPv4 or IPv6 address", s);
+	*(dst ? &o->filter.has_dst : &o->filter.has_src) = true;
+	o->has_tuple = true;
+	return set_family(o, family, s);
+}
+
+static int parse_port(const char *s, uint16_t *port)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (s[0] < '0' || s[0] > '9' || *end || errno || v < 1 || v > 65535)
+		return usage_error("'%s' is not a port (1-65535)", s);
+	*port = (uint16_t)v;
+	return 0;
+}
+
+/* --state ESTABLISHED,time-wait: conntrack names, any case, '-' for '_' as ss writes them */
+static int opt_states(struct opts *o, const char *list)
+{
+	char *copy = strdup(list), *tok, *save = NULL;
+	int s, rc = 0;
+
+	if (!copy)
+		return usage_error("out of memory");
+	for (char *p = copy; *p; p++)
+		if (*p == '-')
+			*p = '_';
+	for (tok = strtok_r(copy, ",", &save); tok && !rc; tok = strtok_r(NULL, ",", &save)) {
+		s = tcp_track_state_from_name(tok);
+		if (s < 0 || s >= 32)
+			rc = usage_error("'%s' is not a TCP state (try 'tcpfwctl --help')", tok);
+		else
+			o->filter.state_mask |= 1u << s;
+	}
+	if (!rc && !o->filter.state_mask)
+		rc = usage_error("--state needs at least one state");
+	free(copy);
+	return rc;
+}
+
+static int opt_family(struct opts *o, const char *s)
+{
+	if (!strcasecmp(s, "ipv4") || !strcasecmp(s, "inet") || !strcmp(s, "4"))
+		return set_family(o, 4, "the -f option");
+	if (!strcasecmp(s, "ipv6") || !strcasecmp(s, "inet6") || !strcmp(s, "6"))
+		return set_family(o, 6, "the -f option");
+	return usage_error("'%s' is not a family (ipv4 or ipv6)", s);
+}
+
+static int opt_count(struct opts *o, const char *s)
+{
+	char *end;
+
+	errno = 0;
+	o->watch_count = strtoul(s, &end, 10);
+	if (s[0] < '0' || s[0] > '9' || *end || errno || !o->watch_count)
+		return usage_error("'%s' is not a positive count", s);
+	o->has_watch = true;
+	return 0;
+}
+
+static int opt_timeout(struct opts *o, const char *s)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || *end || errno || !isfinite(v) || v <= 0 || v > 1e9)
+		return usage_error("'%s' is not a timeout in seconds", s);
+	v *= 1000;
+	o->timeout_ms = (int64_t)v;
+	if ((double)o->timeout_ms < v)
+		o->timeout_ms++;
+	o->has_watch = true;
+	return 0;
+}
+
+/* One option; returns 0, RC_USAGE, or -1 when the run ends here successfully (-h, -V). */
+static int parse_opt(struct opts *o, int c, char *arg, char *const argv[])
+{
+	switch (c) {
+	case 's':
+	case 'd':
+		o->has_filter = true;
+		return opt_addr(o, arg, c == 'd');
+	case OPT_SPORT:
+	case OPT_DPORT:
+		o->has_filter = o->has_tuple = true;
+		return parse_port(arg, c == OPT_SPORT ? &o->filter.sport : &o->filter.dport);
+	case OPT_STATE:
+		o->has_filter = o->has_state = true;
+		return opt_states(o, arg);
+	case 'f':
+		o->has_filter = true;
+		return opt_family(o, arg);
+	case 'j':
+		o->out.json = true;
+		return 0;
+	case 'p':
+		o->out.pretty = true;
+		return 0;
+	case 'H':
+		o->out.no_header = true;
+		return 0;
+	case 'o':
+		if (strcmp(arg, "extended"))
+			return usage_error("'%s' is not an output format (extended)", arg);
+		o->out.extended = true;
+		return 0;
+	case OPT_SOCKET:
+		o->socket = arg;
+		return 0;
+	case 'c':
+		return opt_count(o, arg);
+	case OPT_TIMEOUT:
+		return opt_timeout(o, arg);
+	case 'V':
+		printf("tcpfwctl %s\n", TCPFW_VERSION);
+		return -1;
+	case 'h':
+		help();
+		return -1;
+	case ':':
+		return usage_error("option '%s' needs an argument", argv[optind - 1]);
+	default:
+		if (optopt)
+			return usage_error("unknown option '-%c'", optopt);
+		return usage_error("unknown option '%s'", argv[optind - 1]);
+	}
+}
+
+/* GNU getopt permutes, so options may come before or after the command. */
+static int parse_opts(int argc, char *argv[], struct opts *o)
+{
+	int c, rc;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":s:d:f:jpo:Hc:Vh", long_opts, NULL)) != -1) {
+		rc = parse_opt(o, c, optarg, argv);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static int check_opts(const struct cmd *c, const struct opts *o)
+{
+	if (o->has_filter && !(c->flags & (CMD_FILTER | CMD_TUPLE)))
+		return usage_error("'%s' takes no filter", c->name);
+	if (o->has_state && (c->flags & CMD_TUPLE))
+		return usage_error("'%s' takes no --state", c->name);
+	if (o->has_watch && c->method != CTL_EVENTS_WATCH)
+		return usage_error("-c and --timeout apply to 'watch' only");
+	return 0;
+}
+
+/* get SRC SPORT DST DPORT, or the same with -s --sport -d --dport */
+static int build_tuple(struct opts *o, char **args, unsigned nargs)
+{
+	int rc;
+
+	if (nargs == 4) {
+		if (o->has_tuple)
+			return usage_error("give the flow as arguments or as options, not both");
+		if ((rc = opt_addr(o, args[0], false)) ||
+		    (rc = parse_port(args[1], &o->filter.sport)) ||
+		    (rc = opt_addr(o, args[2], true)) ||
+		    (rc = parse_port(args[3], &o->filter.dport)))
+			return rc;
+	} else if (nargs) {
+		return usage_error("'get' needs SRC SPORT DST DPORT");
+	}
+	if (!o->filter.has_src || !o->filter.has_dst || !o->filter.sport || !o->filter.dport)
+		return usage_error("'get' needs SRC SPORT DST DPORT (or -s, --sport, -d, --dport)");
+	return 0;
+}
+
+/* The values the protocol carries as they are: true, false, an integer, a quoted string. */
+static bool is_scalar(const char *v)
+{
+	size_t digits = strspn(v + (v[0] == '-'), "0123456789");
+
+	return !strcmp(v, "true") || !strcmp(v, "false") || v[0] == '"' ||
+	       (digits && !v[(v[0] == '-') + digits]);
+}
+
+/* Anything else is a string: set-param tcp.time_wait.policy shorten */
+static int set_value(struct ctl_param *p, const char *v)
+{
+	size_t o = 0;
+
+	if (is_scalar(v)) {
+		o = strlen(v);
+		if (o >= sizeof(p->value))
+			return usage_error("value too long: %s", v);
+		memcpy(p->value, v, o + 1);
+		return 0;
+	}
+	p->value[o++] = '"';
+	for (; *v; v++) {
+		if (o + 4 > sizeof(p->value)) /* an escaped character, the quote, the NUL */
+			return usage_error("value too long");
+		if (*v == '"' || *v == '\\')
+			p->value[o++] = '\\';
+		p->value[o++] = *v;
+	}
+	p->value[o++] = '"';
+	p->value[o] = '\0';
+	return 0;
+}
+
+static int build_param(const struct cmd *c, struct ctl_param *p, char **args, unsigned nargs)
+{
+	const char *name = nargs ? args[0] : "", *value = nargs > 1 ? args[1] : NULL;
+	const char *eq = strchr(name, '=');
+	size_t len = strlen(name);
+
+	if (c->method == CTL_PARAMS_SET && nargs == 1) {
+		if (!eq)
+			return usage_error("'set-param' needs NAME VALUE (or NAME=VALUE)");
+		len = (size_t)(eq - name);
+		value = eq + 1;
+	}
+	if (len >= sizeof(p->name))
+		return usage_error("parameter name too long: %s", name);
+	if (strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_.") < len)
+		return usage_error(
+			"'%.*s' is not a parameter name (such as tcp.timeouts.established)",
+			(int)len, name);
+	memcpy(p->name, name, len);
+	p->name[len] = '\0';
+	return value ? set_value(p, value) : 0;
+}
+
+static int build_request(const struct cmd *c, struct opts *o, char **args, unsigned nargs,
+			 struct ctl_request *req)
+{
+	int rc = 0;
+
+	req->method = (uint8_t)c->method;
+	req->more = c->flags & CMD_MORE;
+	if (c->flags & CMD_TUPLE)
+		rc = build_tuple(o, args, nargs);
+	else if (c->method == CTL_FLOWS_KILL && !o->has_filter)
+		rc = usage_error(
+			"'kill' needs a filter; to remove every flow use 'tcpfwctl flush'");
+	else if (c->method == CTL_PARAMS_GET || c->method == CTL_PARAMS_SET)
+		rc = build_param(c, &req->param, args, nargs);
+	req->filter = o->filter;
+	return rc;
+}
+
+/* Connects, or says why not and returns RC_UNREACHABLE. */
+static int connect_daemon(struct conn *conn, const char *path)
+{
+	int err = -conn_open(conn, path);
+
+	if (!err)
+		return RC_OK;
+	if (err == EACCES || err == EPERM)
+		fprintf(stderr,
+			"tcpfwctl: cannot reach tcpfwd at %s: permission denied (run as root or as "
+			"a member of the socket's group)\n",
+			path);
+	else
+		fprintf(stderr, "tcpfwctl: cannot reach tcpfwd at %s: %s%s\n", path, strerror(err),
+			err == ENOENT || err == ECONNREFUSED ? " (is tcpfwd running?)" : "");
+	conn_close(conn);
+	return RC_UNREACHABLE;
+}
+
+static const char *error_hint(enum ctl_error e)
+{
+	switch (e) {
+	case CTL_ERR_PERMISSION_DENIED:
+		return "this command needs root or membership of control.admin_group";
+	case CTL_ERR_NO_SUCH_FLOW:
+		return "no flow has these addresses and ports";
+	case CTL_ERR_NO_SUCH_PARAM:
+		return "no such parameter";
+	case CTL_ERR_METHOD_NOT_FOUND:
+		return "tcpfwd does not know this command (an older version?)";
+	case CTL_ERR_TOO_SLOW:
+		return "events came faster than they were read; the watch was ended";
+	case CTL_ERR_BUSY:
+		return "too many clients; try again";
+	case CTL_ERR_RELOAD_FAILED:
+		return "the configuration was not applied; the previous one stays";
+	default:
+		return "request failed";
+	}
+}
+
+static void print_error(const struct ctl_reply *r)
+{
+	const char *name = ctl_error_name(r->error);
+	const char *dot = name ? strrchr(name, '.') : NULL;
+	int n_msg = (int)strnlen(r->message, sizeof(r->message));
+	int n_par = (int)strnlen(r->parameter, sizeof(r->parameter));
+
+	fprintf(stderr, "tcpfwctl: %s: ", dot ? dot + 1 : name ? name : "error");
+	if (!n_msg)
+		fprintf(stderr, "%s%s%.*s\n", error_hint(r->error), n_par ? ": " : "", n_par,
+			r->parameter);
+	else if (n_par && !memmem(r->message, (size_t)n_msg, r->parameter, (size_t)n_par))
+		fprintf(stderr, "%.*s (parameter %.*s)\n", n_msg, r->message, n_par, r->parameter);
+	else
+		fprintf(stderr, "%.*s\n", n_msg, r->message);
+}
+
+static int show(const struct cmd *c, const struct opts *o, const struct ctl_reply *r,
+		struct out_list *list)
+{
+	switch (c->method) {
+	case CTL_FLOWS_LIST:
+		return out_list_chunk(&o->out, list, r);
+	case CTL_FLOWS_GET:
+		return out_flow(&o->out, r);
+	case CTL_FLOWS_COUNT:
+		return out_count(&o->out, r, NULL);
+	case CTL_FLOWS_KILL:
+	case CTL_FLOWS_FLUSH:
+		return out_count(&o->out, r, "killed");
+	case CTL_EVENTS_WATCH:
+		return out_event(&o->out, r);
+	case CTL_STATS_GET:
+		return out_stats(&o->out, r);
+	case CTL_DAEMON_STATUS:
+		return out_status(&o->out, r);
+	case CTL_PARAMS_GET:
+		return out_params(&o->out, r);
+	case CTL_DAEMON_VERSION:
+		return out_version(&o->out, r, TCPFW_VERSION);
+	default:
+		return out_empty(&o->out, r);
+	}
+}
+
+/* Why the stream ended before its last reply; a watch may end by its own limits. */
+static int stream_end(const struct cmd *c, const char *path, int err)
+{
+	if (c->method == CTL_EVENTS_WATCH && (err == -ETIMEDOUT || err == -EINTR))
+		return RC_OK;
+	if (err == 0)
+		fprintf(stderr, "tcpfwctl: tcpfwd at %s closed the connection\n", path);
+	else if (err == -EMSGSIZE)
+		fprintf(stderr, "tcpfwctl: reply from tcpfwd larger than %u bytes\n",
+			CONN_MAX_MESSAGE);
+	else
+		fprintf(stderr, "tcpfwctl: reading from tcpfwd at %s: %s\n", path, strerror(-err));
+	return RC_FAILED;
+}
+
+/* Handles one reply; returns -1 to read the next one, else the exit code. */
+static int one_reply(const struct cmd *c, const struct opts *o, const char *msg, size_t len,
+		     struct out_list *list, unsigned long *events)
+{
+	struct ctl_reply r;
+	int rc = RC_OK;
+
+	memset(&r, 0, sizeof(r));
+	if (ctl_reply_parse(msg, len, (enum ctl_method)c->method, &r)) {
+		fprintf(stderr, "tcpfwctl: malformed reply from tcpfwd\n");
+		ctl_reply_free_members(&r);
+		return RC_FAILED;
+	}
+	if (r.error != CTL_OK) {
+		print_error(&r);
+		rc = RC_FAILED;
+	} else if (show(c, o, &r, list)) {
+		fprintf(stderr, "tcpfwctl: out of memory\n");
+		rc = RC_FAILED;
+	} else if (r.continues && !ferror(stdout)) {
+		rc = -1;
+		if (c->method == CTL_EVENTS_WATCH && o->watch_count && ++*events >= o->watch_count)
+			rc = RC_OK;
+	}
+	ctl_reply_free_members(&r);
+	return rc;
+}
+
+/* Sends the call, with its NUL: the frame's end. */
+static int send_request(const struct cmd *c, struct conn *conn, const char *path,
+			const struct ctl_request *req)
+{
+	char *text = ctl_request_format(req);
+	int ret;
+
+	if (!text && (c->method == CTL_PARAMS_GET || c->method == CTL_PARAMS_SET))
+		return usage_error("'%s' is not a valid parameter name or value", req->param.name);
+	if (!text) {
+		fprintf(stderr, "tcpfwctl: out of memory\n");
+		return RC_FAILED;
+	}
+	ret = conn_send(conn, text, strlen(text) + 1);
+	free(text);
+	if (ret) {
+		fprintf(stderr, "tcpfwctl: sending to tcpfwd at %s: %s\n", path, strerror(-ret));
+		return RC_FAILED;
+	}
+	return RC_OK;
+}
+
+static int exchange(const struct cmd *c, const struct opts *o, const char *path, struct conn *conn,
+		    const struct ctl_request *req)
+{
+	struct out_list list = {0};
+	unsigned long events = 0;
+	char *msg;
+	size_t len;
+	int ret, rc;
+
+	rc = send_request(c, conn, path, req);
+	if (rc)
+		return rc;
+	if (o->timeout_ms >= 0)
+		conn_set_timeout(conn, o->timeout_ms);
+	conn->stop = &stop_requested;
+	for (rc = -1; rc < 0;) {
+		ret = conn_next(conn, &msg, &len);
+		if (ret <= 0)
+			rc = stream_end(c, path, ret);
+		else
+			rc = one_reply(c, o, msg, len, &list, &events);
+	}
+	if (c->method == CTL_FLOWS_LIST && (rc == RC_OK || list.started))
+		out_list_end(&o->out, &list);
+	return rc;
+}
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+/* A watch ends cleanly on ^C or SIGTERM: poll() returns EINTR, no SA_RESTART. */
+static void catch_stop_signals(void)
+{
+	struct sigaction sa = {.sa_handler = on_stop};
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+static int flush_stdout(void)
+{
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return RC_OK;
+	if (errno != EPIPE) /* a reader that stopped early (| head) is not an error to report */
+		fprintf(stderr, "tcpfwctl: write error: %s\n", strerror(errno));
+	return RC_FAILED;
+}
+
+static int run(const struct cmd *c, struct opts *o, char **args, unsigned nargs)
+{
+	struct ctl_request req;
+	const char *path = o->socket;
+	struct conn conn;
+	int rc;
+
+	memset(&req, 0, sizeof(req));
+	rc = build_request(c, o, args, nargs, &req);
+	if (rc)
+		return rc;
+	if (!path)
+		path = getenv("TCPFWD_SOCKET");
+	if (!path || !*path)
+		path = DEFAULT_SOCKET;
+	if (strlen(path) >= sizeof(((struct sockaddr_un *)0)->sun_path))
+		return usage_error("socket path too long: %s", path);
+	rc = connect_daemon(&conn, path);
+	if (rc)
+		return rc;
+	if (c->method == CTL_EVENTS_WATCH)
+		catch_stop_signals();
+	rc = exchange(c, o, path, &conn, &req);
+	conn_close(&conn);
+	return rc;
+}
+
+int main(int argc, char *argv[])
+{
+	struct opts o = {.timeout_ms = -1};
+	const struct cmd *c;
+	unsigned nargs;
+	int rc;
+
+	signal(SIGPIPE, SIG_IGN);
+	rc = parse_opts(argc, argv, &o);
+	if (rc)
+		return rc < 0 ? flush_stdout() : rc;
+	if (optind >= argc)
+		return usage_error("no command given");
+	c = find_cmd(argv[optind]);
+	if (!c)
+		return usage_error("unknown command '%s'", argv[optind]);
+	nargs = (unsigned)(argc - optind - 1);
+	if (nargs < c->min_args || nargs > c->max_args)
+		return usage_error("wrong number of arguments; usage: tcpfwctl %s%s%s", c->name,
+				   *c->args ? " " : "", c->args);
+	rc = check_opts(c, &o);
+	if (rc)
+		return rc;
+	if (c->method < 0) {
+		const struct cmd *about = nargs ? find_cmd(argv[optind + 1]) : NULL;
+
+		if (nargs && !about)
+			return usage_error("unknown command '%s'", argv[optind + 1]);
+		if (about)
+			printf("Usage: tcpfwctl [OPTIONS] %s%s%s\n%s\n", about->name,
+			       *about->args ? " " : "", about->args, about->help);
+		else
+			help();
+		return flush_stdout();
+	}
+	rc = run(c, &o, argv + optind + 1, nargs);
+	return flush_stdout() && !rc ? RC_FAILED : rc;
+}

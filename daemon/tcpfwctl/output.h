@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * output - what tcpfwctl prints: text for people, JSON for scripts.
+ *
+ * Text follows the habits of conntrack, ss and pfctl: aligned columns with a header for lists,
+ * conntrack key=value lines with -o extended and for events, "key: value" lines for status and
+ * titled sections for stats. JSON is never built here: it is the text of
+ * ctl_reply_result_json(), so the daemon's schema and the CLI's cannot drift. A list arrives in
+ * chunks and is printed as it arrives, as one JSON array across all chunks. Every function
+ * writes to stdout and returns 0, or -ENOMEM; the caller checks stdout for write errors.
+ */
+#ifndef TCPFWCTL_OUTPUT_H
+#define TCPFWCTL_OUTPUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "ctl_proto.h"
+
+struct out_opts {
+	bool json;
+	bool pretty;	/* indented JSON */
+	bool extended;	/* -o extended */
+	bool no_header; /* -H */
+};
+
+/* A list being printed: columns only grow, so chunks stay aligned with the header. */
+struct out_list {
+	bool started; /* header (text) or '[' (JSON) printed */
+	size_t n;     /* flows printed so far */
+	int width[3]; /* SRC:PORT, DST:PORT and TIMEOUT columns */
+};
+
+/* Prints the flows of one List reply. */
+int out_list_chunk(const struct out_opts *o, struct out_list *l, const struct ctl_reply *r);
+
+/* Ends a list: the header of an empty table, or the closing ']'. */
+int out_list_end(const struct out_opts *o, struct out_list *l);
+
+/* Flows.Get: the flow as a one-line list, or the JSON object. */
+int out_flow(const struct out_opts *o, const struct ctl_reply *r);
+
+/* One Watch event: a conntrack -E line, or one NDJSON line. */
+int out_event(const struct out_opts *o, const struct ctl_reply *r);
+
+/* Stats.Get: pfctl -si style sections. */
+int out_stats(const struct out_opts *o, const struct ctl_reply *r);
+
+/* Daemon.Status: "key: value" lines. */
+int out_status(const struct out_opts *o, const struct ctl_reply *r);
+
+/* Params.Get: sysctl style "name = value" lines. */
+int out_params(const struct out_opts *o, const struct ctl_reply *r);
+
+/*
+ * Count, Kill and Flush: the bare number, or "N <verb>" when verb is not NULL ("flows killed").
+ */
+int out_count(const struct out_opts *o, const struct ctl_reply *r, const char *verb);
+
+/* Daemon.Version: the client's version and the daemon's. */
+int out_version(const struct out_opts *o, const struct ctl_reply *r, const char *client);
+
+/* Replies without a text form (Params.Set, Reload): nothing, or the JSON result. */
+int out_empty(const struct out_opts *o, const struct ctl_reply *r);
+
+#endif /* TCPFWCTL_OUTPUT_H */

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * ctl_client - what ctl_server.c (connections) and ctl_methods.c (the methods) share: one
+ * client's state and the server's. Internal to the control server.
+ */
+#ifndef TCPFW_CTL_CLIENT_H
+#define TCPFW_CTL_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "ctl_proto.h"
+#include "worker.h"
+
+#define CTL_MAX_CLIENTS 4096
+#define CTL_WATCH_BACKLOG (1u << 20)	/* bytes a watcher may fall behind before it is dropped */
+#define CTL_EVENT_BATCH 512		/* events taken from a worker at a time */
+
+enum ctl_role {
+	CTL_ROLE_NONE = 0,
+	CTL_ROLE_READ,
+	CTL_ROLE_ADMIN,
+};
+
+enum ctl_op {
+	CTL_OP_NONE = 0,	/* waiting for a request */
+	CTL_OP_LIST,		/* streaming a list: more chunks as the client reads */
+	CTL_OP_WATCH,		/* receiving events until it hangs up */
+};
+
+struct ctl_server;
+
+struct ctl_client {
+	struct ctl_server *server;
+	unsigned slot;		/* index in server->clients */
+	int fd;
+	uint8_t role;		/* enum ctl_role */
+	uint8_t op;		/* enum ctl_op */
+	bool closing;		/* close once the output is flushed */
+	uid_t uid;
+	pid_t pid;
+	uint64_t last_active_ms;
+	char *in;		/* request bytes, up to control.max_request */
+	size_t in_len;
+	char *out;		/* reply bytes not yet written */
+	size_t out_len;
+	size_t out_cap;
+	struct ctl_request req;	/* the request of the running op */
+	unsigned list_worker;	/* List progress: which worker, and where in its table */
+	uint32_t list_cursor;
+};
+
+struct tcpfwd;
+struct loop;
+
+struct ctl_server {
+	struct tcpfwd *d;
+	struct loop *loop;
+	int listen_fd;
+	char path[108];
+	gid_t read_gid;		/* the socket's group */
+	gid_t admin_gid;	/* (gid_t)-1: none */
+	uid_t own_uid;
+	size_t max_request;
+	unsigned max_clients;
+	uint64_t idle_timeout_ms;
+	unsigned n_clients;
+	unsigned n_watchers;
+	struct ctl_client *clients[CTL_MAX_CLIENTS];
+	struct worker_event events[CTL_EVENT_BATCH];	/* scratch for the event pump */
+};
+
+/* Formats a reply and queues it for the client (ctl_server.c). */
+void ctl_client_reply(struct ctl_server *s, struct ctl_client *c, const struct ctl_reply *r);
+
+/* Replies with an error. */
+void ctl_client_error(struct ctl_server *s, struct ctl_client *c, enum ctl_error e,
+		      const char *message);
+
+/* Runs a parsed request (ctl_methods.c). The client's role was already checked. */
+void ctl_methods_run(struct ctl_server *s, struct ctl_client *c, const struct ctl_request *req);
+
+/* Sends the next chunk of a running List; returns false when the list is complete. */
+bool ctl_methods_list_next(struct ctl_server *s, struct ctl_client *c);
+
+/* Moves flow events from the workers to the watching clients. */
+void ctl_methods_pump_events(struct ctl_server *s);
+
+/* A watcher hung up or was dropped: stop capturing events if it was the last. */
+void ctl_methods_unwatch(struct ctl_server *s, struct ctl_client *c);
+
+#endif /* TCPFW_CTL_CLIENT_H */
