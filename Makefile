@@ -142,6 +142,12 @@ check: deps
 	$(MAKE) check-purity
 	$(MAKE) check-man
 	$(MAKE) unit
+	$(MAKE) check-netns
+
+# Network-namespace integration tests (root; each test skips when it cannot run).
+.PHONY: check-netns
+check-netns: all
+	sh tests/netns/run.sh
 
 # BENCH_ARGS=--quick for 1k and 100k flows only. Figures are reported, never judged; the exit
 # status fails only when legitimate traffic was dropped.

@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Reload by SIGHUP:
+#   1. during a rate-limited download, a config with other timeouts and TIME_WAIT policy
+#      "shorten" is applied: the download completes byte-identical, nothing is dropped,
+#      RELOADING=1 then READY=1 are notified, and the new policy is in force (the download's
+#      own flow, which lived through the reload, leaves TIME_WAIT after ~SHORT_S seconds);
+#   2. a config with an error is rejected: the log says file:line, tcpfwd keeps running with
+#      the previous configuration (new connections pass, TIME_WAIT is still shortened).
+
+. "$(dirname "$0")/lib.sh"
+
+PORT=8080
+MB=16
+RATE=4M        # about 4 s of transfer
+SHORT_S=2
+
+netns_require curl
+netns_setup bypass
+conf=$TMP/tcpfwd.conf
+write_conf "$conf" policy=enforce level=info
+tcpfwd_start "$conf"
+
+mkdir -p "$TMP/www"
+make_blob "$TMP/www/blob.bin" $MB
+printf 'small\n' >"$TMP/www/small.txt"
+want=$(sha256sum <"$TMP/www/blob.bin")
+http_server_start $PORT "$TMP/www"
+tcpfwd_stats >"$TMP/before" || die "no stats from tcpfwd"
+
+# tw_expires_after_close PORTFILE WHAT: the flow of the finished curl (local port in PORTFILE)
+# reaches TIME_WAIT and then expires within the shortened hold.
+tw_expires() {
+	local lport=$1 what=$2 tuple t0 ms
+	tuple="$C4 $lport $S4 $PORT"
+	if ! wait_for 5 flow_state_is TIME_WAIT $tuple; then
+		fail "$what: flow $tuple is '$(flow_state $tuple)', expected TIME_WAIT"
+		return
+	fi
+	t0=$(now_ms)
+	if wait_for $((SHORT_S + 12)) flow_state_is NONE $tuple; then
+		ms=$(($(now_ms) - t0))
+		pass "$what: TIME_WAIT shortened, flow expired after $ms ms"
+	else
+		fail "$what: flow $tuple still '$(flow_state $tuple)' after $((SHORT_S + 12)) s: not shortened"
+	fi
+}
+
+info "download of $MB MB at $RATE/s, reload in the middle"
+bg_start "$NS_C" "$TMP/curl.log" curl -s -4 --limit-rate $RATE --max-time 60 \
+	-o "$TMP/out" -w '%{http_code} %{local_port}\n' "http://$S4:$PORT/blob.bin"
+curl_pid=$BG_PID
+size_above() { [ "$(stat -c %s "$2" 2>/dev/null || echo 0)" -gt "$1" ]; }
+wait_for 10 size_above $((1024 * 1024)) "$TMP/out" || die "download did not start"
+
+write_conf "$conf" policy=shorten shortened=$SHORT_S minimum=1 level=info \
+	timeouts="syn_sent = 30; established = 7440; fin_wait = 60; close_wait = 30; last_ack = 20;"
+ready_before=$(notify_count '^[0-9.]+ READY=1')
+kill -HUP "$TCPFWD_PID"
+if wait_for 10 file_has "$TMP/tcpfwd.log" "reloaded "; then
+	pass "tcpfwd logged the reload"
+else
+	fail "no reload line in the log: $(tail -n 3 "$TMP/tcpfwd.log" | tr '\n' ' ')"
+fi
+# RELOADING=1 and, after it, one more READY=1
+if wait_for 5 eval '[ "$(notify_count "^[0-9.]+ READY=1")" -gt '"$ready_before"' ]' &&
+	awk '/ RELOADING=1/ { r = NR } / READY=1/ && r && NR > r { ok = 1 } END { exit !ok }' \
+		"$TMP/notify.log"; then
+	pass "RELOADING=1 then READY=1 notified"
+else
+	fail "reload notifications: $(awk '{ print $2 }' "$TMP/notify.log" | grep -v '^STATUS' | tr '\n' ' ')"
+fi
+# the point of the case: the reload happened while the transfer was live
+check "download still running after the reload" alive "$curl_pid"
+
+wait "$curl_pid"
+rc=$?
+read -r code lport <"$TMP/curl.log"
+got=$(sha256sum <"$TMP/out")
+if [ $rc = 0 ] && [ "${code:-}" = 200 ] && [ "$got" = "$want" ]; then
+	pass "download across the reload complete and byte-identical"
+else
+	fail "download across the reload: curl exit $rc, status '${code:-}', sha256 ${got%% *} != ${want%% *}"
+fi
+[ -n "${lport:-}" ] && tw_expires "$lport" "after the reload"
+
+info "reload with an invalid configuration"
+cp "$conf" "$TMP/good.conf"
+cat >"$conf" <<-EOF
+	# established below RFC 5382's minimum, and TIME_WAIT back to enforce: neither may apply
+	tcp = {
+		time_wait = { policy = "enforce"; };
+		timeouts = { established = 5; };
+	};
+EOF
+if "$TCPFWD" --check -c "$conf" >"$TMP/check.out" 2>&1; then
+	fail "tcpfwd --check accepted the broken configuration"
+else
+	check "tcpfwd --check reports file:line" grep -q "$conf:4:" "$TMP/check.out"
+fi
+log_lines=$(wc -l <"$TMP/tcpfwd.log")
+notify_lines=$(wc -l <"$TMP/notify.log")
+kill -HUP "$TCPFWD_PID"
+new_log() { tail -n +$((log_lines + 1)) "$TMP/tcpfwd.log" | grep -Eq "$1"; }
+if wait_for 10 new_log "$conf:[0-9]+:"; then
+	pass "the rejected reload is logged with file:line: $(tail -n +$((log_lines + 1)) "$TMP/tcpfwd.log" | grep -m1 -E "$conf:")"
+else
+	fail "no file:line error in the log after the bad reload: $(tail -n 3 "$TMP/tcpfwd.log" | tr '\n' ' ')"
+fi
+check "tcpfwd still running after the rejected reload" tcpfwd_alive
+# a failed reload still ends the reload for the service manager: RELOADING=1, then READY=1
+new_notify() { tail -n +$((notify_lines + 1)) "$TMP/notify.log" | awk '{ print $2 }' | grep -v '^STATUS='; }
+reload_notified() { new_notify | tr '\n' ' ' | grep -q 'RELOADING=1 .*READY=1'; }
+if wait_for 5 reload_notified; then
+	pass "RELOADING=1 then READY=1 notified for the rejected reload"
+else
+	fail "rejected reload: notifications after SIGHUP: '$(new_notify | tr '\n' ' ')', expected RELOADING=1 then READY=1"
+fi
+if new_log "reloaded "; then fail "the broken configuration was reported as reloaded"; fi
+
+tcpfwd_stats >"$TMP/mid" || die "no stats from tcpfwd"
+out=$(nsx "$NS_C" curl -s -4 --max-time 10 -o "$TMP/small.out" -w '%{http_code} %{local_port}' \
+	"http://$S4:$PORT/small.txt")
+read -r code lport <<<"$out"
+expect_eq "a new connection after the rejected reload" "${code:-none}" 200
+tcpfwd_stats >"$TMP/after" || die "no stats from tcpfwd"
+expect_ge "flows created after the rejected reload" \
+	$(($(stats_val "$TMP/after" created) - $(stats_val "$TMP/mid" created))) 1
+[ -n "${lport:-}" ] && tw_expires "$lport" "after the rejected reload (old configuration kept)"
+
+expect_eq "segments dropped by tcpfwd for legitimate traffic" \
+	$(($(stats_val "$TMP/after" verdict.drop) - $(stats_val "$TMP/before" verdict.drop))) 0
+
+[ $RET = 0 ] || dump_debug
+exit $RET
