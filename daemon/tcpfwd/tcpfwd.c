@@ -14,6 +14,7 @@
 #include "log.h"
 #include "loop.h"
 #include "notify.h"
+#include "state.h"
 #include "tcpfwd.h"
 #include "util.h"
 #include "worker.h"
@@ -35,6 +36,7 @@ struct tcpfwd {
 	unsigned dump_generation;
 	uint64_t start_ms;
 	int exit_code;			/* set when a worker failed */
+	bool running;			/* every queue was bound: a stop saves the flows */
 	unsigned n_overridden;		/* set-param changes in force until the next reload */
 	char overridden[16][64];
 	struct ctl_server *ctl;
@@ -392,13 +394,23 @@ int tcpfwd_new(const struct config *cfg, const char *config_path, struct tcpfwd 
 		goto fail;
 	}
 	for (unsigned i = 0; i < cfg->queue.count; i++) {
-		r = worker_start(cfg, (uint16_t)(cfg->queue.num + i), &d->workers[i]);
+		r = worker_new(cfg, (uint16_t)(cfg->queue.num + i), &d->workers[i]);
 		if (r < 0) {
 			tcpfwd_free(d);
-			return r; /* worker_start logged it */
+			return r; /* worker_new logged it */
 		}
 		d->n_workers++;
 	}
+	/* saved flows go in before any queue is bound, so their next segment finds them */
+	state_restore(cfg, d->workers, d->n_workers);
+	for (unsigned i = 0; i < d->n_workers; i++) {
+		r = worker_run(d->workers[i], cfg);
+		if (r < 0) {
+			tcpfwd_free(d);
+			return r; /* worker_run logged it */
+		}
+	}
+	d->running = true;
 	r = ctl_server_new(d, d->loop, &d->ctl);
 	if (r < 0) {
 		tcpfwd_free(d);
@@ -466,7 +478,11 @@ void tcpfwd_free(struct tcpfwd *d)
 		return;
 	ctl_server_free(d->ctl);
 	for (unsigned i = 0; i < d->n_workers; i++)
-		worker_stop(d->workers[i]);
+		worker_halt(d->workers[i]);
+	if (d->running)
+		state_save(&d->cfg, d->workers, d->n_workers);
+	for (unsigned i = 0; i < d->n_workers; i++)
+		worker_free(d->workers[i]);
 	free(d->workers);
 	loop_free(d->loop);
 	free(d);

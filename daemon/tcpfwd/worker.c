@@ -29,6 +29,7 @@ struct worker {
 	int epoll_fd;
 	int event_fd;
 	atomic_bool stop;
+	bool running;			/* the thread was started and not yet joined */
 	uint64_t now_ms;		/* read once per batch */
 	struct log_ratelimit drop_rl;
 	atomic_bool failed;		/* receiving failed: the daemon must restart */
@@ -164,7 +165,8 @@ static void publish(struct worker *w)
 {
 	pthread_mutex_lock(&w->stats_lock);
 	engine_get_counters(w->engine, &w->stats.engine);
-	nfqueue_get_stats(w->nfq, &w->stats.queue);
+	if (w->nfq)
+		nfqueue_get_stats(w->nfq, &w->stats.queue);
 	w->stats.heartbeat_ms = w->now_ms;
 	pthread_mutex_unlock(&w->stats_lock);
 }
@@ -207,50 +209,36 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-static int worker_init(struct worker *w, const struct config *cfg, uint16_t queue)
+static int worker_init(struct worker *w, const struct config *cfg)
 {
 	struct engine_params ep = { .config = cfg, .on_event = on_engine_event, .event_arg = w };
-	struct nfqueue_params qp = {
-		.num = queue,
-		.copy_range = cfg->queue.copy_range,
-		.maxlen = cfg->queue.maxlen,
-		.fail_open = cfg->queue.fail_open,
-		.rcvbuf = cfg->queue.rcvbuf,
-	};
 	int r;
 
 	if (getrandom(ep.hash_key, sizeof(ep.hash_key), 0) != sizeof(ep.hash_key))
-		return log_errno(CONFIG_LOG_ERR, -errno, "queue %u: getrandom", queue);
+		return log_errno(CONFIG_LOG_ERR, -errno, "queue %u: getrandom", w->queue);
 	w->ring = calloc(WORKER_EVENT_RING, sizeof(*w->ring));
 	if (!w->ring)
-		return log_errno(CONFIG_LOG_ERR, -ENOMEM, "queue %u: event ring", queue);
+		return log_errno(CONFIG_LOG_ERR, -ENOMEM, "queue %u: event ring", w->queue);
 	w->now_ms = clock_now_ms();
 	r = engine_new(&ep, w->now_ms, &w->engine);
 	if (r < 0)
-		return log_errno(CONFIG_LOG_ERR, r, "queue %u: creating a table of %u flows", queue,
+		return log_errno(CONFIG_LOG_ERR, r, "queue %u: creating a table of %u flows", w->queue,
 				 cfg->table.max_flows);
-	r = nfqueue_open(&qp, &w->nfq);
-	if (r < 0)
-		return log_errno(CONFIG_LOG_ERR, r, "queue %u: binding", queue);
 	w->event_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	w->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
 	if (w->event_fd == -1 || w->epoll_fd == -1)
-		return log_errno(CONFIG_LOG_ERR, -errno, "queue %u: event fds", queue);
-	struct epoll_event e1 = { .events = EPOLLIN, .data.fd = nfqueue_fd(w->nfq) };
-	struct epoll_event e2 = { .events = EPOLLIN, .data.fd = w->event_fd };
-	if (epoll_ctl(w->epoll_fd, EPOLL_CTL_ADD, e1.data.fd, &e1) == -1 ||
-	    epoll_ctl(w->epoll_fd, EPOLL_CTL_ADD, e2.data.fd, &e2) == -1)
-		return log_errno(CONFIG_LOG_ERR, -errno, "queue %u: epoll_ctl", queue);
-	publish(w);
-	r = -pthread_create(&w->thread, NULL, worker_main, w);
-	if (r < 0)
-		return log_errno(CONFIG_LOG_ERR, r, "queue %u: starting its thread", queue);
+		return log_errno(CONFIG_LOG_ERR, -errno, "queue %u: event fds", w->queue);
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = w->event_fd };
+	if (epoll_ctl(w->epoll_fd, EPOLL_CTL_ADD, w->event_fd, &ev) == -1)
+		return log_errno(CONFIG_LOG_ERR, -errno, "queue %u: epoll_ctl", w->queue);
 	return 0;
 }
 
-static void worker_free(struct worker *w)
+void worker_free(struct worker *w)
 {
-	nfqueue_close(w->nfq);
+	if (!w)
+		return;
+	worker_halt(w);
 	engine_free(w->engine);
 	if (w->event_fd != -1)
 		close(w->event_fd);
@@ -263,7 +251,7 @@ static void worker_free(struct worker *w)
 	free(w);
 }
 
-int worker_start(const struct config *cfg, uint16_t queue, struct worker **ret)
+int worker_new(const struct config *cfg, uint16_t queue, struct worker **ret)
 {
 	struct worker *w = calloc(1, sizeof(*w));
 	int r;
@@ -275,7 +263,7 @@ int worker_start(const struct config *cfg, uint16_t queue, struct worker **ret)
 	pthread_mutex_init(&w->call_lock, NULL);
 	pthread_cond_init(&w->call_done, NULL);
 	pthread_mutex_init(&w->stats_lock, NULL);
-	r = worker_init(w, cfg, queue);
+	r = worker_init(w, cfg);
 	if (r < 0) {
 		worker_free(w);
 		return r;
@@ -284,17 +272,50 @@ int worker_start(const struct config *cfg, uint16_t queue, struct worker **ret)
 	return 0;
 }
 
-void worker_stop(struct worker *w)
+struct engine *worker_engine(struct worker *w)
+{
+	return w->engine;
+}
+
+int worker_run(struct worker *w, const struct config *cfg)
+{
+	struct nfqueue_params qp = {
+		.num = w->queue,
+		.copy_range = cfg->queue.copy_range,
+		.maxlen = cfg->queue.maxlen,
+		.fail_open = cfg->queue.fail_open,
+		.rcvbuf = cfg->queue.rcvbuf,
+	};
+	int r = nfqueue_open(&qp, &w->nfq);
+
+	if (r < 0)
+		return log_errno(CONFIG_LOG_ERR, r, "queue %u: binding", w->queue);
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = nfqueue_fd(w->nfq) };
+	if (epoll_ctl(w->epoll_fd, EPOLL_CTL_ADD, ev.data.fd, &ev) == -1)
+		return log_errno(CONFIG_LOG_ERR, -errno, "queue %u: epoll_ctl", w->queue);
+	w->now_ms = clock_now_ms();
+	publish(w);
+	r = -pthread_create(&w->thread, NULL, worker_main, w);
+	if (r < 0)
+		return log_errno(CONFIG_LOG_ERR, r, "queue %u: starting its thread", w->queue);
+	w->running = true;
+	return 0;
+}
+
+void worker_halt(struct worker *w)
 {
 	uint64_t one = 1;
 
-	if (!w)
-		return;
-	atomic_store(&w->stop, true);
-	if (write(w->event_fd, &one, sizeof(one)) == -1)
-		log_errno(CONFIG_LOG_WARNING, -errno, "queue %u: waking its thread", w->queue);
-	pthread_join(w->thread, NULL);
-	worker_free(w);
+	if (w->running) {
+		atomic_store(&w->stop, true);
+		if (write(w->event_fd, &one, sizeof(one)) == -1)
+			log_errno(CONFIG_LOG_WARNING, -errno, "queue %u: waking its thread", w->queue);
+		pthread_join(w->thread, NULL);
+		w->running = false;
+	}
+	/* the kernel drops what it still holds for us, or lets it bypass (fail-open) */
+	nfqueue_close(w->nfq);
+	w->nfq = NULL;
 }
 
 int worker_call(struct worker *w, worker_fn *fn, void *arg)
@@ -303,7 +324,7 @@ int worker_call(struct worker *w, worker_fn *fn, void *arg)
 	int r = 0;
 
 	pthread_mutex_lock(&w->call_lock);
-	if (atomic_load(&w->stop)) {
+	if (!w->running || atomic_load(&w->stop)) {
 		pthread_mutex_unlock(&w->call_lock);
 		return -ESHUTDOWN;
 	}

@@ -30,13 +30,23 @@ struct worker_stats {
 typedef void worker_fn(struct engine *e, void *arg);
 
 /*
- * Binds queue `queue` (synchronously, so a bind error is returned here), creates the engine from
- * cfg with a random hash key, and starts the thread. Returns 0 and *ret, or -errno.
+ * Creates the worker for `queue` and its engine (from cfg, with a random hash key), without
+ * binding the queue or starting the thread, so that saved flows can be put into the engine
+ * first. Returns 0 and *ret, or -errno (logged).
  */
-int worker_start(const struct config *cfg, uint16_t queue, struct worker **ret);
+int worker_new(const struct config *cfg, uint16_t queue, struct worker **ret);
 
-/* Stops the thread, closes the queue and frees everything. NULL is a no-op. */
-void worker_stop(struct worker *w);
+/* The engine, for the owner's direct use while the thread is not running. */
+struct engine *worker_engine(struct worker *w);
+
+/* Binds the queue (a bind error is returned here) and starts the thread. 0 or -errno. */
+int worker_run(struct worker *w, const struct config *cfg);
+
+/* Stops the thread and unbinds the queue; the engine and its flows stay. Idempotent. */
+void worker_halt(struct worker *w);
+
+/* Halts the worker and frees everything. NULL is a no-op. */
+void worker_free(struct worker *w);
 
 /* Runs fn(engine, arg) on the worker's thread and waits for it. Returns 0, or -ESHUTDOWN. */
 int worker_call(struct worker *w, worker_fn *fn, void *arg);
