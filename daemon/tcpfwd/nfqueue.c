@@ -11,6 +11,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 #include <arpa/inet.h>
 #include <sys/socket.h>
 
@@ -63,7 +64,7 @@ struct nfqueue {
 	/* verdicts */
 	unsigned nruns;
 	struct nfqueue_run runs[NFQUEUE_MAX_PENDING];
-	char tx[NFQUEUE_MAX_PENDING * NFQUEUE_VERDICT_SIZE];
+	_Alignas(struct nlmsghdr) char tx[NFQUEUE_MAX_PENDING * NFQUEUE_VERDICT_SIZE];
 };
 
 static int attr_cb(const struct nlattr *attr, void *data)
@@ -180,6 +181,8 @@ int nfqueue_receive(struct nfqueue *q, unsigned budget, nfqueue_packet_fn *fn, v
 	unsigned limit, want;
 	int n = 0;
 
+	if (!fn)
+		return -EINVAL;
 	if (room == 0) {
 		if (nfqueue_flush(q) < 0)
 			return 0;
@@ -319,7 +322,7 @@ static int config_exchange(struct nfqueue *q, struct nlmsghdr *nlh)
  */
 static int bind_queue(struct nfqueue *q, const struct nfqueue_params *p)
 {
-	char buf[128];
+	_Alignas(struct nlmsghdr) char buf[128];
 	struct nlmsghdr *nlh = nfq_nlmsg_put(buf, NFQNL_MSG_CONFIG, q->num);
 	uint32_t flags = NFQA_CFG_F_GSO | (p->fail_open ? NFQA_CFG_F_FAIL_OPEN : 0);
 	uint32_t range = p->copy_range && p->copy_range < NFQUEUE_MAX_COPY_RANGE
@@ -409,6 +412,43 @@ static int alloc_slots(struct nfqueue *q, uint32_t copy_range)
 	return 0;
 }
 
+static struct mnl_socket *open_bound(void)
+{
+	struct mnl_socket *nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+	if (nl && mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) == -1) {
+		int err = errno;
+
+		mnl_socket_close(nl);
+		errno = err;
+		return NULL;
+	}
+	return nl;
+}
+
+/*
+ * Autobind gives the first socket our pid as portid, which an earlier handle of this process may
+ * have had: enqueues racing its unbind still send to that portid, so we would receive packets of
+ * its destroyed instance (their verdicts fail with ENOENT). While the pid is taken, autobind hands
+ * out a fresh number from a kernel-wide counter instead.
+ */
+static int open_socket(struct mnl_socket **ret)
+{
+	struct mnl_socket *nl = open_bound(), *other;
+
+	if (!nl)
+		return -errno;
+	if (mnl_socket_get_portid(nl) == (unsigned)getpid()) {
+		other = open_bound();
+		mnl_socket_close(nl);
+		if (!other)
+			return -errno;
+		nl = other;
+	}
+	*ret = nl;
+	return 0;
+}
+
 static void destroy(struct nfqueue *q)
 {
 	if (q->nl)
@@ -431,20 +471,14 @@ int nfqueue_open(const struct nfqueue_params *p, struct nfqueue **ret)
 	r = alloc_slots(q, p->copy_range);
 	if (r < 0)
 		goto fail;
-	q->nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (!q->nl) {
-		r = -errno;
+	r = open_socket(&q->nl);
+	if (r < 0)
 		goto fail;
-	}
 	q->fd = mnl_socket_get_fd(q->nl);
+	q->portid = mnl_socket_get_portid(q->nl);
 	r = setup_socket(q, p);
 	if (r < 0)
 		goto fail;
-	if (mnl_socket_bind(q->nl, 0, MNL_SOCKET_AUTOPID) == -1) {
-		r = -errno;
-		goto fail;
-	}
-	q->portid = mnl_socket_get_portid(q->nl);
 	r = bind_queue(q, p);
 	if (r < 0)
 		goto fail;
@@ -457,7 +491,7 @@ fail:
 
 void nfqueue_close(struct nfqueue *q)
 {
-	char buf[64];
+	_Alignas(struct nlmsghdr) char buf[64];
 	struct nlmsghdr *nlh;
 
 	if (!q)

@@ -96,9 +96,9 @@ typedef void nfqueue_packet_fn(void *arg, uint32_t id, const uint8_t *pkt, size_
  * (NFQUEUE_MAX_PENDING minus those recorded), so recording one verdict per delivered packet
  * never overflows; when there is no room at all it flushes first, and if that fails it returns 0
  * (verdicts stay recorded, send_errors counts it). Returns the number of packets delivered (0:
- * nothing waiting), or -errno on a fatal socket error. ENOBUFS is counted, not returned. Netlink
- * error messages for verdicts (ENOENT for an unknown id) count as send_errors; datagrams it cannot
- * parse count as bad_msgs.
+ * nothing waiting), -EINVAL when fn is NULL, or -errno on a fatal socket error. ENOBUFS is counted,
+ * not returned. Netlink error messages for verdicts (ENOENT for an unknown id) count as
+ * send_errors; datagrams it cannot parse count as bad_msgs.
  */
 int nfqueue_receive(struct nfqueue *q, unsigned budget, nfqueue_packet_fn *fn, void *arg);
 
