@@ -92,6 +92,10 @@ $(LIBTCPFW): $(LIB_OBJS)
 $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(UNIT_HELPER_OBJS) $(LIBTCPFW)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(shell $(PKG_CONFIG) --libs cmocka)
 
+MKFLOWS := $(BUILD)/tests/bench/mkflows
+$(MKFLOWS): $(BUILD)/tests/bench/mkflows.o $(BUILD)/tests/unit/pktbuild.o $(LIBTCPFW)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS)
+
 $(BENCH_BIN): $(BUILD)/tests/bench/engine_bench.o $(BUILD)/tests/unit/pktbuild.o $(LIBTCPFW)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS)
 
@@ -151,8 +155,9 @@ check-netns: all
 
 # BENCH_ARGS=--quick for 1k and 100k flows only. Figures are reported, never judged; the exit
 # status fails only when legitimate traffic was dropped.
-bench: $(BENCH_BIN)
+bench: $(BENCH_BIN) $(MKFLOWS) all
 	$(BENCH_BIN) $(BENCH_ARGS)
+	bash tests/bench/list_stall.sh
 
 # Instructions per packet of a fixed workload: only the timed loop (feed_timed) is collected.
 CALLGRIND_OUT := $(BUILD)/callgrind.out

@@ -301,8 +301,13 @@ static void stats_queues(const struct ctl_stats *s)
 	puts("Kernel");
 	printf(STAT_FMT, "packets", s->packets);
 	printf(STAT_FMT, "enobufs", s->enobufs);
-	if (!n)
+	printf(STAT_FMT, "longest control pause (us)", s->pause_max_us);
+	if (!n) {
+		/* the kernel makes the file root-only; a daemon without that right cannot read it */
+		puts("  per-queue counters unavailable: /proc/net/netfilter/nfnetlink_queue is not "
+		     "readable by tcpfwd");
 		return;
+	}
 	printf("  %-6s %14s %14s %14s %14s\n", "queue", "waiting", "queue_dropped", "user_dropped",
 	       "packets_seen");
 	for (unsigned i = 0; i < n; i++) {

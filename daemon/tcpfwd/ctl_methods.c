@@ -288,6 +288,7 @@ static void run_stats(struct ctl_server *s, struct ctl_client *c)
 	st->created = w.engine.flows_created;
 	st->packets = w.queue.packets;
 	st->enobufs = w.queue.enobufs;
+	st->pause_max_us = w.pause_max_us;
 	read_kernel_queues(s, st);
 	struct ctl_reply r = { .method = CTL_STATS_GET, .stats = st };
 	ctl_client_reply(s, c, &r);

@@ -57,7 +57,9 @@ static bool client_flush(struct ctl_server *s, struct ctl_client *c)
 		client_close(s, c);
 		return false;
 	}
-	loop_modify_fd(s->loop, c->fd, EPOLLIN | (c->out_len ? EPOLLOUT : 0));
+	/* a running list wants EPOLLOUT even when drained: writable means "next chunk" */
+	bool want_out = c->out_len || c->op == CTL_OP_LIST;
+	loop_modify_fd(s->loop, c->fd, EPOLLIN | (want_out ? EPOLLOUT : 0));
 	return true;
 }
 

@@ -30,6 +30,7 @@ struct worker {
 	int event_fd;
 	atomic_bool stop;
 	bool running;			/* the thread was started and not yet joined */
+	uint64_t pause_max_us;		/* this thread's longest call */
 	uint64_t now_ms;		/* read once per batch */
 	struct log_ratelimit drop_rl;
 	atomic_bool failed;		/* receiving failed: the daemon must restart */
@@ -153,7 +154,11 @@ static void serve_call(struct worker *w)
 		log_errno(CONFIG_LOG_WARNING, -errno, "queue %u: reading its event fd", w->queue);
 	pthread_mutex_lock(&w->call_lock);
 	if (w->call_fn && !w->call_finished) {
+		uint64_t t0 = clock_now_us();
 		w->call_fn(w->engine, w->call_arg);
+		uint64_t pause = clock_now_us() - t0;
+		if (pause > w->pause_max_us)
+			w->pause_max_us = pause;
 		w->call_fn = NULL; /* ran: the caller tells this from a call the thread never saw */
 		w->call_finished = true;
 		pthread_cond_broadcast(&w->call_done);
@@ -168,6 +173,7 @@ static void publish(struct worker *w)
 	if (w->nfq)
 		nfqueue_get_stats(w->nfq, &w->stats.queue);
 	w->stats.heartbeat_ms = w->now_ms;
+	w->stats.pause_max_us = w->pause_max_us;
 	pthread_mutex_unlock(&w->stats_lock);
 }
 
@@ -196,6 +202,10 @@ static void *worker_main(void *arg)
 				atomic_store(&w->stop, true);
 			}
 		}
+		/* verdicts a full socket refused earlier must not wait for the next packet */
+		int fr = nfqueue_flush(w->nfq);
+		if (fr < 0)
+			log_errno(CONFIG_LOG_WARNING, fr, "queue %u: sending verdicts", w->queue);
 		engine_expire(w->engine, w->now_ms, WORKER_EXPIRE_BUDGET);
 		publish(w);
 		if (called)

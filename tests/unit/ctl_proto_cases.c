@@ -78,6 +78,7 @@ struct ctl_stats *ctlcase_stats(unsigned n_queues)
 		s->destroyed[i] = v++;
 	s->packets = v++;
 	s->enobufs = v++;
+	s->pause_max_us = v++;
 	s->n_queues = n_queues;
 	for (unsigned i = 0; i < n_queues; i++) {
 		s->queues[i].num = (uint16_t)(i * 1000 + 1);
