@@ -145,6 +145,7 @@ check: deps
 	$(MAKE) all
 	$(MAKE) check-purity
 	$(MAKE) check-man
+	$(MAKE) check-units
 	$(MAKE) unit
 	$(MAKE) check-netns
 
@@ -152,6 +153,7 @@ check: deps
 .PHONY: check-netns
 check-netns: all
 	sh tests/netns/run.sh
+
 
 # BENCH_ARGS=--quick for 1k and 100k flows only. Figures are reported, never judged; the exit
 # status fails only when legitimate traffic was dropped.
@@ -172,5 +174,125 @@ bench-callgrind: $(BENCH_BIN)
 
 clean:
 	rm -rf build build-san
+
+# ---- install, uninstall, check-units ----
+# make install [PREFIX=/usr] [DESTDIR=/tmp/root]: the binaries `all` built, the unit (its
+# /usr/sbin and /etc/tcpfwd paths rewritten to SBINDIR and SYSCONFDIR), the sysusers.d and
+# tmpfiles.d snippets, man/*.8 and man/*.5, and the configuration files, each only where none
+# exists yet: an existing /etc/tcpfwd/tcpfwd.conf, tcpfw.nft or tcpfw-iptables.sh is never
+# overwritten. Nothing is created, enabled or started: after a real install run
+# systemd-sysusers, systemd-tmpfiles --create tcpfwd.conf and systemctl daemon-reload.
+PREFIX ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+ifeq ($(PREFIX),/usr)
+SYSTEMD_PC_VAR = $(shell $(PKG_CONFIG) --variable=$(1) systemd 2>/dev/null)
+UNITDIR ?= $(or $(call SYSTEMD_PC_VAR,systemdsystemunitdir),/lib/systemd/system)
+SYSUSERSDIR ?= $(or $(call SYSTEMD_PC_VAR,sysusersdir),/usr/lib/sysusers.d)
+TMPFILESDIR ?= $(or $(call SYSTEMD_PC_VAR,tmpfilesdir),/usr/lib/tmpfiles.d)
+else
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+endif
+TCPFW_CONFDIR = $(SYSCONFDIR)/tcpfwd
+TCPFW_CONF_FILES := tcpfwd.conf:0644 tcpfw.nft:0644 tcpfw-iptables.sh:0755
+INSTALL_MAN8 = $(wildcard man/*.8)
+INSTALL_MAN5 = $(wildcard man/*.5)
+# The shipped unit and rulesets name the PREFIX=/usr paths; nft stays /usr/sbin/nft.
+INSTALL_SED = sed -e 's|/usr/sbin/tcpfw|$(SBINDIR)/tcpfw|g' -e 's|/etc/tcpfwd/|$(TCPFW_CONFDIR)/|g'
+
+.PHONY: install uninstall check-units
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
+		$(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(TCPFW_CONFDIR)
+	install -m 0755 $(BUILD)/tcpfwd $(DESTDIR)$(SBINDIR)/tcpfwd
+	@if [ -f $(BUILD)/tcpfwctl ]; then \
+		echo "install -m 0755 $(BUILD)/tcpfwctl $(DESTDIR)$(SBINDIR)/tcpfwctl"; \
+		install -m 0755 $(BUILD)/tcpfwctl $(DESTDIR)$(SBINDIR)/tcpfwctl; \
+	else echo "install: $(BUILD)/tcpfwctl not built, skipped (the unit's ExecReload needs it)" >&2; fi
+	$(INSTALL_SED) systemd/tcpfwd.service > $(DESTDIR)$(UNITDIR)/tcpfwd.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/tcpfwd.service
+	install -m 0644 systemd/tcpfwd.sysusers $(DESTDIR)$(SYSUSERSDIR)/tcpfwd.conf
+	install -m 0644 systemd/tcpfwd.tmpfiles $(DESTDIR)$(TMPFILESDIR)/tcpfwd.conf
+	$(if $(INSTALL_MAN8),install -d $(DESTDIR)$(MANDIR)/man8)
+	$(if $(INSTALL_MAN8),install -m 0644 $(INSTALL_MAN8) $(DESTDIR)$(MANDIR)/man8/)
+	$(if $(INSTALL_MAN5),install -d $(DESTDIR)$(MANDIR)/man5)
+	$(if $(INSTALL_MAN5),install -m 0644 $(INSTALL_MAN5) $(DESTDIR)$(MANDIR)/man5/)
+	@for f in $(TCPFW_CONF_FILES); do \
+		name=$${f%:*}; mode=$${f#*:}; dst=$(DESTDIR)$(TCPFW_CONFDIR)/$$name; \
+		if [ -e "$$dst" ]; then echo "install: $$dst exists: kept, not overwritten"; continue; fi; \
+		echo "install -m $$mode conf/$$name $$dst"; \
+		$(INSTALL_SED) conf/$$name > "$$dst.tmp" && chmod $$mode "$$dst.tmp" && \
+			mv "$$dst.tmp" "$$dst" || exit 1; \
+	done
+
+# Removes what install put, except configuration files that differ from the shipped ones (the
+# operator's). It neither stops the service nor removes the tcpfwd user, /var/lib/tcpfwd or
+# the nft table: `systemctl disable --now tcpfwd` first.
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/tcpfwd $(DESTDIR)$(SBINDIR)/tcpfwctl \
+		$(DESTDIR)$(UNITDIR)/tcpfwd.service $(DESTDIR)$(SYSUSERSDIR)/tcpfwd.conf \
+		$(DESTDIR)$(TMPFILESDIR)/tcpfwd.conf \
+		$(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(INSTALL_MAN8))) \
+		$(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(INSTALL_MAN5)))
+	@for f in $(TCPFW_CONF_FILES); do \
+		name=$${f%:*}; dst=$(DESTDIR)$(TCPFW_CONFDIR)/$$name; \
+		[ -e "$$dst" ] || continue; \
+		if $(INSTALL_SED) conf/$$name | cmp -s - "$$dst"; then echo "rm -f $$dst"; rm -f "$$dst"; \
+		else echo "uninstall: $$dst differs from the shipped file: kept"; fi; \
+	done; \
+	rmdir $(DESTDIR)$(TCPFW_CONFDIR) 2>/dev/null || true
+
+# Installs into a scratch prefix, so that the unit's rewritten paths name the files just
+# installed, then checks without a running systemd: the unit (systemd-analyze verify with no
+# output at all, since unknown keys are only warnings; security --offline with exposure
+# <= 2.5; the man pages of Documentation= once man/ has all three), the sysusers.d
+# and tmpfiles.d snippets (applied to a scratch root), and that the shipped tcpfw.nft and
+# tcpfw-iptables.sh agree with the queue range and fail_open of the shipped tcpfwd.conf.
+CHECK_UNITS_MAN := man/tcpfwd.8 man/tcpfwctl.8 man/tcpfwd.conf.5
+check-units: all
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	$(MAKE) --no-print-directory install DESTDIR= PREFIX=$$tmp/usr SBINDIR=$$tmp/usr/sbin \
+		MANDIR=$$tmp/usr/share/man SYSCONFDIR=$$tmp/etc UNITDIR=$$tmp/usr/lib/systemd/system \
+		SYSUSERSDIR=$$tmp/usr/lib/sysusers.d TMPFILESDIR=$$tmp/usr/lib/tmpfiles.d >/dev/null; \
+	unit=$$tmp/usr/lib/systemd/system/tcpfwd.service; \
+	man=$(if $(filter-out $(wildcard $(CHECK_UNITS_MAN)),$(CHECK_UNITS_MAN)),no,yes); \
+	[ $$man = yes ] || echo "check-units: man pages not checked, missing:" \
+		$(filter-out $(wildcard $(CHECK_UNITS_MAN)),$(CHECK_UNITS_MAN)); \
+	out=$$(MANPATH=$$tmp/usr/share/man systemd-analyze verify --man=$$man "$$unit" 2>&1) && \
+		[ -z "$$out" ] || { echo "$$out" >&2; echo "check-units: verify failed" >&2; exit 1; }; \
+	echo "check-units: systemd-analyze verify: clean"; \
+	out=$$(systemd-analyze security --offline=yes --threshold=25 "$$unit" 2>&1) || \
+		{ echo "$$out" >&2; echo "check-units: exposure above 2.5" >&2; exit 1; }; \
+	echo "check-units: $$(echo "$$out" | grep 'Overall exposure')"; \
+	mkdir -p "$$tmp/root/etc"; \
+	out=$$(systemd-sysusers --root="$$tmp/root" "$$tmp/usr/lib/sysusers.d/tcpfwd.conf" 2>&1) || \
+		{ echo "$$out" >&2; echo "check-units: sysusers.d snippet failed" >&2; exit 1; }; \
+	out=$$(systemd-tmpfiles --root="$$tmp/root" --create "$$tmp/usr/lib/tmpfiles.d/tcpfwd.conf" 2>&1) || \
+		{ [ "$$(id -u)" != 0 ] && ! echo "$$out" | grep -qv 'fchownat.*Operation not permitted'; } || \
+		{ echo "$$out" >&2; echo "check-units: tmpfiles.d snippet failed" >&2; exit 1; }; \
+	test -d "$$tmp/root/run/tcpfwd" && test -d "$$tmp/root/var/lib/tcpfwd"; \
+	echo "check-units: sysusers.d and tmpfiles.d snippets apply$$([ "$$(id -u)" = 0 ] || \
+		echo ' (not root: ownership not applied)')"; \
+	num=0; count=1; open=true; \
+	eval "$$(awk -F '[=;[:space:]]+' '$$2 == "num" { print "num=" $$3 } \
+		$$2 == "count" { print "count=" $$3 } $$2 == "fail_open" { print "open=" $$3 }' \
+		conf/tcpfwd.conf)"; \
+	last=$$((num + count - 1)); bypass=$$([ "$$open" = true ] && echo yes || echo no); \
+	grep -qxF "define tcpfw_queues = $$num-$$last" conf/tcpfw.nft || \
+		{ echo "check-units: tcpfw.nft: tcpfw_queues is not $$num-$$last" >&2; exit 1; }; \
+	rules=$$(grep -c '^[^#]*queue num' conf/tcpfw.nft || true); \
+	with=$$(grep -c '^[^#]*queue num .* bypass$$' conf/tcpfw.nft || true); \
+	want=$$([ $$bypass = yes ] && echo "$$rules" || echo 0); \
+	[ "$$rules" -ge 1 ] && [ "$$with" = "$$want" ] || \
+		{ echo "check-units: tcpfw.nft: bypass on $$with of $$rules queue rules," \
+			"fail_open = $$open" >&2; exit 1; }; \
+	grep -qxF "QUEUES=\$${TCPFW_QUEUES:-$$num:$$last}" conf/tcpfw-iptables.sh && \
+		grep -qxF "BYPASS=\$${TCPFW_BYPASS:-$$bypass}" conf/tcpfw-iptables.sh || \
+		{ echo "check-units: tcpfw-iptables.sh: defaults are not $$num:$$last, bypass $$bypass" >&2; \
+			exit 1; }; \
+	echo "check-units: rulesets match tcpfwd.conf (queues $$num-$$last, fail_open = $$open)"
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
