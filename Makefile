@@ -154,6 +154,12 @@ check: deps
 check-netns: all
 	sh tests/netns/run.sh
 
+# The demo (root, under a minute): real and crafted traffic through tcpfwd in throwaway
+# network namespaces, shown with tcpfwctl list, stats and watch.
+.PHONY: demo
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@bash tests/demo/demo.sh
 
 # BENCH_ARGS=--quick for 1k and 100k flows only. Figures are reported, never judged; the exit
 # status fails only when legitimate traffic was dropped.
