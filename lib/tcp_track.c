@@ -26,63 +26,6 @@ struct ctx {
 	uint32_t end;			/* seq + segment length */
 };
 
-#define sNO TCP_TRACK_NONE
-#define sSS TCP_TRACK_SYN_SENT
-#define sSR TCP_TRACK_SYN_RECV
-#define sES TCP_TRACK_ESTABLISHED
-#define sFW TCP_TRACK_FIN_WAIT
-#define sCW TCP_TRACK_CLOSE_WAIT
-#define sLA TCP_TRACK_LAST_ACK
-#define sTW TCP_TRACK_TIME_WAIT
-#define sCL TCP_TRACK_CLOSE
-#define sS2 TCP_TRACK_SYN_SENT2
-#define sIV TCP_TRACK_PSEUDO_INVALID
-#define sIG TCP_TRACK_PSEUDO_IGNORE
-
-const struct tcp_track_deviation tcp_track_deviations[] = {
-	/* SYN-SENT: RFC 9293 3.10.7.3, an RST is honoured only with an acceptable ACK */
-	{ TCP_TRACK_REPLY, TCP_TRACK_IDX_RST, sSS, 0, sCL, sIV,
-	  "RST without ACK in SYN_SENT (RFC 9293 3.10.7.3)" },
-	/* SYN-RECV: only a simultaneous open lets the initiator send a SYN/ACK */
-	{ TCP_TRACK_ORIGINAL, TCP_TRACK_IDX_SYNACK, sSR, -1, sSR, sIV,
-	  "initiator SYN/ACK outside simultaneous open (RFC 9293 3.5)" },
-	/* Closing states: FIN is tracked per peer (the initiator closed first here) */
-	{ TCP_TRACK_ORIGINAL, TCP_TRACK_IDX_FIN, sFW, -1, sLA, sFW,
-	  "retransmitted FIN does not advance the close (per-peer FIN)" },
-	{ TCP_TRACK_ORIGINAL, TCP_TRACK_IDX_ACK, sFW, -1, sCW, sFW,
-	  "an ACK from the FIN sender does not ack its own FIN (per-peer FIN)" },
-	{ TCP_TRACK_ORIGINAL, TCP_TRACK_IDX_FIN, sCW, -1, sLA, sCW,
-	  "retransmitted FIN does not advance the close (per-peer FIN)" },
-	{ TCP_TRACK_ORIGINAL, TCP_TRACK_IDX_FIN, sLA, -1, sLA, sTW,
-	  "FIN|ACK acking the last FIN completes the close (per-peer FIN)" },
-	{ TCP_TRACK_REPLY, TCP_TRACK_IDX_ACK, sLA, -1, sTW, sLA,
-	  "the last FIN's sender cannot ack it (per-peer FIN; RFC 5961 challenge ACK)" },
-	/* TIME_WAIT: RFC 1337 and RFC 6191 */
-	{ TCP_TRACK_ORIGINAL, TCP_TRACK_IDX_SYN, sTW, -1, sSS, sIG,
-	  "reopen only for a newer sequence number or timestamp (RFC 6191)" },
-	{ TCP_TRACK_REPLY, TCP_TRACK_IDX_SYN, sTW, -1, sSS, sIG,
-	  "reopen only for a newer sequence number or timestamp (RFC 6191)" },
-	{ TCP_TRACK_ORIGINAL, TCP_TRACK_IDX_FIN, sTW, -1, sTW, sIG,
-	  "retransmitted FIN passes without extending TIME_WAIT" },
-	{ TCP_TRACK_REPLY, TCP_TRACK_IDX_FIN, sTW, -1, sTW, sIG,
-	  "retransmitted FIN passes without extending TIME_WAIT" },
-	{ TCP_TRACK_ORIGINAL, TCP_TRACK_IDX_ACK, sTW, -1, sTW, sIG,
-	  "retransmitted last ACK passes without extending TIME_WAIT" },
-	{ TCP_TRACK_REPLY, TCP_TRACK_IDX_ACK, sTW, -1, sTW, sIG,
-	  "retransmitted last ACK passes without extending TIME_WAIT" },
-	{ TCP_TRACK_ORIGINAL, TCP_TRACK_IDX_RST, sTW, -1, sCL, sIV,
-	  "RST into TIME_WAIT is dropped (RFC 1337 F1)" },
-	{ TCP_TRACK_REPLY, TCP_TRACK_IDX_RST, sTW, -1, sCL, sIV,
-	  "RST into TIME_WAIT is dropped (RFC 1337 F1)" },
-	{ TCP_TRACK_REPLY, TCP_TRACK_IDX_SYNACK, sTW, -1, sIG, sIV,
-	  "no SYN/ACK belongs to a closed connection in TIME_WAIT" },
-	/* CLOSE: after an RST both endpoints are CLOSED and either may open (RFC 9293) */
-	{ TCP_TRACK_REPLY, TCP_TRACK_IDX_SYN, sCL, -1, sIV, sSS,
-	  "either side may open after an RST (RFC 9293 3.5)" },
-};
-
-const unsigned int tcp_track_n_deviations = ARRAY_SIZE(tcp_track_deviations);
-
 /*
  * conntrack's tcp_valid_flags: after masking PSH, ECE and CWR, the only combinations a stack
  * sends. Indexed by the FIN, SYN, RST, ACK and URG bits.

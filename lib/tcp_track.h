@@ -35,7 +35,7 @@ enum tcp_track_state {
 	TCP_TRACK_LAST_ACK,
 	TCP_TRACK_TIME_WAIT,
 	TCP_TRACK_CLOSE,
-	TCP_TRACK_SYN_SENT2,	/* simultaneous open: both sides sent a SYN */
+	TCP_TRACK_SYN_SENT2, /* simultaneous open: both sides sent a SYN */
 	_TCP_TRACK_STATE_MAX
 };
 
@@ -56,93 +56,93 @@ enum tcp_track_index {
 };
 
 enum tcp_track_verdict {
-	TCP_TRACK_ACCEPT = 0,	/* in state and in window; state and timer may change */
-	TCP_TRACK_IGNORE,	/* pass, but change neither state nor timer */
-	TCP_TRACK_INVALID,	/* drop */
+	TCP_TRACK_ACCEPT = 0, /* in state and in window; state and timer may change */
+	TCP_TRACK_IGNORE,     /* pass, but change neither state nor timer */
+	TCP_TRACK_INVALID,    /* drop */
 	_TCP_TRACK_VERDICT_MAX
 };
 
 /* Which timeout the caller should arm after an ACCEPT. */
 enum tcp_track_timeout {
-	TCP_TRACK_TIMEOUT_STATE = 0,	/* the new state's own timeout */
-	TCP_TRACK_TIMEOUT_RETRANS,	/* min(state, retrans): repeated retransmits or zero window */
-	TCP_TRACK_TIMEOUT_UNACK,	/* min(state, unack): data in flight, or picked up unreplied */
-	TCP_TRACK_TIMEOUT_KEEP,		/* leave the timer as it is (unanswered SYN retransmit) */
+	TCP_TRACK_TIMEOUT_STATE = 0, /* the new state's own timeout */
+	TCP_TRACK_TIMEOUT_RETRANS,   /* min(state, retrans): repeated retransmits or zero window */
+	TCP_TRACK_TIMEOUT_UNACK,     /* min(state, unack): data in flight, or picked up unreplied */
+	TCP_TRACK_TIMEOUT_KEEP,	     /* leave the timer as it is (unanswered SYN retransmit) */
 	_TCP_TRACK_TIMEOUT_MAX
 };
 
 enum tcp_track_tw_policy {
-	TCP_TRACK_TW_ENFORCE = 0,	/* full 2MSL; RFC 1337; reopen only per RFC 6191 */
-	TCP_TRACK_TW_SHORTEN,		/* any valid SYN recycles the entry at once */
+	TCP_TRACK_TW_ENFORCE = 0, /* full 2MSL; RFC 1337; reopen only per RFC 6191 */
+	TCP_TRACK_TW_SHORTEN,	  /* any valid SYN recycles the entry at once */
 	_TCP_TRACK_TW_MAX
 };
 
 struct tcp_track_params {
-	bool pickup;			/* a non-SYN may start a flow (mid-stream pickup) */
-	bool liberal;			/* window failures pass (conntrack's be_liberal) */
-	uint8_t tw_policy;		/* enum tcp_track_tw_policy */
-	uint8_t max_retrans;		/* identical segments before the RETRANS timeout; 3 */
+	bool pickup;	     /* a non-SYN may start a flow (mid-stream pickup) */
+	bool liberal;	     /* window failures pass (conntrack's be_liberal) */
+	uint8_t tw_policy;   /* enum tcp_track_tw_policy */
+	uint8_t max_retrans; /* identical segments before the RETRANS timeout; 3 */
 };
 
 /* One side of the connection; all sequence numbers are that side's own sequence space. */
 struct tcp_track_peer {
-	uint32_t end;		/* highest seq + len sent (SYN and FIN count one): SND.NXT */
-	uint32_t maxend;	/* highest ack + window the other side allowed: right edge */
-	uint32_t maxwin;	/* largest scaled window this side advertised */
-	uint32_t maxack;	/* highest ack this side sent: its RCV.NXT */
-	uint32_t isn;		/* sequence number of this side's SYN */
-	uint32_t tsval;		/* last TSval sent, valid with TCP_TRACK_PEER_TS */
-	uint8_t wscale;		/* window shift in force for this side's window field */
-	uint8_t flags;		/* TCP_TRACK_PEER_* */
+	uint32_t end;	 /* highest seq + len sent (SYN and FIN count one): SND.NXT */
+	uint32_t maxend; /* highest ack + window the other side allowed: right edge */
+	uint32_t maxwin; /* largest scaled window this side advertised */
+	uint32_t maxack; /* highest ack this side sent: its RCV.NXT */
+	uint32_t isn;	 /* sequence number of this side's SYN */
+	uint32_t tsval;	 /* last TSval sent, valid with TCP_TRACK_PEER_TS */
+	uint8_t wscale;	 /* window shift in force for this side's window field */
+	uint8_t flags;	 /* TCP_TRACK_PEER_* */
 };
 
-#define TCP_TRACK_PEER_WSCALE 0x01	/* sent the window scale option in its SYN */
-#define TCP_TRACK_PEER_SACK_PERM 0x02	/* sent SACK-permitted in its SYN */
-#define TCP_TRACK_PEER_FIN 0x04		/* has sent a FIN; its sequence number is end - 1 */
-#define TCP_TRACK_PEER_FIN_ACKED 0x08	/* the other side acknowledged that FIN */
-#define TCP_TRACK_PEER_LIBERAL 0x10	/* picked up mid-stream: upper window bounds unknown */
-#define TCP_TRACK_PEER_UNACKED 0x20	/* has data the other side has not acknowledged */
-#define TCP_TRACK_PEER_MAXACK 0x40	/* maxack is valid */
-#define TCP_TRACK_PEER_TS 0x80		/* sends timestamps; tsval is valid */
+#define TCP_TRACK_PEER_WSCALE	 0x01 /* sent the window scale option in its SYN */
+#define TCP_TRACK_PEER_SACK_PERM 0x02 /* sent SACK-permitted in its SYN */
+#define TCP_TRACK_PEER_FIN	 0x04 /* has sent a FIN; its sequence number is end - 1 */
+#define TCP_TRACK_PEER_FIN_ACKED 0x08 /* the other side acknowledged that FIN */
+#define TCP_TRACK_PEER_LIBERAL	 0x10 /* picked up mid-stream: upper window bounds unknown */
+#define TCP_TRACK_PEER_UNACKED	 0x20 /* has data the other side has not acknowledged */
+#define TCP_TRACK_PEER_MAXACK	 0x40 /* maxack is valid */
+#define TCP_TRACK_PEER_TS	 0x80 /* sends timestamps; tsval is valid */
 
 struct tcp_track {
-	struct tcp_track_peer peer[2];	/* indexed by enum tcp_track_dir */
-	uint32_t last_seq;		/* the last segment that passed, for retransmit counting */
-	uint32_t last_ack;		/* and for the challenge-ACK rules */
+	struct tcp_track_peer peer[2]; /* indexed by enum tcp_track_dir */
+	uint32_t last_seq;	       /* the last segment that passed, for retransmit counting */
+	uint32_t last_ack;	       /* and for the challenge-ACK rules */
 	uint32_t last_end;
-	uint16_t last_win;		/* raw window, so a scaled value never truncates to 0 */
-	uint8_t state;			/* enum tcp_track_state */
-	uint8_t retrans;		/* consecutive identical segments */
+	uint16_t last_win; /* raw window, so a scaled value never truncates to 0 */
+	uint8_t state;	   /* enum tcp_track_state */
+	uint8_t retrans;   /* consecutive identical segments */
 	uint8_t last_dir : 1;
 	uint8_t last_index : 3;
-	uint8_t last_ignored : 1;	/* the last segment was IGNOREd */
-	uint8_t last_opts;		/* a remembered SYN's options: TCP_TRACK_OPT_* | wscale */
-	uint8_t flags;			/* TCP_TRACK_F_* */
+	uint8_t last_ignored : 1; /* the last segment was IGNOREd */
+	uint8_t last_opts;	  /* a remembered SYN's options: TCP_TRACK_OPT_* | wscale */
+	uint8_t flags;		  /* TCP_TRACK_F_* */
 };
 
 #define TCP_TRACK_OPT_WSCALE_MASK 0x0f
-#define TCP_TRACK_OPT_WSCALE 0x10
-#define TCP_TRACK_OPT_SACK_PERM 0x20
+#define TCP_TRACK_OPT_WSCALE	  0x10
+#define TCP_TRACK_OPT_SACK_PERM	  0x20
 
-#define TCP_TRACK_F_SEEN_REPLY 0x01	/* the REPLY side has sent a valid segment */
-#define TCP_TRACK_F_ASSURED 0x02	/* completed the handshake: never early-dropped */
-#define TCP_TRACK_F_SIMOPEN 0x04	/* simultaneous open */
-#define TCP_TRACK_F_CHALLENGE 0x08	/* a SYN was ignored in TIME_WAIT: a challenge may follow */
-#define TCP_TRACK_F_BAD_CLOSE_ORIG 0x10	/* an out-of-window FIN or RST came from ORIGINAL */
+#define TCP_TRACK_F_SEEN_REPLY	    0x01 /* the REPLY side has sent a valid segment */
+#define TCP_TRACK_F_ASSURED	    0x02 /* completed the handshake: never early-dropped */
+#define TCP_TRACK_F_SIMOPEN	    0x04 /* simultaneous open */
+#define TCP_TRACK_F_CHALLENGE	    0x08 /* a SYN was ignored in TIME_WAIT: a challenge may follow */
+#define TCP_TRACK_F_BAD_CLOSE_ORIG  0x10 /* an out-of-window FIN or RST came from ORIGINAL */
 #define TCP_TRACK_F_BAD_CLOSE_REPLY 0x20 /* ... and from REPLY (both: lower the timer) */
 
 struct tcp_track_result {
-	uint8_t verdict;	/* enum tcp_track_verdict */
-	uint8_t reason;		/* enum reason; REASON_OK with ACCEPT */
-	uint8_t timeout;	/* enum tcp_track_timeout, meaningful with ACCEPT */
-	uint8_t old_state;	/* enum tcp_track_state */
+	uint8_t verdict;   /* enum tcp_track_verdict */
+	uint8_t reason;	   /* enum reason; REASON_OK with ACCEPT */
+	uint8_t timeout;   /* enum tcp_track_timeout, meaningful with ACCEPT */
+	uint8_t old_state; /* enum tcp_track_state */
 	uint8_t new_state;
-	bool reopen;		/* this SYN starts a new incarnation: replace the flow with one
-				 * started by this segment (tcp_track_new), sender as ORIGINAL */
-	bool destroy;		/* remove the flow now (only reply to a SYN was an RST) */
-	bool lower_timeout;	/* with INVALID: out-of-window FIN/RST from both sides of an
-				 * assured flow; lower its timer to the unack timeout (Linux
-				 * nf_tcp_handle_invalid) */
+	bool reopen;	    /* this SYN starts a new incarnation: replace the flow with one
+			     * started by this segment (tcp_track_new), sender as ORIGINAL */
+	bool destroy;	    /* remove the flow now (only reply to a SYN was an RST) */
+	bool lower_timeout; /* with INVALID: out-of-window FIN/RST from both sides of an
+			     * assured flow; lower its timer to the unack timeout (Linux
+			     * nf_tcp_handle_invalid) */
 };
 
 /*
@@ -153,8 +153,8 @@ struct tcp_track_result {
  * initiator closing first, and segments carry in-window numbers that acknowledge everything;
  * a SYN retransmits its sender's ISN. `why` cites the RFC or the fix.
  */
-#define TCP_TRACK_PSEUDO_INVALID _TCP_TRACK_STATE_MAX	/* the segment is dropped */
-#define TCP_TRACK_PSEUDO_IGNORE (_TCP_TRACK_STATE_MAX + 1) /* passed, nothing changes */
+#define TCP_TRACK_PSEUDO_INVALID _TCP_TRACK_STATE_MAX	    /* the segment is dropped */
+#define TCP_TRACK_PSEUDO_IGNORE	 (_TCP_TRACK_STATE_MAX + 1) /* passed, nothing changes */
 
 struct tcp_track_deviation {
 	uint8_t dir;
@@ -166,8 +166,52 @@ struct tcp_track_deviation {
 	const char *why;
 };
 
-extern const struct tcp_track_deviation tcp_track_deviations[];
-extern const unsigned int tcp_track_n_deviations;
+static const struct tcp_track_deviation tcp_track_deviations[] = {
+	/* SYN-SENT: RFC 9293 3.10.7.3, an RST is honoured only with an acceptable ACK */
+	{TCP_TRACK_REPLY, TCP_TRACK_IDX_RST, TCP_TRACK_SYN_SENT, 0, TCP_TRACK_CLOSE,
+	 TCP_TRACK_PSEUDO_INVALID, "RST without ACK in SYN_SENT (RFC 9293 3.10.7.3)"},
+	/* SYN-RECV: only a simultaneous open lets the initiator send a SYN/ACK */
+	{TCP_TRACK_ORIGINAL, TCP_TRACK_IDX_SYNACK, TCP_TRACK_SYN_RECV, -1, TCP_TRACK_SYN_RECV,
+	 TCP_TRACK_PSEUDO_INVALID, "initiator SYN/ACK outside simultaneous open (RFC 9293 3.5)"},
+	/* Closing states: FIN is tracked per peer (the initiator closed first here) */
+	{TCP_TRACK_ORIGINAL, TCP_TRACK_IDX_FIN, TCP_TRACK_FIN_WAIT, -1, TCP_TRACK_LAST_ACK,
+	 TCP_TRACK_FIN_WAIT, "retransmitted FIN does not advance the close (per-peer FIN)"},
+	{TCP_TRACK_ORIGINAL, TCP_TRACK_IDX_ACK, TCP_TRACK_FIN_WAIT, -1, TCP_TRACK_CLOSE_WAIT,
+	 TCP_TRACK_FIN_WAIT, "an ACK from the FIN sender does not ack its own FIN (per-peer FIN)"},
+	{TCP_TRACK_ORIGINAL, TCP_TRACK_IDX_FIN, TCP_TRACK_CLOSE_WAIT, -1, TCP_TRACK_LAST_ACK,
+	 TCP_TRACK_CLOSE_WAIT, "retransmitted FIN does not advance the close (per-peer FIN)"},
+	{TCP_TRACK_ORIGINAL, TCP_TRACK_IDX_FIN, TCP_TRACK_LAST_ACK, -1, TCP_TRACK_LAST_ACK,
+	 TCP_TRACK_TIME_WAIT, "FIN|ACK acking the last FIN completes the close (per-peer FIN)"},
+	{TCP_TRACK_REPLY, TCP_TRACK_IDX_ACK, TCP_TRACK_LAST_ACK, -1, TCP_TRACK_TIME_WAIT,
+	 TCP_TRACK_LAST_ACK,
+	 "the last FIN's sender cannot ack it (per-peer FIN; RFC 5961 challenge ACK)"},
+	/* TIME_WAIT: RFC 1337 and RFC 6191 */
+	{TCP_TRACK_ORIGINAL, TCP_TRACK_IDX_SYN, TCP_TRACK_TIME_WAIT, -1, TCP_TRACK_SYN_SENT,
+	 TCP_TRACK_PSEUDO_IGNORE,
+	 "reopen only for a newer sequence number or timestamp (RFC 6191)"},
+	{TCP_TRACK_REPLY, TCP_TRACK_IDX_SYN, TCP_TRACK_TIME_WAIT, -1, TCP_TRACK_SYN_SENT,
+	 TCP_TRACK_PSEUDO_IGNORE,
+	 "reopen only for a newer sequence number or timestamp (RFC 6191)"},
+	{TCP_TRACK_ORIGINAL, TCP_TRACK_IDX_FIN, TCP_TRACK_TIME_WAIT, -1, TCP_TRACK_TIME_WAIT,
+	 TCP_TRACK_PSEUDO_IGNORE, "retransmitted FIN passes without extending TIME_WAIT"},
+	{TCP_TRACK_REPLY, TCP_TRACK_IDX_FIN, TCP_TRACK_TIME_WAIT, -1, TCP_TRACK_TIME_WAIT,
+	 TCP_TRACK_PSEUDO_IGNORE, "retransmitted FIN passes without extending TIME_WAIT"},
+	{TCP_TRACK_ORIGINAL, TCP_TRACK_IDX_ACK, TCP_TRACK_TIME_WAIT, -1, TCP_TRACK_TIME_WAIT,
+	 TCP_TRACK_PSEUDO_IGNORE, "retransmitted last ACK passes without extending TIME_WAIT"},
+	{TCP_TRACK_REPLY, TCP_TRACK_IDX_ACK, TCP_TRACK_TIME_WAIT, -1, TCP_TRACK_TIME_WAIT,
+	 TCP_TRACK_PSEUDO_IGNORE, "retransmitted last ACK passes without extending TIME_WAIT"},
+	{TCP_TRACK_ORIGINAL, TCP_TRACK_IDX_RST, TCP_TRACK_TIME_WAIT, -1, TCP_TRACK_CLOSE,
+	 TCP_TRACK_PSEUDO_INVALID, "RST into TIME_WAIT is dropped (RFC 1337 F1)"},
+	{TCP_TRACK_REPLY, TCP_TRACK_IDX_RST, TCP_TRACK_TIME_WAIT, -1, TCP_TRACK_CLOSE,
+	 TCP_TRACK_PSEUDO_INVALID, "RST into TIME_WAIT is dropped (RFC 1337 F1)"},
+	{TCP_TRACK_REPLY, TCP_TRACK_IDX_SYNACK, TCP_TRACK_TIME_WAIT, -1, TCP_TRACK_PSEUDO_IGNORE,
+	 TCP_TRACK_PSEUDO_INVALID, "no SYN/ACK belongs to a closed connection in TIME_WAIT"},
+	/* CLOSE: after an RST both endpoints are CLOSED and either may open (RFC 9293) */
+	{TCP_TRACK_REPLY, TCP_TRACK_IDX_SYN, TCP_TRACK_CLOSE, -1, TCP_TRACK_PSEUDO_INVALID,
+	 TCP_TRACK_SYN_SENT, "either side may open after an RST (RFC 9293 3.5)"},
+};
+
+#define TCP_TRACK_N_DEVIATIONS (sizeof(tcp_track_deviations) / sizeof(tcp_track_deviations[0]))
 
 /* The flag class of a TCP flag byte (PSH, ECE, CWR, URG do not matter). */
 enum tcp_track_index tcp_track_index_of(uint8_t tcp_flags);
@@ -180,8 +224,8 @@ bool tcp_track_flags_valid(uint8_t tcp_flags);
  * Fills *t and *res. res->verdict is ACCEPT (a SYN, or any valid segment with params->pickup)
  * or INVALID, in which case the caller must not keep *t.
  */
-void tcp_track_new(struct tcp_track *t, const struct packet *p, const struct tcp_track_params *params,
-		   struct tcp_track_result *res);
+void tcp_track_new(struct tcp_track *t, const struct packet *p,
+		   const struct tcp_track_params *params, struct tcp_track_result *res);
 
 /*
  * Tracks one segment of an existing flow travelling in `dir`. ACCEPT may change anything.

@@ -155,7 +155,7 @@ static uint8_t expected(enum tcp_track_dir dir, uint8_t flags, uint8_t state, co
 	*why = "linux table";
 	if (!spec_flags_valid(flags))
 		return IV;
-	for (unsigned i = 0; i < tcp_track_n_deviations; i++) {
+	for (unsigned i = 0; i < TCP_TRACK_N_DEVIATIONS; i++) {
 		const struct tcp_track_deviation *d = &tcp_track_deviations[i];
 
 		if (d->dir != dir || d->index != idx || d->state != state)
@@ -215,8 +215,8 @@ static void test_flag_matrix(void **state)
 static void test_deviations_are_real(void **state)
 {
 	(void)state;
-	assert_true(tcp_track_n_deviations > 0);
-	for (unsigned i = 0; i < tcp_track_n_deviations; i++) {
+	assert_true(TCP_TRACK_N_DEVIATIONS > 0);
+	for (unsigned i = 0; i < TCP_TRACK_N_DEVIATIONS; i++) {
 		const struct tcp_track_deviation *d = &tcp_track_deviations[i];
 		bool visited = false;
 
