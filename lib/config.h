@@ -18,10 +18,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CONFIG_VERSION 1
-#define CONFIG_PATH_MAX 108	/* sun_path */
-#define CONFIG_NAME_MAX 33	/* a user or group name, with its NUL */
-#define CONFIG_ERROR_MAX 256	/* room for one error message */
+#define CONFIG_VERSION	 1
+#define CONFIG_PATH_MAX	 108 /* sun_path */
+#define CONFIG_NAME_MAX	 33  /* a user or group name, with its NUL */
+#define CONFIG_ERROR_MAX 256 /* room for one error message */
 
 /* syslog priorities, so the daemon can pass them straight through. */
 enum config_log_level {
@@ -37,12 +37,12 @@ enum config_log_level {
 };
 
 enum config_tw_policy {
-	CONFIG_TW_ENFORCE = 0,	/* same values as enum tcp_track_tw_policy */
+	CONFIG_TW_ENFORCE = 0, /* same values as enum tcp_track_tw_policy */
 	CONFIG_TW_SHORTEN,
 	_CONFIG_TW_MAX
 };
 
-struct config_timeouts {	/* milliseconds; the kernel's nf_conntrack_tcp_timeout_* names */
+struct config_timeouts { /* milliseconds; the kernel's nf_conntrack_tcp_timeout_* names */
 	uint64_t syn_sent_ms;
 	uint64_t syn_recv_ms;
 	uint64_t established_ms;
@@ -55,49 +55,49 @@ struct config_timeouts {	/* milliseconds; the kernel's nf_conntrack_tcp_timeout_
 };
 
 struct config_time_wait {
-	uint8_t policy;			/* enum config_tw_policy */
-	uint64_t duration_ms;		/* enforce: the full hold, 2MSL; default 120 s */
-	uint64_t shortened_ms;		/* shorten: the hold; default 30 s */
-	uint64_t minimum_ms;		/* shorten: the floor adaptive shortening reaches; 1 s */
-	uint8_t adaptive_start_pct;	/* shorten: table fill where shortening starts; 60 */
-	uint8_t adaptive_end_pct;	/* table fill where the minimum is reached; 100 */
+	uint8_t policy;		    /* enum config_tw_policy */
+	uint64_t duration_ms;	    /* enforce: the full hold, 2MSL; default 120 s */
+	uint64_t shortened_ms;	    /* shorten: the hold; default 30 s */
+	uint64_t minimum_ms;	    /* shorten: the floor adaptive shortening reaches; 1 s */
+	uint8_t adaptive_start_pct; /* shorten: table fill where shortening starts; 60 */
+	uint8_t adaptive_end_pct;   /* table fill where the minimum is reached; 100 */
 };
 
 struct config {
 	struct {
-		uint16_t num;		/* first queue number */
-		uint16_t count;		/* queues num .. num + count - 1, one worker each */
-		uint32_t maxlen;	/* kernel queue length */
-		uint32_t copy_range;	/* bytes copied to userspace */
-		bool fail_open;		/* accept when the daemon cannot keep up or is gone */
-		uint32_t rcvbuf;	/* netlink receive buffer, bytes */
+		uint16_t num;	     /* first queue number */
+		uint16_t count;	     /* queues num .. num + count - 1, one worker each */
+		uint32_t maxlen;     /* kernel queue length */
+		uint32_t copy_range; /* bytes copied to userspace */
+		bool fail_open;	     /* accept when the daemon cannot keep up or is gone */
+		uint32_t rcvbuf;     /* netlink receive buffer, bytes */
 	} queue;
 	struct {
-		uint32_t max_flows;	/* per queue */
-		uint32_t buckets;	/* 0: chosen from max_flows */
+		uint32_t max_flows; /* per queue */
+		uint32_t buckets;   /* 0: chosen from max_flows */
 	} table;
 	struct {
-		bool pickup;		/* mid-stream pickup */
-		bool window_check;	/* false: window failures pass (be_liberal) */
+		bool pickup;	   /* mid-stream pickup */
+		bool window_check; /* false: window failures pass (be_liberal) */
 		uint8_t max_retrans;
 		struct config_time_wait time_wait;
 		struct config_timeouts timeouts;
 	} tcp;
 	struct {
-		uint8_t level;		/* enum config_log_level */
-		bool log_invalid;	/* log dropped segments (rate-limited) */
-		uint32_t rate_limit;	/* per-packet messages per second */
+		uint8_t level;	     /* enum config_log_level */
+		bool log_invalid;    /* log dropped segments (rate-limited) */
+		uint32_t rate_limit; /* per-packet messages per second */
 	} logging;
 	struct {
 		char socket[CONFIG_PATH_MAX];
-		char group[CONFIG_NAME_MAX];		/* read-only access; "" = the daemon's group */
-		char admin_group[CONFIG_NAME_MAX];	/* full access besides uid 0; "" = none */
+		char group[CONFIG_NAME_MAX];	   /* read-only access; "" = the daemon's group */
+		char admin_group[CONFIG_NAME_MAX]; /* full access besides uid 0; "" = none */
 		uint32_t max_clients;
-		uint32_t max_request;			/* bytes */
+		uint32_t max_request; /* bytes */
 		uint64_t idle_timeout_ms;
 	} control;
 	struct {
-		char directory[CONFIG_PATH_MAX];	/* where the flow snapshot lives across restarts */
+		char directory[CONFIG_PATH_MAX]; /* where the flow snapshot lives across restarts */
 	} state;
 };
 
@@ -119,7 +119,7 @@ int config_parse(const char *text, const char *name, struct config *c, char *err
  * text: an integer ("432000", durations in seconds as in the file), a boolean ("true") or a
  * quoted string ("\"enforce\""). Only keys, never groups, are parameters.
  */
-#define CONFIG_PARAM_NAME_MAX 64   /* longest dotted name, with its NUL, and then some */
+#define CONFIG_PARAM_NAME_MAX  64  /* longest dotted name, with its NUL, and then some */
 #define CONFIG_PARAM_VALUE_MAX 256 /* longest value text (an escaped path), with its NUL */
 
 /*

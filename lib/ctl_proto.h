@@ -20,94 +20,94 @@
 
 #include "reason.h"
 
-#define CTL_PROTO_MAX_MESSAGE_DEFAULT 65536	/* control.max_request's default */
-#define CTL_PROTO_LIST_CHUNK 256		/* flows per List reply */
+#define CTL_PROTO_MAX_MESSAGE_DEFAULT 65536 /* control.max_request's default */
+#define CTL_PROTO_LIST_CHUNK	      256   /* flows per List reply */
 
 enum ctl_method {
-	CTL_FLOWS_LIST = 0,	/* io.tcpfw.Flows.List {filter}        -> {flows:[...]} (continues) */
-	CTL_FLOWS_GET,		/* io.tcpfw.Flows.Get {tuple}          -> {flow:{...}} */
-	CTL_FLOWS_COUNT,	/* io.tcpfw.Flows.Count {filter}       -> {count:N} */
-	CTL_FLOWS_KILL,		/* io.tcpfw.Flows.Kill {filter}        -> {killed:N}   admin */
-	CTL_FLOWS_FLUSH,	/* io.tcpfw.Flows.Flush {}             -> {flushed:N}  admin */
-	CTL_EVENTS_WATCH,	/* io.tcpfw.Events.Watch {filter}      -> {event:{...}} (continues) */
-	CTL_STATS_GET,		/* io.tcpfw.Stats.Get {}               -> {stats...} */
-	CTL_PARAMS_GET,		/* io.tcpfw.Params.Get {name?}         -> {params:{name:value}} */
-	CTL_PARAMS_SET,		/* io.tcpfw.Params.Set {name, value}   -> {}          admin */
-	CTL_DAEMON_STATUS,	/* io.tcpfw.Daemon.Status {}           -> {status...} */
-	CTL_DAEMON_RELOAD,	/* io.tcpfw.Daemon.Reload {}           -> {}          admin */
-	CTL_DAEMON_VERSION,	/* io.tcpfw.Daemon.Version {}          -> {version:"..."} */
+	CTL_FLOWS_LIST = 0, /* io.tcpfw.Flows.List {filter}        -> {flows:[...]} (continues) */
+	CTL_FLOWS_GET,	    /* io.tcpfw.Flows.Get {tuple}          -> {flow:{...}} */
+	CTL_FLOWS_COUNT,    /* io.tcpfw.Flows.Count {filter}       -> {count:N} */
+	CTL_FLOWS_KILL,	    /* io.tcpfw.Flows.Kill {filter}        -> {killed:N}   admin */
+	CTL_FLOWS_FLUSH,    /* io.tcpfw.Flows.Flush {}             -> {flushed:N}  admin */
+	CTL_EVENTS_WATCH,   /* io.tcpfw.Events.Watch {filter}      -> {event:{...}} (continues) */
+	CTL_STATS_GET,	    /* io.tcpfw.Stats.Get {}               -> {stats...} */
+	CTL_PARAMS_GET,	    /* io.tcpfw.Params.Get {name?}         -> {params:{name:value}} */
+	CTL_PARAMS_SET,	    /* io.tcpfw.Params.Set {name, value}   -> {}          admin */
+	CTL_DAEMON_STATUS,  /* io.tcpfw.Daemon.Status {}           -> {status...} */
+	CTL_DAEMON_RELOAD,  /* io.tcpfw.Daemon.Reload {}           -> {}          admin */
+	CTL_DAEMON_VERSION, /* io.tcpfw.Daemon.Version {}          -> {version:"..."} */
 	_CTL_METHOD_MAX
 };
 
 enum ctl_error {
 	CTL_OK = 0,
-	CTL_ERR_INVALID_JSON,		/* io.tcpfw.InvalidJson: not a JSON object */
-	CTL_ERR_TOO_LARGE,		/* io.tcpfw.MessageTooLarge */
-	CTL_ERR_METHOD_NOT_FOUND,	/* org.varlink.service.MethodNotFound */
-	CTL_ERR_INVALID_PARAMETER,	/* org.varlink.service.InvalidParameter {parameter} */
-	CTL_ERR_PERMISSION_DENIED,	/* io.tcpfw.PermissionDenied */
-	CTL_ERR_NO_SUCH_FLOW,		/* io.tcpfw.NoSuchFlow */
-	CTL_ERR_NO_SUCH_PARAM,		/* io.tcpfw.NoSuchParameter {parameter} */
-	CTL_ERR_RELOAD_FAILED,		/* io.tcpfw.ReloadFailed {message} */
-	CTL_ERR_TOO_SLOW,		/* io.tcpfw.ConsumerTooSlow: a watch client fell behind */
-	CTL_ERR_BUSY,			/* io.tcpfw.Busy: too many clients */
-	CTL_ERR_INTERNAL,		/* io.tcpfw.InternalError {message} */
+	CTL_ERR_INVALID_JSON,	   /* io.tcpfw.InvalidJson: not a JSON object */
+	CTL_ERR_TOO_LARGE,	   /* io.tcpfw.MessageTooLarge */
+	CTL_ERR_METHOD_NOT_FOUND,  /* org.varlink.service.MethodNotFound */
+	CTL_ERR_INVALID_PARAMETER, /* org.varlink.service.InvalidParameter {parameter} */
+	CTL_ERR_PERMISSION_DENIED, /* io.tcpfw.PermissionDenied */
+	CTL_ERR_NO_SUCH_FLOW,	   /* io.tcpfw.NoSuchFlow */
+	CTL_ERR_NO_SUCH_PARAM,	   /* io.tcpfw.NoSuchParameter {parameter} */
+	CTL_ERR_RELOAD_FAILED,	   /* io.tcpfw.ReloadFailed {message} */
+	CTL_ERR_TOO_SLOW,	   /* io.tcpfw.ConsumerTooSlow: a watch client fell behind */
+	CTL_ERR_BUSY,		   /* io.tcpfw.Busy: too many clients */
+	CTL_ERR_INTERNAL,	   /* io.tcpfw.InternalError {message} */
 	_CTL_ERR_MAX
 };
 
 /* Conntrack-style filter; zero fields match anything. src/dst are the initiator's view. */
 struct ctl_filter {
-	uint8_t family;			/* 0, 4 or 6   JSON "family":"ipv4"|"ipv6" */
-	bool has_src;			/*              "src":"192.0.2.1" */
-	bool has_dst;			/*              "dst":"..." */
+	uint8_t family; /* 0, 4 or 6   JSON "family":"ipv4"|"ipv6" */
+	bool has_src;	/*              "src":"192.0.2.1" */
+	bool has_dst;	/*              "dst":"..." */
 	uint8_t src[16];
 	uint8_t dst[16];
-	uint16_t sport;			/*              "sport":40000 */
-	uint16_t dport;			/*              "dport":80 */
-	uint32_t state_mask;		/* 1 << state  "states":["ESTABLISHED",...] (tcp_track names) */
+	uint16_t sport;	     /*              "sport":40000 */
+	uint16_t dport;	     /*              "dport":80 */
+	uint32_t state_mask; /* 1 << state  "states":["ESTABLISHED",...] (tcp_track names) */
 };
 
 /* One flow as operators see it (oriented as the initiator sent its first segment). */
 struct ctl_flow {
-	uint8_t family;			/* "family":"ipv4" */
-	uint8_t state;			/* "state":"ESTABLISHED" (enum tcp_track_state value) */
-	bool assured;			/* "assured":true */
-	uint8_t src[16];		/* "src", "sport", "dst", "dport" */
+	uint8_t family;	 /* "family":"ipv4" */
+	uint8_t state;	 /* "state":"ESTABLISHED" (enum tcp_track_state value) */
+	bool assured;	 /* "assured":true */
+	uint8_t src[16]; /* "src", "sport", "dst", "dport" */
 	uint8_t dst[16];
 	uint16_t sport;
 	uint16_t dport;
-	uint64_t expires_in_ms;		/* "timeout": seconds left, as a number with ms precision */
-	uint16_t queue;			/* "queue":0 */
-	uint32_t id;			/* "id":17 (slot within its queue) */
+	uint64_t expires_in_ms; /* "timeout": seconds left, as a number with ms precision */
+	uint16_t queue;		/* "queue":0 */
+	uint32_t id;		/* "id":17 (slot within its queue) */
 };
 
 struct ctl_event {
-	uint8_t type;			/* "type":"new"|"state"|"destroy" (enum engine_event_type) */
-	uint8_t cause;			/* "cause":"timeout"... with destroy (enum engine_cause) */
-	uint8_t old_state;		/* "old_state" with state */
-	uint64_t time_ms;		/* "time": monotonic ms when it happened */
+	uint8_t type;	   /* "type":"new"|"state"|"destroy" (enum engine_event_type) */
+	uint8_t cause;	   /* "cause":"timeout"... with destroy (enum engine_cause) */
+	uint8_t old_state; /* "old_state" with state */
+	uint64_t time_ms;  /* "time": monotonic ms when it happened */
 	struct ctl_flow flow;
 };
 
 struct ctl_stats {
-	uint64_t verdict_accept;	/* "verdicts":{"accept":N,"drop":N} */
+	uint64_t verdict_accept; /* "verdicts":{"accept":N,"drop":N} */
 	uint64_t verdict_drop;
-	uint64_t reasons[_REASON_MAX];	/* "reasons":{"ok":N,"bad_flags":N,...} every reason */
-	uint32_t states[16];		/* "states":{"SYN_SENT":N,...} index = tcp_track_state */
-	uint32_t flows;			/* "flows":N */
-	uint32_t max_flows;		/* "max_flows":N (all queues) */
-	uint64_t created;		/* "created":N */
-	uint64_t destroyed[8];		/* "destroyed":{"timeout":N,...} index = engine_cause */
-	uint64_t packets;		/* "packets": delivered by the kernel */
-	uint64_t enobufs;		/* "enobufs" */
-	uint64_t pause_max_us;		/* "control_pause_max_us": the longest a worker spent on
-					 * one control request, packets waiting meanwhile */
+	uint64_t reasons[_REASON_MAX]; /* "reasons":{"ok":N,"bad_flags":N,...} every reason */
+	uint32_t states[16];	       /* "states":{"SYN_SENT":N,...} index = tcp_track_state */
+	uint32_t flows;		       /* "flows":N */
+	uint32_t max_flows;	       /* "max_flows":N (all queues) */
+	uint64_t created;	       /* "created":N */
+	uint64_t destroyed[8];	       /* "destroyed":{"timeout":N,...} index = engine_cause */
+	uint64_t packets;	       /* "packets": delivered by the kernel */
+	uint64_t enobufs;	       /* "enobufs" */
+	uint64_t pause_max_us;	       /* "control_pause_max_us": the longest a worker spent on
+					* one control request, packets waiting meanwhile */
 	/* per queue, from /proc/net/netfilter/nfnetlink_queue: "queues":[{...}] */
 	unsigned n_queues;
 	struct ctl_queue_stats {
 		uint16_t num;		/* "queue" */
 		uint32_t queue_total;	/* "waiting": packets queued now */
-		uint64_t queue_dropped;	/* "queue_dropped": queue full */
+		uint64_t queue_dropped; /* "queue_dropped": queue full */
 		uint64_t user_dropped;	/* "user_dropped": socket full */
 		uint64_t id_sequence;	/* "packets_seen" */
 	} queues[64];
@@ -115,19 +115,19 @@ struct ctl_stats {
 
 /* Daemon.Status; its JSON object also starts with "json_schema_version":1. */
 struct ctl_status {
-	char version[32];		/* "version" */
-	uint32_t pid;			/* "pid" */
-	uint64_t uptime_ms;		/* "uptime": seconds */
-	char config_path[256];		/* "config" */
-	uint16_t queue_num;		/* "queues":"0-3" */
+	char version[32];      /* "version" */
+	uint32_t pid;	       /* "pid" */
+	uint64_t uptime_ms;    /* "uptime": seconds */
+	char config_path[256]; /* "config" */
+	uint16_t queue_num;    /* "queues":"0-3" */
 	uint16_t queue_count;
-	bool fail_open;			/* "fail_open" */
-	char tw_policy[16];		/* "time_wait_policy" */
-	bool pickup;			/* "pickup" */
-	uint32_t flows;			/* "flows" */
-	uint32_t max_flows;		/* "max_flows" */
-	unsigned n_overridden;		/* "overridden":["tcp.timeouts.established",...]: set-param */
-	char overridden[16][64];	/*   changes in force until the next reload */
+	bool fail_open;		 /* "fail_open" */
+	char tw_policy[16];	 /* "time_wait_policy" */
+	bool pickup;		 /* "pickup" */
+	uint32_t flows;		 /* "flows" */
+	uint32_t max_flows;	 /* "max_flows" */
+	unsigned n_overridden;	 /* "overridden":["tcp.timeouts.established",...]: set-param */
+	char overridden[16][64]; /*   changes in force until the next reload */
 };
 
 /* A parameter is a dotted config key and its value in libconfig syntax ("5", "\"shorten\""). */
@@ -137,28 +137,28 @@ struct ctl_param {
 };
 
 struct ctl_request {
-	uint8_t method;			/* enum ctl_method */
-	bool more;			/* "more":true: the client accepts continued replies */
-	struct ctl_filter filter;	/* List, Count, Kill, Watch; Get uses family/src/dst/ports */
-	struct ctl_param param;		/* Params.Get (name may be empty: all), Params.Set */
+	uint8_t method;		  /* enum ctl_method */
+	bool more;		  /* "more":true: the client accepts continued replies */
+	struct ctl_filter filter; /* List, Count, Kill, Watch; Get uses family/src/dst/ports */
+	struct ctl_param param;	  /* Params.Get (name may be empty: all), Params.Set */
 };
 
 struct ctl_reply {
-	uint8_t method;			/* what the reply answers (the parser needs it) */
-	uint8_t error;			/* enum ctl_error; CTL_OK for a result */
-	char message[256];		/* error detail, or "" */
-	char parameter[64];		/* the offending parameter with INVALID_PARAMETER etc. */
+	uint8_t method;	    /* what the reply answers (the parser needs it) */
+	uint8_t error;	    /* enum ctl_error; CTL_OK for a result */
+	char message[256];  /* error detail, or "" */
+	char parameter[64]; /* the offending parameter with INVALID_PARAMETER etc. */
 	bool continues;
 	/* the result, by method */
-	struct ctl_flow *flows;		/* List (n_flows), Get (one) */
+	struct ctl_flow *flows; /* List (n_flows), Get (one) */
 	size_t n_flows;
-	uint64_t count;			/* Count, Kill, Flush */
-	struct ctl_event event;		/* Watch */
-	struct ctl_stats *stats;	/* Stats.Get */
-	struct ctl_status *status;	/* Daemon.Status */
-	struct ctl_param *params;	/* Params.Get */
+	uint64_t count;		   /* Count, Kill, Flush */
+	struct ctl_event event;	   /* Watch */
+	struct ctl_stats *stats;   /* Stats.Get */
+	struct ctl_status *status; /* Daemon.Status */
+	struct ctl_param *params;  /* Params.Get */
 	size_t n_params;
-	char version[32];		/* Daemon.Version */
+	char version[32]; /* Daemon.Version */
 };
 
 /* The names the JSON uses for an event's type ("new", "state", "destroy") and a destroy
@@ -167,9 +167,9 @@ const char *ctl_event_name(unsigned type);
 const char *ctl_cause_name(unsigned cause);
 
 const char *ctl_method_name(enum ctl_method m);
-int ctl_method_from_name(const char *name);	/* -1 if unknown */
-bool ctl_method_is_admin(enum ctl_method m);	/* Kill, Flush, Params.Set, Reload */
-const char *ctl_error_name(enum ctl_error e);	/* "ok" for CTL_OK; never on the wire */
+int ctl_method_from_name(const char *name);   /* -1 if unknown */
+bool ctl_method_is_admin(enum ctl_method m);  /* Kill, Flush, Params.Set, Reload */
+const char *ctl_error_name(enum ctl_error e); /* "ok" for CTL_OK; never on the wire */
 
 /*
  * Parses one call of len bytes (without the NUL). Messages over max_len are refused. On

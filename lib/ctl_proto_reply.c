@@ -369,12 +369,12 @@ static json_t *ctl_result_stats(const struct ctl_reply *r)
 		}
 	}
 	return json_pack("{s:{s:o, s:o}, s:o, s:o, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o}",
-			 "verdicts",
-			 "accept", ctl_jint(s->verdict_accept), "drop", ctl_jint(s->verdict_drop),
-			 "reasons", ctl_counts_json(ctl_reason_name, _REASON_MAX, s->reasons),
-			 "states", ctl_counts_json(ctl_state_name, _TCP_TRACK_STATE_MAX, states),
-			 "flows", (json_int_t)s->flows, "max_flows", (json_int_t)s->max_flows,
-			 "created", ctl_jint(s->created), "destroyed",
+			 "verdicts", "accept", ctl_jint(s->verdict_accept), "drop",
+			 ctl_jint(s->verdict_drop), "reasons",
+			 ctl_counts_json(ctl_reason_name, _REASON_MAX, s->reasons), "states",
+			 ctl_counts_json(ctl_state_name, _TCP_TRACK_STATE_MAX, states), "flows",
+			 (json_int_t)s->flows, "max_flows", (json_int_t)s->max_flows, "created",
+			 ctl_jint(s->created), "destroyed",
 			 ctl_counts_json(ctl_cause_name, _ENGINE_CAUSE_MAX, s->destroyed),
 			 "packets", ctl_jint(s->packets), "enobufs", ctl_jint(s->enobufs),
 			 "control_pause_max_us", ctl_jint(s->pause_max_us), "queues", queues);
@@ -405,8 +405,7 @@ static int ctl_parse_stats(const json_t *p, struct ctl_reply *r)
 	    ctl_get_uint(p, "packets", INT64_MAX, &s->packets) ||
 	    ctl_get_uint(p, "enobufs", INT64_MAX, &s->enobufs) ||
 	    ctl_get_uint(p, "control_pause_max_us", INT64_MAX, &s->pause_max_us) ||
-	    !json_is_array(queues) ||
-	    json_array_size(queues) > ARRAY_SIZE(s->queues))
+	    !json_is_array(queues) || json_array_size(queues) > ARRAY_SIZE(s->queues))
 		return -EINVAL;
 	for (i = 0; i < _TCP_TRACK_STATE_MAX; i++)
 		s->states[i] = (uint32_t)states[i];

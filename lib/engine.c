@@ -11,19 +11,19 @@
 #include "util.h"
 
 /* The wheel: 100 ms ticks (timers fire at most 0.1 s late), 4096 slots = one 410 s turn. */
-#define ENGINE_TICK_MS 100
+#define ENGINE_TICK_MS	   100
 #define ENGINE_WHEEL_SLOTS 4096
 
 /* The per-flow value the table stores next to the key. */
 struct engine_flow {
 	struct tcp_track track;
-	uint8_t orig;			/* the key endpoint (0 or 1) that is ORIGINAL */
-	uint8_t tclass;			/* enum tcp_track_timeout of the armed timer */
+	uint8_t orig;	/* the key endpoint (0 or 1) that is ORIGINAL */
+	uint8_t tclass; /* enum tcp_track_timeout of the armed timer */
 };
 
 struct engine {
 	struct config cfg;
-	struct config prev_cfg;		/* the one before the last reconfigure, for retime */
+	struct config prev_cfg; /* the one before the last reconfigure, for retime */
 	struct tcp_track_params tparams;
 	struct flow_table *table;
 	struct timer_wheel *wheel;
@@ -70,7 +70,8 @@ static uint64_t adapt(const struct engine *e, const struct config *cfg, uint8_t 
 	uint64_t n = flow_table_count(e->table), cap = flow_table_capacity(e->table);
 	uint64_t start = cap * tw->adaptive_start_pct, end = cap * tw->adaptive_end_pct;
 
-	if (tw->policy != CONFIG_TW_SHORTEN || state < TCP_TRACK_FIN_WAIT || state > TCP_TRACK_CLOSE)
+	if (tw->policy != CONFIG_TW_SHORTEN || state < TCP_TRACK_FIN_WAIT ||
+	    state > TCP_TRACK_CLOSE)
 		return t;
 	n *= 100; /* compare in percent units */
 	if (n <= start || t <= tw->minimum_ms)
@@ -94,7 +95,8 @@ static uint64_t timeout_ms(const struct engine *e, const struct config *cfg, uin
 	return t < cap ? t : cap;
 }
 
-static void arm(struct engine *e, uint32_t id, struct engine_flow *f, uint8_t tclass, uint64_t now_ms)
+static void arm(struct engine *e, uint32_t id, struct engine_flow *f, uint8_t tclass,
+		uint64_t now_ms)
 {
 	if (tclass == TCP_TRACK_TIMEOUT_KEEP)
 		return;
@@ -118,12 +120,13 @@ static void flow_info(const struct engine *e, uint32_t id, struct engine_flow_in
 	memcpy(out->dst, k->addr[!o], sizeof(out->dst));
 	out->sport = k->port[o];
 	out->dport = k->port[!o];
-	out->expires_ms = timer_wheel_is_armed(e->wheel, id) ? timer_wheel_expiry_ms(e->wheel, id) : 0;
+	out->expires_ms =
+		timer_wheel_is_armed(e->wheel, id) ? timer_wheel_expiry_ms(e->wheel, id) : 0;
 }
 
 static void emit(struct engine *e, uint8_t type, uint8_t cause, uint8_t old_state, uint32_t id)
 {
-	struct engine_event ev = { .type = type, .cause = cause, .old_state = old_state };
+	struct engine_event ev = {.type = type, .cause = cause, .old_state = old_state};
 
 	if (!e->on_event)
 		return;
@@ -253,7 +256,7 @@ void engine_process(struct engine *e, const uint8_t *buf, size_t cap_len, size_t
 	struct packet p;
 	struct flow_key k;
 
-	*res = (struct engine_result){ .verdict = ENGINE_DROP, .state = TCP_TRACK_NONE };
+	*res = (struct engine_result){.verdict = ENGINE_DROP, .state = TCP_TRACK_NONE};
 	res->reason = packet_parse(buf, cap_len, pkt_len, &p);
 	if (res->reason != REASON_OK) {
 		res->verdict = parse_failure_verdict(res->reason);
@@ -295,8 +298,9 @@ static void set_tcp_params(struct engine *e)
 	e->tparams = (struct tcp_track_params){
 		.pickup = e->cfg.tcp.pickup,
 		.liberal = !e->cfg.tcp.window_check,
-		.tw_policy = e->cfg.tcp.time_wait.policy == CONFIG_TW_SHORTEN ? TCP_TRACK_TW_SHORTEN
-									    : TCP_TRACK_TW_ENFORCE,
+		.tw_policy = e->cfg.tcp.time_wait.policy == CONFIG_TW_SHORTEN
+				     ? TCP_TRACK_TW_SHORTEN
+				     : TCP_TRACK_TW_ENFORCE,
 		.max_retrans = e->cfg.tcp.max_retrans,
 	};
 }
@@ -331,7 +335,8 @@ bool engine_retime(struct engine *e, uint32_t *cursor, unsigned budget, uint64_t
 		uint64_t elapsed = old_t > remaining ? old_t - remaining : 0;
 		uint64_t new_t = timeout_ms(e, &e->cfg, f->track.state, f->tclass);
 
-		timer_wheel_schedule(e->wheel, id, now_ms + (new_t > elapsed ? new_t - elapsed : 0));
+		timer_wheel_schedule(e->wheel, id,
+				     now_ms + (new_t > elapsed ? new_t - elapsed : 0));
 	}
 	*cursor = id < cap ? id : 0;
 	return id >= cap;
@@ -433,7 +438,7 @@ unsigned engine_export(const struct engine *e, uint32_t *cursor, unsigned budget
 			.family = k->family,
 			.orig = f->orig,
 			.tclass = f->tclass,
-			.port = { k->port[0], k->port[1] },
+			.port = {k->port[0], k->port[1]},
 			.remaining_ms = expiry > now_ms ? expiry - now_ms : 0,
 			.track = f->track,
 		};
@@ -448,7 +453,8 @@ static bool record_valid(const struct engine_flow_record *r)
 {
 	const struct tcp_track *t = &r->track;
 
-	if ((r->family != 4 && r->family != 6) || r->orig > 1 || r->tclass >= _TCP_TRACK_TIMEOUT_MAX)
+	if ((r->family != 4 && r->family != 6) || r->orig > 1 ||
+	    r->tclass >= _TCP_TRACK_TIMEOUT_MAX)
 		return false;
 	if (t->state == TCP_TRACK_NONE || t->state >= _TCP_TRACK_STATE_MAX ||
 	    t->last_index >= _TCP_TRACK_IDX_MAX)
@@ -554,9 +560,9 @@ static const char *const verdict_names[] = {
 _Static_assert(ARRAY_SIZE(verdict_names) == _ENGINE_VERDICT_MAX, "verdict_names out of sync");
 
 static const char *const cause_names[] = {
-	[ENGINE_CAUSE_TIMEOUT] = "timeout",   [ENGINE_CAUSE_RESET] = "reset",
-	[ENGINE_CAUSE_REOPEN] = "reopen",     [ENGINE_CAUSE_EVICTED] = "evicted",
-	[ENGINE_CAUSE_KILLED] = "killed",     [ENGINE_CAUSE_FLUSHED] = "flushed",
+	[ENGINE_CAUSE_TIMEOUT] = "timeout", [ENGINE_CAUSE_RESET] = "reset",
+	[ENGINE_CAUSE_REOPEN] = "reopen",   [ENGINE_CAUSE_EVICTED] = "evicted",
+	[ENGINE_CAUSE_KILLED] = "killed",   [ENGINE_CAUSE_FLUSHED] = "flushed",
 };
 _Static_assert(ARRAY_SIZE(cause_names) == _ENGINE_CAUSE_MAX, "cause_names out of sync");
 

@@ -23,20 +23,16 @@
 #include "reason.h"
 #include "tcp_track.h"
 
-enum engine_verdict {
-	ENGINE_ACCEPT = 0,
-	ENGINE_DROP,
-	_ENGINE_VERDICT_MAX
-};
+enum engine_verdict { ENGINE_ACCEPT = 0, ENGINE_DROP, _ENGINE_VERDICT_MAX };
 
 /* Why a flow left the table. */
 enum engine_cause {
-	ENGINE_CAUSE_TIMEOUT = 0,	/* its timer expired */
-	ENGINE_CAUSE_RESET,		/* an RST answered its only SYN */
-	ENGINE_CAUSE_REOPEN,		/* a SYN started a new incarnation of the tuple */
-	ENGINE_CAUSE_EVICTED,		/* early drop: the table was full */
-	ENGINE_CAUSE_KILLED,		/* the operator killed it */
-	ENGINE_CAUSE_FLUSHED,		/* the operator flushed the table */
+	ENGINE_CAUSE_TIMEOUT = 0, /* its timer expired */
+	ENGINE_CAUSE_RESET,	  /* an RST answered its only SYN */
+	ENGINE_CAUSE_REOPEN,	  /* a SYN started a new incarnation of the tuple */
+	ENGINE_CAUSE_EVICTED,	  /* early drop: the table was full */
+	ENGINE_CAUSE_KILLED,	  /* the operator killed it */
+	ENGINE_CAUSE_FLUSHED,	  /* the operator flushed the table */
 	_ENGINE_CAUSE_MAX
 };
 
@@ -49,61 +45,61 @@ enum engine_event_type {
 
 /* A copy of one flow, oriented as its initiator (ORIGINAL) saw it. */
 struct engine_flow_info {
-	uint32_t id;			/* table slot; stable while the flow lives */
-	uint8_t family;			/* 4 or 6 */
-	uint8_t state;			/* enum tcp_track_state */
+	uint32_t id;	/* table slot; stable while the flow lives */
+	uint8_t family; /* 4 or 6 */
+	uint8_t state;	/* enum tcp_track_state */
 	bool assured;
-	uint8_t src[16];		/* initiator; IPv4 in the first 4 bytes */
+	uint8_t src[16]; /* initiator; IPv4 in the first 4 bytes */
 	uint8_t dst[16];
 	uint16_t sport;
 	uint16_t dport;
-	uint64_t expires_ms;		/* when its timer fires, on the caller's clock */
+	uint64_t expires_ms; /* when its timer fires, on the caller's clock */
 };
 
 struct engine_event {
-	uint8_t type;			/* enum engine_event_type */
-	uint8_t cause;			/* enum engine_cause, with DESTROY */
-	uint8_t old_state;		/* with STATE */
-	struct engine_flow_info flow;	/* state is the new one */
+	uint8_t type;		      /* enum engine_event_type */
+	uint8_t cause;		      /* enum engine_cause, with DESTROY */
+	uint8_t old_state;	      /* with STATE */
+	struct engine_flow_info flow; /* state is the new one */
 };
 
 /* Called synchronously from inside engine calls; must not call back into the engine. */
 typedef void engine_event_fn(const struct engine_event *ev, void *arg);
 
 struct engine_params {
-	const struct config *config;	/* copied; tcp and table sections are used */
-	uint8_t hash_key[16];		/* SipHash key for the flow table; caller's randomness */
-	engine_event_fn *on_event;	/* may be NULL */
+	const struct config *config; /* copied; tcp and table sections are used */
+	uint8_t hash_key[16];	     /* SipHash key for the flow table; caller's randomness */
+	engine_event_fn *on_event;   /* may be NULL */
 	void *event_arg;
 };
 
 struct engine_result {
-	uint8_t verdict;		/* enum engine_verdict */
-	uint8_t reason;			/* enum reason */
-	uint8_t state;			/* the flow's state after the segment; NONE if no flow */
+	uint8_t verdict; /* enum engine_verdict */
+	uint8_t reason;	 /* enum reason */
+	uint8_t state;	 /* the flow's state after the segment; NONE if no flow */
 };
 
 struct engine_counters {
 	uint64_t verdicts[_ENGINE_VERDICT_MAX];
-	uint64_t reasons[_REASON_MAX];		/* every segment counts under exactly one reason */
+	uint64_t reasons[_REASON_MAX]; /* every segment counts under exactly one reason */
 	uint64_t flows_created;
 	uint64_t flows_destroyed[_ENGINE_CAUSE_MAX];
-	uint32_t states[_TCP_TRACK_STATE_MAX];	/* flows now in each state */
-	uint32_t flows;				/* flows now in the table */
+	uint32_t states[_TCP_TRACK_STATE_MAX]; /* flows now in each state */
+	uint32_t flows;			       /* flows now in the table */
 	uint32_t max_flows;
 };
 
 /* A flow filter, conntrack style; zero fields match anything. Addresses match the initiator's
  * view: src is the ORIGINAL source. */
 struct engine_filter {
-	uint8_t family;			/* 0, 4 or 6 */
+	uint8_t family; /* 0, 4 or 6 */
 	bool has_src;
 	bool has_dst;
 	uint8_t src[16];
 	uint8_t dst[16];
 	uint16_t sport;
 	uint16_t dport;
-	uint32_t state_mask;		/* bit (1 << state); 0 = any */
+	uint32_t state_mask; /* bit (1 << state); 0 = any */
 };
 
 struct engine;
@@ -179,12 +175,12 @@ bool engine_get(const struct engine *e, uint8_t family, const uint8_t *src, uint
 
 /* One flow as a restart carries it: enough to recreate it exactly. */
 struct engine_flow_record {
-	uint8_t family;			/* 4 or 6 */
-	uint8_t orig;			/* which endpoint of addr/port is the initiator */
-	uint8_t tclass;			/* enum tcp_track_timeout of its armed timer */
+	uint8_t family; /* 4 or 6 */
+	uint8_t orig;	/* which endpoint of addr/port is the initiator */
+	uint8_t tclass; /* enum tcp_track_timeout of its armed timer */
 	uint8_t addr[2][16];
 	uint16_t port[2];
-	uint64_t remaining_ms;		/* time left on its timer */
+	uint64_t remaining_ms; /* time left on its timer */
 	struct tcp_track track;
 };
 

@@ -31,15 +31,15 @@
 #define TCP_FLAG_ECE 0x40
 #define TCP_FLAG_CWR 0x80
 
-#define PACKET_WSCALE_MAX 14	/* RFC 7323: a larger shift is treated as 14 */
-#define PACKET_SACK_MAX 4	/* 40 option bytes hold at most 4 SACK blocks */
-#define PACKET_IP6_EXTHDR_MAX 8	/* bound on the extension-header walk */
+#define PACKET_WSCALE_MAX     14 /* RFC 7323: a larger shift is treated as 14 */
+#define PACKET_SACK_MAX	      4	 /* 40 option bytes hold at most 4 SACK blocks */
+#define PACKET_IP6_EXTHDR_MAX 8	 /* bound on the extension-header walk */
 
 /* Bits of packet_options.present. */
-#define PACKET_OPT_MSS 0x01
-#define PACKET_OPT_WSCALE 0x02
+#define PACKET_OPT_MSS	     0x01
+#define PACKET_OPT_WSCALE    0x02
 #define PACKET_OPT_SACK_PERM 0x04
-#define PACKET_OPT_SACK 0x08
+#define PACKET_OPT_SACK	     0x08
 #define PACKET_OPT_TIMESTAMP 0x10
 
 struct packet_sack_block {
@@ -48,9 +48,9 @@ struct packet_sack_block {
 };
 
 struct packet_options {
-	uint8_t present;	/* PACKET_OPT_* */
-	uint8_t wscale;		/* already clamped to PACKET_WSCALE_MAX */
-	uint8_t sack_count;	/* valid entries in sack[] */
+	uint8_t present;    /* PACKET_OPT_* */
+	uint8_t wscale;	    /* already clamped to PACKET_WSCALE_MAX */
+	uint8_t sack_count; /* valid entries in sack[] */
 	uint16_t mss;
 	uint32_t tsval;
 	uint32_t tsecr;
@@ -58,15 +58,15 @@ struct packet_options {
 };
 
 struct packet {
-	uint8_t family;		/* 4 or 6 */
-	uint8_t flags;		/* raw TCP flag byte */
-	uint16_t sport;		/* host byte order */
+	uint8_t family; /* 4 or 6 */
+	uint8_t flags;	/* raw TCP flag byte */
+	uint16_t sport; /* host byte order */
 	uint16_t dport;
-	uint16_t window;	/* raw, unscaled */
+	uint16_t window; /* raw, unscaled */
 	uint32_t seq;
 	uint32_t ack;
-	uint32_t payload_len;	/* TCP payload bytes, from the IP length */
-	const uint8_t *saddr;	/* 4 or 16 bytes inside the buffer */
+	uint32_t payload_len; /* TCP payload bytes, from the IP length */
+	const uint8_t *saddr; /* 4 or 16 bytes inside the buffer */
 	const uint8_t *daddr;
 	struct packet_options opt;
 };

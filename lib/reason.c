@@ -38,7 +38,8 @@ static const char *const reason_names[] = {
 	[REASON_TABLE_FULL] = "table_full",
 };
 
-_Static_assert(ARRAY_SIZE(reason_names) == _REASON_MAX, "reason_names out of sync with enum reason");
+_Static_assert(ARRAY_SIZE(reason_names) == _REASON_MAX,
+	       "reason_names out of sync with enum reason");
 
 const char *reason_name(enum reason r)
 {

@@ -14,45 +14,45 @@
 #include <stdbool.h>
 
 enum reason {
-	REASON_OK = 0,			/* in state and in window */
+	REASON_OK = 0, /* in state and in window */
 
 	/* packet parser: the bytes are not a trackable TCP segment */
-	REASON_IP_TRUNCATED,		/* buffer ends inside the IP header */
-	REASON_IP_BAD_HEADER,		/* version, IHL or total/payload length inconsistent */
-	REASON_IP_FRAGMENT,		/* non-first fragment, or first fragment without a full TCP header */
-	REASON_IP6_BAD_EXTHDR,		/* extension chain truncated, too long, or malformed */
-	REASON_NOT_TCP,			/* transport is not TCP */
-	REASON_TCP_TRUNCATED,		/* buffer or IP length ends inside the TCP header */
-	REASON_TCP_BAD_DOFF,		/* data offset below 5 or past the segment */
+	REASON_IP_TRUNCATED,   /* buffer ends inside the IP header */
+	REASON_IP_BAD_HEADER,  /* version, IHL or total/payload length inconsistent */
+	REASON_IP_FRAGMENT,    /* non-first fragment, or first fragment without a full TCP header */
+	REASON_IP6_BAD_EXTHDR, /* extension chain truncated, too long, or malformed */
+	REASON_NOT_TCP,	       /* transport is not TCP */
+	REASON_TCP_TRUNCATED,  /* buffer or IP length ends inside the TCP header */
+	REASON_TCP_BAD_DOFF,   /* data offset below 5 or past the segment */
 
 	/* tracker: INVALID (dropped) */
-	REASON_BAD_FLAGS,		/* flag combination no stack sends (NULL, XMAS, SYN+FIN, ...) */
-	REASON_NEW_NOT_SYN,		/* first segment of an unknown flow is not a SYN (pickup off) */
-	REASON_INVALID_NEW,		/* first segment can never open a flow (SYN/ACK, FIN, RST) */
-	REASON_INVALID_STATE,		/* flags not allowed in the current state */
-	REASON_SEQ_OVER_WINDOW,		/* data beyond the receiver's window */
-	REASON_ACK_OVER_WINDOW,		/* acknowledges data the peer never sent */
-	REASON_SACK_OVER_WINDOW,	/* SACK block beyond what the peer sent */
-	REASON_DATA_AFTER_FIN,		/* sequence space used after the sender's own FIN */
-	REASON_BAD_HANDSHAKE_ACK,	/* SYN/ACK or third ACK does not ack the ISN (RFC 9293) */
-	REASON_RST_OUT_OF_WINDOW,	/* RST outside the receive window, or before RCV.NXT */
-	REASON_RST_BAD_ACK,		/* RST in SYN-SENT without an acceptable ACK (RFC 9293) */
-	REASON_TIME_WAIT_RST,		/* RST into TIME_WAIT (RFC 1337) */
-	REASON_TIME_WAIT_SEGMENT,	/* data or FIN into TIME_WAIT */
+	REASON_BAD_FLAGS,	  /* flag combination no stack sends (NULL, XMAS, SYN+FIN, ...) */
+	REASON_NEW_NOT_SYN,	  /* first segment of an unknown flow is not a SYN (pickup off) */
+	REASON_INVALID_NEW,	  /* first segment can never open a flow (SYN/ACK, FIN, RST) */
+	REASON_INVALID_STATE,	  /* flags not allowed in the current state */
+	REASON_SEQ_OVER_WINDOW,	  /* data beyond the receiver's window */
+	REASON_ACK_OVER_WINDOW,	  /* acknowledges data the peer never sent */
+	REASON_SACK_OVER_WINDOW,  /* SACK block beyond what the peer sent */
+	REASON_DATA_AFTER_FIN,	  /* sequence space used after the sender's own FIN */
+	REASON_BAD_HANDSHAKE_ACK, /* SYN/ACK or third ACK does not ack the ISN (RFC 9293) */
+	REASON_RST_OUT_OF_WINDOW, /* RST outside the receive window, or before RCV.NXT */
+	REASON_RST_BAD_ACK,	  /* RST in SYN-SENT without an acceptable ACK (RFC 9293) */
+	REASON_TIME_WAIT_RST,	  /* RST into TIME_WAIT (RFC 1337) */
+	REASON_TIME_WAIT_SEGMENT, /* data or FIN into TIME_WAIT */
 
 	/* tracker: IGNORE (passed, no state or timer change) */
-	REASON_SEQ_UNDER_WINDOW,	/* retransmission of data acked long ago */
-	REASON_ACK_UNDER_WINDOW,	/* very old ACK */
-	REASON_SEQ_OVERSHOOT,		/* small overshoot of the window, tolerated */
-	REASON_RST_INEXACT,		/* in-window RST that is not exact: endpoint will challenge it */
-	REASON_SYN_IGNORED,		/* SYN on a live flow: endpoint will challenge it (RFC 5961) */
-	REASON_SYNACK_IGNORED,		/* retransmitted SYN/ACK on a synchronised flow */
-	REASON_CHALLENGE_ACK,		/* ACK answering an ignored SYN */
-	REASON_TIME_WAIT_ACK,		/* retransmitted last ACK in TIME_WAIT: timer not extended */
-	REASON_TIME_WAIT_OLD_SYN,	/* SYN in TIME_WAIT failing the RFC 6191 test: no reopen */
+	REASON_SEQ_UNDER_WINDOW,  /* retransmission of data acked long ago */
+	REASON_ACK_UNDER_WINDOW,  /* very old ACK */
+	REASON_SEQ_OVERSHOOT,	  /* small overshoot of the window, tolerated */
+	REASON_RST_INEXACT,	  /* in-window RST that is not exact: endpoint will challenge it */
+	REASON_SYN_IGNORED,	  /* SYN on a live flow: endpoint will challenge it (RFC 5961) */
+	REASON_SYNACK_IGNORED,	  /* retransmitted SYN/ACK on a synchronised flow */
+	REASON_CHALLENGE_ACK,	  /* ACK answering an ignored SYN */
+	REASON_TIME_WAIT_ACK,	  /* retransmitted last ACK in TIME_WAIT: timer not extended */
+	REASON_TIME_WAIT_OLD_SYN, /* SYN in TIME_WAIT failing the RFC 6191 test: no reopen */
 
 	/* engine */
-	REASON_TABLE_FULL,		/* no room for a new flow, nothing evictable */
+	REASON_TABLE_FULL, /* no room for a new flow, nothing evictable */
 
 	_REASON_MAX
 };

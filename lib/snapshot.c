@@ -4,8 +4,8 @@
 
 #include "snapshot.h"
 
-static const uint8_t magic[8] = { 'T', 'C', 'P', 'F', 'W', 'S', 'N', 'P' };
-static const uint8_t end_magic[4] = { 'T', 'S', 'N', 'P' };
+static const uint8_t magic[8] = {'T', 'C', 'P', 'F', 'W', 'S', 'N', 'P'};
+static const uint8_t end_magic[4] = {'T', 'S', 'N', 'P'};
 
 /* CRC-32C (Castagnoli), bitwise: a damage check for a file written once per restart. */
 static uint32_t crc32c(uint32_t crc, const uint8_t *p, size_t len)
@@ -77,7 +77,7 @@ static uint64_t get64(struct cursor *c)
 void snapshot_write_header(struct snapshot_writer *w, uint64_t wall_ms,
 			   uint8_t out[SNAPSHOT_HEADER_SIZE])
 {
-	struct cursor c = { .p = out };
+	struct cursor c = {.p = out};
 
 	memset(out, 0, SNAPSHOT_HEADER_SIZE);
 	memcpy(c.p, magic, sizeof(magic));
@@ -106,7 +106,7 @@ void snapshot_write_record(struct snapshot_writer *w, const struct snapshot_reco
 {
 	const struct engine_flow_record *f = &r->flow;
 	const struct tcp_track *t = &f->track;
-	struct cursor c = { .p = out };
+	struct cursor c = {.p = out};
 
 	memset(out, 0, SNAPSHOT_RECORD_SIZE);
 	put16(&c, r->queue);
@@ -135,7 +135,7 @@ void snapshot_write_record(struct snapshot_writer *w, const struct snapshot_reco
 
 void snapshot_write_trailer(struct snapshot_writer *w, uint8_t out[SNAPSHOT_TRAILER_SIZE])
 {
-	struct cursor c = { .p = out };
+	struct cursor c = {.p = out};
 
 	put64(&c, w->count);
 	w->crc = crc32c(w->crc, out, 8);
@@ -147,7 +147,7 @@ void snapshot_write_trailer(struct snapshot_writer *w, uint8_t out[SNAPSHOT_TRAI
 
 int snapshot_check(const uint8_t *buf, size_t len, struct snapshot_info *info)
 {
-	struct cursor c = { .q = buf + sizeof(magic) };
+	struct cursor c = {.q = buf + sizeof(magic)};
 
 	if (len < SNAPSHOT_HEADER_SIZE + SNAPSHOT_TRAILER_SIZE)
 		return -EBADMSG;
@@ -161,7 +161,7 @@ int snapshot_check(const uint8_t *buf, size_t len, struct snapshot_info *info)
 		return -EBADMSG;
 
 	const uint8_t *trailer = buf + len - SNAPSHOT_TRAILER_SIZE;
-	struct cursor t = { .q = trailer };
+	struct cursor t = {.q = trailer};
 	uint64_t count = get64(&t);
 	uint32_t crc = get32(&t);
 	if (count != body / SNAPSHOT_RECORD_SIZE || memcmp(t.q, end_magic, sizeof(end_magic)) != 0)
@@ -187,7 +187,7 @@ static void get_peer(struct cursor *c, struct tcp_track_peer *p)
 
 int snapshot_read_record(const uint8_t *buf, uint64_t i, struct snapshot_record *out)
 {
-	struct cursor c = { .q = buf + SNAPSHOT_HEADER_SIZE + i * SNAPSHOT_RECORD_SIZE };
+	struct cursor c = {.q = buf + SNAPSHOT_HEADER_SIZE + i * SNAPSHOT_RECORD_SIZE};
 	struct engine_flow_record *f = &out->flow;
 	struct tcp_track *t = &f->track;
 

@@ -22,13 +22,13 @@
 
 #include "engine.h"
 
-#define SNAPSHOT_VERSION 1
-#define SNAPSHOT_HEADER_SIZE 32
-#define SNAPSHOT_RECORD_SIZE 128
+#define SNAPSHOT_VERSION      1
+#define SNAPSHOT_HEADER_SIZE  32
+#define SNAPSHOT_RECORD_SIZE  128
 #define SNAPSHOT_TRAILER_SIZE 16
 
 struct snapshot_record {
-	uint16_t queue;			/* the NFQUEUE queue whose engine held the flow */
+	uint16_t queue; /* the NFQUEUE queue whose engine held the flow */
 	struct engine_flow_record flow;
 };
 
@@ -49,8 +49,8 @@ void snapshot_write_record(struct snapshot_writer *w, const struct snapshot_reco
 void snapshot_write_trailer(struct snapshot_writer *w, uint8_t out[SNAPSHOT_TRAILER_SIZE]);
 
 struct snapshot_info {
-	uint64_t wall_ms;		/* when it was written */
-	uint64_t count;			/* records */
+	uint64_t wall_ms; /* when it was written */
+	uint64_t count;	  /* records */
 };
 
 /*

@@ -19,11 +19,11 @@ struct ctx {
 	const struct packet *p;
 	const struct tcp_track_params *params;
 	struct tcp_track_result *res;
-	struct tcp_track_peer *snd;	/* the side that sent this segment */
-	struct tcp_track_peer *rcv;	/* the other side */
+	struct tcp_track_peer *snd; /* the side that sent this segment */
+	struct tcp_track_peer *rcv; /* the other side */
 	uint8_t dir;
 	uint8_t idx;
-	uint32_t end;			/* seq + segment length */
+	uint32_t end; /* seq + segment length */
 };
 
 /*
@@ -329,7 +329,7 @@ static bool check_handshake_ack(struct ctx *c, const struct tcp_track_peer *syn_
 	if (acks_syn(syn_sender, c->p->ack))
 		return true;
 	invalid(c, seq_gt(c->p->ack, syn_sender->end) ? REASON_ACK_OVER_WINDOW
-						       : REASON_BAD_HANDSHAKE_ACK);
+						      : REASON_BAD_HANDSHAKE_ACK);
 	return false;
 }
 
@@ -343,8 +343,8 @@ static bool try_resync(struct ctx *c)
 	struct tcp_track *t = c->t;
 	struct tcp_track_peer *orig = &t->peer[TCP_TRACK_ORIGINAL];
 
-	if (c->dir != TCP_TRACK_REPLY || !last_was(t, true, TCP_TRACK_IDX_SYN, TCP_TRACK_ORIGINAL) ||
-	    c->p->ack != t->last_end)
+	if (c->dir != TCP_TRACK_REPLY ||
+	    !last_was(t, true, TCP_TRACK_IDX_SYN, TCP_TRACK_ORIGINAL) || c->p->ack != t->last_end)
 		return false;
 	*orig = (struct tcp_track_peer){
 		.isn = t->last_seq,
@@ -461,7 +461,8 @@ static void track_rst_syn_sent(struct ctx *c)
 	if (c->dir == TCP_TRACK_ORIGINAL) {
 		/* the initiator aborts, or answers a challenge ACK (Linux c410cb974f2b) */
 		if (p->seq == c->snd->end ||
-		    (last_was(t, true, TCP_TRACK_IDX_ACK, TCP_TRACK_REPLY) && p->seq == t->last_ack))
+		    (last_was(t, true, TCP_TRACK_IDX_ACK, TCP_TRACK_REPLY) &&
+		     p->seq == t->last_ack))
 			rst_close(c);
 		else
 			invalid(c, REASON_RST_OUT_OF_WINDOW);
@@ -586,8 +587,8 @@ static uint8_t ack_new_state(const struct ctx *c)
 
 	if (t->state == TCP_TRACK_CLOSE)
 		return TCP_TRACK_CLOSE;
-	if (t->state == TCP_TRACK_SYN_RECV && c->idx == TCP_TRACK_IDX_ACK && c->dir == TCP_TRACK_REPLY &&
-	    !(t->flags & TCP_TRACK_F_SIMOPEN))
+	if (t->state == TCP_TRACK_SYN_RECV && c->idx == TCP_TRACK_IDX_ACK &&
+	    c->dir == TCP_TRACK_REPLY && !(t->flags & TCP_TRACK_F_SIMOPEN))
 		return TCP_TRACK_SYN_RECV; /* responder data before the third ACK (TFO) */
 	return closing_state(t);
 }
@@ -667,12 +668,12 @@ static void ctx_init(struct ctx *c, struct tcp_track *t, const struct packet *p,
 	};
 }
 
-void tcp_track_new(struct tcp_track *t, const struct packet *p, const struct tcp_track_params *params,
-		   struct tcp_track_result *res)
+void tcp_track_new(struct tcp_track *t, const struct packet *p,
+		   const struct tcp_track_params *params, struct tcp_track_result *res)
 {
 	struct ctx c;
 
-	*t = (struct tcp_track){ 0 };
+	*t = (struct tcp_track){0};
 	ctx_init(&c, t, p, TCP_TRACK_ORIGINAL, params, res);
 	if (!tcp_track_flags_valid(p->flags)) {
 		invalid(&c, REASON_BAD_FLAGS);
@@ -737,16 +738,11 @@ void tcp_track_packet(struct tcp_track *t, const struct packet *p, enum tcp_trac
 /* ---- names ---- */
 
 static const char *const state_names[] = {
-	[TCP_TRACK_NONE] = "NONE",
-	[TCP_TRACK_SYN_SENT] = "SYN_SENT",
-	[TCP_TRACK_SYN_RECV] = "SYN_RECV",
-	[TCP_TRACK_ESTABLISHED] = "ESTABLISHED",
-	[TCP_TRACK_FIN_WAIT] = "FIN_WAIT",
-	[TCP_TRACK_CLOSE_WAIT] = "CLOSE_WAIT",
-	[TCP_TRACK_LAST_ACK] = "LAST_ACK",
-	[TCP_TRACK_TIME_WAIT] = "TIME_WAIT",
-	[TCP_TRACK_CLOSE] = "CLOSE",
-	[TCP_TRACK_SYN_SENT2] = "SYN_SENT2",
+	[TCP_TRACK_NONE] = "NONE",	   [TCP_TRACK_SYN_SENT] = "SYN_SENT",
+	[TCP_TRACK_SYN_RECV] = "SYN_RECV", [TCP_TRACK_ESTABLISHED] = "ESTABLISHED",
+	[TCP_TRACK_FIN_WAIT] = "FIN_WAIT", [TCP_TRACK_CLOSE_WAIT] = "CLOSE_WAIT",
+	[TCP_TRACK_LAST_ACK] = "LAST_ACK", [TCP_TRACK_TIME_WAIT] = "TIME_WAIT",
+	[TCP_TRACK_CLOSE] = "CLOSE",	   [TCP_TRACK_SYN_SENT2] = "SYN_SENT2",
 };
 _Static_assert(ARRAY_SIZE(state_names) == _TCP_TRACK_STATE_MAX, "state_names out of sync");
 
@@ -758,9 +754,9 @@ static const char *const verdict_names[] = {
 _Static_assert(ARRAY_SIZE(verdict_names) == _TCP_TRACK_VERDICT_MAX, "verdict_names out of sync");
 
 static const char *const index_names[] = {
-	[TCP_TRACK_IDX_SYN] = "syn",	[TCP_TRACK_IDX_SYNACK] = "synack",
-	[TCP_TRACK_IDX_FIN] = "fin",	[TCP_TRACK_IDX_ACK] = "ack",
-	[TCP_TRACK_IDX_RST] = "rst",	[TCP_TRACK_IDX_NONE] = "none",
+	[TCP_TRACK_IDX_SYN] = "syn", [TCP_TRACK_IDX_SYNACK] = "synack",
+	[TCP_TRACK_IDX_FIN] = "fin", [TCP_TRACK_IDX_ACK] = "ack",
+	[TCP_TRACK_IDX_RST] = "rst", [TCP_TRACK_IDX_NONE] = "none",
 };
 _Static_assert(ARRAY_SIZE(index_names) == _TCP_TRACK_IDX_MAX, "index_names out of sync");
 

@@ -40,11 +40,11 @@ void tcp_window_check(struct tcp_track_peer *snd, struct tcp_track_peer *rcv,
 		tcp_window_init_sender(snd, rcv, p, end, w);
 
 	uint32_t maxackwin = snd->maxwin > MAXACKWINDOW_MIN ? snd->maxwin : MAXACKWINDOW_MIN;
-	bool ack_ok = seq_le(w->sack, rcv->end);				     /* III */
-	bool seq_low_ok = !rcv->maxwin || seq_ge(end, snd->end - rcv->maxwin);	     /* II */
-	bool ack_low_ok = seq_ge(w->sack, rcv->end - maxackwin);		     /* IV */
+	bool ack_ok = seq_le(w->sack, rcv->end);			       /* III */
+	bool seq_low_ok = !rcv->maxwin || seq_ge(end, snd->end - rcv->maxwin); /* II */
+	bool ack_low_ok = seq_ge(w->sack, rcv->end - maxackwin);	       /* IV */
 
-	if (seq_gt(p->seq, snd->maxend)) {					     /* I */
+	if (seq_gt(p->seq, snd->maxend)) { /* I */
 		if (ack_ok && seq_low_ok && ack_low_ok && end - snd->maxend <= rcv->maxwin) {
 			w->verdict = TCP_TRACK_IGNORE;
 			w->reason = REASON_SEQ_OVERSHOOT;
@@ -54,7 +54,8 @@ void tcp_window_check(struct tcp_track_peer *snd, struct tcp_track_peer *rcv,
 		}
 	} else if (!ack_ok) {
 		w->verdict = TCP_TRACK_INVALID;
-		w->reason = seq_le(w->ack, rcv->end) ? REASON_SACK_OVER_WINDOW : REASON_ACK_OVER_WINDOW;
+		w->reason =
+			seq_le(w->ack, rcv->end) ? REASON_SACK_OVER_WINDOW : REASON_ACK_OVER_WINDOW;
 	} else if (!seq_low_ok) {
 		w->verdict = TCP_TRACK_IGNORE;
 		w->reason = REASON_SEQ_UNDER_WINDOW;

@@ -19,10 +19,10 @@
 #include "tcp_track.h"
 
 struct tcp_window {
-	uint32_t ack;		/* the ACK in force: the segment's, or perfect when it has none */
-	uint32_t sack;		/* the highest edge acknowledged, SACK blocks included */
-	uint8_t verdict;	/* enum tcp_track_verdict */
-	uint8_t reason;		/* enum reason */
+	uint32_t ack;	 /* the ACK in force: the segment's, or perfect when it has none */
+	uint32_t sack;	 /* the highest edge acknowledged, SACK blocks included */
+	uint8_t verdict; /* enum tcp_track_verdict */
+	uint8_t reason;	 /* enum reason */
 };
 
 /* The ACK a segment carries in effect; a segment without one is treated as perfect. SACK

@@ -9,13 +9,13 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-#define container_of(ptr, type, member) ((type *)(void *)((char *)(ptr) - offsetof(type, member)))
+#define container_of(ptr, type, member) ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
 
 /* table[i] from a designated-initializer name table, or "unknown" when i is out of range. */
-#define NAME_OR_UNKNOWN(table, i) \
+#define NAME_OR_UNKNOWN(table, i)                                                                  \
 	((unsigned)(i) < ARRAY_SIZE(table) && (table)[i] ? (table)[i] : "unknown")
 
-#define likely(x) __builtin_expect(!!(x), 1)
+#define likely(x)   __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 
 #endif /* TCPFW_UTIL_H */

@@ -303,7 +303,8 @@ static void stats_queues(const struct ctl_stats *s)
 	printf(STAT_FMT, "enobufs", s->enobufs);
 	printf(STAT_FMT, "longest control pause (us)", s->pause_max_us);
 	if (!n) {
-		/* the kernel makes the file root-only; a daemon without that right cannot read it */
+		/* the kernel makes the file root-only; a daemon without that right cannot read it
+		 */
 		puts("  per-queue counters unavailable: /proc/net/netfilter/nfnetlink_queue is not "
 		     "readable by tcpfwd");
 		return;

@@ -14,9 +14,9 @@
 #include "ctl_proto.h"
 #include "worker.h"
 
-#define CTL_MAX_CLIENTS 4096
-#define CTL_WATCH_BACKLOG (1u << 20)	/* bytes a watcher may fall behind before it is dropped */
-#define CTL_EVENT_BATCH 512		/* events taken from a worker at a time */
+#define CTL_MAX_CLIENTS	  4096
+#define CTL_WATCH_BACKLOG (1u << 20) /* bytes a watcher may fall behind before it is dropped */
+#define CTL_EVENT_BATCH	  512	     /* events taken from a worker at a time */
 
 enum ctl_role {
 	CTL_ROLE_NONE = 0,
@@ -25,29 +25,29 @@ enum ctl_role {
 };
 
 enum ctl_op {
-	CTL_OP_NONE = 0,	/* waiting for a request */
-	CTL_OP_LIST,		/* streaming a list: more chunks as the client reads */
-	CTL_OP_WATCH,		/* receiving events until it hangs up */
+	CTL_OP_NONE = 0, /* waiting for a request */
+	CTL_OP_LIST,	 /* streaming a list: more chunks as the client reads */
+	CTL_OP_WATCH,	 /* receiving events until it hangs up */
 };
 
 struct ctl_server;
 
 struct ctl_client {
 	struct ctl_server *server;
-	unsigned slot;		/* index in server->clients */
+	unsigned slot; /* index in server->clients */
 	int fd;
-	uint8_t role;		/* enum ctl_role */
-	uint8_t op;		/* enum ctl_op */
-	bool closing;		/* close once the output is flushed */
+	uint8_t role; /* enum ctl_role */
+	uint8_t op;   /* enum ctl_op */
+	bool closing; /* close once the output is flushed */
 	uid_t uid;
 	pid_t pid;
 	uint64_t last_active_ms;
-	char *in;		/* request bytes, up to control.max_request */
+	char *in; /* request bytes, up to control.max_request */
 	size_t in_len;
-	char *out;		/* reply bytes not yet written */
+	char *out; /* reply bytes not yet written */
 	size_t out_len;
 	size_t out_cap;
-	struct ctl_request req;	/* the request of the running op */
+	struct ctl_request req; /* the request of the running op */
 	unsigned list_worker;	/* List progress: which worker, and where in its table */
 	uint32_t list_cursor;
 };
@@ -60,8 +60,8 @@ struct ctl_server {
 	struct loop *loop;
 	int listen_fd;
 	char path[108];
-	gid_t read_gid;		/* the socket's group */
-	gid_t admin_gid;	/* (gid_t)-1: none */
+	gid_t read_gid;	 /* the socket's group */
+	gid_t admin_gid; /* (gid_t)-1: none */
 	uid_t own_uid;
 	size_t max_request;
 	unsigned max_clients;
@@ -69,7 +69,7 @@ struct ctl_server {
 	unsigned n_clients;
 	unsigned n_watchers;
 	struct ctl_client *clients[CTL_MAX_CLIENTS];
-	struct worker_event events[CTL_EVENT_BATCH];	/* scratch for the event pump */
+	struct worker_event events[CTL_EVENT_BATCH]; /* scratch for the event pump */
 };
 
 /* Formats a reply and queues it for the client (ctl_server.c). */

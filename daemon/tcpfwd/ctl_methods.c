@@ -16,8 +16,8 @@
 #include "util.h"
 #include "worker.h"
 
-#define SLICE_BUDGET 4096		/* table slots one worker call may scan */
-#define LIST_ONE_REPLY_MAX 65536	/* flows in a List answered without "more" */
+#define SLICE_BUDGET	   4096	 /* table slots one worker call may scan */
+#define LIST_ONE_REPLY_MAX 65536 /* flows in a List answered without "more" */
 
 static struct engine_filter to_engine_filter(const struct ctl_filter *f)
 {
@@ -58,11 +58,11 @@ static struct ctl_flow to_ctl_flow(const struct engine_flow_info *i, uint16_t qu
 struct slice_call {
 	struct engine_filter filter;
 	bool has_filter;
-	uint32_t cursor;		/* in: where to resume; out: 0 once the table is done */
-	unsigned max;			/* List: room left in out[] */
+	uint32_t cursor; /* in: where to resume; out: 0 once the table is done */
+	unsigned max;	 /* List: room left in out[] */
 	struct engine_flow_info *out;
-	unsigned n;			/* List: filled; Count/Kill: counted */
-	uint8_t cause;			/* Kill: KILLED or FLUSHED */
+	unsigned n;    /* List: filled; Count/Kill: counted */
+	uint8_t cause; /* Kill: KILLED or FLUSHED */
 };
 
 static void call_list(struct engine *e, void *arg)
@@ -84,7 +84,8 @@ static void call_kill(struct engine *e, void *arg)
 {
 	struct slice_call *c = arg;
 
-	c->n = engine_kill(e, c->has_filter ? &c->filter : NULL, c->cause, &c->cursor, SLICE_BUDGET);
+	c->n = engine_kill(e, c->has_filter ? &c->filter : NULL, c->cause, &c->cursor,
+			   SLICE_BUDGET);
 }
 
 /* Runs fn over every worker's whole table, slice by slice; returns the summed count. */
@@ -109,10 +110,11 @@ static uint64_t walk_all(struct ctl_server *s, worker_fn *fn, struct slice_call 
 
 static struct slice_call slice_for(const struct ctl_request *req)
 {
-	struct slice_call c = { .filter = to_engine_filter(&req->filter) };
+	struct slice_call c = {.filter = to_engine_filter(&req->filter)};
 	const struct ctl_filter *f = &req->filter;
 
-	c.has_filter = f->family || f->has_src || f->has_dst || f->sport || f->dport || f->state_mask;
+	c.has_filter =
+		f->family || f->has_src || f->has_dst || f->sport || f->dport || f->state_mask;
 	return c;
 }
 
@@ -136,7 +138,8 @@ static size_t list_fill(struct ctl_server *s, struct ctl_client *c, struct ctl_f
 		if (worker_call(workers[c->list_worker], call_list, &call) < 0)
 			call.cursor = 0;
 		for (unsigned i = 0; i < call.n; i++)
-			flows[n++] = to_ctl_flow(&info[i], worker_queue(workers[c->list_worker]), now);
+			flows[n++] =
+				to_ctl_flow(&info[i], worker_queue(workers[c->list_worker]), now);
 		c->list_cursor = call.cursor;
 		if (!call.cursor)
 			c->list_worker++;
@@ -155,7 +158,7 @@ static bool list_done(struct ctl_server *s, const struct ctl_client *c)
 bool ctl_methods_list_next(struct ctl_server *s, struct ctl_client *c)
 {
 	struct ctl_flow flows[CTL_PROTO_LIST_CHUNK];
-	struct ctl_reply r = { .method = CTL_FLOWS_LIST, .flows = flows };
+	struct ctl_reply r = {.method = CTL_FLOWS_LIST, .flows = flows};
 
 	r.n_flows = list_fill(s, c, flows, ARRAY_SIZE(flows));
 	r.continues = !list_done(s, c);
@@ -177,7 +180,7 @@ static void run_list(struct ctl_server *s, struct ctl_client *c)
 		ctl_client_error(s, c, CTL_ERR_INTERNAL, "out of memory");
 		return;
 	}
-	struct ctl_reply r = { .method = CTL_FLOWS_LIST, .flows = flows };
+	struct ctl_reply r = {.method = CTL_FLOWS_LIST, .flows = flows};
 	r.n_flows = list_fill(s, c, flows, LIST_ONE_REPLY_MAX);
 	if (!list_done(s, c))
 		ctl_client_error(s, c, CTL_ERR_INVALID_PARAMETER,
@@ -207,28 +210,31 @@ static void run_get(struct ctl_server *s, struct ctl_client *c)
 {
 	unsigned n_workers;
 	struct worker *const *workers = tcpfwd_workers(s->d, &n_workers);
-	struct get_call g = { .f = &c->req.filter };
+	struct get_call g = {.f = &c->req.filter};
 
 	for (unsigned i = 0; i < n_workers; i++) {
 		if (worker_call(workers[i], call_get, &g) < 0 || !g.found)
 			continue;
-		struct ctl_flow flow = to_ctl_flow(&g.info, worker_queue(workers[i]), clock_now_ms());
-		struct ctl_reply r = { .method = CTL_FLOWS_GET, .flows = &flow, .n_flows = 1 };
+		struct ctl_flow flow =
+			to_ctl_flow(&g.info, worker_queue(workers[i]), clock_now_ms());
+		struct ctl_reply r = {.method = CTL_FLOWS_GET, .flows = &flow, .n_flows = 1};
 		ctl_client_reply(s, c, &r);
 		return;
 	}
 	ctl_client_error(s, c, CTL_ERR_NO_SUCH_FLOW, "no flow with that tuple");
 }
 
-static void run_count_or_kill(struct ctl_server *s, struct ctl_client *c, const struct ctl_request *req)
+static void run_count_or_kill(struct ctl_server *s, struct ctl_client *c,
+			      const struct ctl_request *req)
 {
 	struct slice_call proto = slice_for(req);
-	struct ctl_reply r = { .method = req->method };
+	struct ctl_reply r = {.method = req->method};
 
 	if (req->method == CTL_FLOWS_COUNT) {
 		r.count = walk_all(s, call_count, &proto);
 	} else {
-		proto.cause = req->method == CTL_FLOWS_FLUSH ? ENGINE_CAUSE_FLUSHED : ENGINE_CAUSE_KILLED;
+		proto.cause =
+			req->method == CTL_FLOWS_FLUSH ? ENGINE_CAUSE_FLUSHED : ENGINE_CAUSE_KILLED;
 		if (req->method == CTL_FLOWS_FLUSH)
 			proto.has_filter = false;
 		r.count = walk_all(s, call_kill, &proto);
@@ -290,7 +296,7 @@ static void run_stats(struct ctl_server *s, struct ctl_client *c)
 	st->enobufs = w.queue.enobufs;
 	st->pause_max_us = w.pause_max_us;
 	read_kernel_queues(s, st);
-	struct ctl_reply r = { .method = CTL_STATS_GET, .stats = st };
+	struct ctl_reply r = {.method = CTL_STATS_GET, .stats = st};
 	ctl_client_reply(s, c, &r);
 	free(st);
 }
@@ -313,7 +319,8 @@ static void add_param(const char *name, const char *value, void *arg)
 	l->n++;
 }
 
-static void run_params_get(struct ctl_server *s, struct ctl_client *c, const struct ctl_request *req)
+static void run_params_get(struct ctl_server *s, struct ctl_client *c,
+			   const struct ctl_request *req)
 {
 	struct param_list *l = calloc(1, sizeof(*l));
 	const struct config *cfg = tcpfwd_config(s->d);
@@ -328,23 +335,26 @@ static void run_params_get(struct ctl_server *s, struct ctl_client *c, const str
 		snprintf(l->params[0].name, sizeof(l->params[0].name), "%s", req->param.name);
 		if (config_param_get(cfg, req->param.name, l->params[0].value,
 				     sizeof(l->params[0].value)) < 0) {
-			struct ctl_reply e = { .method = req->method, .error = CTL_ERR_NO_SUCH_PARAM };
+			struct ctl_reply e = {.method = req->method,
+					      .error = CTL_ERR_NO_SUCH_PARAM};
 			snprintf(e.parameter, sizeof(e.parameter), "%s", req->param.name);
-			snprintf(e.message, sizeof(e.message), "no parameter '%s'", req->param.name);
+			snprintf(e.message, sizeof(e.message), "no parameter '%s'",
+				 req->param.name);
 			ctl_client_reply(s, c, &e);
 			free(l);
 			return;
 		}
 		l->n = 1;
 	}
-	struct ctl_reply r = { .method = CTL_PARAMS_GET, .params = l->params, .n_params = l->n };
+	struct ctl_reply r = {.method = CTL_PARAMS_GET, .params = l->params, .n_params = l->n};
 	ctl_client_reply(s, c, &r);
 	free(l);
 }
 
-static void run_params_set(struct ctl_server *s, struct ctl_client *c, const struct ctl_request *req)
+static void run_params_set(struct ctl_server *s, struct ctl_client *c,
+			   const struct ctl_request *req)
 {
-	struct ctl_reply r = { .method = CTL_PARAMS_SET };
+	struct ctl_reply r = {.method = CTL_PARAMS_SET};
 	int e = tcpfwd_set_param(s->d, req->param.name, req->param.value, r.message,
 				 sizeof(r.message));
 
@@ -360,7 +370,7 @@ static void run_params_set(struct ctl_server *s, struct ctl_client *c, const str
 static void run_status(struct ctl_server *s, struct ctl_client *c)
 {
 	struct ctl_status st;
-	struct ctl_reply r = { .method = CTL_DAEMON_STATUS, .status = &st };
+	struct ctl_reply r = {.method = CTL_DAEMON_STATUS, .status = &st};
 
 	tcpfwd_status(s->d, &st);
 	ctl_client_reply(s, c, &r);
@@ -368,7 +378,7 @@ static void run_status(struct ctl_server *s, struct ctl_client *c)
 
 static void run_reload(struct ctl_server *s, struct ctl_client *c)
 {
-	struct ctl_reply r = { .method = CTL_DAEMON_RELOAD };
+	struct ctl_reply r = {.method = CTL_DAEMON_RELOAD};
 
 	log_notice("control: uid %u asked for a reload", (unsigned)c->uid);
 	if (tcpfwd_reload(s->d, r.message, sizeof(r.message)) < 0)
@@ -390,7 +400,8 @@ static void set_watching(struct ctl_server *s, bool on)
 static void run_watch(struct ctl_server *s, struct ctl_client *c)
 {
 	if (!c->req.more) {
-		struct ctl_reply r = { .method = CTL_EVENTS_WATCH, .error = CTL_ERR_INVALID_PARAMETER };
+		struct ctl_reply r = {.method = CTL_EVENTS_WATCH,
+				      .error = CTL_ERR_INVALID_PARAMETER};
 		snprintf(r.parameter, sizeof(r.parameter), "more");
 		snprintf(r.message, sizeof(r.message), "watch streams: call with \"more\":true");
 		ctl_client_reply(s, c, &r);
@@ -423,11 +434,13 @@ void ctl_methods_pump_events(struct ctl_server *s)
 		do {
 			n = worker_pop_events(workers[w], evs, CTL_EVENT_BATCH, &lost);
 			if (lost)
-				log_warning("control: %llu flow events lost on queue %u (watchers slow)",
+				log_warning("control: %llu flow events lost on queue %u (watchers "
+					    "slow)",
 					    (unsigned long long)lost, worker_queue(workers[w]));
 			for (unsigned i = 0; i < n; i++) {
 				struct engine_filter f;
-				struct ctl_reply r = { .method = CTL_EVENTS_WATCH, .continues = true };
+				struct ctl_reply r = {.method = CTL_EVENTS_WATCH,
+						      .continues = true};
 
 				r.event = (struct ctl_event){
 					.type = evs[i].ev.type,
@@ -453,7 +466,7 @@ void ctl_methods_pump_events(struct ctl_server *s)
 
 void ctl_methods_run(struct ctl_server *s, struct ctl_client *c, const struct ctl_request *req)
 {
-	struct ctl_reply r = { .method = req->method };
+	struct ctl_reply r = {.method = req->method};
 
 	switch (req->method) {
 	case CTL_FLOWS_LIST:

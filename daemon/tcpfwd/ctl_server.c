@@ -17,7 +17,7 @@
 #include "loop.h"
 #include "tcpfwd.h"
 
-#define CTL_TICK_MS 50		/* event delivery and idle checks */
+#define CTL_TICK_MS    50 /* event delivery and idle checks */
 #define CTL_MAX_GROUPS 256
 
 static struct log_ratelimit refuse_rl;
@@ -99,7 +99,7 @@ void ctl_client_reply(struct ctl_server *s, struct ctl_client *c, const struct c
 void ctl_client_error(struct ctl_server *s, struct ctl_client *c, enum ctl_error e,
 		      const char *message)
 {
-	struct ctl_reply r = { .method = c->req.method, .error = (uint8_t)e };
+	struct ctl_reply r = {.method = c->req.method, .error = (uint8_t)e};
 
 	snprintf(r.message, sizeof(r.message), "%s", message ? message : "");
 	ctl_client_reply(s, c, &r);
@@ -110,7 +110,7 @@ void ctl_client_error(struct ctl_server *s, struct ctl_client *c, enum ctl_error
 static void handle_request(struct ctl_server *s, struct ctl_client *c, size_t len)
 {
 	struct ctl_request req;
-	struct ctl_reply err = { 0 };
+	struct ctl_reply err = {0};
 
 	if (ctl_request_parse(c->in, len, s->max_request, &req, &err) < 0) {
 		ctl_client_reply(s, c, &err);
@@ -118,8 +118,8 @@ static void handle_request(struct ctl_server *s, struct ctl_client *c, size_t le
 	}
 	c->req = req;
 	if (ctl_method_is_admin(req.method) && c->role != CTL_ROLE_ADMIN) {
-		log_warning("control: uid %u (pid %d) may not call %s", (unsigned)c->uid, (int)c->pid,
-			    ctl_method_name(req.method));
+		log_warning("control: uid %u (pid %d) may not call %s", (unsigned)c->uid,
+			    (int)c->pid, ctl_method_name(req.method));
 		ctl_client_error(s, c, CTL_ERR_PERMISSION_DENIED,
 				 "this method needs root or the admin group");
 		return;
@@ -151,7 +151,8 @@ static void client_read(struct ctl_server *s, struct ctl_client *c)
 			c->in_len -= len + 1;
 		}
 		if (c->in_len > s->max_request) {
-			ctl_client_error(s, c, CTL_ERR_TOO_LARGE, "request larger than control.max_request");
+			ctl_client_error(s, c, CTL_ERR_TOO_LARGE,
+					 "request larger than control.max_request");
 			c->closing = true;
 			break;
 		}
@@ -216,7 +217,7 @@ static enum ctl_role peer_role(struct ctl_server *s, int fd, const struct ucred 
 /* Says why, then closes: used before a client gets a slot. */
 static void refuse(int fd, enum ctl_error e, const char *message)
 {
-	struct ctl_reply r = { .error = (uint8_t)e };
+	struct ctl_reply r = {.error = (uint8_t)e};
 	char *text;
 
 	snprintf(r.message, sizeof(r.message), "%s", message);
@@ -249,7 +250,8 @@ static void on_accept(void *arg, int lfd, uint32_t events)
 	enum ctl_role role = peer_role(s, fd, &cred);
 	if (role == CTL_ROLE_NONE) {
 		if (log_ratelimit_ok(&refuse_rl, clock_now_ms(), 10, &suppressed))
-			log_warning("control: refused uid %u gid %u (pid %d): not in the socket's group",
+			log_warning("control: refused uid %u gid %u (pid %d): not in the socket's "
+				    "group",
 				    (unsigned)cred.uid, (unsigned)cred.gid, (int)cred.pid);
 		refuse(fd, CTL_ERR_PERMISSION_DENIED, "not allowed to use the control socket");
 		return;
@@ -269,9 +271,14 @@ static void on_accept(void *arg, int lfd, uint32_t events)
 		refuse(fd, CTL_ERR_BUSY, "no room for another client");
 		return;
 	}
-	*c = (struct ctl_client){ .server = s, .slot = slot, .fd = fd, .role = (uint8_t)role,
-				  .uid = cred.uid, .pid = cred.pid, .in = in,
-				  .last_active_ms = clock_now_ms() };
+	*c = (struct ctl_client){.server = s,
+				 .slot = slot,
+				 .fd = fd,
+				 .role = (uint8_t)role,
+				 .uid = cred.uid,
+				 .pid = cred.pid,
+				 .in = in,
+				 .last_active_ms = clock_now_ms()};
 	if (loop_add_fd(s->loop, fd, EPOLLIN, on_client, c) < 0) {
 		free(c);
 		free(in);
@@ -299,7 +306,8 @@ static void on_tick(void *arg)
 			if (c->out_len > CTL_WATCH_BACKLOG) {
 				/* drop the backlog: the error must reach the client ahead of it */
 				c->out_len = 0;
-				ctl_client_error(s, c, CTL_ERR_TOO_SLOW, "watch consumer fell behind");
+				ctl_client_error(s, c, CTL_ERR_TOO_SLOW,
+						 "watch consumer fell behind");
 				c->closing = true;
 			}
 			client_flush(s, c);
@@ -316,7 +324,7 @@ static void on_tick(void *arg)
 
 static int make_socket(struct ctl_server *s, const char *path)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct stat st;
 	char dir[sizeof(sa.sun_path)];
 	int fd;
@@ -389,7 +397,7 @@ int ctl_server_new(struct tcpfwd *d, struct loop *loop, struct ctl_server **ret)
 		.own_uid = geteuid(),
 		.max_request = cfg->control.max_request,
 		.max_clients = cfg->control.max_clients < CTL_MAX_CLIENTS ? cfg->control.max_clients
-									   : CTL_MAX_CLIENTS,
+									  : CTL_MAX_CLIENTS,
 		.idle_timeout_ms = cfg->control.idle_timeout_ms,
 	};
 	if (lookup_group(cfg->control.group, &s->read_gid) < 0 ||

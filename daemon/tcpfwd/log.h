@@ -27,17 +27,17 @@ void log_msg(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3
  * log_errno(r, ...)`. */
 int log_errno(int level, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-#define log_err(...) log_msg(CONFIG_LOG_ERR, __VA_ARGS__)
+#define log_err(...)	 log_msg(CONFIG_LOG_ERR, __VA_ARGS__)
 #define log_warning(...) log_msg(CONFIG_LOG_WARNING, __VA_ARGS__)
-#define log_notice(...) log_msg(CONFIG_LOG_NOTICE, __VA_ARGS__)
-#define log_info(...) log_msg(CONFIG_LOG_INFO, __VA_ARGS__)
-#define log_debug(...) log_msg(CONFIG_LOG_DEBUG, __VA_ARGS__)
+#define log_notice(...)	 log_msg(CONFIG_LOG_NOTICE, __VA_ARGS__)
+#define log_info(...)	 log_msg(CONFIG_LOG_INFO, __VA_ARGS__)
+#define log_debug(...)	 log_msg(CONFIG_LOG_DEBUG, __VA_ARGS__)
 
 /* A token bucket of `per_sec` messages a second; one per thread or per message kind. */
 struct log_ratelimit {
 	uint64_t window_start_ms;
 	uint32_t in_window;
-	uint32_t suppressed;	/* messages dropped in the last full window, reported once */
+	uint32_t suppressed; /* messages dropped in the last full window, reported once */
 };
 
 /*

@@ -14,9 +14,9 @@
 
 struct loop_source {
 	int fd;
-	bool owned;		/* the loop created it (signalfd, timerfd) and closes it */
-	bool free_arg;		/* arg is the loop's own allocation (a timer's closure) */
-	loop_fd_fn *fn;		/* NULL once removed: freed after the current batch */
+	bool owned;	/* the loop created it (signalfd, timerfd) and closes it */
+	bool free_arg;	/* arg is the loop's own allocation (a timer's closure) */
+	loop_fd_fn *fn; /* NULL once removed: freed after the current batch */
 	void *arg;
 };
 
@@ -26,7 +26,7 @@ struct loop {
 	loop_signal_fn *signal_fn;
 	void *signal_arg;
 	struct loop_source *sources[LOOP_MAX_SOURCES];
-	struct loop_source *dead[LOOP_MAX_SOURCES];	/* removed during a batch */
+	struct loop_source *dead[LOOP_MAX_SOURCES]; /* removed during a batch */
 	size_t n_dead;
 };
 
@@ -86,8 +86,9 @@ static int add_source(struct loop *l, int fd, bool owned, bool free_arg, uint32_
 	struct loop_source *s = malloc(sizeof(*s));
 	if (!s)
 		return -ENOMEM;
-	*s = (struct loop_source){ .fd = fd, .owned = owned, .free_arg = free_arg, .fn = fn, .arg = arg };
-	struct epoll_event ev = { .events = events, .data.ptr = s };
+	*s = (struct loop_source){
+		.fd = fd, .owned = owned, .free_arg = free_arg, .fn = fn, .arg = arg};
+	struct epoll_event ev = {.events = events, .data.ptr = s};
 	if (epoll_ctl(l->epoll_fd, EPOLL_CTL_ADD, fd, &ev) == -1) {
 		int r = -errno;
 		free(s);
@@ -108,7 +109,7 @@ int loop_modify_fd(struct loop *l, int fd, uint32_t events)
 		struct loop_source *s = l->sources[i];
 		if (!s || s->fd != fd)
 			continue;
-		struct epoll_event ev = { .events = events, .data.ptr = s };
+		struct epoll_event ev = {.events = events, .data.ptr = s};
 		return epoll_ctl(l->epoll_fd, EPOLL_CTL_MOD, fd, &ev) == -1 ? -errno : 0;
 	}
 	return -ENOENT;
@@ -179,8 +180,8 @@ static void on_timerfd(void *arg, int fd, uint32_t events)
 int loop_add_timer(struct loop *l, uint64_t interval_ms, loop_timer_fn *fn, void *arg)
 {
 	struct itimerspec its = {
-		.it_interval = { .tv_sec = (time_t)(interval_ms / 1000),
-				 .tv_nsec = (long)(interval_ms % 1000) * 1000000 },
+		.it_interval = {.tv_sec = (time_t)(interval_ms / 1000),
+				.tv_nsec = (long)(interval_ms % 1000) * 1000000},
 	};
 	struct loop_timer *t;
 	int fd, r;
@@ -199,7 +200,7 @@ int loop_add_timer(struct loop *l, uint64_t interval_ms, loop_timer_fn *fn, void
 		close(fd);
 		return -ENOMEM;
 	}
-	*t = (struct loop_timer){ .fn = fn, .arg = arg };
+	*t = (struct loop_timer){.fn = fn, .arg = arg};
 	r = add_source(l, fd, true, true, EPOLLIN, on_timerfd, t);
 	if (r < 0) {
 		close(fd);

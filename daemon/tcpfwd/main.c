@@ -15,12 +15,9 @@
 #define DEFAULT_CONFIG "/etc/tcpfwd/tcpfwd.conf"
 
 static const struct option options[] = {
-	{ "config", required_argument, NULL, 'c' },
-	{ "check", no_argument, NULL, 't' },
-	{ "foreground", no_argument, NULL, 'f' },
-	{ "version", no_argument, NULL, 'V' },
-	{ "help", no_argument, NULL, 'h' },
-	{ 0 },
+	{"config", required_argument, NULL, 'c'}, {"check", no_argument, NULL, 't'},
+	{"foreground", no_argument, NULL, 'f'},	  {"version", no_argument, NULL, 'V'},
+	{"help", no_argument, NULL, 'h'},	  {0},
 };
 
 static void usage(FILE *out)

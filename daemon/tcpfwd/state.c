@@ -15,7 +15,7 @@
 #include "state.h"
 #include "worker.h"
 
-#define STATE_FILE "flows.snapshot"
+#define STATE_FILE  "flows.snapshot"
 #define STATE_CHUNK 256 /* records exported and written at a time */
 
 static uint64_t wall_now_ms(void)
@@ -60,7 +60,7 @@ static long save_engine(int fd, struct snapshot_writer *sw, struct worker *w, ui
 	do {
 		unsigned n = engine_export(e, &cursor, UINT32_MAX, recs, STATE_CHUNK, now);
 		for (unsigned i = 0; i < n; i++) {
-			struct snapshot_record r = { .queue = worker_queue(w), .flow = recs[i] };
+			struct snapshot_record r = {.queue = worker_queue(w), .flow = recs[i]};
 			snapshot_write_record(sw, &r, buf + i * SNAPSHOT_RECORD_SIZE);
 		}
 		int r = write_all(fd, buf, (size_t)n * SNAPSHOT_RECORD_SIZE);
@@ -162,7 +162,7 @@ static void restore_records(const uint8_t *buf, const struct snapshot_info *info
 int state_restore(const struct config *cfg, struct worker *const *workers, unsigned n)
 {
 	char path[CONFIG_PATH_MAX + 32], bad[CONFIG_PATH_MAX + 40];
-	struct restore_counts c = { 0 };
+	struct restore_counts c = {0};
 	struct snapshot_info info;
 	struct stat st;
 	int fd, r;
@@ -170,7 +170,8 @@ int state_restore(const struct config *cfg, struct worker *const *workers, unsig
 	snprintf(path, sizeof(path), "%s/" STATE_FILE, cfg->state.directory);
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd == -1)
-		return errno == ENOENT ? 0 : log_errno(CONFIG_LOG_WARNING, -errno, "state: %s", path);
+		return errno == ENOENT ? 0
+				       : log_errno(CONFIG_LOG_WARNING, -errno, "state: %s", path);
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) || st.st_size == 0) {
 		r = -EBADMSG;
 		goto bad;
@@ -196,6 +197,6 @@ bad:
 	close(fd);
 	snprintf(bad, sizeof(bad), "%s.bad", path);
 	rename(path, bad);
-	return log_errno(CONFIG_LOG_WARNING, r, "state: %s unusable, set aside as %s; starting empty",
-			 path, bad);
+	return log_errno(CONFIG_LOG_WARNING, r,
+			 "state: %s unusable, set aside as %s; starting empty", path, bad);
 }

@@ -19,10 +19,10 @@
 #include "util.h"
 #include "worker.h"
 
-#define TCPFWD_CONFIG_MAX (1u << 20)	/* a config file larger than 1 MiB is a mistake */
-#define TCPFWD_STATUS_MS 1000
-#define TCPFWD_RETIME_BUDGET 16384	/* table slots re-timed per worker call */
-#define TCPFWD_LIST_BUDGET 4096
+#define TCPFWD_CONFIG_MAX    (1u << 20) /* a config file larger than 1 MiB is a mistake */
+#define TCPFWD_STATUS_MS     1000
+#define TCPFWD_RETIME_BUDGET 16384 /* table slots re-timed per worker call */
+#define TCPFWD_LIST_BUDGET   4096
 
 struct tcpfwd {
 	struct config cfg;
@@ -30,14 +30,14 @@ struct tcpfwd {
 	struct loop *loop;
 	struct worker **workers;
 	unsigned n_workers;
-	uint64_t watchdog_ms;		/* 0: no watchdog */
+	uint64_t watchdog_ms; /* 0: no watchdog */
 	uint64_t last_watchdog_ms;
 	uint64_t last_status_ms;
 	unsigned dump_generation;
 	uint64_t start_ms;
-	int exit_code;			/* set when a worker failed */
-	bool running;			/* every queue was bound: a stop saves the flows */
-	unsigned n_overridden;		/* set-param changes in force until the next reload */
+	int exit_code;	       /* set when a worker failed */
+	bool running;	       /* every queue was bound: a stop saves the flows */
+	unsigned n_overridden; /* set-param changes in force until the next reload */
 	char overridden[16][64];
 	struct ctl_server *ctl;
 };
@@ -140,7 +140,7 @@ static bool queue_changed(const struct config *a, const struct config *b)
 static void apply(struct tcpfwd *d, const struct config *next)
 {
 	for (unsigned i = 0; i < d->n_workers; i++) {
-		struct retime_call c = { .cfg = next };
+		struct retime_call c = {.cfg = next};
 
 		if (worker_call(d->workers[i], call_reconfigure, &c) < 0 || c.result < 0)
 			continue;
@@ -168,7 +168,8 @@ int tcpfwd_reload(struct tcpfwd *d, char *err, size_t err_len)
 	if (queue_changed(&d->cfg, &next) || strcmp(next.control.socket, d->cfg.control.socket) ||
 	    strcmp(next.state.directory, d->cfg.state.directory))
 		log_warning("reload: queue, control and state settings change only on restart");
-	if (next.table.max_flows != d->cfg.table.max_flows || next.table.buckets != d->cfg.table.buckets)
+	if (next.table.max_flows != d->cfg.table.max_flows ||
+	    next.table.buckets != d->cfg.table.buckets)
 		log_warning("reload: table size changes only on restart");
 	next.queue = d->cfg.queue;
 	next.table = d->cfg.table;
@@ -285,14 +286,15 @@ static void dump_stats(struct tcpfwd *d)
 		fprintf(f, "verdict.%s %llu\n", engine_verdict_name(v),
 			(unsigned long long)s.engine.verdicts[v]);
 	for (int r = 0; r < _REASON_MAX; r++)
-		fprintf(f, "reason.%s %llu\n", reason_name(r), (unsigned long long)s.engine.reasons[r]);
+		fprintf(f, "reason.%s %llu\n", reason_name(r),
+			(unsigned long long)s.engine.reasons[r]);
 	for (int st = 1; st < _TCP_TRACK_STATE_MAX; st++)
 		fprintf(f, "state.%s %u\n", tcp_track_state_name(st), s.engine.states[st]);
 	for (int c = 0; c < _ENGINE_CAUSE_MAX; c++)
 		fprintf(f, "destroyed.%s %llu\n", engine_cause_name(c),
 			(unsigned long long)s.engine.flows_destroyed[c]);
 	for (unsigned i = 0; i < d->n_workers; i++) {
-		struct list_call c = { .out = f };
+		struct list_call c = {.out = f};
 		while (!c.done && worker_call(d->workers[i], call_list, &c) == 0)
 			;
 	}
@@ -366,7 +368,7 @@ static void on_tick(void *arg)
 
 int tcpfwd_new(const struct config *cfg, const char *config_path, struct tcpfwd **ret)
 {
-	static const int signals[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
+	static const int signals[] = {SIGTERM, SIGINT, SIGHUP, SIGUSR1};
 	struct tcpfwd *d = calloc(1, sizeof(*d));
 	int r;
 

@@ -15,11 +15,11 @@
 #include "packet.h"
 #include "worker.h"
 
-#define WORKER_TICK_MS 100	/* the longest a worker sleeps: timer expiry and heartbeat */
-#define WORKER_BATCH 64		/* packets per receive call */
-#define WORKER_ROUNDS 8		/* receive calls before requests get a look in */
+#define WORKER_TICK_MS	     100 /* the longest a worker sleeps: timer expiry and heartbeat */
+#define WORKER_BATCH	     64	 /* packets per receive call */
+#define WORKER_ROUNDS	     8	 /* receive calls before requests get a look in */
 #define WORKER_EXPIRE_BUDGET 4096
-#define WORKER_EVENT_RING 8192	/* power of two */
+#define WORKER_EVENT_RING    8192 /* power of two */
 
 struct worker {
 	pthread_t thread;
@@ -29,13 +29,13 @@ struct worker {
 	int epoll_fd;
 	int event_fd;
 	atomic_bool stop;
-	bool running;			/* the thread was started and not yet joined */
-	uint64_t pause_max_us;		/* this thread's longest call */
-	uint64_t now_ms;		/* read once per batch */
+	bool running;	       /* the thread was started and not yet joined */
+	uint64_t pause_max_us; /* this thread's longest call */
+	uint64_t now_ms;       /* read once per batch */
 	struct log_ratelimit drop_rl;
-	atomic_bool failed;		/* receiving failed: the daemon must restart */
+	atomic_bool failed; /* receiving failed: the daemon must restart */
 
-	pthread_mutex_t call_lock;	/* the request slot */
+	pthread_mutex_t call_lock; /* the request slot */
 	pthread_cond_t call_done;
 	worker_fn *call_fn;
 	void *call_arg;
@@ -46,8 +46,8 @@ struct worker {
 
 	/* single producer (this thread), single consumer (the control thread) */
 	atomic_int watchers;
-	atomic_uint_fast64_t ev_head;	/* next slot to write */
-	atomic_uint_fast64_t ev_tail;	/* next slot to read */
+	atomic_uint_fast64_t ev_head; /* next slot to write */
+	atomic_uint_fast64_t ev_tail; /* next slot to read */
 	atomic_uint_fast64_t ev_lost;
 	struct worker_event *ring;
 };
@@ -197,7 +197,8 @@ static void *worker_main(void *arg)
 			}
 			int r = drain(w);
 			if (r < 0) {
-				log_errno(CONFIG_LOG_ERR, r, "queue %u: receiving packets", w->queue);
+				log_errno(CONFIG_LOG_ERR, r, "queue %u: receiving packets",
+					  w->queue);
 				atomic_store(&w->failed, true);
 				atomic_store(&w->stop, true);
 			}
@@ -221,7 +222,7 @@ static void *worker_main(void *arg)
 
 static int worker_init(struct worker *w, const struct config *cfg)
 {
-	struct engine_params ep = { .config = cfg, .on_event = on_engine_event, .event_arg = w };
+	struct engine_params ep = {.config = cfg, .on_event = on_engine_event, .event_arg = w};
 	int r;
 
 	if (getrandom(ep.hash_key, sizeof(ep.hash_key), 0) != sizeof(ep.hash_key))
@@ -232,13 +233,13 @@ static int worker_init(struct worker *w, const struct config *cfg)
 	w->now_ms = clock_now_ms();
 	r = engine_new(&ep, w->now_ms, &w->engine);
 	if (r < 0)
-		return log_errno(CONFIG_LOG_ERR, r, "queue %u: creating a table of %u flows", w->queue,
-				 cfg->table.max_flows);
+		return log_errno(CONFIG_LOG_ERR, r, "queue %u: creating a table of %u flows",
+				 w->queue, cfg->table.max_flows);
 	w->event_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	w->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
 	if (w->event_fd == -1 || w->epoll_fd == -1)
 		return log_errno(CONFIG_LOG_ERR, -errno, "queue %u: event fds", w->queue);
-	struct epoll_event ev = { .events = EPOLLIN, .data.fd = w->event_fd };
+	struct epoll_event ev = {.events = EPOLLIN, .data.fd = w->event_fd};
 	if (epoll_ctl(w->epoll_fd, EPOLL_CTL_ADD, w->event_fd, &ev) == -1)
 		return log_errno(CONFIG_LOG_ERR, -errno, "queue %u: epoll_ctl", w->queue);
 	return 0;
@@ -300,7 +301,7 @@ int worker_run(struct worker *w, const struct config *cfg)
 
 	if (r < 0)
 		return log_errno(CONFIG_LOG_ERR, r, "queue %u: binding", w->queue);
-	struct epoll_event ev = { .events = EPOLLIN, .data.fd = nfqueue_fd(w->nfq) };
+	struct epoll_event ev = {.events = EPOLLIN, .data.fd = nfqueue_fd(w->nfq)};
 	if (epoll_ctl(w->epoll_fd, EPOLL_CTL_ADD, ev.data.fd, &ev) == -1)
 		return log_errno(CONFIG_LOG_ERR, -errno, "queue %u: epoll_ctl", w->queue);
 	w->now_ms = clock_now_ms();
@@ -319,7 +320,8 @@ void worker_halt(struct worker *w)
 	if (w->running) {
 		atomic_store(&w->stop, true);
 		if (write(w->event_fd, &one, sizeof(one)) == -1)
-			log_errno(CONFIG_LOG_WARNING, -errno, "queue %u: waking its thread", w->queue);
+			log_errno(CONFIG_LOG_WARNING, -errno, "queue %u: waking its thread",
+				  w->queue);
 		pthread_join(w->thread, NULL);
 		w->running = false;
 	}

@@ -23,8 +23,8 @@ struct worker;
 struct worker_stats {
 	struct engine_counters engine;
 	struct nfqueue_stats queue;
-	uint64_t heartbeat_ms;	/* when the thread last went round its loop */
-	uint64_t pause_max_us;	/* the longest worker_call(): how long packets waited on it */
+	uint64_t heartbeat_ms; /* when the thread last went round its loop */
+	uint64_t pause_max_us; /* the longest worker_call(): how long packets waited on it */
 };
 
 /* Runs on the worker's thread with its engine. Must be short: it delays the next batch. */
@@ -68,7 +68,8 @@ void worker_watch(struct worker *w, bool on);
 
 /* Pops up to max events in order. Returns how many; *lost gets the events lost since the last
  * call. Only one thread may pop. */
-unsigned worker_pop_events(struct worker *w, struct worker_event *out, unsigned max, uint64_t *lost);
+unsigned worker_pop_events(struct worker *w, struct worker_event *out, unsigned max,
+			   uint64_t *lost);
 
 /* The counters as of the last batch. */
 void worker_get_stats(struct worker *w, struct worker_stats *out);

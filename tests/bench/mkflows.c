@@ -56,7 +56,7 @@ int main(int argc, char **argv)
 {
 	struct config cfg;
 	struct engine *e;
-	struct engine_params ep = { .config = &cfg };
+	struct engine_params ep = {.config = &cfg};
 
 	if (argc != 4) {
 		fprintf(stderr, "usage: mkflows N QUEUE FILE\n");
@@ -78,14 +78,15 @@ int main(int argc, char **argv)
 	uint8_t head[SNAPSHOT_HEADER_SIZE], rec[SNAPSHOT_RECORD_SIZE], tail[SNAPSHOT_TRAILER_SIZE];
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	snapshot_write_header(&w, (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000, head);
+	snapshot_write_header(&w, (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000,
+			      head);
 	fwrite(head, 1, sizeof(head), f);
 	uint32_t cursor = 0;
 	do {
 		struct engine_flow_record recs[256];
 		unsigned k = engine_export(e, &cursor, UINT32_MAX, recs, 256, 1000);
 		for (unsigned j = 0; j < k; j++) {
-			struct snapshot_record r = { .queue = queue, .flow = recs[j] };
+			struct snapshot_record r = {.queue = queue, .flow = recs[j]};
 			snapshot_write_record(&w, &r, rec);
 			fwrite(rec, 1, sizeof(rec), f);
 		}

@@ -55,7 +55,7 @@ static uint8_t hash_key_byte = 0x5a;
 static struct fixture *fx_new(const struct config *cfg)
 {
 	struct fixture *fx = test_calloc(1, sizeof(*fx));
-	struct engine_params params = { .on_event = on_event };
+	struct engine_params params = {.on_event = on_event};
 
 	fx->cfg = *cfg;
 	fx->now = 1000 * SEC;
@@ -83,7 +83,7 @@ static struct config small_config(uint32_t max_flows)
 
 static struct conn conn_make(uint8_t family, uint16_t cport)
 {
-	return (struct conn){ .family = family, .cport = cport, .next = { 1000000, 3000000000u } };
+	return (struct conn){.family = family, .cport = cport, .next = {1000000, 3000000000u}};
 }
 
 /* Sends one segment of c in direction dir; returns the engine's result. */
@@ -121,7 +121,8 @@ static struct engine_result send_seg(struct fixture *fx, struct conn *c, int dir
 	size_t cap = len - payload;
 	engine_process(fx->e, buf, cap, len, fx->now, &res);
 	if (!seq_override && res.verdict == ENGINE_ACCEPT)
-		c->next[dir] = b.seq + payload + !!(flags & TCP_FLAG_SYN) + !!(flags & TCP_FLAG_FIN);
+		c->next[dir] =
+			b.seq + payload + !!(flags & TCP_FLAG_SYN) + !!(flags & TCP_FLAG_FIN);
 	return res;
 }
 
@@ -193,8 +194,10 @@ static void test_conversation_v4_and_v6(void **state)
 
 		handshake(fx, &c);
 		for (int i = 0; i < 20; i++) {
-			expect(seg(fx, &c, C2S, ACK, 1400), ENGINE_ACCEPT, REASON_OK, TCP_TRACK_ESTABLISHED);
-			expect(seg(fx, &c, S2C, ACK, 0), ENGINE_ACCEPT, REASON_OK, TCP_TRACK_ESTABLISHED);
+			expect(seg(fx, &c, C2S, ACK, 1400), ENGINE_ACCEPT, REASON_OK,
+			       TCP_TRACK_ESTABLISHED);
+			expect(seg(fx, &c, S2C, ACK, 0), ENGINE_ACCEPT, REASON_OK,
+			       TCP_TRACK_ESTABLISHED);
 		}
 		close_to_time_wait(fx, &c);
 
@@ -230,14 +233,14 @@ static void test_drops_are_counted(void **state)
 	expect(seg(fx, &c, C2S, ACK, 10), ENGINE_DROP, REASON_NEW_NOT_SYN, TCP_TRACK_NONE);
 	expect(seg(fx, &c, S2C, SYN | ACK, 0), ENGINE_DROP, REASON_INVALID_NEW, TCP_TRACK_NONE);
 	expect(seg(fx, &c, C2S, 0, 0), ENGINE_DROP, REASON_BAD_FLAGS, TCP_TRACK_NONE);
-	expect(seg(fx, &c, C2S, FIN | TCP_FLAG_PSH | TCP_FLAG_URG, 0), ENGINE_DROP, REASON_BAD_FLAGS,
-	       TCP_TRACK_NONE);
+	expect(seg(fx, &c, C2S, FIN | TCP_FLAG_PSH | TCP_FLAG_URG, 0), ENGINE_DROP,
+	       REASON_BAD_FLAGS, TCP_TRACK_NONE);
 	handshake(fx, &d);
 	d.next[C2S] += 10000000; /* far beyond the window */
 	expect(seg(fx, &d, C2S, ACK, 100), ENGINE_DROP, REASON_SEQ_OVER_WINDOW,
 	       TCP_TRACK_ESTABLISHED);
 
-	uint8_t junk[10] = { 0x45 };
+	uint8_t junk[10] = {0x45};
 	struct engine_result r;
 	engine_process(fx->e, junk, sizeof(junk), sizeof(junk), fx->now, &r);
 	assert_int_equal(r.verdict, ENGINE_DROP);
@@ -299,7 +302,8 @@ static void test_time_wait_enforce_and_shorten(void **state)
 
 		/* a retransmitted last ACK passes but does not extend TIME_WAIT */
 		advance(fx, 10 * SEC);
-		expect(seg(fx, &c, C2S, ACK, 0), ENGINE_ACCEPT, REASON_TIME_WAIT_ACK, TCP_TRACK_TIME_WAIT);
+		expect(seg(fx, &c, C2S, ACK, 0), ENGINE_ACCEPT, REASON_TIME_WAIT_ACK,
+		       TCP_TRACK_TIME_WAIT);
 		assert_int_equal(expires_in(fx), hold - 10 * SEC);
 
 		advance(fx, hold - 10 * SEC - 100);
@@ -334,7 +338,7 @@ static uint64_t time_wait_hold_at(uint32_t max_flows, uint32_t n)
 	assert_int_equal(counters(fx).flows, n);
 	close_to_time_wait(fx, &c);
 
-	struct engine_filter f = { .sport = 999 };
+	struct engine_filter f = {.sport = 999};
 	uint64_t hold = the_flow(fx, &f).expires_ms - fx->now;
 	fx_free(fx);
 	return hold;
@@ -344,10 +348,10 @@ static void test_adaptive_shortening(void **state)
 {
 	(void)state;
 	assert_int_equal(time_wait_hold_at(100, 10), 40 * SEC);
-	assert_int_equal(time_wait_hold_at(100, 50), 40 * SEC);  /* at adaptive_start: full */
-	assert_int_equal(time_wait_hold_at(100, 75), 20 * SEC);  /* half way: half */
-	assert_int_equal(time_wait_hold_at(100, 100), 2 * SEC);  /* at adaptive_end: the floor */
-	assert_int_equal(time_wait_hold_at(100, 95), 4 * SEC);	 /* 40 s * 5/50 */
+	assert_int_equal(time_wait_hold_at(100, 50), 40 * SEC); /* at adaptive_start: full */
+	assert_int_equal(time_wait_hold_at(100, 75), 20 * SEC); /* half way: half */
+	assert_int_equal(time_wait_hold_at(100, 100), 2 * SEC); /* at adaptive_end: the floor */
+	assert_int_equal(time_wait_hold_at(100, 95), 4 * SEC);	/* 40 s * 5/50 */
 }
 
 static void test_adaptive_off_under_enforce(void **state)
@@ -361,7 +365,7 @@ static void test_adaptive_off_under_enforce(void **state)
 		handshake(fx, &c);
 		if (i == 3) {
 			close_to_time_wait(fx, &c);
-			struct engine_filter f = { .sport = 2003 };
+			struct engine_filter f = {.sport = 2003};
 			assert_int_equal(the_flow(fx, &f).expires_ms - fx->now, 120 * SEC);
 		}
 	}
@@ -557,23 +561,23 @@ static void test_list_filter_and_cursor(void **state)
 	assert_int_equal(total, 10);
 	assert_true(calls > 3);
 
-	struct engine_filter v6 = { .family = 6 };
+	struct engine_filter v6 = {.family = 6};
 	cursor = 0;
 	assert_int_equal(engine_list(fx->e, &v6, &cursor, UINT32_MAX, out, 16), 5);
 	cursor = 0;
 	assert_int_equal(engine_list(fx->e, &v6, &cursor, UINT32_MAX, NULL, 0), 5); /* count only */
-	struct engine_filter tw = { .state_mask = 1u << TCP_TRACK_TIME_WAIT };
+	struct engine_filter tw = {.state_mask = 1u << TCP_TRACK_TIME_WAIT};
 	cursor = 0;
 	assert_int_equal(engine_list(fx->e, &tw, &cursor, UINT32_MAX, out, 16), 3);
-	struct engine_filter port = { .sport = 6004, .dport = 80 };
+	struct engine_filter port = {.sport = 6004, .dport = 80};
 	assert_int_equal(the_flow(fx, &port).sport, 6004);
-	struct engine_filter src = { .has_src = true };
+	struct engine_filter src = {.has_src = true};
 	memcpy(src.src, out[0].src, 16);
 	src.family = out[0].family;
 	cursor = 0;
 	assert_true(engine_list(fx->e, &src, &cursor, UINT32_MAX, out, 16) >= 1);
 	struct engine_flow_info got;
-	uint8_t a[16] = { 0 }, b[16] = { 0 };
+	uint8_t a[16] = {0}, b[16] = {0};
 	memcpy(a, out[0].src, 16);
 	memcpy(b, out[0].dst, 16);
 	assert_true(engine_get(fx->e, out[0].family, a, out[0].sport, b, out[0].dport, &got));
@@ -581,7 +585,7 @@ static void test_list_filter_and_cursor(void **state)
 	assert_true(engine_get(fx->e, out[0].family, b, out[0].dport, a, out[0].sport, &got));
 	assert_int_equal(got.sport, out[0].sport); /* reported as the initiator sees it */
 	assert_false(engine_get(fx->e, out[0].family, a, 1, b, out[0].dport, &got));
-	struct engine_filter nobody = { .dport = 81 };
+	struct engine_filter nobody = {.dport = 81};
 	cursor = 0;
 	assert_int_equal(engine_list(fx->e, &nobody, &cursor, UINT32_MAX, out, 16), 0);
 	fx_free(fx);
@@ -598,7 +602,7 @@ static void test_kill_and_flush(void **state)
 		conns[i] = conn_make(4, (uint16_t)(7000 + i));
 		handshake(fx, &conns[i]);
 	}
-	struct engine_filter f = { .sport = 7002 };
+	struct engine_filter f = {.sport = 7002};
 	uint32_t cursor = 0;
 	assert_int_equal(engine_kill(fx->e, &f, ENGINE_CAUSE_KILLED, &cursor, UINT32_MAX), 1);
 	assert_int_equal(cursor, 0);
@@ -678,12 +682,14 @@ static void test_export_import_round_trip(void **state)
 	assert_int_equal(counters(b).states[TCP_TRACK_TIME_WAIT], 1);
 	assert_int_equal(counters(b).states[TCP_TRACK_ESTABLISHED], 4);
 
-	struct engine_filter tw = { .sport = 9004 };
+	struct engine_filter tw = {.sport = 9004};
 	assert_int_equal(the_flow(b, &tw).expires_ms - b->now, 113 * SEC);
 	/* the restored flows carry on mid-conversation, windows and all */
 	for (int i = 0; i < 4; i++) {
-		expect(seg(b, &conns[i], C2S, ACK, 1000), ENGINE_ACCEPT, REASON_OK, TCP_TRACK_ESTABLISHED);
-		expect(seg(b, &conns[i], S2C, ACK, 0), ENGINE_ACCEPT, REASON_OK, TCP_TRACK_ESTABLISHED);
+		expect(seg(b, &conns[i], C2S, ACK, 1000), ENGINE_ACCEPT, REASON_OK,
+		       TCP_TRACK_ESTABLISHED);
+		expect(seg(b, &conns[i], S2C, ACK, 0), ENGINE_ACCEPT, REASON_OK,
+		       TCP_TRACK_ESTABLISHED);
 	}
 	conns[0].next[C2S] += 5000000;
 	expect(seg(b, &conns[0], C2S, ACK, 10), ENGINE_DROP, REASON_SEQ_OVER_WINDOW,
@@ -740,7 +746,7 @@ static void test_bad_params(void **state)
 {
 	(void)state;
 	struct config cfg = small_config(0);
-	struct engine_params params = { .config = &cfg };
+	struct engine_params params = {.config = &cfg};
 	struct engine *e = (struct engine *)0x1;
 
 	assert_int_equal(engine_new(&params, 0, &e), -EINVAL);

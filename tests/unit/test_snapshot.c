@@ -18,7 +18,7 @@
 
 static struct snapshot_record sample(unsigned i)
 {
-	struct snapshot_record r = { .queue = (uint16_t)(i * 7) };
+	struct snapshot_record r = {.queue = (uint16_t)(i * 7)};
 	struct engine_flow_record *f = &r.flow;
 	struct tcp_track *t = &f->track;
 
@@ -217,15 +217,15 @@ static void test_golden_bytes(void **state)
 	size_t len;
 	uint8_t *buf = encode_alloc(2, &len);
 	const uint8_t *rec1 = buf + SNAPSHOT_HEADER_SIZE + SNAPSHOT_RECORD_SIZE;
-	static const uint8_t header[16] = { 'T', 'C', 'P', 'F', 'W', 'S', 'N', 'P',
-					    1, 0, 0, 0, 128, 0, 0, 0 };
+	static const uint8_t header[16] = {'T', 'C', 'P', 'F', 'W', 'S', 'N', 'P',
+					   1,	0,   0,	  0,   128, 0,	 0,   0};
 
 	assert_memory_equal(buf, header, sizeof(header));
 	assert_int_equal(buf[16], 0x7b); /* wall ms 1700000000123 = 0x18bcfe5687b */
 	assert_int_equal(buf[17], 0x68);
 	assert_int_equal(rec1[0], 7); /* queue 7 */
 	assert_int_equal(rec1[1], 0);
-	assert_int_equal(rec1[2], 6); /* family */
+	assert_int_equal(rec1[2], 6);		    /* family */
 	assert_int_equal(rec1[37], (40001 & 0xff)); /* port[0] after 5 + 32 bytes */
 	assert_int_equal(rec1[38], (40001 >> 8));
 	for (size_t i = 120; i < SNAPSHOT_RECORD_SIZE; i++)

@@ -30,34 +30,44 @@
 #define IG TCP_TRACK_PSEUDO_IGNORE
 
 /* [dir][index][old state], columns NO SS SR ES FW CW LA TW CL S2 */
-static const uint8_t linux_table[2][_TCP_TRACK_IDX_MAX][_TCP_TRACK_STATE_MAX] = {
-	[TCP_TRACK_ORIGINAL] = {
-		[TCP_TRACK_IDX_SYN] =    { SS, SS, IG, IG, IG, IG, IG, SS, SS, S2 },
-		[TCP_TRACK_IDX_SYNACK] = { IV, IV, SR, IV, IV, IV, IV, IV, IV, SR },
-		[TCP_TRACK_IDX_FIN] =    { IV, IV, FW, FW, LA, LA, LA, TW, CL, IV },
-		[TCP_TRACK_IDX_ACK] =    { ES, IV, ES, ES, CW, CW, TW, TW, CL, IV },
-		[TCP_TRACK_IDX_RST] =    { IV, CL, CL, CL, CL, CL, CL, CL, CL, CL },
-		[TCP_TRACK_IDX_NONE] =   { IV, IV, IV, IV, IV, IV, IV, IV, IV, IV },
-	},
-	[TCP_TRACK_REPLY] = {
-		[TCP_TRACK_IDX_SYN] =    { IV, S2, IV, IV, IV, IV, IV, SS, IV, S2 },
-		[TCP_TRACK_IDX_SYNACK] = { IV, SR, IG, IG, IG, IG, IG, IG, IG, SR },
-		[TCP_TRACK_IDX_FIN] =    { IV, IV, FW, FW, LA, LA, LA, TW, CL, IV },
-		[TCP_TRACK_IDX_ACK] =    { IV, IG, SR, ES, CW, CW, TW, TW, CL, IG },
-		[TCP_TRACK_IDX_RST] =    { IV, CL, CL, CL, CL, CL, CL, CL, CL, CL },
-		[TCP_TRACK_IDX_NONE] =   { IV, IV, IV, IV, IV, IV, IV, IV, IV, IV },
-	},
+static const uint8_t linux_table[2][_TCP_TRACK_IDX_MAX][_TCP_TRACK_STATE_MAX] =
+	{
+		[TCP_TRACK_ORIGINAL] =
+			{
+				[TCP_TRACK_IDX_SYN] = {SS, SS, IG, IG, IG, IG, IG, SS, SS, S2},
+				[TCP_TRACK_IDX_SYNACK] = {IV, IV, SR, IV, IV, IV, IV, IV, IV, SR},
+				[TCP_TRACK_IDX_FIN] = {IV, IV, FW, FW, LA, LA, LA, TW, CL, IV},
+				[TCP_TRACK_IDX_ACK] = {ES, IV, ES, ES, CW, CW, TW, TW, CL, IV},
+				[TCP_TRACK_IDX_RST] = {IV, CL, CL, CL, CL, CL, CL, CL, CL, CL},
+				[TCP_TRACK_IDX_NONE] = {IV, IV, IV, IV, IV, IV, IV, IV, IV, IV},
+			},
+		[TCP_TRACK_REPLY] =
+			{
+				[TCP_TRACK_IDX_SYN] = {IV, S2, IV, IV, IV, IV, IV, SS, IV, S2},
+				[TCP_TRACK_IDX_SYNACK] = {IV, SR, IG, IG, IG, IG, IG, IG, IG, SR},
+				[TCP_TRACK_IDX_FIN] = {IV, IV, FW, FW, LA, LA, LA, TW, CL, IV},
+				[TCP_TRACK_IDX_ACK] = {IV, IG, SR, ES, CW, CW, TW, TW, CL, IG},
+				[TCP_TRACK_IDX_RST] = {IV, CL, CL, CL, CL, CL, CL, CL, CL, CL},
+				[TCP_TRACK_IDX_NONE] = {IV, IV, IV, IV, IV, IV, IV, IV, IV, IV},
+			},
 };
 
 /* Section 1.2: the valid combinations of FIN, SYN, RST, ACK, URG (PSH, ECE, CWR ignored). */
 static bool spec_flags_valid(uint8_t f)
 {
 	static const uint8_t ok[] = {
-		TCP_FLAG_SYN, TCP_FLAG_SYN | TCP_FLAG_URG, TCP_FLAG_SYN | TCP_FLAG_ACK,
-		TCP_FLAG_RST, TCP_FLAG_RST | TCP_FLAG_ACK, TCP_FLAG_FIN | TCP_FLAG_ACK,
-		TCP_FLAG_FIN | TCP_FLAG_ACK | TCP_FLAG_URG, TCP_FLAG_ACK, TCP_FLAG_ACK | TCP_FLAG_URG,
+		TCP_FLAG_SYN,
+		TCP_FLAG_SYN | TCP_FLAG_URG,
+		TCP_FLAG_SYN | TCP_FLAG_ACK,
+		TCP_FLAG_RST,
+		TCP_FLAG_RST | TCP_FLAG_ACK,
+		TCP_FLAG_FIN | TCP_FLAG_ACK,
+		TCP_FLAG_FIN | TCP_FLAG_ACK | TCP_FLAG_URG,
+		TCP_FLAG_ACK,
+		TCP_FLAG_ACK | TCP_FLAG_URG,
 	};
-	uint8_t core = f & (TCP_FLAG_FIN | TCP_FLAG_SYN | TCP_FLAG_RST | TCP_FLAG_ACK | TCP_FLAG_URG);
+	uint8_t core =
+		f & (TCP_FLAG_FIN | TCP_FLAG_SYN | TCP_FLAG_RST | TCP_FLAG_ACK | TCP_FLAG_URG);
 
 	for (unsigned i = 0; i < ARRAY_SIZE(ok); i++)
 		if (core == ok[i])
@@ -72,13 +82,14 @@ static const struct tcp_track_params params = {
 	.max_retrans = 3,
 };
 
-#define ISN_C 1000u
-#define ISN_S 4000000000u /* the responder's sequence space wraps during the test */
+#define ISN_C	  1000u
+#define ISN_S	  4000000000u /* the responder's sequence space wraps during the test */
 #define FRESH_ISN 777777u
 
 static struct packet seg(uint8_t flags, uint32_t seq, uint32_t ack)
 {
-	return (struct packet){ .family = 4, .flags = flags, .seq = seq, .ack = ack, .window = 65535 };
+	return (struct packet){
+		.family = 4, .flags = flags, .seq = seq, .ack = ack, .window = 65535};
 }
 
 static void step(struct tcp_track *t, enum tcp_track_dir dir, struct packet p, uint8_t want_state)
@@ -142,7 +153,8 @@ static struct packet canonical(const struct tcp_track *t, enum tcp_track_dir dir
 
 	if ((flags & TCP_FLAG_SYN) && seen)
 		seq = s->isn;
-	else if ((flags & TCP_FLAG_FIN) && !(flags & TCP_FLAG_SYN) && (s->flags & TCP_TRACK_PEER_FIN))
+	else if ((flags & TCP_FLAG_FIN) && !(flags & TCP_FLAG_SYN) &&
+		 (s->flags & TCP_TRACK_PEER_FIN))
 		seq = s->end - 1;
 	return seg(flags, seq, ack);
 }
@@ -168,7 +180,7 @@ static uint8_t expected(enum tcp_track_dir dir, uint8_t flags, uint8_t state, co
 	return want;
 }
 
-static const uint8_t matrix_states[] = { SS, SR, ES, FW, CW, LA, TW, CL, S2 };
+static const uint8_t matrix_states[] = {SS, SR, ES, FW, CW, LA, TW, CL, S2};
 
 static void test_flag_matrix(void **state)
 {
@@ -196,14 +208,16 @@ static void test_flag_matrix(void **state)
 				else if (res.reopen)
 					ok = res.verdict == TCP_TRACK_ACCEPT && want == SS;
 				else
-					ok = res.verdict == TCP_TRACK_ACCEPT && res.new_state == want &&
-					     t.state == want;
+					ok = res.verdict == TCP_TRACK_ACCEPT &&
+					     res.new_state == want && t.state == want;
 				if (!ok)
-					fail_msg("state %s dir %u flags 0x%02x: want %u (%s), got verdict %s "
+					fail_msg("state %s dir %u flags 0x%02x: want %u (%s), got "
+						 "verdict %s "
 						 "state %s reason %s",
 						 tcp_track_state_name(st), dir, f, want, why,
 						 tcp_track_verdict_name(res.verdict),
-						 tcp_track_state_name(t.state), reason_name(res.reason));
+						 tcp_track_state_name(t.state),
+						 reason_name(res.reason));
 				cells++;
 			}
 		}
