@@ -62,6 +62,17 @@ enum tcp_track_index tcp_track_index_of(uint8_t f)
 	return TCP_TRACK_IDX_NONE;
 }
 
+void tcp_track_forget_windows(struct tcp_track *t)
+{
+	if (t->state < TCP_TRACK_ESTABLISHED || t->state == TCP_TRACK_SYN_SENT2)
+		return;
+	for (int i = 0; i < 2; i++) {
+		t->peer[i].maxwin = 0; /* "not seen yet": tcp_window_check re-initialises it */
+		t->peer[i].flags &= (uint8_t)~TCP_TRACK_PEER_UNACKED;
+	}
+	t->retrans = 0;
+}
+
 bool tcp_track_is_evictable(const struct tcp_track *t)
 {
 	if (!tcp_track_is_assured(t))

@@ -244,6 +244,15 @@ static inline bool tcp_track_is_assured(const struct tcp_track *t)
 	return t->flags & TCP_TRACK_F_ASSURED;
 }
 
+/*
+ * Makes a synchronised flow re-learn both peers' windows from the next segment each sends, as
+ * it does for a side it has not seen yet. For flows restored after a restart: with fail-open,
+ * traffic bypassed the firewall while it was down, so the saved sequence state is stale by an
+ * unknown amount. States, handshake facts, FIN state and window scale are kept; flows still in
+ * the handshake are left exact.
+ */
+void tcp_track_forget_windows(struct tcp_track *t);
+
 /* True when the flow may be evicted under table pressure: not assured, or closing. */
 bool tcp_track_is_evictable(const struct tcp_track *t);
 

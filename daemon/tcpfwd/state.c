@@ -152,6 +152,8 @@ static void restore_records(const uint8_t *buf, const struct snapshot_info *info
 			continue;
 		}
 		r.flow.remaining_ms -= down_ms;
+		/* traffic may have bypassed us while down (fail-open): re-learn the windows */
+		tcp_track_forget_windows(&r.flow.track);
 		if (engine_import(worker_engine(workers[q]), &r.flow, now) == 0)
 			c->restored++;
 		else
