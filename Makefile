@@ -299,6 +299,12 @@ check-units: all
 		grep -qxF "BYPASS=\$${TCPFW_BYPASS:-$$bypass}" conf/tcpfw-iptables.sh || \
 		{ echo "check-units: tcpfw-iptables.sh: defaults are not $$num:$$last, bypass $$bypass" >&2; \
 			exit 1; }; \
-	echo "check-units: rulesets match tcpfwd.conf (queues $$num-$$last, fail_open = $$open)"
+	echo "check-units: rulesets match tcpfwd.conf (queues $$num-$$last, fail_open = $$open)"; \
+	gen=$$($(BUILD)/tcpfwd --print-ruleset -c conf/tcpfwd.conf | grep -v '^#'); \
+	ann=$$(grep -v -e '^[[:space:]]*#' -e '^[[:space:]]*$$' -e '^define ' conf/tcpfw.nft | \
+		sed "s/\$$tcpfw_queues/$$num-$$last/"); \
+	[ "$$gen" = "$$ann" ] || { echo "check-units: tcpfwd --print-ruleset differs from" \
+		"tcpfw.nft:" >&2; printf '%s\n---\n%s\n' "$$gen" "$$ann" >&2; exit 1; }; \
+	echo "check-units: tcpfwd --print-ruleset equals tcpfw.nft's rules"
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
