@@ -617,6 +617,10 @@ static int send_request(const struct cmd *c, struct conn *conn, const char *path
 	}
 	ret = conn_send(conn, text, strlen(text) + 1);
 	free(text);
+	/* tcpfwd answers a refused client and closes at once, which can break our send: its
+	 * reply (PermissionDenied, Busy) is still waiting to be read */
+	if (ret == -EPIPE || ret == -ECONNRESET)
+		return RC_OK;
 	if (ret) {
 		fprintf(stderr, "tcpfwctl: sending to tcpfwd at %s: %s\n", path, strerror(-ret));
 		return RC_FAILED;

@@ -5,7 +5,9 @@
  * Who may do what comes only from the kernel's word on the peer (SO_PEERCRED, SO_PEERGROUPS):
  * uid 0 and members of control.admin_group may call every method; members of the socket's
  * group (control.group, else the daemon's) and the daemon's own uid may call the read-only
- * ones; everyone else is refused and logged, whatever the socket file's mode. Requests, clients
+ * ones; everyone else is refused and logged, whatever the socket file's mode. The file system
+ * is checked first: the socket and its directory belong to the socket's group, so admin_group
+ * members must be in that group too to reach it. Requests, clients
  * and idle time are bounded; a list is streamed in chunks only as fast as the client reads, and
  * each chunk is one short call into a worker, so packets never wait long on an operator.
  */

@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -22,7 +21,6 @@
 #define TCPFWD_CONFIG_MAX    (1u << 20) /* a config file larger than 1 MiB is a mistake */
 #define TCPFWD_STATUS_MS     1000
 #define TCPFWD_RETIME_BUDGET 16384 /* table slots re-timed per worker call */
-#define TCPFWD_LIST_BUDGET   4096
 
 struct tcpfwd {
 	struct config cfg;
@@ -33,7 +31,6 @@ struct tcpfwd {
 	uint64_t watchdog_ms; /* 0: no watchdog */
 	uint64_t last_watchdog_ms;
 	uint64_t last_status_ms;
-	unsigned dump_generation;
 	uint64_t start_ms;
 	int exit_code;	       /* set when a worker failed */
 	bool running;	       /* every queue was bound: a stop saves the flows */
@@ -234,74 +231,6 @@ void tcpfwd_stats(struct tcpfwd *d, struct worker_stats *sum)
 	}
 }
 
-struct list_call {
-	FILE *out;
-	uint32_t cursor;
-	bool done;
-};
-
-static void call_list(struct engine *e, void *arg)
-{
-	struct list_call *c = arg;
-	struct engine_flow_info flows[256];
-	unsigned n = engine_list(e, NULL, &c->cursor, TCPFWD_LIST_BUDGET, flows, ARRAY_SIZE(flows));
-
-	for (unsigned i = 0; i < n; i++) {
-		char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
-		int af = flows[i].family == 4 ? AF_INET : AF_INET6;
-
-		inet_ntop(af, flows[i].src, src, sizeof(src));
-		inet_ntop(af, flows[i].dst, dst, sizeof(dst));
-		fprintf(c->out, "flow %s %u %s %u %s\n", src, flows[i].sport, dst, flows[i].dport,
-			tcp_track_state_name(flows[i].state));
-	}
-	c->done = c->cursor == 0;
-}
-
-/*
- * A debugging aid until the control socket exists: counters and flows as "key value" lines in
- * <state.directory>/stats.txt, written to a temporary file and renamed into place.
- */
-static void dump_stats(struct tcpfwd *d)
-{
-	char path[CONFIG_PATH_MAX + 16], tmp[CONFIG_PATH_MAX + 32];
-	struct worker_stats s;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/stats.txt", d->cfg.state.directory);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0640);
-	if (fd == -1 || !(f = fdopen(fd, "w"))) {
-		log_errno(CONFIG_LOG_WARNING, -errno, "stats: opening %s", tmp);
-		if (fd != -1)
-			close(fd);
-		return;
-	}
-	tcpfwd_stats(d, &s);
-	fprintf(f, "generation %u\n", ++d->dump_generation);
-	fprintf(f, "flows %u\nmax_flows %u\ncreated %llu\npackets %llu\nenobufs %llu\n",
-		s.engine.flows, s.engine.max_flows, (unsigned long long)s.engine.flows_created,
-		(unsigned long long)s.queue.packets, (unsigned long long)s.queue.enobufs);
-	for (int v = 0; v < _ENGINE_VERDICT_MAX; v++)
-		fprintf(f, "verdict.%s %llu\n", engine_verdict_name(v),
-			(unsigned long long)s.engine.verdicts[v]);
-	for (int r = 0; r < _REASON_MAX; r++)
-		fprintf(f, "reason.%s %llu\n", reason_name(r),
-			(unsigned long long)s.engine.reasons[r]);
-	for (int st = 1; st < _TCP_TRACK_STATE_MAX; st++)
-		fprintf(f, "state.%s %u\n", tcp_track_state_name(st), s.engine.states[st]);
-	for (int c = 0; c < _ENGINE_CAUSE_MAX; c++)
-		fprintf(f, "destroyed.%s %llu\n", engine_cause_name(c),
-			(unsigned long long)s.engine.flows_destroyed[c]);
-	for (unsigned i = 0; i < d->n_workers; i++) {
-		struct list_call c = {.out = f};
-		while (!c.done && worker_call(d->workers[i], call_list, &c) == 0)
-			;
-	}
-	if (fclose(f) != 0 || rename(tmp, path) == -1)
-		log_errno(CONFIG_LOG_WARNING, -errno, "stats: writing %s", path);
-}
-
 /* ---- the main loop ---- */
 
 static void on_signal(void *arg, int signo)
@@ -311,9 +240,6 @@ static void on_signal(void *arg, int signo)
 	switch (signo) {
 	case SIGHUP:
 		reload_on_signal(d);
-		break;
-	case SIGUSR1:
-		dump_stats(d);
 		break;
 	default:
 		log_info("stopping on signal %d", signo);
@@ -368,7 +294,7 @@ static void on_tick(void *arg)
 
 int tcpfwd_new(const struct config *cfg, const char *config_path, struct tcpfwd **ret)
 {
-	static const int signals[] = {SIGTERM, SIGINT, SIGHUP, SIGUSR1};
+	static const int signals[] = {SIGTERM, SIGINT, SIGHUP};
 	struct tcpfwd *d = calloc(1, sizeof(*d));
 	int r;
 

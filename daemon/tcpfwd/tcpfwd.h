@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * tcpfwd - the daemon's one context: configuration, the workers (one per queue) and the main
- * thread's loop, which handles signals (TERM/INT stop, HUP reload, USR1 stats dump), the
+ * thread's loop, which handles signals (TERM/INT stop, HUP reload), the
  * watchdog and the status line. Nothing here judges packets.
  */
 #ifndef TCPFW_TCPFWD_H

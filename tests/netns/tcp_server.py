@@ -8,6 +8,7 @@ MODE hold: read and discard everything, and keep each connection open, even afte
            FIN, until killed (the flow stays in ESTABLISHED or half-closed states).
 MODE eof:  read until the peer's FIN, then close (the peer closes first and ends in
            TIME-WAIT; so does the flow in tcpfwd).
+MODE echo: send back everything read; close after the peer's FIN.
 """
 import selectors
 import signal
@@ -16,7 +17,7 @@ import sys
 
 
 def main():
-    if len(sys.argv) < 3 or sys.argv[1] not in ("hold", "eof"):
+    if len(sys.argv) < 3 or sys.argv[1] not in ("hold", "eof", "echo"):
         sys.exit(__doc__)
     mode = sys.argv[1]
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
@@ -41,9 +42,14 @@ def main():
             except OSError:
                 data = b""
             if data:
+                if mode == "echo":
+                    try:
+                        s.sendall(data)
+                    except OSError:
+                        pass
                 continue
             sel.unregister(s)
-            if mode == "eof":
+            if mode in ("eof", "echo"):
                 s.close()
             else:
                 half_closed.append(s)

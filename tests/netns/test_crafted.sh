@@ -23,9 +23,9 @@ tcpfwd_start
 server_counter_setup $BARRIER_PORT $P_ACK $P_SYNACK $P_NULL $P_XMAS $P_SYNFIN $P_DATA $P_RST $P_RSTFIN
 
 reasons_snapshot() { tcpfwd_stats >"$TMP/r.before" || die "no stats from tcpfwd"; }
-reason_delta() { # REASON (from the last reasons_snapshot to a fresh dump)
+reason_delta() { # REASON (from the last reasons_snapshot to fresh stats)
 	tcpfwd_stats >"$TMP/r.after" || die "no stats from tcpfwd"
-	echo $(($(stats_val "$TMP/r.after" "reason.$1") - $(stats_val "$TMP/r.before" "reason.$1")))
+	stats_delta "$TMP/r.before" "$TMP/r.after" "reasons.$1"
 }
 
 craft_send_barrier 4
@@ -49,7 +49,7 @@ one_shot() {
 		"$bspec4" "$BSPEC"
 	barrier_wait 4 "$b4"
 	barrier_wait 6 "$b6"
-	expect_eq "$name: reason.$reason rose by" "$(reason_delta "$reason")" 2
+	expect_eq "$name: reasons.$reason rose by" "$(reason_delta "$reason")" 2
 	expect_eq "$name: IPv4 arrivals at the server" "$(arrivals v4 "$port")" 0
 	expect_eq "$name: IPv6 arrivals at the server" "$(arrivals v6 "$port")" 0
 }
@@ -76,7 +76,7 @@ in_conn() {
 		return
 	fi
 	craft_send_barrier 4
-	expect_eq "$c: reason.$reason rose by" "$(reason_delta "$reason")" 1
+	expect_eq "$c: reasons.$reason rose by" "$(reason_delta "$reason")" 1
 	expect_eq "$c: arrivals at the server" "$(arrivals v4 "$port")" 0
 	st=$(flow_state "$C4" $sport "$S4" "$port")
 	if [[ " $states " == *" $st "* ]]; then
@@ -96,7 +96,7 @@ in_conn rst_after_fin rst_out_of_window $P_RSTFIN "FIN_WAIT CLOSE_WAIT"
 
 # every crafted segment, and nothing else, was dropped: 5 cases x 2 families + 3
 tcpfwd_stats >"$TMP/end" || die "no stats from tcpfwd"
-drops=$(($(stats_val "$TMP/end" verdict.drop) - $(stats_val "$TMP/start" verdict.drop)))
+drops=$(stats_delta "$TMP/start" "$TMP/end" verdicts.drop)
 expect_eq "segments dropped by tcpfwd in all" "$drops" 13
 check "tcpfwd still running" tcpfwd_alive
 

@@ -69,14 +69,14 @@ echo "RESULT: $n_conn sequential HTTP connections in $((t1 - t0)) ms: $rate conn
 # The traffic really went through tcpfwd (with bypass, a dead daemon would pass everything).
 check "tcpfwd still running" tcpfwd_alive
 tcpfwd_stats >"$TMP/after" || die "no stats from tcpfwd"
-created=$(($(stats_val "$TMP/after" created) - $(stats_val "$TMP/before" created)))
+created=$(stats_delta "$TMP/before" "$TMP/after" created)
 expect_ge "flows created by tcpfwd for $connects connections" "$created" "$connects"
-pkts=$(($(stats_val "$TMP/after" packets) - $(stats_val "$TMP/before" packets)))
+pkts=$(stats_delta "$TMP/before" "$TMP/after" packets)
 # at least the 2 x BULK_MB payload in 64 KiB GSO segments, plus 3 packets a connection
 expect_ge "packets seen by tcpfwd" "$pkts" $((2 * BULK_MB * 16 + 3 * connects))
-drops=$(($(stats_val "$TMP/after" verdict.drop) - $(stats_val "$TMP/before" verdict.drop)))
+drops=$(stats_delta "$TMP/before" "$TMP/after" verdicts.drop)
 if [ "$drops" = 0 ]; then
-	pass "no segment dropped by tcpfwd (verdict.drop +0)"
+	pass "no segment dropped by tcpfwd (verdicts.drop +0)"
 else
 	fail "tcpfwd dropped $drops legitimate segments; reasons that rose: $(reasons_rose "$TMP/before" "$TMP/after")"
 fi

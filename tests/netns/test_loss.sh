@@ -48,12 +48,12 @@ done
 
 check "tcpfwd still running" tcpfwd_alive
 tcpfwd_stats >"$TMP/after" || die "no stats from tcpfwd"
-d() { echo $(($(stats_val "$TMP/after" "$1") - $(stats_val "$TMP/before" "$1"))); }
+d() { stats_delta "$TMP/before" "$TMP/after" "$1"; }
 rose=$(reasons_rose "$TMP/before" "$TMP/after")
-if [ "$(d verdict.drop)" = 0 ]; then
-	pass "no segment dropped by tcpfwd (verdict.drop +0)"
+if [ "$(d verdicts.drop)" = 0 ]; then
+	pass "no segment dropped by tcpfwd (verdicts.drop +0)"
 else
-	fail "tcpfwd dropped $(d verdict.drop) legitimate segments; reasons that rose: ${rose:-none}"
+	fail "tcpfwd dropped $(d verdicts.drop) legitimate segments; reasons that rose: ${rose:-none}"
 fi
 expect_ge "flows created" "$(d created)" 2
 info "tcpfwd saw $(d packets) packets; reasons other than ok: ${rose:-none}"

@@ -126,11 +126,11 @@ read -r code lport <<<"$out"
 expect_eq "a new connection after the rejected reload" "${code:-none}" 200
 tcpfwd_stats >"$TMP/after" || die "no stats from tcpfwd"
 expect_ge "flows created after the rejected reload" \
-	$(($(stats_val "$TMP/after" created) - $(stats_val "$TMP/mid" created))) 1
+	"$(stats_delta "$TMP/mid" "$TMP/after" created)" 1
 [ -n "${lport:-}" ] && tw_expires "$lport" "after the rejected reload (old configuration kept)"
 
 expect_eq "segments dropped by tcpfwd for legitimate traffic" \
-	$(($(stats_val "$TMP/after" verdict.drop) - $(stats_val "$TMP/before" verdict.drop))) 0
+	"$(stats_delta "$TMP/before" "$TMP/after" verdicts.drop)" 0
 
 [ $RET = 0 ] || dump_debug
 exit $RET

@@ -34,9 +34,9 @@ nsx "$NS_C" nft -f - <<-EOF || die "client RST filter"
 	}
 EOF
 
-stats_delta() { # KEY: from $TMP/s.before to a fresh dump
+delta_now() { # KEY: from $TMP/s.before to fresh stats
 	tcpfwd_stats >"$TMP/s.after" || die "no stats from tcpfwd"
-	echo $(($(stats_val "$TMP/s.after" "$1") - $(stats_val "$TMP/s.before" "$1")))
+	stats_delta "$TMP/s.before" "$TMP/s.after" "$1"
 }
 
 for fam in 4 6; do
@@ -63,7 +63,7 @@ for fam in 4 6; do
 	tcpfwd_stats >"$TMP/s.before" || die "no stats from tcpfwd"
 	a0=$(arrivals v$fam $PORT)
 	craft_send_barrier $fam "$(addrs $fam),sport=$sport,dport=$PORT,flags=R,seq=$cli_nxt"
-	expect_eq "IPv$fam: reason.time_wait_rst rose by" "$(stats_delta reason.time_wait_rst)" 1
+	expect_eq "IPv$fam: reasons.time_wait_rst rose by" "$(delta_now reasons.time_wait_rst)" 1
 	expect_eq "IPv$fam: RST arrivals at the server" $(($(arrivals v$fam $PORT) - a0)) 0
 	expect_eq "IPv$fam: flow state after the RST" "$(flow_state $tuple)" TIME_WAIT
 
@@ -72,8 +72,8 @@ for fam in 4 6; do
 	tcpfwd_stats >"$TMP/s.before" || die "no stats from tcpfwd"
 	a0=$(arrivals v$fam $PORT)
 	craft_send_barrier $fam "$(addrs $fam),sport=$sport,dport=$PORT,flags=S,seq=$old,win=64240"
-	expect_eq "IPv$fam: reason.time_wait_old_syn rose by" "$(stats_delta reason.time_wait_old_syn)" 1
-	expect_eq "IPv$fam: destroyed.reopen rose by" "$(stats_delta destroyed.reopen)" 0
+	expect_eq "IPv$fam: reasons.time_wait_old_syn rose by" "$(delta_now reasons.time_wait_old_syn)" 1
+	expect_eq "IPv$fam: destroyed.reopen rose by" "$(delta_now destroyed.reopen)" 0
 	expect_eq "IPv$fam: flow state after the old SYN" "$(flow_state $tuple)" TIME_WAIT
 	# passed on purpose: the endpoint in TIME-WAIT decides (challenge ACK), tcpfwd only
 	# refuses to forget the flow
@@ -84,7 +84,7 @@ for fam in 4 6; do
 	tcpfwd_stats >"$TMP/s.before" || die "no stats from tcpfwd"
 	a0=$(arrivals v$fam $PORT)
 	craft_send_barrier $fam "$(addrs $fam),sport=$sport,dport=$PORT,flags=S,seq=$new,win=64240"
-	expect_eq "IPv$fam: destroyed.reopen rose by" "$(stats_delta destroyed.reopen)" 1
+	expect_eq "IPv$fam: destroyed.reopen rose by" "$(delta_now destroyed.reopen)" 1
 	expect_eq "IPv$fam: flow state after the new SYN" "$(flow_state $tuple)" SYN_SENT
 	expect_eq "IPv$fam: new SYN arrivals at the server" $(($(arrivals v$fam $PORT) - a0)) 1
 done

@@ -44,8 +44,8 @@ else
 fi
 tcpfwd_stats >"$TMP/after" || die "no stats from tcpfwd"
 expect_eq "destroyed.timeout rose by" \
-	$(($(stats_val "$TMP/after" destroyed.timeout) - $(stats_val "$TMP/before" destroyed.timeout))) 1
-expect_eq "state.TIME_WAIT" "$(stats_val "$TMP/after" state.TIME_WAIT)" 0
+	"$(stats_delta "$TMP/before" "$TMP/after" destroyed.timeout)" 1
+expect_eq "states.TIME_WAIT" "$(stats_val "$TMP/after" states.TIME_WAIT)" 0
 check "tcpfwd still running" tcpfwd_alive
 
 [ $RET = 0 ] || dump_debug
