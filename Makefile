@@ -147,6 +147,7 @@ check: deps
 	$(MAKE) check-man
 	$(MAKE) check-units
 	$(MAKE) unit
+	$(MAKE) SANITIZE=1 fuzz-replay
 	$(MAKE) check-netns
 
 # Network-namespace integration tests (root; each test skips when it cannot run).
@@ -308,3 +309,67 @@ check-units: all
 	echo "check-units: tcpfwd --print-ruleset equals tcpfw.nft's rules"
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# ---- fuzz, fuzz-replay ----
+# make fuzz [FUZZ_SECONDS=60] [FUZZ_HARNESSES="packet engine"] [-j2]: each libFuzzer harness of
+# tests/fuzz/ built with clang (-fsanitize=fuzzer,address,undefined, lib/ instrumented too) into
+# build-fuzz/, then run for FUZZ_SECONDS on a scratch corpus (build-fuzz/corpus/<h>, where new
+# inputs go) plus the checked-in seeds (tests/fuzz/corpus/<h>, only read). -j2 runs two at once.
+# It prints executions and crashes per harness and fails on any crash; reproducers are in
+# build-fuzz/artifacts/, logs in build-fuzz/fuzz_<h>.log. Not part of check.
+# make fuzz-replay: the same harnesses built with $(CC) and tests/fuzz/replay.c instead of
+# libFuzzer, every corpus file run once; check runs it with SANITIZE=1 (ASan+UBSan, seconds).
+FUZZ_HARNESSES ?= packet engine config ctl_proto snapshot
+FUZZ_SECONDS ?= 60
+FUZZ_CC ?= clang
+FUZZ_BUILD := build-fuzz
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE -DTCPFW_VERSION='"$(VERSION)"' $(filter-out -Werror,$(WARN)) \
+	-O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link -MMD -MP -Ilib $(LIB_CFLAGS)
+FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(FUZZ_BUILD)/%.o) $(FUZZ_BUILD)/tests/unit/pktbuild.o
+FUZZ_RUNS := $(FUZZ_HARNESSES:%=fuzz-run-%)
+FUZZ_ENV = ASAN_OPTIONS=detect_leaks=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 LSAN_OPTIONS=suppressions=tests/fuzz/lsan.supp
+REPLAY_BINS := $(FUZZ_HARNESSES:%=$(BUILD)/tests/fuzz/replay_%)
+
+.PHONY: fuzz fuzz-replay $(FUZZ_RUNS)
+
+$(FUZZ_BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/tests/fuzz/fuzz_%.o $(FUZZ_LIB_OBJS)
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LIB_LIBS)
+
+# One run; its result line goes to build-fuzz/fuzz_<h>.result for the summary below.
+$(FUZZ_RUNS): fuzz-run-%: $(FUZZ_BUILD)/fuzz_%
+	@set -u; h=$*; log=$(FUZZ_BUILD)/fuzz_$$h.log; stamp=$(FUZZ_BUILD)/fuzz_$$h.stamp; \
+	mkdir -p $(FUZZ_BUILD)/corpus/$$h $(FUZZ_BUILD)/artifacts; touch $$stamp; \
+	echo "fuzz: $$h for $(FUZZ_SECONDS) s, log in $$log"; start=$$(date +%s); \
+	$(FUZZ_ENV) $(FUZZ_BUILD)/fuzz_$$h -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+		-rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix=$(FUZZ_BUILD)/artifacts/$$h- \
+		$(FUZZ_BUILD)/corpus/$$h tests/fuzz/corpus/$$h >$$log 2>&1; rc=$$?; \
+	secs=$$(( $$(date +%s) - start )); \
+	execs=$$(sed -n 's/^stat::number_of_executed_units: *//p' $$log | tail -n 1); \
+	crashes=$$(find $(FUZZ_BUILD)/artifacts -name "$$h-*" -newer $$stamp | wc -l); \
+	[ $$rc = 0 ] || [ $$crashes -gt 0 ] || crashes=1; \
+	printf '%-10s %8s %12s %8s\n' $$h $$secs "$${execs:-?}" $$crashes | tee $(FUZZ_BUILD)/fuzz_$$h.result; \
+	find $(FUZZ_BUILD)/artifacts -name "$$h-*" -newer $$stamp -exec echo "fuzz: $$h: reproducer" {} \;; \
+	[ $$crashes = 0 ] || grep -m 3 -E 'ERROR:|invariant failed|runtime error' $$log | \
+		sed "s/^/fuzz: $$h: /"; true
+
+fuzz: $(FUZZ_RUNS)
+	@printf '%-10s %8s %12s %8s\n' harness seconds execs crashes; \
+	cat $(FUZZ_HARNESSES:%=$(FUZZ_BUILD)/fuzz_%.result); \
+	! awk '$$4 != 0 { bad = 1 } END { exit !bad }' $(FUZZ_HARNESSES:%=$(FUZZ_BUILD)/fuzz_%.result)
+
+$(BUILD)/tests/fuzz/replay_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/replay.o \
+		$(BUILD)/tests/unit/pktbuild.o $(LIBTCPFW)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS)
+
+fuzz-replay: $(REPLAY_BINS)
+	@fail=0; for h in $(FUZZ_HARNESSES); do \
+		$(FUZZ_ENV) $(BUILD)/tests/fuzz/replay_$$h tests/fuzz/corpus/$$h || fail=1; \
+	done; exit $$fail
+
+-include $(shell find $(FUZZ_BUILD) -name '*.d' 2>/dev/null)

@@ -625,9 +625,11 @@ static int config_hex_value(char ch)
 /* Length of a float exponent [eE][-+]?[0-9]+ at p, or 0. */
 static size_t config_scan_exponent(const char *p)
 {
+	/* p[0] first: at the end of the text it is the NUL, and p[1] is past the buffer */
+	if ((p[0] | 0x20) != 'e')
+		return 0;
 	size_t sign = p[1] == '+' || p[1] == '-';
-
-	if ((p[0] | 0x20) != 'e' || !config_is_digit(p[1 + sign]))
+	if (!config_is_digit(p[1 + sign]))
 		return 0;
 	return 1 + sign + strspn(p + 1 + sign, "0123456789");
 }

@@ -496,6 +496,33 @@ static void test_strings(void **state)
 	assert_error("control = { group = \"a.b\"; };", 1, "group name");
 }
 
+/*
+ * Found by fuzz_config: a number ending the text made the pre-scan read one byte past it.
+ * Each text sits in a heap buffer of exactly its size, so ASan sees any over-read.
+ */
+static void test_text_ending_in_a_number(void **state)
+{
+	static const char *const texts[] = {"version = 1", "tcp = { max_retrans = 3", "x = 1",
+					    "x = 1e", "x = 0x1", "x = -2", "x = 1.5"};
+	(void)state;
+	for (unsigned i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		size_t len = strlen(texts[i]) + 1;
+		char *text = test_malloc(len);
+		char msg[CONFIG_ERROR_MAX];
+		struct config c;
+
+		memcpy(text, texts[i], len);
+		int r = config_parse(text, "t.conf", &c, msg, sizeof(msg));
+		if (i == 0) {
+			assert_int_equal(r, 0); /* the fuzzer's input: valid, no newline at the end */
+		} else {
+			assert_int_equal(r, -EINVAL); /* an unknown key, or a text cut short */
+			assert_true(strncmp(msg, "t.conf:1: ", 10) == 0);
+		}
+		test_free(text);
+	}
+}
+
 static void test_syntax_errors(void **state)
 {
 	(void)state;
@@ -697,6 +724,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_keys),
 		cmocka_unit_test(test_bad_enums),
 		cmocka_unit_test(test_strings),
+		cmocka_unit_test(test_text_ending_in_a_number),
 		cmocka_unit_test(test_syntax_errors),
 		cmocka_unit_test(test_trailing_comment),
 		cmocka_unit_test(test_include),

@@ -1,0 +1,562 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * fuzz_engine - the engine driven by a program of steps, with a fake clock and a small table
+ * (4..64 flows) so that eviction, table_full and expiry all happen within one input.
+ *
+ * Input: a configuration byte (bits 0-1 table size 4/8/16/64, bit 2 pickup, bit 3 no window
+ * check, bit 4 TIME_WAIT shorten, bit 5 max_retrans 1), then steps. A step starts with a
+ * control byte:
+ *   bits 0-1  0 = a TCP segment built with pktbuild from a few bytes (below), on one of 8
+ *               tuples x 2 families, with sequence and ack numbers relative to each side's
+ *               next sequence number as this harness tracks it, so short inputs reach deep
+ *               tracker states; 1 = raw bytes (a length byte, then the bytes); 2 = expire
+ *               (a budget byte; 0 = catch up completely); 3 = an operator call (list, kill,
+ *               reconfigure + retime, or export -> snapshot -> import into a second engine)
+ *   bits 2-6  clock advance, 2^(n-1) ms (0: none)
+ *   bit 7     header-only copy: cap_len < pkt_len (raw: by 8 x one more byte, + 1)
+ * A segment is: s0 (bit 0 direction, bits 1-3 tuple, bit 4 IPv6, bit 5 MSS option, bit 6
+ * window scale: one more byte, the raw shift), the TCP flags, seq and ack deltas (int8, from
+ * the sender's and the receiver's next sequence number), the payload length, the window
+ * (x 257), and ob (bit 0 SACK-permitted, bit 1 timestamp: one more byte, the TSval step,
+ * bits 2-3 SACK blocks: one byte each, their offset from the ack, bits 4-5 block size, bit 6
+ * deltas x 4096, bit 7 payload x 256, claimed by the IP length but not copied).
+ * After every step the counters, the event stream, a full listing and the last verdict must
+ * agree with each other (see check()). Any disagreement aborts. FUZZ_ENGINE_TRACE=1 in the
+ * environment prints every verdict, to read a reproducer.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../unit/pktbuild.h"
+#include "engine.h"
+#include "seq.h"
+#include "snapshot.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define CHECK(x)                                                                                   \
+	do {                                                                                       \
+		if (!(x))                                                                          \
+			fuzz_fail(#x, __LINE__);                                                   \
+	} while (0)
+
+static void fuzz_fail(const char *what, int line)
+{
+	fprintf(stderr, "fuzz_engine.c:%d: invariant failed: %s\n", line, what);
+	abort();
+}
+
+#define STEPS_MAX   512
+#define N_TUPLES    8
+#define FLOWS_MAX   64
+#define ROUND_TRIPS_MAX 3
+#define TICK_MS	    100		       /* the engine's timer tick */
+#define CLOCK_SPAN  100000000000ull    /* ~3 years: well inside the wheel's 2^31-tick range */
+#define CLOCK_START 1700000000000ull
+#define BUF_LEN	    (60 + 40 + 60 + 256) /* IPv6 + TCP with options + payload */
+
+struct side {
+	uint32_t nxt[2]; /* next sequence number of the client (0) and the server (1) */
+	uint32_t ts[2];
+};
+
+struct fz {
+	const uint8_t *p;
+	size_t n;
+};
+
+struct run {
+	struct config cfg;
+	struct engine *e;
+	uint64_t now;
+	uint64_t packets;
+	unsigned round_trips;
+	int64_t live;	 /* NEW events minus DESTROY events */
+	bool in_import;	 /* events are not expected from engine_import */
+	struct side t[2][N_TUPLES];
+};
+
+static uint8_t u8(struct fz *f)
+{
+	if (!f->n)
+		return 0;
+	f->n--;
+	return *f->p++;
+}
+
+static void on_event(const struct engine_event *ev, void *arg)
+{
+	struct run *r = arg;
+
+	CHECK(!r->in_import);
+	CHECK(ev->type < _ENGINE_EVENT_MAX);
+	CHECK(ev->flow.state > TCP_TRACK_NONE && ev->flow.state < _TCP_TRACK_STATE_MAX);
+	CHECK(ev->flow.family == 4 || ev->flow.family == 6);
+	switch (ev->type) {
+	case ENGINE_EVENT_NEW:
+		r->live++;
+		break;
+	case ENGINE_EVENT_STATE:
+		CHECK(ev->old_state < _TCP_TRACK_STATE_MAX && ev->old_state != ev->flow.state);
+		break;
+	case ENGINE_EVENT_DESTROY:
+		CHECK(ev->cause < _ENGINE_CAUSE_MAX);
+		/* DESIGN: assured flows are evicted only once they are closing */
+		if (ev->cause == ENGINE_CAUSE_EVICTED)
+			CHECK(!ev->flow.assured || (ev->flow.state >= TCP_TRACK_FIN_WAIT &&
+						    ev->flow.state <= TCP_TRACK_CLOSE));
+		r->live--;
+		break;
+	}
+}
+
+/* Reasons that drop, by the groups of reason.h; all others pass. */
+static bool reason_drops(unsigned reason)
+{
+	if (reason >= REASON_IP_TRUNCATED && reason <= REASON_TCP_BAD_DOFF)
+		return reason != REASON_NOT_TCP;
+	return (reason >= REASON_BAD_FLAGS && reason <= REASON_TIME_WAIT_SEGMENT) ||
+	       reason == REASON_TABLE_FULL;
+}
+
+static unsigned list_all(const struct engine *e, const struct engine_filter *f,
+			 struct engine_flow_info *out, unsigned max, unsigned budget)
+{
+	uint32_t cursor = 0;
+	unsigned n = 0;
+
+	do {
+		CHECK(!out || n <= max);
+		n += engine_list(e, f, &cursor, budget, out ? out + n : NULL, out ? max - n : 0);
+	} while (cursor != 0);
+	return n;
+}
+
+/* Everything the engine reports must agree. */
+static void check(struct run *r)
+{
+	struct engine_counters c;
+	struct engine_flow_info flows[FLOWS_MAX];
+	uint64_t sum = 0, destroyed = 0;
+	uint32_t states[_TCP_TRACK_STATE_MAX] = {0};
+
+	engine_get_counters(r->e, &c);
+	CHECK(c.max_flows == r->cfg.table.max_flows);
+	CHECK(c.flows <= c.max_flows);
+	CHECK(c.states[TCP_TRACK_NONE] == 0);
+	for (unsigned s = 0; s < _TCP_TRACK_STATE_MAX; s++)
+		sum += c.states[s];
+	CHECK(sum == c.flows);
+	CHECK(c.verdicts[ENGINE_ACCEPT] + c.verdicts[ENGINE_DROP] == r->packets);
+	sum = 0;
+	for (unsigned i = 0; i < _REASON_MAX; i++)
+		sum += c.reasons[i];
+	CHECK(sum == r->packets);
+	for (unsigned i = 0; i < _ENGINE_CAUSE_MAX; i++)
+		destroyed += c.flows_destroyed[i];
+	CHECK(c.flows_created - destroyed == c.flows);
+	CHECK(r->live == (int64_t)c.flows);
+
+	unsigned n = list_all(r->e, NULL, flows, FLOWS_MAX, UINT32_MAX);
+	CHECK(n == c.flows);
+	CHECK(list_all(r->e, NULL, NULL, 0, 7) == n);
+	for (unsigned i = 0; i < n; i++) {
+		struct engine_flow_info g;
+
+		CHECK(flows[i].state > TCP_TRACK_NONE && flows[i].state < _TCP_TRACK_STATE_MAX);
+		CHECK(flows[i].expires_ms != 0); /* every flow has a timer: none can leak */
+		states[flows[i].state]++;
+		/* engine_get finds it from both sides */
+		CHECK(engine_get(r->e, flows[i].family, flows[i].src, flows[i].sport, flows[i].dst,
+				 flows[i].dport, &g));
+		CHECK(g.id == flows[i].id && g.state == flows[i].state);
+		CHECK(engine_get(r->e, flows[i].family, flows[i].dst, flows[i].dport, flows[i].src,
+				 flows[i].sport, &g));
+		CHECK(g.id == flows[i].id && memcmp(g.src, flows[i].src, 16) == 0);
+	}
+	CHECK(memcmp(states, c.states, sizeof(states)) == 0);
+}
+
+static void tuple(struct pktbuild *b, uint8_t family, unsigned idx, unsigned dir)
+{
+	pktbuild_init(b, family);
+	b->sport = (uint16_t)(40000 + idx);
+	if (dir) {
+		uint8_t a[16];
+
+		memcpy(a, b->saddr, 16);
+		memcpy(b->saddr, b->daddr, 16);
+		memcpy(b->daddr, a, 16);
+		b->dport = b->sport;
+		b->sport = 80;
+	}
+}
+
+static int trace = -1; /* FUZZ_ENGINE_TRACE */
+
+static void process(struct run *r, const uint8_t *buf, size_t cap, size_t pkt,
+		    struct engine_result *res)
+{
+	struct engine_counters before, after;
+
+	engine_get_counters(r->e, &before);
+	engine_process(r->e, buf, cap, pkt, r->now, res);
+	r->packets++;
+	if (trace < 0)
+		trace = getenv("FUZZ_ENGINE_TRACE") != NULL;
+	if (trace)
+		fprintf(stderr, "fuzz_engine: packet %llu (%zu/%zu bytes) at +%llu ms: %s %s -> %s\n",
+			(unsigned long long)r->packets, cap, pkt,
+			(unsigned long long)(r->now - CLOCK_START),
+			engine_verdict_name((enum engine_verdict)res->verdict),
+			reason_name((enum reason)res->reason),
+			tcp_track_state_name((enum tcp_track_state)res->state));
+	engine_get_counters(r->e, &after);
+	CHECK(res->verdict < _ENGINE_VERDICT_MAX && res->reason < _REASON_MAX &&
+	      res->state < _TCP_TRACK_STATE_MAX);
+	CHECK(reason_drops(res->reason) == (res->verdict == ENGINE_DROP));
+	CHECK(after.reasons[res->reason] == before.reasons[res->reason] + 1);
+	CHECK(after.verdicts[res->verdict] == before.verdicts[res->verdict] + 1);
+	if (res->reason == REASON_TABLE_FULL)
+		CHECK(after.flows == after.max_flows);
+}
+
+/* A segment on one of the tuples; see the file comment. */
+static void step_segment(struct run *r, struct fz *f, bool header_only)
+{
+	uint8_t s0 = u8(f), flags = u8(f);
+	int8_t sd = (int8_t)u8(f), ad = (int8_t)u8(f);
+	uint8_t lenb = u8(f), winb = u8(f), ob = u8(f);
+	unsigned dir = s0 & 1, idx = (s0 >> 1) & (N_TUPLES - 1);
+	uint8_t family = (s0 & 0x10) ? 6 : 4;
+	struct side *st = &r->t[family == 6][idx];
+	int32_t mult = (ob & 0x40) ? 4096 : 1;
+	uint32_t payload = (ob & 0x80) ? (uint32_t)lenb << 8 : lenb;
+	struct engine_result res;
+	struct pktbuild b;
+	uint8_t buf[BUF_LEN];
+
+	tuple(&b, family, idx, dir);
+	b.flags = flags;
+	b.seq = st->nxt[dir] + (uint32_t)(sd * mult);
+	b.ack = st->nxt[!dir] + (uint32_t)(ad * mult);
+	b.window = (uint16_t)(winb * 257);
+	if (s0 & 0x20)
+		b.mss = 1460;
+	if (s0 & 0x40)
+		b.wscale = u8(f);
+	b.sack_perm = ob & 0x01;
+	if (ob & 0x02) {
+		b.ts = true;
+		st->ts[dir] += u8(f);
+		b.tsval = st->ts[dir];
+		b.tsecr = st->ts[!dir];
+	}
+	b.sack_count = (ob >> 2) & 3;
+	for (unsigned i = 0; i < b.sack_count; i++) {
+		int8_t d = (int8_t)u8(f);
+		b.sack[i].left = b.ack + (uint32_t)(d * 64);
+		b.sack[i].right = b.sack[i].left + 64u * (1 + (ob >> 4 & 3));
+	}
+	/* Big payloads are not written: the IP length claims them and only the headers are
+	 * copied, as NFQUEUE does with a small copy_range. */
+	b.payload_len = payload <= 255 ? payload : 0;
+	size_t len = pktbuild_write(&b, buf, sizeof(buf));
+	if (!len)
+		return; /* options over 40 bytes */
+	size_t cap = len, pkt = len;
+	if (payload > 255) {
+		size_t total = len + payload;
+		if (family == 4) {
+			buf[2] = (uint8_t)(total >> 8);
+			buf[3] = (uint8_t)total;
+			pktbuild_ip4_fix_csum(buf);
+		} else {
+			buf[4] = (uint8_t)((total - 40) >> 8);
+			buf[5] = (uint8_t)(total - 40);
+		}
+		pkt = total;
+	} else if (header_only) {
+		cap = len - payload;
+	}
+	process(r, buf, cap, pkt, &res);
+	/* Follow the tracker: only an accepted segment moves the sender's next sequence. */
+	if (res.verdict == ENGINE_ACCEPT && res.reason == REASON_OK) {
+		uint32_t end = b.seq + payload + !!(flags & TCP_FLAG_SYN) + !!(flags & TCP_FLAG_FIN);
+		if (seq_gt(end, st->nxt[dir]) || (flags & TCP_FLAG_SYN))
+			st->nxt[dir] = end;
+	}
+	if (res.verdict == ENGINE_ACCEPT && res.state != TCP_TRACK_NONE) {
+		struct engine_flow_info info;
+		CHECK(engine_get(r->e, family, b.saddr, b.sport, b.daddr, b.dport, &info));
+		CHECK(info.state == res.state);
+	}
+}
+
+static void step_raw(struct run *r, struct fz *f, bool header_only)
+{
+	size_t want = u8(f), extra = header_only ? (size_t)u8(f) * 8 + 1 : 0;
+	size_t len = want < f->n ? want : f->n;
+	struct engine_result res;
+	/* A copy of exactly len bytes, so ASan catches a read past the buffer. */
+	uint8_t *buf = malloc(len ? len : 1);
+
+	CHECK(buf);
+	memcpy(buf, f->p, len);
+	f->p += len;
+	f->n -= len;
+	process(r, buf, len, len + extra, &res);
+	free(buf);
+}
+
+static void expire_all(struct run *r)
+{
+	unsigned rounds = 0;
+
+	do {
+		engine_expire(r->e, r->now, UINT32_MAX);
+		CHECK(++rounds < 1000);
+	} while (engine_expire_behind(r->e, r->now));
+}
+
+static void step_expire(struct run *r, struct fz *f)
+{
+	uint8_t budget = u8(f);
+	struct engine_flow_info flows[FLOWS_MAX];
+
+	if (budget) {
+		engine_expire(r->e, r->now, budget);
+		return;
+	}
+	expire_all(r);
+	/* Caught up: nothing due by the last tick may remain. */
+	unsigned n = list_all(r->e, NULL, flows, FLOWS_MAX, UINT32_MAX);
+	for (unsigned i = 0; i < n; i++)
+		CHECK(flows[i].expires_ms + TICK_MS > r->now);
+}
+
+static void filter_from(struct fz *f, uint8_t a, struct engine_filter *flt)
+{
+	memset(flt, 0, sizeof(*flt));
+	if (a & 0x04)
+		flt->family = (a & 0x08) ? 6 : 4;
+	if (a >> 4)
+		flt->state_mask = 1u << ((a >> 4) % _TCP_TRACK_STATE_MAX);
+	uint8_t p = u8(f);
+	if (p & 0x80)
+		flt->sport = (uint16_t)(40000 + (p & 7));
+	if (p & 0x40)
+		flt->dport = 80;
+	if (p & 0x20) {
+		struct pktbuild b;
+		pktbuild_init(&b, flt->family ? flt->family : 4);
+		flt->has_src = true;
+		memcpy(flt->src, b.saddr, 16);
+	}
+}
+
+/* Export, write a snapshot, check and read it back, and import into a second engine: what the
+ * engine exports must come back identical. */
+static void round_trip(struct run *r)
+{
+	static struct engine_flow_record recs[FLOWS_MAX];
+	static uint8_t snap[SNAPSHOT_HEADER_SIZE + FLOWS_MAX * SNAPSHOT_RECORD_SIZE +
+			    SNAPSHOT_TRAILER_SIZE];
+	struct engine_params params = {.config = &r->cfg, .on_event = on_event, .event_arg = r};
+	struct engine_counters c1, c2;
+	struct snapshot_writer w;
+	struct snapshot_info info;
+	struct engine *e2;
+	uint32_t cursor = 0;
+	unsigned n = 0;
+
+	do {
+		n += engine_export(r->e, &cursor, 5, recs + n, FLOWS_MAX - n, r->now);
+	} while (cursor != 0);
+	engine_get_counters(r->e, &c1);
+	CHECK(n == c1.flows);
+
+	size_t len = SNAPSHOT_HEADER_SIZE;
+	snapshot_write_header(&w, 42, snap);
+	for (unsigned i = 0; i < n; i++) {
+		struct snapshot_record sr = {.queue = (uint16_t)i, .flow = recs[i]};
+		snapshot_write_record(&w, &sr, snap + len);
+		len += SNAPSHOT_RECORD_SIZE;
+	}
+	snapshot_write_trailer(&w, snap + len);
+	len += SNAPSHOT_TRAILER_SIZE;
+	CHECK(snapshot_check(snap, len, &info) == 0);
+	CHECK(info.count == n && info.wall_ms == 42);
+
+	CHECK(engine_new(&params, r->now, &e2) == 0);
+	r->in_import = true;
+	for (unsigned i = 0; i < n; i++) {
+		struct snapshot_record sr;
+		uint8_t again[SNAPSHOT_RECORD_SIZE];
+		struct snapshot_writer w2 = {0};
+
+		CHECK(snapshot_read_record(snap, i, &sr) == 0);
+		CHECK(sr.queue == i);
+		snapshot_write_record(&w2, &sr, again);
+		CHECK(memcmp(again, snap + SNAPSHOT_HEADER_SIZE + i * SNAPSHOT_RECORD_SIZE,
+			     SNAPSHOT_RECORD_SIZE) == 0);
+		CHECK(engine_import(e2, &sr.flow, r->now) == 0);
+		CHECK(engine_import(e2, &sr.flow, r->now) == -EEXIST);
+	}
+	r->in_import = false;
+	engine_get_counters(e2, &c2);
+	CHECK(c2.flows == n);
+	CHECK(memcmp(c1.states, c2.states, sizeof(c1.states)) == 0);
+	for (unsigned i = 0; i < n; i++) {
+		struct engine_flow_info a, b;
+		const struct engine_flow_record *x = &recs[i];
+
+		CHECK(engine_get(r->e, x->family, x->addr[0], x->port[0], x->addr[1], x->port[1],
+				 &a));
+		CHECK(engine_get(e2, x->family, x->addr[0], x->port[0], x->addr[1], x->port[1], &b));
+		CHECK(a.state == b.state && a.assured == b.assured && a.family == b.family);
+		CHECK(a.sport == b.sport && a.dport == b.dport);
+		CHECK(memcmp(a.src, b.src, 16) == 0 && memcmp(a.dst, b.dst, 16) == 0);
+		if (a.expires_ms > r->now)
+			CHECK(b.expires_ms >= a.expires_ms && b.expires_ms < a.expires_ms + TICK_MS);
+	}
+	/* The copy tears down cleanly: every flow goes, with no event (no on_event here). */
+	engine_free(e2);
+}
+
+static void step_admin(struct run *r, struct fz *f)
+{
+	uint8_t a = u8(f);
+	struct engine_filter flt;
+	struct engine_flow_info all[FLOWS_MAX], got[FLOWS_MAX];
+	unsigned n_all = list_all(r->e, NULL, all, FLOWS_MAX, UINT32_MAX), matches = 0;
+
+	switch (a & 3) {
+	case 0: /* list with a filter, in small chunks */
+		filter_from(f, a, &flt);
+		for (unsigned i = 0; i < n_all; i++)
+			matches += engine_filter_match(&flt, &all[i]);
+		CHECK(list_all(r->e, &flt, got, FLOWS_MAX, 1 + u8(f) % 16) == matches);
+		for (unsigned i = 0; i < matches; i++)
+			CHECK(engine_filter_match(&flt, &got[i]));
+		break;
+	case 1: { /* kill with a filter */
+		uint32_t cursor = 0;
+		unsigned killed = 0;
+
+		filter_from(f, a, &flt);
+		for (unsigned i = 0; i < n_all; i++)
+			matches += engine_filter_match(&flt, &all[i]);
+		do {
+			killed += engine_kill(r->e, &flt,
+					      (a & 4) ? ENGINE_CAUSE_FLUSHED : ENGINE_CAUSE_KILLED,
+					      &cursor, 3);
+		} while (cursor != 0);
+		CHECK(killed == matches);
+		CHECK(list_all(r->e, &flt, NULL, 0, UINT32_MAX) == 0);
+		break;
+	}
+	case 2: { /* reconfigure the tcp section, then retime in chunks */
+		struct config next = r->cfg, bigger = r->cfg;
+		uint8_t k = u8(f);
+		uint32_t cursor = 0;
+
+		next.tcp.pickup = a & 0x04;
+		next.tcp.window_check = !(a & 0x08);
+		next.tcp.time_wait.policy = (a & 0x10) ? CONFIG_TW_SHORTEN : CONFIG_TW_ENFORCE;
+		next.tcp.max_retrans = (uint8_t)(1 + (a >> 5));
+		next.tcp.timeouts.established_ms = (uint64_t)(k + 1) * 1000;
+		next.tcp.timeouts.unacknowledged_ms = (uint64_t)(k % 16 + 1) * 1000;
+		next.tcp.time_wait.shortened_ms = (uint64_t)(k % 30 + 1) * 1000;
+		next.tcp.time_wait.minimum_ms = 1000;
+		next.tcp.time_wait.adaptive_start_pct = (uint8_t)(k % 100);
+		next.tcp.time_wait.adaptive_end_pct = 100;
+		bigger.table.max_flows++;
+		CHECK(engine_reconfigure(r->e, &bigger) == -EBUSY);
+		CHECK(memcmp(engine_config(r->e), &r->cfg, sizeof(r->cfg)) == 0);
+		CHECK(engine_reconfigure(r->e, &next) == 0);
+		r->cfg = next;
+		while (!engine_retime(r->e, &cursor, 1 + k % 8, r->now))
+			;
+		CHECK(cursor == 0);
+		break;
+	}
+	case 3:
+		if (r->round_trips++ < ROUND_TRIPS_MAX) /* each makes an engine: costly */
+			round_trip(r);
+		break;
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const uint32_t max_flows[4] = {4, 8, 16, FLOWS_MAX};
+	struct fz f = {data, size};
+	struct run r;
+	uint8_t h = u8(&f);
+
+	memset(&r, 0, sizeof(r));
+	config_defaults(&r.cfg);
+	r.cfg.table.max_flows = max_flows[h & 3];
+	r.cfg.tcp.pickup = h & 0x04;
+	r.cfg.tcp.window_check = !(h & 0x08);
+	r.cfg.tcp.time_wait.policy = (h & 0x10) ? CONFIG_TW_SHORTEN : CONFIG_TW_ENFORCE;
+	if (h & 0x20)
+		r.cfg.tcp.max_retrans = 1;
+	r.now = CLOCK_START;
+	for (unsigned fam = 0; fam < 2; fam++)
+		for (unsigned i = 0; i < N_TUPLES; i++) {
+			/* Initial sequence numbers just below the 2^32 wrap and at 2^31. */
+			r.t[fam][i].nxt[0] = 0xffffff00u - i * 0x100000u;
+			r.t[fam][i].nxt[1] = 0x7fffff00u + i * 0x1000u;
+			r.t[fam][i].ts[0] = 0xfffffff0u;
+			r.t[fam][i].ts[1] = 1000;
+		}
+
+	struct engine_params params = {.config = &r.cfg, .on_event = on_event, .event_arg = &r};
+	memset(params.hash_key, h, sizeof(params.hash_key));
+	CHECK(engine_new(&params, r.now, &r.e) == 0);
+	check(&r);
+
+	for (unsigned step = 0; step < STEPS_MAX && f.n; step++) {
+		uint8_t c = u8(&f);
+		unsigned e = (c >> 2) & 0x1f;
+		uint64_t adv = e ? 1ull << (e - 1) : 0;
+
+		if (r.now + adv - CLOCK_START <= CLOCK_SPAN)
+			r.now += adv;
+		switch (c & 3) {
+		case 0:
+			step_segment(&r, &f, c & 0x80);
+			break;
+		case 1:
+			step_raw(&r, &f, c & 0x80);
+			break;
+		case 2:
+			step_expire(&r, &f);
+			break;
+		case 3:
+			step_admin(&r, &f);
+			break;
+		}
+		check(&r);
+	}
+
+	/* Tear down: a flush removes everything and the counters return to zero. */
+	uint32_t cursor = 0;
+	do {
+		engine_kill(r.e, NULL, ENGINE_CAUSE_FLUSHED, &cursor, 16);
+	} while (cursor != 0);
+	struct engine_counters c;
+	engine_get_counters(r.e, &c);
+	CHECK(c.flows == 0 && r.live == 0);
+	for (unsigned s = 0; s < _TCP_TRACK_STATE_MAX; s++)
+		CHECK(c.states[s] == 0);
+	engine_free(r.e);
+	return 0;
+}
