@@ -99,6 +99,15 @@ $(MKFLOWS): $(BUILD)/tests/bench/mkflows.o $(BUILD)/tests/unit/pktbuild.o $(LIBT
 $(BENCH_BIN): $(BUILD)/tests/bench/engine_bench.o $(BUILD)/tests/unit/pktbuild.o $(LIBTCPFW)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS)
 
+# The NFQUEUE floor for netns_bench.sh: tcpfwd's own nfqueue module, no engine.
+FLOOR_BIN := $(BUILD)/tests/bench/floor
+$(BUILD)/tests/bench/floor.o: tests/bench/floor.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Idaemon/tcpfwd $(DAEMON_CFLAGS) -c -o $@ $<
+
+$(FLOOR_BIN): $(BUILD)/tests/bench/floor.o $(BUILD)/daemon/tcpfwd/nfqueue.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(DAEMON_LIBS)
+
 # Installs only what is missing, so a machine that has everything never touches apt.
 deps:
 	@missing=$$(for p in $(DEB_DEPS); do \
@@ -164,9 +173,10 @@ demo: deps
 
 # BENCH_ARGS=--quick for 1k and 100k flows only. Figures are reported, never judged; the exit
 # status fails only when legitimate traffic was dropped.
-bench: $(BENCH_BIN) $(MKFLOWS) all
+bench: $(BENCH_BIN) $(MKFLOWS) $(FLOOR_BIN) all
 	$(BENCH_BIN) $(BENCH_ARGS)
 	bash tests/bench/list_stall.sh
+	BUILD=$(BUILD) bash tests/bench/netns_bench.sh
 
 # Instructions per packet of a fixed workload: only the timed loop (feed_timed) is collected.
 CALLGRIND_OUT := $(BUILD)/callgrind.out
