@@ -17,22 +17,33 @@
 #define TW_CLAIM_MAX (1u << 29)
 
 /*
- * One link per id, then one list head per slot, then the due and run heads. Lists are circular
- * through their head, so unlinking never tests for an end. next == TIMER_WHEEL_NONE marks an id
- * that is not armed. expire is unused in heads.
+ * Link indices: 0 .. capacity - 1 are the ids' nodes (in the wheel's own array, or in the
+ * caller's records), capacity .. capacity + slots - 1 the slot heads, then the due and run heads.
+ * Lists are circular through their head, so unlinking never tests for an end. A node with prev
+ * and next both 0 is not armed: an armed node's list holds its head (index >= capacity >= 1), so
+ * at least one of its neighbours is not node 0. expire is unused in heads.
+ *
+ * Indices take the low TW_INDEX_BITS of prev and next. With at most TW_SLOT_TRACK_MAX slots, the
+ * five bits above each hold half of the slot the node is linked in, so a timer re-armed earlier
+ * can stay where it is when the sweep reaches that slot before the new expiry.
  */
-struct tw_link {
-	uint32_t prev;
-	uint32_t next;
-	uint32_t expire; /* expiry tick, modulo 2^32 */
-};
+#define TW_INDEX_BITS	  27
+#define TW_INDEX_MASK	  ((UINT32_C(1) << TW_INDEX_BITS) - 1)
+#define TW_SLOT_HALF	  (32 - TW_INDEX_BITS)
+#define TW_SLOT_TRACK_MAX (UINT32_C(1) << (2 * TW_SLOT_HALF))
+#define TW_SLOT_HALF_MASK ((UINT32_C(1) << TW_SLOT_HALF) - 1)
+
+_Static_assert(TIMER_WHEEL_MAX_LINKS == UINT32_C(1) << TW_INDEX_BITS, "indices fit their bits");
 
 struct timer_wheel {
-	struct tw_link *link;
-	uint64_t base_ms;      /* start of tick 0 */
-	uint64_t now_ms;       /* latest clock advance was given */
-	uint64_t horizon;      /* every tick <= horizon is claimed */
-	uint64_t next_tick_ms; /* start of tick horizon + 1: the fast-path bound */
+	uint8_t *nodes; /* node of id: nodes + id * stride */
+	size_t stride;
+	struct timer_wheel_node *heads; /* slots + 2 */
+	struct timer_wheel_node *own;	/* the nodes, when the wheel allocated them */
+	uint64_t base_ms;		/* start of tick 0 */
+	uint64_t now_ms;		/* latest clock advance was given */
+	uint64_t horizon;		/* every tick <= horizon is claimed */
+	uint64_t next_tick_ms;		/* start of tick horizon + 1: the fast-path bound */
 	uint32_t capacity;
 	uint32_t tick_ms;
 	uint32_t slots;
@@ -43,52 +54,97 @@ struct timer_wheel {
 	uint32_t sweep_slot; /* slot the sweep is in */
 	uint32_t sweep_left; /* slots the sweep still has to visit, sweep_slot included */
 	uint32_t cursor;     /* next link to visit in sweep_slot, or NONE before its first */
+	bool track_slots;    /* slots <= TW_SLOT_TRACK_MAX: nodes know their slot */
+	uint64_t memo_ms;    /* the last expiry scheduled, and its tick before clamps */
+	uint64_t memo_tick;
+	struct timer_wheel_stats stats;
 };
+
+static inline struct timer_wheel_node *tw_at(const struct timer_wheel *w, uint32_t x)
+{
+	if (x < w->capacity)
+		return (struct timer_wheel_node *)(void *)(w->nodes + (size_t)x * w->stride);
+	return &w->heads[x - w->capacity];
+}
+
+static inline bool tw_armed(const struct timer_wheel_node *n)
+{
+	return (n->prev | n->next) != 0;
+}
+
+static inline uint32_t tw_prev(const struct timer_wheel_node *n)
+{
+	return n->prev & TW_INDEX_MASK;
+}
+
+static inline uint32_t tw_next(const struct timer_wheel_node *n)
+{
+	return n->next & TW_INDEX_MASK;
+}
+
+static inline void tw_set_prev(struct timer_wheel_node *n, uint32_t x)
+{
+	n->prev = (n->prev & ~TW_INDEX_MASK) | x;
+}
+
+static inline void tw_set_next(struct timer_wheel_node *n, uint32_t x)
+{
+	n->next = (n->next & ~TW_INDEX_MASK) | x;
+}
+
+/* The slot an armed node was linked in (meaningful with track_slots, for nodes in slots). */
+static inline uint32_t tw_slot_of(const struct timer_wheel_node *n)
+{
+	return (n->prev >> TW_INDEX_BITS) | (n->next >> TW_INDEX_BITS) << TW_SLOT_HALF;
+}
 
 static inline bool tw_list_empty(const struct timer_wheel *w, uint32_t head)
 {
-	return w->link[head].next == head;
+	return tw_next(tw_at(w, head)) == head;
 }
 
-static inline void tw_link_tail(struct timer_wheel *w, uint32_t head, uint32_t id)
+/* Links id at the tail of list head; slot is the slot that list is (0 for due and run). */
+static inline void tw_link_tail(struct timer_wheel *w, uint32_t head, uint32_t id, uint32_t slot)
 {
-	struct tw_link *l = w->link;
-	uint32_t tail = l[head].prev;
+	struct timer_wheel_node *h = tw_at(w, head), *n = tw_at(w, id);
+	uint32_t tail = tw_prev(h);
 
-	l[id].prev = tail;
-	l[id].next = head;
-	l[tail].next = id;
-	l[head].prev = id;
+	if (!w->track_slots)
+		slot = 0;
+	n->prev = tail | (slot & TW_SLOT_HALF_MASK) << TW_INDEX_BITS;
+	n->next = head | (slot >> TW_SLOT_HALF) << TW_INDEX_BITS;
+	tw_set_next(tw_at(w, tail), id);
+	tw_set_prev(h, id);
 }
 
 static inline void tw_unlink(struct timer_wheel *w, uint32_t id)
 {
-	struct tw_link *l = w->link;
-	uint32_t prev = l[id].prev, next = l[id].next;
+	struct timer_wheel_node *n = tw_at(w, id);
+	uint32_t prev = tw_prev(n), next = tw_next(n);
 
 	/* fn may cancel the link the sweep visits next: step the cursor past it. */
 	if (unlikely(id == w->cursor))
 		w->cursor = next;
-	l[prev].next = next;
-	l[next].prev = prev;
-	l[id].next = TIMER_WHEEL_NONE;
-	l[id].prev = TIMER_WHEEL_NONE;
+	tw_set_next(tw_at(w, prev), next);
+	tw_set_prev(tw_at(w, next), prev);
+	n->next = 0;
+	n->prev = 0;
 }
 
 /* Moves every link of list src to the tail of list dst. */
 static void tw_splice_tail(struct timer_wheel *w, uint32_t dst, uint32_t src)
 {
-	struct tw_link *l = w->link;
-	uint32_t first = l[src].next, last = l[src].prev, tail = l[dst].prev;
+	struct timer_wheel_node *s = tw_at(w, src), *d = tw_at(w, dst);
+	uint32_t first = tw_next(s), last = tw_prev(s), tail = tw_prev(d);
 
 	if (first == src)
 		return;
-	l[tail].next = first;
-	l[first].prev = tail;
-	l[last].next = dst;
-	l[dst].prev = last;
-	l[src].next = src;
-	l[src].prev = src;
+	tw_set_next(tw_at(w, tail), first);
+	tw_set_prev(tw_at(w, first), tail);
+	tw_set_next(tw_at(w, last), dst);
+	d->prev = last;
+	s->next = src;
+	s->prev = src;
 }
 
 static inline uint64_t tw_tick_of(const struct timer_wheel *w, uint64_t ms)
@@ -122,17 +178,26 @@ int timer_wheel_new(const struct timer_wheel_params *p, uint64_t now_ms, struct 
 	    p->tick_ms > TIMER_WHEEL_TICK_MS_MAX || p->slots < 2 || (p->slots & (p->slots - 1)))
 		return -EINVAL;
 	nlinks = (uint64_t)p->capacity + p->slots + 2;
-	if (nlinks >= TIMER_WHEEL_NONE || nlinks > SIZE_MAX / sizeof(struct tw_link))
+	if (nlinks > TIMER_WHEEL_MAX_LINKS || nlinks > SIZE_MAX / sizeof(struct timer_wheel_node))
+		return -EINVAL;
+	if (p->nodes && (p->node_stride < sizeof(struct timer_wheel_node) ||
+			 p->node_stride % _Alignof(struct timer_wheel_node) ||
+			 (uintptr_t)p->nodes % _Alignof(struct timer_wheel_node)))
 		return -EINVAL;
 
 	w = calloc(1, sizeof(*w));
 	if (!w)
 		return -ENOMEM;
-	w->link = malloc((size_t)nlinks * sizeof(struct tw_link));
-	if (!w->link) {
-		free(w);
+	w->heads = malloc(((size_t)p->slots + 2) * sizeof(*w->heads));
+	/* calloc: all zero is "not armed", and pages no id touches cost nothing */
+	if (!p->nodes)
+		w->own = calloc(p->capacity, sizeof(*w->own));
+	if (!w->heads || (!p->nodes && !w->own)) {
+		timer_wheel_free(w);
 		return -ENOMEM;
 	}
+	w->nodes = p->nodes ? p->nodes : (uint8_t *)w->own;
+	w->stride = p->nodes ? p->node_stride : sizeof(*w->own);
 	w->base_ms = now_ms;
 	w->now_ms = now_ms;
 	w->capacity = p->capacity;
@@ -142,11 +207,11 @@ int timer_wheel_new(const struct timer_wheel_params *p, uint64_t now_ms, struct 
 	w->due = p->capacity + p->slots;
 	w->run = w->due + 1;
 	w->cursor = TIMER_WHEEL_NONE;
+	w->track_slots = p->slots <= TW_SLOT_TRACK_MAX;
+	w->memo_ms = now_ms; /* base: tick 0 */
 	tw_set_horizon(w, 0);
-	for (uint32_t i = 0; i < p->capacity; i++)
-		w->link[i] = (struct tw_link){TIMER_WHEEL_NONE, TIMER_WHEEL_NONE, 0};
 	for (uint32_t h = p->capacity; h < (uint32_t)nlinks; h++)
-		w->link[h] = (struct tw_link){h, h, 0};
+		*tw_at(w, h) = (struct timer_wheel_node){h, h, 0};
 	*ret = w;
 	return 0;
 }
@@ -155,41 +220,86 @@ void timer_wheel_free(struct timer_wheel *w)
 {
 	if (!w)
 		return;
-	free(w->link);
+	free(w->own);
+	free(w->heads);
 	free(w);
+}
+
+/*
+ * Whether a timer waiting in a slot (old: its expiry, not due) is visited by the sweep no later
+ * than tick, after the horizon: its slot's next turn is, or, without slot tracking, its old
+ * expiry is (the slot comes no later than that).
+ */
+static inline bool tw_reached_by(const struct timer_wheel *w, const struct timer_wheel_node *n,
+				 uint32_t old, uint64_t tick)
+{
+	if (!w->track_slots)
+		return (int32_t)((uint32_t)tick - old) > 0;
+	uint64_t first = w->horizon + 1;
+	uint64_t turn = first + ((tw_slot_of(n) - (uint32_t)first) & w->mask);
+
+	return tick >= turn;
 }
 
 void timer_wheel_schedule(struct timer_wheel *w, uint32_t id, uint64_t expire_ms)
 {
+	struct timer_wheel_node *n;
 	uint64_t tick, d;
 	uint32_t t32;
 
 	if (unlikely(id >= w->capacity))
 		return;
-	/* Round up, without overflowing near UINT64_MAX. */
-	d = expire_ms <= w->base_ms ? 0 : expire_ms - w->base_ms;
-	tick = d / w->tick_ms + (d % w->tick_ms != 0);
+	/* Packets of one batch share the clock and mostly the timeout: skip the division. */
+	if (expire_ms == w->memo_ms) {
+		tick = w->memo_tick;
+	} else {
+		/* Round up, without overflowing near UINT64_MAX. */
+		d = expire_ms <= w->base_ms ? 0 : expire_ms - w->base_ms;
+		tick = d / w->tick_ms + (d % w->tick_ms != 0);
+		w->memo_ms = expire_ms;
+		w->memo_tick = tick;
+	}
 	if (tick > w->horizon && tick - w->horizon > TIMER_WHEEL_MAX_TICKS)
 		tick = w->horizon + TIMER_WHEEL_MAX_TICKS;
 	else if (w->horizon > TW_PAST_MAX && tick < w->horizon - TW_PAST_MAX)
 		tick = w->horizon - TW_PAST_MAX;
 	t32 = (uint32_t)tick;
 
-	if (w->link[id].next != TIMER_WHEEL_NONE) {
+	n = tw_at(w, id);
+	if (tw_armed(n)) {
+		uint32_t old = n->expire;
+
 		/* Same tick means same list (or a sweep that will fire it): nothing to move. */
-		if (w->link[id].expire == t32)
+		if (old == t32)
 			return;
+		/*
+		 * Waiting in a slot, and the sweep reaches that slot before the new expiry: only
+		 * record it; the sweep finds the timer not due and moves it then. That is every
+		 * postponement (the slot comes no later than the old expiry), and an earlier expiry
+		 * past the slot's next turn. Flows re-armed on every packet cost one store here,
+		 * not an unlink and a link (and the cache misses of both neighbours). Timers in the
+		 * due or run lists must move now: those lists fire unconditionally.
+		 */
+		if (!tw_is_due(w, old) && tick > w->horizon && tw_reached_by(w, n, old, tick)) {
+			n->expire = t32;
+			w->stats.deferred++;
+			return;
+		}
 		tw_unlink(w, id);
 	} else {
 		w->armed++;
 	}
-	w->link[id].expire = t32;
-	tw_link_tail(w, tick <= w->horizon ? w->due : w->capacity + (t32 & w->mask), id);
+	w->stats.linked++;
+	n->expire = t32;
+	if (tick <= w->horizon)
+		tw_link_tail(w, w->due, id, 0);
+	else
+		tw_link_tail(w, w->capacity + (t32 & w->mask), id, t32 & w->mask);
 }
 
 void timer_wheel_cancel(struct timer_wheel *w, uint32_t id)
 {
-	if (id >= w->capacity || w->link[id].next == TIMER_WHEEL_NONE)
+	if (id >= w->capacity || !tw_armed(tw_at(w, id)))
 		return;
 	tw_unlink(w, id);
 	w->armed--;
@@ -197,14 +307,14 @@ void timer_wheel_cancel(struct timer_wheel *w, uint32_t id)
 
 bool timer_wheel_is_armed(const struct timer_wheel *w, uint32_t id)
 {
-	return id < w->capacity && w->link[id].next != TIMER_WHEEL_NONE;
+	return id < w->capacity && tw_armed(tw_at(w, id));
 }
 
 uint64_t timer_wheel_expiry_ms(const struct timer_wheel *w, uint32_t id)
 {
 	if (!timer_wheel_is_armed(w, id))
 		return 0;
-	return w->base_ms + tw_tick64(w, w->link[id].expire) * w->tick_ms;
+	return w->base_ms + tw_tick64(w, tw_at(w, id)->expire) * w->tick_ms;
 }
 
 /*
@@ -260,7 +370,7 @@ unsigned timer_wheel_advance(struct timer_wheel *w, uint64_t now_ms, unsigned bu
 		if (!tw_list_empty(w, w->run)) {
 			budget--;
 			fired++;
-			tw_fire(w, w->link[w->run].next, fn, arg);
+			tw_fire(w, tw_next(tw_at(w, w->run)), fn, arg);
 			continue;
 		}
 		if (!w->sweep_left) {
@@ -285,7 +395,7 @@ unsigned timer_wheel_advance(struct timer_wheel *w, uint64_t now_ms, unsigned bu
 				tw_next_slot(w);
 				continue;
 			}
-			w->cursor = w->link[head].next;
+			w->cursor = tw_next(tw_at(w, head));
 		}
 		id = w->cursor;
 		if (id == head) {
@@ -293,10 +403,18 @@ unsigned timer_wheel_advance(struct timer_wheel *w, uint64_t now_ms, unsigned bu
 			continue;
 		}
 		budget--;
-		w->cursor = w->link[id].next;
-		if (tw_is_due(w, w->link[id].expire)) {
+		struct timer_wheel_node *n = tw_at(w, id);
+		w->cursor = tw_next(n);
+		if (tw_is_due(w, n->expire)) {
 			fired++;
 			tw_fire(w, id, fn, arg);
+		} else if ((n->expire & w->mask) != w->sweep_slot) {
+			/* re-armed since it was linked here: catch up with its expiry */
+			uint32_t slot = n->expire & w->mask;
+
+			tw_unlink(w, id);
+			tw_link_tail(w, w->capacity + slot, id, slot);
+			w->stats.moved++;
 		}
 	}
 	return fired;
@@ -311,6 +429,11 @@ bool timer_wheel_behind(const struct timer_wheel *w, uint64_t now_ms)
 	return w->armed && tw_tick_of(w, now_ms) > w->horizon;
 }
 
+void timer_wheel_get_stats(const struct timer_wheel *w, struct timer_wheel_stats *out)
+{
+	*out = w->stats;
+}
+
 uint32_t timer_wheel_armed_count(const struct timer_wheel *w)
 {
 	return w->armed;
@@ -318,5 +441,6 @@ uint32_t timer_wheel_armed_count(const struct timer_wheel *w)
 
 size_t timer_wheel_memory(const struct timer_wheel *w)
 {
-	return sizeof(*w) + ((size_t)w->capacity + w->slots + 2) * sizeof(struct tw_link);
+	return sizeof(*w) + ((size_t)w->slots + 2) * sizeof(*w->heads) +
+	       (w->own ? (size_t)w->capacity * sizeof(*w->own) : 0);
 }

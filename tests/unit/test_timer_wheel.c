@@ -104,6 +104,7 @@ static void test_new_rejects_bad_params(void **state)
 		{.capacity = 4, .tick_ms = 10, .slots = 3},
 		{.capacity = 4, .tick_ms = 10, .slots = 96},
 		{.capacity = UINT32_MAX - 8, .tick_ms = 10, .slots = 8},
+		{.capacity = TIMER_WHEEL_MAX_LINKS - 8 - 1, .tick_ms = 10, .slots = 8},
 	};
 	struct timer_wheel_params ok = {.capacity = 4, .tick_ms = 1000, .slots = 2};
 	struct timer_wheel *untouched = (struct timer_wheel *)&ok;
@@ -546,6 +547,200 @@ static void test_clamps(void **state)
 	timer_wheel_free(w);
 }
 
+/* Re-arming later only records the expiry; the sweep moves each timer once, and it fires on time.
+ */
+static void test_postpone_is_lazy(void **state)
+{
+	const uint32_t n = 64;
+	struct timer_wheel *w = wheel(n, 100, 16, 0);
+	struct rec *r = rec_new(w);
+	struct timer_wheel_stats st;
+	uint64_t final[64];
+
+	(void)state;
+	for (uint32_t i = 0; i < n; i++)
+		timer_wheel_schedule(w, i, 1000 + i * 10);
+	/* like a flow on every packet: later and later, the last one far beyond a revolution */
+	for (unsigned k = 1; k <= 100; k++)
+		for (uint32_t i = 0; i < n; i++)
+			timer_wheel_schedule(w, i, 1000 + i * 10 + k * 130);
+	for (uint32_t i = 0; i < n; i++) {
+		final[i] = 1000 + i * 10 + 100 * 130;
+		assert_int_equal(timer_wheel_expiry_ms(w, i), rounded(0, 100, final[i]));
+	}
+	timer_wheel_get_stats(w, &st);
+	assert_int_equal(st.linked, n);
+	assert_int_equal(st.deferred, 100 * n);
+	assert_int_equal(st.moved, 0);
+	for (uint64_t now = 0; now <= 20000; now += 100)
+		rec_advance(r, now, UINT_MAX);
+	assert_int_equal(r->n, n);
+	for (unsigned k = 0; k < r->n; k++)
+		assert_int_equal(r->at[k], rounded(0, 100, final[r->ids[k]]));
+	timer_wheel_get_stats(w, &st);
+	assert_int_equal(st.linked, n);
+	assert_true(st.moved >= 1 && st.moved <= n);
+	free(r);
+	timer_wheel_free(w);
+}
+
+/*
+ * An earlier expiry before the timer's slot comes round relinks at once: never late. One after
+ * it only records (the sweep moves it), and it still fires on its tick. Postponing a due timer
+ * relinks it too: it must not fire with the due list. Without slot tracking (more than 1024
+ * slots) every earlier expiry relinks.
+ */
+static void test_earlier_after_postpone_and_due_postponed(void **state)
+{
+	struct timer_wheel *w = wheel(8, 10, 8, 0);
+	struct rec *r = rec_new(w);
+	struct timer_wheel_stats st;
+
+	(void)state;
+	timer_wheel_schedule(w, 1, 200);  /* tick 20: slot 4, whose next turn is tick 4 */
+	timer_wheel_schedule(w, 1, 5000); /* deferred: stays in slot 4 */
+	timer_wheel_schedule(w, 1, 30);	  /* tick 3, before the turn: relinked */
+	timer_wheel_schedule(w, 2, 200);  /* slot 4 too */
+	timer_wheel_schedule(w, 2, 60);	  /* tick 6, after the turn: deferred */
+	timer_wheel_get_stats(w, &st);
+	assert_int_equal(st.linked, 3);
+	assert_int_equal(st.deferred, 2);
+	assert_int_equal(timer_wheel_expiry_ms(w, 2), 60);
+	assert_int_equal(rec_advance(r, 29, UINT_MAX), 0);
+	assert_int_equal(rec_advance(r, 30, UINT_MAX), 1);
+	assert_int_equal(r->ids[0], 1);
+	assert_int_equal(rec_advance(r, 59, UINT_MAX), 0);
+	assert_int_equal(rec_advance(r, 60, UINT_MAX), 1);
+	assert_int_equal(r->ids[1], 2);
+	timer_wheel_get_stats(w, &st);
+	assert_int_equal(st.moved, 1);
+
+	rec_advance(r, 1000, UINT_MAX);
+	timer_wheel_schedule(w, 3, 900);  /* past: due list */
+	timer_wheel_schedule(w, 3, 1500); /* postponed out of the due list */
+	assert_int_equal(timer_wheel_expiry_ms(w, 3), 1500);
+	assert_int_equal(rec_advance(r, 1000, UINT_MAX), 0);
+	assert_int_equal(rec_advance(r, 1499, UINT_MAX), 0);
+	assert_int_equal(rec_advance(r, 1500, UINT_MAX), 1);
+	assert_int_equal(r->ids[2], 3);
+	free(r);
+	timer_wheel_free(w);
+
+	w = wheel(8, 10, 2048, 0);
+	timer_wheel_schedule(w, 1, 20000);
+	timer_wheel_schedule(w, 1, 19990); /* earlier: relinked without tracking */
+	timer_wheel_schedule(w, 1, 30000); /* later: deferred all the same */
+	timer_wheel_get_stats(w, &st);
+	assert_int_equal(st.linked, 2);
+	assert_int_equal(st.deferred, 1);
+	timer_wheel_free(w);
+}
+
+/* Postponed inside a sweep the budget cut short, and moved into a slot still ahead of it. */
+static void test_postpone_during_cut_sweep(void **state)
+{
+	struct timer_wheel *w = wheel(16, 10, 8, 0);
+	struct rec *r = rec_new(w);
+	struct timer_wheel_stats st;
+
+	(void)state;
+	for (uint32_t i = 0; i < 6; i++)
+		timer_wheel_schedule(w, i, 10 + 10 * i); /* ticks 1..6 */
+	timer_wheel_schedule(w, 7, 30);
+	timer_wheel_schedule(w, 7, 55); /* deferred in tick 3's slot, due at tick 6 */
+	timer_wheel_schedule(w, 8, 20);
+	timer_wheel_schedule(w, 8, 75);	 /* deferred in tick 2's slot, due at tick 8 */
+	timer_wheel_schedule(w, 9, 130); /* tick 13: slot 5, beyond the sweep below */
+	assert_int_equal(rec_advance(r, 60, 1), 1);
+	assert_int_equal(r->ids[0], 0);
+	timer_wheel_schedule(w, 3, 200); /* due by the horizon, not swept yet: relinked */
+	timer_wheel_schedule(w, 9, 140); /* not due: deferred; the sweep moves it to slot 6 */
+	timer_wheel_get_stats(w, &st);
+	assert_int_equal(st.deferred, 3);
+	while (timer_wheel_behind(w, 60))
+		rec_advance(r, 60, 1);
+	assert_int_equal(r->n, 6);
+	for (unsigned k = 0; k < r->n; k++)
+		assert_true(r->ids[k] != 3 && r->ids[k] != 8 && r->ids[k] != 9);
+	timer_wheel_get_stats(w, &st);
+	assert_int_equal(st.moved, 2); /* 8 and 9; 7 was due where it waited */
+	assert_int_equal(rec_advance(r, 79, UINT_MAX), 0);
+	assert_int_equal(rec_advance(r, 80, UINT_MAX), 1);
+	assert_int_equal(r->ids[6], 8);
+	assert_int_equal(rec_advance(r, 139, UINT_MAX), 0);
+	assert_int_equal(rec_advance(r, 140, UINT_MAX), 1);
+	assert_int_equal(r->ids[7], 9);
+	assert_int_equal(rec_advance(r, 199, UINT_MAX), 0);
+	assert_int_equal(rec_advance(r, 200, UINT_MAX), 1);
+	assert_int_equal(r->ids[8], 3);
+	free(r);
+	timer_wheel_free(w);
+}
+
+/* The caller's records hold the nodes: the wheel touches nothing else in them. */
+struct record {
+	uint32_t before;
+	struct timer_wheel_node node;
+	uint32_t after[2];
+};
+
+static void test_external_nodes(void **state)
+{
+	const uint32_t n = 40;
+	struct record *recs = calloc(n, sizeof(*recs));
+	struct timer_wheel_params p = {.capacity = n, .tick_ms = 10, .slots = 8};
+	struct timer_wheel *w = NULL;
+	struct rec *r;
+
+	(void)state;
+	assert_non_null(recs);
+	p.nodes = &recs[0].node;
+	p.node_stride = sizeof(*recs) - 1;
+	assert_int_equal(timer_wheel_new(&p, 0, &w), -EINVAL); /* misaligned stride */
+	p.node_stride = 8;
+	assert_int_equal(timer_wheel_new(&p, 0, &w), -EINVAL); /* nodes overlap */
+	p.nodes = (uint8_t *)&recs[0].node + 2;
+	p.node_stride = sizeof(*recs);
+	assert_int_equal(timer_wheel_new(&p, 0, &w), -EINVAL); /* misaligned nodes */
+	assert_null(w);
+	p.nodes = &recs[0].node;
+	assert_int_equal(timer_wheel_new(&p, 0, &w), 0);
+	/* only the slot heads are the wheel's own */
+	assert_true(timer_wheel_memory(w) < 12 * (8 + 2) + 256);
+	r = rec_new(w);
+	for (uint32_t i = 0; i < n; i++) {
+		recs[i].before = 0xa5a5a5a5u;
+		recs[i].after[0] = recs[i].after[1] = 0x5a5a5a5au;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		timer_wheel_schedule(w, i, 10 + i * 7);
+	for (uint32_t i = 0; i < n; i += 3)
+		timer_wheel_schedule(w, i, 500 + i); /* postponed */
+	for (uint32_t i = 1; i < n; i += 5)
+		timer_wheel_cancel(w, i);
+	for (uint64_t now = 0; now <= 1000; now += 10)
+		rec_advance(r, now, UINT_MAX);
+	assert_int_equal(timer_wheel_armed_count(w), 0);
+	for (uint32_t i = 0; i < n; i++) {
+		assert_int_equal(recs[i].before, 0xa5a5a5a5u);
+		assert_int_equal(recs[i].after[0], 0x5a5a5a5au);
+		assert_int_equal(recs[i].after[1], 0x5a5a5a5au);
+		/* not armed: no links, so a zeroed record reads the same */
+		assert_int_equal(recs[i].node.prev, 0);
+		assert_int_equal(recs[i].node.next, 0);
+	}
+	/* a record the caller zeroes while its timer is not armed is simply not armed */
+	memset(&recs[5], 0, sizeof(recs[5]));
+	assert_false(timer_wheel_is_armed(w, 5));
+	timer_wheel_schedule(w, 5, 2000);
+	assert_true(timer_wheel_is_armed(w, 5));
+	assert_int_equal(rec_advance(r, 2000, UINT_MAX), 1);
+	assert_int_equal(r->n, n - n / 5 + 1);
+	free(r);
+	timer_wheel_free(w);
+	free(recs);
+}
+
 /* Differential run against a naive reference: an array of rounded expiries scanned each step. */
 struct diff {
 	struct timer_wheel *w;
@@ -554,6 +749,7 @@ struct diff {
 	uint32_t tick, cap;
 	unsigned step;
 	bool rearm;	   /* the callback re-arms some ids in the future */
+	uint32_t flows;	   /* ids below this are re-armed like flows: now + timeout, each step */
 	uint64_t ref[256]; /* rounded expiry, UINT64_MAX when not armed */
 	bool fired[256];
 	bool expect[256]; /* the reference's due set when the advance starts */
@@ -601,10 +797,13 @@ static uint64_t diff_time_step(struct diff *d, uint32_t slots)
 	return 0 - rng_below(5 * d->tick + 1); /* backwards, wrapping: ignored */
 }
 
+static bool diff_external; /* nodes in caller records, among bytes the wheel must not touch */
+
 static void diff_run(uint64_t seed, unsigned run, uint32_t cap, uint32_t tick, uint32_t slots,
 		     unsigned steps, bool limited)
 {
 	struct diff *d = calloc(1, sizeof(*d));
+	struct record *recs = NULL;
 
 	assert_non_null(d);
 	assert_true(cap <= 256);
@@ -614,7 +813,20 @@ static void diff_run(uint64_t seed, unsigned run, uint32_t cap, uint32_t tick, u
 	d->cap = cap;
 	d->tick = tick;
 	d->base = d->now = 1000000 + rng_below(1000);
-	d->w = wheel(cap, tick, slots, d->base);
+	if (diff_external) {
+		struct timer_wheel_params p = {.capacity = cap, .tick_ms = tick, .slots = slots};
+
+		recs = calloc(cap, sizeof(*recs));
+		assert_non_null(recs);
+		for (uint32_t i = 0; i < cap; i++)
+			recs[i].before = recs[i].after[0] = recs[i].after[1] = ~i;
+		p.nodes = &recs[0].node;
+		p.node_stride = sizeof(*recs);
+		assert_int_equal(timer_wheel_new(&p, d->base, &d->w), 0);
+	} else {
+		d->w = wheel(cap, tick, slots, d->base);
+	}
+	d->flows = cap / 4;
 	for (uint32_t i = 0; i < cap; i++)
 		d->ref[i] = UINT64_MAX;
 
@@ -632,9 +844,22 @@ static void diff_run(uint64_t seed, unsigned run, uint32_t cap, uint32_t tick, u
 				d->ref[id] = UINT64_MAX;
 				continue;
 			}
+			if (rng_below(3) == 0 && d->ref[id] != UINT64_MAX) {
+				/* a postpone: later than its armed expiry, up to three turns */
+				diff_schedule(d, id,
+					      d->ref[id] + 1 + rng_below(3ull * slots * tick));
+				continue;
+			}
 			if (rng_below(8) == 0) /* in the past */
 				expire = d->now - rng_below(30ull * tick);
 			diff_schedule(d, id, expire);
+		}
+		/* flow-like ids: re-armed to now + a timeout of their own, mostly later each time
+		 */
+		for (uint32_t id = 0; id < d->flows; id++) {
+			if (d->ref[id] == UINT64_MAX || rng_below(3) == 0)
+				continue;
+			diff_schedule(d, id, d->now + (id % 3 + 1) * 5ull * tick + rng_below(tick));
 		}
 		if (now > d->now)
 			d->now = now;
@@ -666,6 +891,15 @@ static void diff_run(uint64_t seed, unsigned run, uint32_t cap, uint32_t tick, u
 			DIFF_CHECK(d, !timer_wheel_behind(d->w, now));
 		DIFF_CHECK(d, timer_wheel_armed_count(d->w) == armed);
 	}
+	/* the run exercised lazy re-arming, and the sweep caught up with it */
+	struct timer_wheel_stats st;
+	timer_wheel_get_stats(d->w, &st);
+	DIFF_CHECK(d, st.deferred > steps / 4);
+	DIFF_CHECK(d, st.moved > 0);
+	for (uint32_t i = 0; recs && i < cap; i++)
+		DIFF_CHECK(d, recs[i].before == ~i && recs[i].after[0] == ~i &&
+				      recs[i].after[1] == ~i);
+	free(recs);
 	timer_wheel_free(d->w);
 	free(d);
 }
@@ -696,6 +930,27 @@ static void test_differential_budget(void **state)
 	diff_run(seed, 4, 256, 3, 64, 20000, true);
 }
 
+static void test_differential_external_nodes(void **state)
+{
+	uint64_t seed = diff_seed();
+
+	(void)state;
+	diff_external = true;
+	diff_run(seed, 5, 128, 7, 16, 20000, false);
+	diff_run(seed, 6, 200, 3, 32, 20000, true);
+	diff_external = false;
+}
+
+/* More slots than a node can remember: earlier expiries always relink. */
+static void test_differential_untracked_slots(void **state)
+{
+	uint64_t seed = diff_seed();
+
+	(void)state;
+	diff_run(seed, 7, 64, 1, 2048, 5000, false);
+	diff_run(seed, 8, 64, 1, 2048, 5000, true);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -714,8 +969,14 @@ int main(void)
 		cmocka_unit_test(test_large_time_jump),
 		cmocka_unit_test(test_tick_counter_wraps),
 		cmocka_unit_test(test_clamps),
+		cmocka_unit_test(test_postpone_is_lazy),
+		cmocka_unit_test(test_earlier_after_postpone_and_due_postponed),
+		cmocka_unit_test(test_postpone_during_cut_sweep),
 		cmocka_unit_test(test_differential_unlimited),
 		cmocka_unit_test(test_differential_budget),
+		cmocka_unit_test(test_differential_external_nodes),
+		cmocka_unit_test(test_differential_untracked_slots),
+		cmocka_unit_test(test_external_nodes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
