@@ -1,34 +1,44 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Layout: the pool is one zeroed allocation of max_flows entries of `stride` bytes, a 48-byte
- * header then the value. Entries are handed out in id order up to the `fresh` high-water mark and
- * recycled through a LIFO free list threaded through `next`, so the pool is never walked at
- * startup and calloc's untouched pages stay unbacked until flows arrive. Each bucket holds the id
- * of its chain head. The cached hash in each entry skips almost every 40-byte key compare.
+ * Layout: the pool is one zeroed allocation of max_flows entries of `stride` bytes, a 44-byte
+ * header (key, chain link) then the value. Entries are handed out in id order up to the `fresh`
+ * high-water mark and recycled through a LIFO free list threaded through `next`, so the pool is
+ * never walked at startup and calloc's untouched pages stay unbacked until flows arrive. Each
+ * bucket holds the id of its chain head. No hash is stored: a chain is short, a key compare is
+ * five words in the line the link is in anyway, and four bytes per flow are worth more; remove
+ * recomputes the hash.
  */
 #include "flow_table.h"
 
+#include <endian.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <sodium.h>
 
 #include "util.h"
 
-#define FLOW_TABLE_POOL_ALIGN 64 /* cache line: a 128-byte stride then spans exactly two */
+#define FLOW_TABLE_POOL_ALIGN 64	 /* cache line: a 128-byte stride then spans exactly two */
+#define FLOW_TABLE_HUGE	      (2u << 20) /* a transparent huge page on x86-64 and arm64 */
 
-/* One pool slot; value_size bytes of caller data follow it, 8-byte aligned. */
+/* A zeroed allocation; large ones are mapped huge-page aligned (see region_alloc). */
+struct region {
+	void *base; /* what calloc or mmap returned */
+	size_t len; /* mapped length; 0 for calloc */
+};
+
+/* One pool slot; value_size bytes of caller data follow it, 4-byte aligned. */
 struct flow_table_entry {
 	struct flow_key key;
 	uint32_t next; /* chain link when used, free-list link when free */
-	uint32_t hash; /* flow_table_hash() of key when used */
 };
 
-_Static_assert(sizeof(struct flow_table_entry) == 48, "entry header is 48 bytes");
+_Static_assert(sizeof(struct flow_table_entry) == FLOW_TABLE_HEADER_SIZE, "entry header size");
 _Static_assert(sizeof(struct flow_key) == 5 * sizeof(uint64_t),
 	       "flow_table_key_equal compares 5 words");
-_Static_assert(sizeof(struct flow_table_entry) % 8 == 0, "value must stay 8-byte aligned");
+_Static_assert(sizeof(struct flow_table_entry) % 4 == 0, "value must stay 4-byte aligned");
 _Static_assert(crypto_shorthash_KEYBYTES == 16, "flow_table_params.hash_key is 16 bytes");
 _Static_assert(crypto_shorthash_BYTES == 8, "SipHash-2-4 yields 64 bits");
 
@@ -42,8 +52,11 @@ struct flow_table {
 	uint32_t free_head; /* LIFO of removed ids */
 	uint32_t count;
 	uint32_t value_size;
-	void *pool_mem; /* what calloc returned */
+	struct region pool_mem;
+	struct region bucket_mem;
 	size_t pool_bytes;
+	uint32_t victim;	/* the last victim found, or NONE ... */
+	uint32_t victim_bucket; /* ... and its bucket: removing it needs no hash */
 	uint8_t hash_key[16];
 };
 
@@ -57,31 +70,75 @@ static inline void *flow_table_entry_value(struct flow_table_entry *e)
 	return e + 1;
 }
 
+static inline uint64_t load64(const void *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
 /* Five 8-byte words instead of a memcmp call: this runs on every lookup hit. */
 static inline bool flow_table_key_equal(const struct flow_key *a, const struct flow_key *b)
 {
-	uint64_t x[5], y[5], d = 0;
-	unsigned i;
+	const uint8_t *x = (const uint8_t *)a, *y = (const uint8_t *)b;
 
-	memcpy(x, a, sizeof(x));
-	memcpy(y, b, sizeof(y));
-	for (i = 0; i < 5; i++)
-		d |= x[i] ^ y[i];
-	return d == 0;
+	return ((load64(x) ^ load64(y)) | (load64(x + 8) ^ load64(y + 8)) |
+		(load64(x + 16) ^ load64(y + 16)) | (load64(x + 24) ^ load64(y + 24)) |
+		(load64(x + 32) ^ load64(y + 32))) == 0;
+}
+
+static inline uint64_t load_be64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return be64toh(v);
+}
+
+static inline uint32_t load_be32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return be32toh(v);
+}
+
+/* memcmp() of two addresses, as a sign, without the call: big-endian words compare as bytes. */
+static inline int addr_cmp(uint8_t family, const uint8_t *a, const uint8_t *b)
+{
+	if (family != 6) {
+		uint32_t x = load_be32(a), y = load_be32(b);
+
+		return (x > y) - (x < y);
+	}
+	uint64_t x = load_be64(a), y = load_be64(b);
+
+	if (x == y) {
+		x = load_be64(a + 8);
+		y = load_be64(b + 8);
+	}
+	return (x > y) - (x < y);
 }
 
 unsigned flow_key_make(struct flow_key *k, uint8_t family, const uint8_t *saddr,
 		       const uint8_t *daddr, uint16_t sport, uint16_t dport)
 {
-	size_t alen = family == 6 ? 16 : 4;
-	int c = memcmp(saddr, daddr, alen);
+	int c = addr_cmp(family, saddr, daddr);
 	unsigned swap = c > 0 || (c == 0 && sport > dport);
+	const uint8_t *lo = swap ? daddr : saddr, *hi = swap ? saddr : daddr;
 
+	/* constant sizes: a few stores, not a memset and two variable-length memcpy calls */
 	memset(k, 0, sizeof(*k));
-	memcpy(k->addr[swap], saddr, alen);
-	memcpy(k->addr[!swap], daddr, alen);
-	k->port[swap] = sport;
-	k->port[!swap] = dport;
+	if (family == 6) {
+		memcpy(k->addr[0], lo, 16);
+		memcpy(k->addr[1], hi, 16);
+	} else {
+		memcpy(k->addr[0], lo, 4);
+		memcpy(k->addr[1], hi, 4);
+	}
+	k->port[0] = swap ? dport : sport;
+	k->port[1] = swap ? sport : dport;
 	k->family = family;
 	return swap;
 }
@@ -90,7 +147,7 @@ static int flow_table_sizes(const struct flow_table_params *p, size_t *stride, s
 			    uint32_t *nbuckets)
 {
 	uint64_t s =
-		sizeof(struct flow_table_entry) + (((uint64_t)p->value_size + 7) & ~(uint64_t)7);
+		sizeof(struct flow_table_entry) + (((uint64_t)p->value_size + 3) & ~(uint64_t)3);
 	uint32_t want = p->buckets ? p->buckets : p->max_flows;
 	uint32_t n = 1;
 
@@ -105,6 +162,44 @@ static int flow_table_sizes(const struct flow_table_params *p, size_t *stride, s
 	*stride = s;
 	*nbuckets = n;
 	return 0;
+}
+
+/*
+ * A large table is touched at random, one or two lines per lookup: with 4 KiB pages nearly every
+ * lookup also misses the TLB (a 1M-flow pool spans 32768 pages). Large regions are therefore
+ * mapped 2 MiB-aligned and offered to transparent huge pages (MADV_HUGEPAGE works even when THP is
+ * "madvise" only; where THP is off it is a harmless no-op). Pages are still backed only when first
+ * touched, so an idle table costs nothing, as with calloc.
+ */
+static void *region_alloc(struct region *r, size_t bytes)
+{
+	if (bytes < FLOW_TABLE_HUGE) {
+		r->len = 0;
+		r->base = calloc(1, bytes);
+		return r->base;
+	}
+	size_t len = bytes + FLOW_TABLE_HUGE;
+	void *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (m == MAP_FAILED) {
+		r->base = NULL;
+		return NULL;
+	}
+	r->base = m;
+	r->len = len;
+	uint8_t *start = (uint8_t *)(((uintptr_t)m + FLOW_TABLE_HUGE - 1) &
+				     ~(uintptr_t)(FLOW_TABLE_HUGE - 1));
+	(void)madvise(start, bytes, MADV_HUGEPAGE);
+	return start;
+}
+
+static void region_free(struct region *r)
+{
+	if (r->len)
+		munmap(r->base, r->len);
+	else
+		free(r->base);
+	r->base = NULL;
 }
 
 int flow_table_new(const struct flow_table_params *p, struct flow_table **ret)
@@ -123,17 +218,17 @@ int flow_table_new(const struct flow_table_params *p, struct flow_table **ret)
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
-	/* calloc, not memset: a large zeroed block comes from mmap and costs nothing until used. */
-	t->pool_mem = calloc(1, pool_bytes);
-	t->buckets = malloc((size_t)nbuckets * sizeof(*t->buckets));
-	if (!t->pool_mem || !t->buckets) {
+	/* zeroed, not memset: a large block costs nothing until used */
+	uint8_t *pool = region_alloc(&t->pool_mem, pool_bytes);
+	t->buckets = region_alloc(&t->bucket_mem, (size_t)nbuckets * sizeof(*t->buckets));
+	if (!pool || !t->buckets) {
 		flow_table_free(t);
 		return -ENOMEM;
 	}
 	for (i = 0; i < nbuckets; i++)
 		t->buckets[i] = FLOW_TABLE_NONE;
 
-	t->pool = (uint8_t *)(((uintptr_t)t->pool_mem + FLOW_TABLE_POOL_ALIGN - 1) &
+	t->pool = (uint8_t *)(((uintptr_t)pool + FLOW_TABLE_POOL_ALIGN - 1) &
 			      ~(uintptr_t)(FLOW_TABLE_POOL_ALIGN - 1));
 	t->pool_bytes = pool_bytes;
 	t->stride = stride;
@@ -141,6 +236,7 @@ int flow_table_new(const struct flow_table_params *p, struct flow_table **ret)
 	t->max_flows = p->max_flows;
 	t->fresh = 0;
 	t->free_head = FLOW_TABLE_NONE;
+	t->victim = FLOW_TABLE_NONE;
 	t->count = 0;
 	t->value_size = p->value_size;
 	memcpy(t->hash_key, p->hash_key, sizeof(t->hash_key));
@@ -152,21 +248,36 @@ void flow_table_free(struct flow_table *t)
 {
 	if (!t)
 		return;
-	free(t->pool_mem);
-	free(t->buckets);
+	region_free(&t->pool_mem);
+	region_free(&t->bucket_mem);
 	free(t);
+}
+
+size_t flow_key_hash_input(const struct flow_key *k, uint8_t buf[FLOW_KEY_HASH_MAX])
+{
+	if (k->family != 6) {
+		/* IPv4: 13 of the 40 bytes mean something; the zeros cost SipHash rounds */
+		memcpy(buf, k->addr[0], 4);
+		memcpy(buf + 4, k->addr[1], 4);
+		memcpy(buf + 8, k->port, sizeof(k->port));
+		buf[12] = k->family;
+		return 13;
+	}
+	memcpy(buf, k, offsetof(struct flow_key, family) + 1);
+	return offsetof(struct flow_key, family) + 1;
 }
 
 uint32_t flow_table_hash(const struct flow_table *t, const struct flow_key *k)
 {
 	unsigned char out[crypto_shorthash_BYTES];
-	uint64_t h = 0;
-	unsigned i;
+	uint8_t in[FLOW_KEY_HASH_MAX];
+	size_t len = flow_key_hash_input(k, in);
+	uint64_t h;
 
 	/* SipHash-2-4 is plain C in libsodium: it needs no sodium_init() and touches no state. */
-	crypto_shorthash(out, (const unsigned char *)k, sizeof(*k), t->hash_key);
-	for (i = 0; i < sizeof(out); i++)
-		h |= (uint64_t)out[i] << (8 * i);
+	crypto_shorthash(out, in, len, t->hash_key);
+	memcpy(&h, out, sizeof(h));
+	h = le64toh(h);
 	return (uint32_t)h ^ (uint32_t)(h >> 32);
 }
 
@@ -177,7 +288,7 @@ uint32_t flow_table_lookup(const struct flow_table *t, const struct flow_key *k,
 	while (id != FLOW_TABLE_NONE) {
 		const struct flow_table_entry *e = flow_table_slot(t, id);
 
-		if (e->hash == hash && flow_table_key_equal(&e->key, k))
+		if (flow_table_key_equal(&e->key, k))
 			return id;
 		id = e->next;
 	}
@@ -189,12 +300,37 @@ void flow_table_prefetch_bucket(const struct flow_table *t, uint32_t hash)
 	__builtin_prefetch(&t->buckets[hash & t->bucket_mask]);
 }
 
-void flow_table_prefetch_entry(const struct flow_table *t, uint32_t hash)
+/*
+ * The entry's first and last cache lines: the key for the lookup, the value for the caller (all
+ * of an entry up to 128 bytes). No loop over the lines: GCC 12 deletes a loop of prefetches as
+ * dead code, and the trailing one with it.
+ */
+static inline void flow_table_prefetch_slot(const struct flow_table *t, uint32_t id)
+{
+	const uint8_t *e = (const uint8_t *)flow_table_slot(t, id);
+
+	__builtin_prefetch(e);
+	__builtin_prefetch(e + t->stride - 1);
+}
+
+uint32_t flow_table_prefetch_entry(const struct flow_table *t, uint32_t hash)
 {
 	uint32_t id = t->buckets[hash & t->bucket_mask];
 
 	if (id != FLOW_TABLE_NONE)
-		__builtin_prefetch(flow_table_slot(t, id));
+		flow_table_prefetch_slot(t, id);
+	return id;
+}
+
+void flow_table_prefetch_next(const struct flow_table *t, const struct flow_key *k, uint32_t hash)
+{
+	uint32_t id = t->buckets[hash & t->bucket_mask];
+
+	if (id == FLOW_TABLE_NONE)
+		return;
+	const struct flow_table_entry *e = flow_table_slot(t, id);
+	if (e->next != FLOW_TABLE_NONE && !flow_table_key_equal(&e->key, k))
+		flow_table_prefetch_slot(t, e->next);
 }
 
 uint32_t flow_table_insert(struct flow_table *t, const struct flow_key *k, uint32_t hash)
@@ -217,12 +353,21 @@ uint32_t flow_table_insert(struct flow_table *t, const struct flow_key *k, uint3
 	}
 
 	e->key = *k;
-	e->hash = hash;
 	head = &t->buckets[hash & t->bucket_mask];
 	e->next = *head;
 	*head = id;
 	memset(flow_table_entry_value(e), 0, t->value_size);
 	t->count++;
+	/* The next insert's entry is known now: have it in cache by then (a new flow's entry is
+	 * otherwise a miss no lookup prefetch can cover). Write intent: it is about to be filled.
+	 */
+	uint32_t next = t->free_head != FLOW_TABLE_NONE ? t->free_head : t->fresh;
+	if (next < t->max_flows) {
+		const uint8_t *n = (const uint8_t *)flow_table_slot(t, next);
+
+		__builtin_prefetch(n, 1);
+		__builtin_prefetch(n + t->stride - 1, 1);
+	}
 	return id;
 }
 
@@ -235,14 +380,17 @@ void flow_table_remove(struct flow_table *t, uint32_t id)
 	if (unlikely(!flow_table_is_used(t, id)))
 		return;
 	e = flow_table_slot(t, id);
-	link = &t->buckets[e->hash & t->bucket_mask];
+	if (id == t->victim) /* early drop: its bucket is known */
+		link = &t->buckets[t->victim_bucket];
+	else
+		link = &t->buckets[flow_table_hash(t, &e->key) & t->bucket_mask];
+	t->victim = FLOW_TABLE_NONE;
 	while (*link != id && *link != FLOW_TABLE_NONE)
 		link = &flow_table_slot(t, *link)->next;
 	if (*link == id)
 		*link = e->next;
 
 	memset(&e->key, 0, sizeof(e->key));
-	e->hash = 0;
 	e->next = t->free_head;
 	t->free_head = id;
 	t->count--;
@@ -268,6 +416,11 @@ bool flow_table_is_used(const struct flow_table *t, uint32_t id)
 	return id < t->fresh && flow_table_slot(t, id)->key.family != 0;
 }
 
+size_t flow_table_stride(const struct flow_table *t)
+{
+	return t->stride;
+}
+
 uint32_t flow_table_count(const struct flow_table *t)
 {
 	return t->count;
@@ -289,11 +442,11 @@ uint32_t flow_table_next(const struct flow_table *t, uint32_t from)
 	return FLOW_TABLE_NONE;
 }
 
-uint32_t flow_table_find_victim(const struct flow_table *t, uint32_t hash,
-				flow_table_score_fn *score, void *arg)
+uint32_t flow_table_find_victim(struct flow_table *t, uint32_t hash, flow_table_score_fn *score,
+				void *arg)
 {
 	uint32_t nbuckets = FLOW_TABLE_EVICT_BUCKETS;
-	uint32_t best = FLOW_TABLE_NONE;
+	uint32_t best = FLOW_TABLE_NONE, best_bucket = 0;
 	unsigned best_score = 0;
 	uint32_t i, id;
 
@@ -309,10 +462,13 @@ uint32_t flow_table_find_victim(const struct flow_table *t, uint32_t hash,
 			if (s > best_score) {
 				best_score = s;
 				best = id;
+				best_bucket = (hash + i) & t->bucket_mask;
 			}
 			id = e->next;
 		}
 	}
+	t->victim = best;
+	t->victim_bucket = best_bucket;
 	return best;
 }
 

@@ -2,16 +2,17 @@
 /*
  * flow_table - a bounded hash table of flows keyed by the canonical TCP 5-tuple.
  *
- * All memory is allocated by flow_table_new(): a pool of max_flows fixed-stride entries (key,
- * chain link, cached hash, then value_size bytes of opaque caller data, 8-byte aligned) and a
- * power-of-two array of bucket heads. Nothing allocates afterwards, so the table never grows and
- * never fails except by running out of entries. An entry is named by its id, its index in the
- * pool (0 .. max_flows-1), which stays valid until the entry is removed; FLOW_TABLE_NONE names no
- * entry. A key is present at most once. Keys are canonical (flow_key_make), so both directions of
- * a connection find the same entry, and they are hashed with keyed SipHash-2-4 so that remote
- * peers cannot aim for one chain. A used entry's key has family 4 or 6; a free entry's key is all
- * zero. The table knows keys and bytes, never packets or TCP; it is not thread-safe (one table per
- * worker) and does no I/O.
+ * All memory is allocated by flow_table_new(): a pool of max_flows fixed-stride entries (a
+ * FLOW_TABLE_HEADER_SIZE-byte header of key and chain link, then value_size bytes of opaque
+ * caller data, 4-byte aligned; the pool is cache-line aligned, so with value_size 84 an entry is
+ * exactly two lines) and a power-of-two array of bucket heads. Nothing allocates afterwards, so the
+ * table never grows and never fails except by running out of entries. An entry is named by its id,
+ * its index in the pool (0 .. max_flows-1), which stays valid until the entry is removed;
+ * FLOW_TABLE_NONE names no entry. A key is present at most once. Keys are canonical
+ * (flow_key_make), so both directions of a connection find the same entry, and they are hashed with
+ * keyed SipHash-2-4 so that remote peers cannot aim for one chain. A used entry's key has family 4
+ * or 6; a free entry's key is all zero. The table knows keys and bytes, never packets or TCP; it is
+ * not thread-safe (one table per worker) and does no I/O.
  */
 #ifndef TCPFW_FLOW_TABLE_H
 #define TCPFW_FLOW_TABLE_H
@@ -21,6 +22,7 @@
 #include <stdint.h>
 
 #define FLOW_TABLE_NONE		 UINT32_MAX
+#define FLOW_TABLE_HEADER_SIZE	 44		     /* bytes before each value */
 #define FLOW_TABLE_EVICT_BUCKETS 8		     /* buckets the eviction search looks at */
 #define FLOW_TABLE_MAX_BUCKETS	 (UINT32_C(1) << 31) /* largest bucket count, and max_flows */
 
@@ -65,9 +67,21 @@ int flow_table_new(const struct flow_table_params *p, struct flow_table **ret);
 /* Releases the table and all its entries; their key and value pointers die. NULL is a no-op. */
 void flow_table_free(struct flow_table *t);
 
+/* The most bytes of a key that carry meaning: IPv6 addresses, ports, family. */
+#define FLOW_KEY_HASH_MAX 37
+
 /*
- * The 32-bit hash of *k under the table's key: SipHash-2-4 over the 40 key bytes, its 64-bit
- * little-endian result folded as low ^ high. Pure; k must be a canonical key (padding zero).
+ * The bytes of *k that are hashed, written to buf; returns how many. IPv4 (13 bytes): the two
+ * 4-byte addresses, the two ports (host order, as stored) and the family. IPv6 (37 bytes): the
+ * key's first 37 bytes, that is both addresses, both ports and the family. Skipping what is
+ * always zero changes no key's identity: the family byte tells the two layouts apart.
+ */
+size_t flow_key_hash_input(const struct flow_key *k, uint8_t buf[FLOW_KEY_HASH_MAX]);
+
+/*
+ * The 32-bit hash of *k under the table's key: SipHash-2-4 (libsodium's crypto_shorthash) over
+ * flow_key_hash_input(), its 64-bit little-endian result folded as low ^ high. Pure; k must be a
+ * canonical key.
  */
 uint32_t flow_table_hash(const struct flow_table *t, const struct flow_key *k);
 
@@ -82,26 +96,42 @@ uint32_t flow_table_lookup(const struct flow_table *t, const struct flow_key *k,
  */
 void flow_table_prefetch_bucket(const struct flow_table *t, uint32_t hash);
 
-/* Second stage: reads hash's bucket (best already prefetched) and prefetches its chain head. */
-void flow_table_prefetch_entry(const struct flow_table *t, uint32_t hash);
+/*
+ * Second stage: reads hash's bucket (best already prefetched) and prefetches its chain head's
+ * first and last cache lines (key and value: all of an entry of up to 128 bytes). Returns the
+ * head's id (the likely match, for prefetching the caller's own per-id data), or FLOW_TABLE_NONE
+ * when the bucket is empty.
+ */
+uint32_t flow_table_prefetch_entry(const struct flow_table *t, uint32_t hash);
+
+/*
+ * Optional third stage, once the chain head has had time to arrive: reads hash's bucket and chain
+ * head and, when the head does not hold *k, prefetches the entry after it (a chain of two or more
+ * costs one more dependent miss otherwise).
+ */
+void flow_table_prefetch_next(const struct flow_table *t, const struct flow_key *k, uint32_t hash);
 
 /*
  * Takes an entry from the pool and links it under a copy of *k, which must not be present, with
- * hash = flow_table_hash(t, k). The value bytes are zeroed. Returns the new id, or
- * FLOW_TABLE_NONE when the pool is empty or k->family is 0 (which would read as a free entry).
- * The most recently removed id is reused first.
+ * hash = flow_table_hash(t, k) (the table keeps no hash: remove computes it again from the key).
+ * The value bytes are zeroed. Returns the new id, or FLOW_TABLE_NONE when the pool is empty or
+ * k->family is 0 (which would read as a free entry). The most recently removed id is reused first.
  */
 uint32_t flow_table_insert(struct flow_table *t, const struct flow_key *k, uint32_t hash);
 
 /*
  * Unlinks entry id and returns it to the pool, where it is the next id handed out. id must be in
- * use; any other id is ignored, so a double remove cannot corrupt the pool. Its key and value die.
+ * use; any other id is ignored, so a double remove cannot corrupt the pool. Its key dies; its
+ * value bytes are left as they are (see flow_table_value).
  */
 void flow_table_remove(struct flow_table *t, uint32_t id);
 
 /*
- * The value_size bytes of caller data of entry id (id < capacity, normally in use), 8-byte
- * aligned. The pointer lives until the entry is removed or the table freed.
+ * The value_size bytes of caller data of entry id (id < capacity, normally in use), 4-byte
+ * aligned. The pointer lives until the entry is removed or the table freed. Values are
+ * flow_table_stride() bytes apart: value(id) = value(0) + id * stride, for every id < capacity,
+ * so per-id data of the caller's other modules can live inside them. A free entry's value keeps
+ * its bytes until the entry is handed out again (insert zeroes it).
  */
 void *flow_table_value(struct flow_table *t, uint32_t id);
 
@@ -113,6 +143,10 @@ const struct flow_key *flow_table_key(const struct flow_table *t, uint32_t id);
 
 /* Whether id names an entry in use; false for any id >= capacity, FLOW_TABLE_NONE included. */
 bool flow_table_is_used(const struct flow_table *t, uint32_t id);
+
+/* Bytes from one entry (and value) to the next: FLOW_TABLE_HEADER_SIZE + value_size, rounded
+ * up to 4. */
+size_t flow_table_stride(const struct flow_table *t);
 
 /* Entries in use. */
 uint32_t flow_table_count(const struct flow_table *t);
@@ -139,14 +173,16 @@ typedef unsigned flow_table_score_fn(const void *value, void *arg);
  * consecutive buckets, starting at hash's bucket and wrapping, each bucket once even when the
  * table has fewer. Buckets are visited in order and each chain from its head (most recently
  * inserted first). Returns the id with the highest nonzero score, the first found on ties, or
- * FLOW_TABLE_NONE. The caller decides whether to remove it.
+ * FLOW_TABLE_NONE. The caller decides whether to remove it; the table remembers the victim's
+ * bucket, so that removing it (before any other removal) computes no hash.
  */
-uint32_t flow_table_find_victim(const struct flow_table *t, uint32_t hash,
-				flow_table_score_fn *score, void *arg);
+uint32_t flow_table_find_victim(struct flow_table *t, uint32_t hash, flow_table_score_fn *score,
+				void *arg);
 
 /*
  * Bytes the table allocated (pool, buckets, descriptor), for the bytes-per-flow report. The
- * pool's pages are only touched as ids are first used, so resident memory may be lower.
+ * pool's pages are only touched as ids are first used, so resident memory may be lower. Regions
+ * of 2 MiB and more are offered to transparent huge pages, which back them 2 MiB at a time.
  */
 size_t flow_table_memory(const struct flow_table *t);
 

@@ -21,9 +21,10 @@
 
 #define TEST_DEFAULT_SEED 0x7cf3a0c2d19e5b48ULL
 
-/* Per-entry caller data used throughout: a score for eviction and a tag to detect mix-ups. */
+/* Per-entry caller data used throughout: a score for eviction and a tag to detect mix-ups.
+ * Values are 4-byte aligned: no member may need more. */
 struct test_value {
-	uint64_t tag;
+	uint32_t tag;
 	uint32_t score;
 };
 
@@ -109,6 +110,24 @@ static void key_make_ipv6(void **state)
 	assert_int_equal(k1.port[1], 1000);
 	assert_int_equal(k1.family, 6);
 
+	/* Ordering is memcmp()'s over all 16 bytes, whichever byte differs first. */
+	uint64_t r = 0x1234567887654321ull;
+	for (unsigned n = 0; n < 2000; n++) {
+		uint8_t x[16], y[16];
+
+		for (unsigned i = 0; i < 16; i++) {
+			r = r * 6364136223846793005ull + 1442695040888963407ull;
+			x[i] = (uint8_t)(r >> 56);
+			y[i] = i < n % 17 ? x[i] : (uint8_t)(r >> 48); /* a shared prefix */
+		}
+		int c = memcmp(x, y, 16);
+		unsigned want = c > 0 || (c == 0 && 1000 > 2000);
+		assert_int_equal(flow_key_make(&k1, 6, x, y, 1000, 2000), want);
+		c = memcmp(x, y, 4);
+		want = c > 0 || (c == 0 && 1000 > 2000);
+		assert_int_equal(flow_key_make(&k1, 4, x, y, 1000, 2000), want);
+	}
+
 	/* Same leading bytes read as IPv4 give a different key. */
 	assert_int_equal(flow_key_make(&k4, 4, b, a, 2000, 1000), 1); /* same first 4 bytes */
 	assert_memory_not_equal(&k1, &k4, sizeof(k1));
@@ -167,16 +186,29 @@ static void new_sizes_and_alignment(void **state)
 	assert_int_equal(flow_table_memory(t5), flow_table_memory(t8));
 	assert_int_equal(flow_table_memory(t0), flow_table_memory(t16));
 	assert_int_equal(flow_table_memory(t16) - flow_table_memory(t8), 8 * sizeof(uint32_t));
-	/* Pool: 10 entries of 48 + 8 bytes at least. */
-	assert_true(flow_table_memory(t5) >= 10 * 56 + 8 * sizeof(uint32_t));
+	/* Pool: 10 entries of a 44-byte header and 5 bytes rounded up to 8, at least. */
+	assert_int_equal(FLOW_TABLE_HEADER_SIZE, 44);
+	assert_int_equal(flow_table_stride(t5), 44 + 8);
+	assert_true(flow_table_memory(t5) >= 10 * 52 + 8 * sizeof(uint32_t));
 
 	for (i = 0; i < 10; i++) {
 		test_key_v4(&k, i, false);
 		id = test_insert(t5, &k);
 		assert_int_equal(id, i); /* a fresh table hands out ids in order */
-		assert_int_equal((uintptr_t)flow_table_value(t5, id) % 8, 0);
+		assert_int_equal((uintptr_t)flow_table_value(t5, id) % 4, 0);
 		assert_ptr_equal(flow_table_value(t5, id), flow_table_value_const(t5, id));
+		/* values are stride apart, used or not */
+		assert_ptr_equal((uint8_t *)flow_table_value(t5, id),
+				 (uint8_t *)flow_table_value(t5, 0) + id * flow_table_stride(t5));
 	}
+	assert_ptr_equal((uint8_t *)flow_table_value(t5, 9) + flow_table_stride(t5) * 0,
+			 (uint8_t *)flow_table_value(t5, 0) + 9 * flow_table_stride(t5));
+
+	/* An 84-byte value makes an entry of exactly two cache lines, line-aligned. */
+	struct flow_table *t84 = test_table(4, 0, 84);
+	assert_int_equal(flow_table_stride(t84), 128);
+	assert_int_equal((uintptr_t)flow_table_value(t84, 0) % 64, FLOW_TABLE_HEADER_SIZE);
+	flow_table_free(t84);
 	assert_int_equal(flow_table_count(t5), 10);
 	flow_table_free(t5);
 	flow_table_free(t8);
@@ -207,12 +239,48 @@ static void hash_depends_on_key(void **state)
 	}
 	assert_true(differ >= 60); /* a 32-bit collision is 2^-32 per key */
 
-	/* The definition: SipHash-2-4 of the 40 key bytes, little-endian, folded low ^ high. */
-	crypto_shorthash(raw, (const unsigned char *)&k, sizeof(k), test_hash_key);
+	/* The definition: SipHash-2-4 of the key's meaningful bytes, little-endian, folded low ^
+	 * high. IPv4: address 0, address 1 (4 bytes each), port 0, port 1 (host order), family. */
+	uint8_t in4[13];
+	memcpy(in4, k.addr[0], 4);
+	memcpy(in4 + 4, k.addr[1], 4);
+	memcpy(in4 + 8, &k.port[0], 2);
+	memcpy(in4 + 10, &k.port[1], 2);
+	in4[12] = 4;
+	crypto_shorthash(raw, in4, sizeof(in4), test_hash_key);
 	h = 0;
 	for (i = 0; i < 8; i++)
 		h |= (uint64_t)raw[i] << (8 * i);
 	assert_int_equal(flow_table_hash(ta, &k), (uint32_t)h ^ (uint32_t)(h >> 32));
+
+	/* IPv6: both 16-byte addresses, both ports, family: the key's first 37 bytes. */
+	uint8_t a6[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 7}, b6[16] = {0xfe, 0x80, [15] = 9};
+	uint8_t in6[37];
+	flow_key_make(&k, 6, a6, b6, 40000, 443);
+	memcpy(in6, k.addr, 32);
+	memcpy(in6 + 32, k.port, 4);
+	in6[36] = 6;
+	crypto_shorthash(raw, in6, sizeof(in6), test_hash_key);
+	h = 0;
+	for (i = 0; i < 8; i++)
+		h |= (uint64_t)raw[i] << (8 * i);
+	assert_int_equal(flow_table_hash(ta, &k), (uint32_t)h ^ (uint32_t)(h >> 32));
+
+	/* Every meaningful field moves the hash, and an IPv4 key never hashes as its IPv6 twin. */
+	struct flow_key base, v;
+	uint32_t hb;
+	test_key_v4(&base, 77, false);
+	hb = flow_table_hash(ta, &base);
+	for (unsigned f = 0; f < 5; f++) {
+		v = base;
+		if (f < 2)
+			v.addr[f][3] ^= 0x40;
+		else if (f < 4)
+			v.port[f - 2] ^= 0x100;
+		else
+			v.family = 6;
+		assert_int_not_equal(flow_table_hash(ta, &v), hb);
+	}
 
 	flow_table_free(ta);
 	flow_table_free(tb);
@@ -248,6 +316,16 @@ static void insert_lookup_both_directions(void **state)
 	flow_table_prefetch_entry(t, flow_table_hash(t, &fwd));
 	flow_table_prefetch_entry(t, UINT32_MAX); /* hints: any hash, empty buckets included */
 	assert_int_equal(test_lookup(t, &fwd), id6);
+	/* the second stage names the bucket's head: here the only entry of each bucket */
+	test_key_v4(&other, 7, false);
+	uint32_t b4 = flow_table_hash(t, &other) & 63, bk6 = flow_table_hash(t, &fwd) & 63;
+	if (b4 != bk6) {
+		assert_int_equal(flow_table_prefetch_entry(t, flow_table_hash(t, &fwd)), id6);
+		assert_int_equal(flow_table_prefetch_entry(t, b4), id4);
+	}
+	for (uint32_t h = 0; h < 64; h++)
+		if (h != b4 && h != bk6)
+			assert_int_equal(flow_table_prefetch_entry(t, h), FLOW_TABLE_NONE);
 
 	/* Neighbours differing in one field are other flows. */
 	flow_key_make(&other, 6, a6, b6, 33001, 443);
@@ -596,9 +674,10 @@ static unsigned diff_score(const void *value, void *arg)
 	return (unsigned)(((const struct test_value *)value)->tag % 5);
 }
 
-/* Whole-table checks: count, iteration and an eviction query against the reference. */
-static void diff_audit(const struct flow_table *t, const struct diff_ref *ref, uint64_t seed,
-		       unsigned op, uint64_t *rng)
+/* Whole-table checks: count, iteration and an eviction query against the reference. Returns
+ * the victim the query found (or FLOW_TABLE_NONE). */
+static uint32_t diff_audit(struct flow_table *t, const struct diff_ref *ref, uint64_t seed,
+			   unsigned op, uint64_t *rng)
 {
 	uint32_t id, n = 0, start = (uint32_t)rng_next(rng), victim, best = 0;
 
@@ -621,6 +700,7 @@ static void diff_audit(const struct flow_table *t, const struct diff_ref *ref, u
 		DIFF_CHECK(in_window(flow_table_hash(t, &ref[victim].key), start));
 		DIFF_CHECK(ref[victim].tag % 5 == best);
 	}
+	return victim;
 }
 
 static void differential(void **state)
@@ -629,7 +709,7 @@ static void differential(void **state)
 	struct flow_table *t = test_table(DIFF_CAPACITY, DIFF_BUCKETS, sizeof(struct test_value));
 	struct diff_flow u[DIFF_KEYS];
 	struct diff_ref ref[DIFF_CAPACITY];
-	uint32_t ref_count = 0, full_hits = 0, hash, id, rid;
+	uint32_t ref_count = 0, full_hits = 0, victims = 0, hash, id, rid;
 	struct test_value *v;
 	struct flow_key k;
 	unsigned op = 0;
@@ -659,7 +739,7 @@ static void differential(void **state)
 				DIFF_CHECK(id < DIFF_CAPACITY && !ref[id].used);
 				v = flow_table_value(t, id);
 				DIFF_CHECK(v->tag == 0 && v->score == 0);
-				v->tag = rng_next(&rng) | 1;
+				v->tag = (uint32_t)rng_next(&rng) | 1;
 				ref[id] = (struct diff_ref){.used = true, .key = k, .tag = v->tag};
 				ref_count++;
 			}
@@ -670,9 +750,23 @@ static void differential(void **state)
 			DIFF_CHECK(flow_table_lookup(t, &k, hash) == FLOW_TABLE_NONE);
 		}
 		DIFF_CHECK(flow_table_count(t) == ref_count);
-		if (op % 64 == 0)
-			diff_audit(t, ref, seed, op, &rng);
+		if (op % 16 == 0) {
+			uint32_t victim = diff_audit(t, ref, seed, op, &rng);
+
+			/* early drop: the victim goes at once (its bucket remembered), or later */
+			if (victim != FLOW_TABLE_NONE && rng_next(&rng) % 2) {
+				flow_table_remove(t, victim);
+				ref[victim].used = false;
+				ref_count--;
+				DIFF_CHECK(
+					flow_table_lookup(t, &ref[victim].key,
+							  flow_table_hash(t, &ref[victim].key)) ==
+					FLOW_TABLE_NONE);
+				victims++;
+			}
+		}
 	}
+	DIFF_CHECK(victims > 100);
 	/* The run must have reached exhaustion, or it tested less than it claims. */
 	DIFF_CHECK(full_hits > 0);
 	flow_table_free(t);
