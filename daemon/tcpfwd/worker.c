@@ -20,6 +20,7 @@
 #define WORKER_ROUNDS	     8	 /* receive calls before requests get a look in */
 #define WORKER_EXPIRE_BUDGET 4096
 #define WORKER_EVENT_RING    8192 /* power of two */
+#define WORKER_COPY_MAX	     2048 /* scratch bytes per packet; longer ones are judged alone */
 
 struct worker {
 	pthread_t thread;
@@ -34,6 +35,18 @@ struct worker {
 	uint64_t now_ms;       /* read once per batch */
 	struct log_ratelimit drop_rl;
 	atomic_bool failed; /* receiving failed: the daemon must restart */
+
+	/*
+	 * The packets of one receive call, judged together by engine_process_batch(). nfqueue
+	 * lends a packet's bytes only for its callback (a receive call may reuse its buffers
+	 * for the next datagrams), so each is copied: NFQUEUE sends headers only (copy_range).
+	 */
+	unsigned pending;
+	size_t slot_size; /* scratch bytes per packet */
+	uint8_t *scratch; /* WORKER_BATCH * slot_size */
+	uint32_t pending_id[WORKER_BATCH];
+	struct engine_packet pending_pkt[WORKER_BATCH];
+	struct engine_result pending_res[WORKER_BATCH];
 
 	pthread_mutex_t call_lock; /* the request slot */
 	pthread_cond_t call_done;
@@ -118,16 +131,50 @@ static void log_drop(struct worker *w, const uint8_t *pkt, size_t cap_len, size_
 		 p.dport, p.flags, p.seq, p.ack, p.payload_len);
 }
 
+static void record(struct worker *w, uint32_t id, const uint8_t *pkt, size_t cap_len,
+		   size_t pkt_len, const struct engine_result *res)
+{
+	nfqueue_verdict(w->nfq, id, res->verdict == ENGINE_ACCEPT);
+	/* read through the engine: reload and set-param change it */
+	if (res->verdict == ENGINE_DROP && engine_config(w->engine)->logging.log_invalid)
+		log_drop(w, pkt, cap_len, pkt_len, res);
+}
+
+/* Judges the packets collected so far in one batch, then records verdicts in arrival order. */
+static void judge_pending(struct worker *w)
+{
+	if (!w->pending)
+		return;
+	engine_process_batch(w->engine, w->pending_pkt, w->pending, w->now_ms, w->pending_res);
+	for (unsigned i = 0; i < w->pending; i++) {
+		const struct engine_packet *p = &w->pending_pkt[i];
+
+		record(w, w->pending_id[i], p->buf, p->cap_len, p->pkt_len, &w->pending_res[i]);
+	}
+	w->pending = 0;
+}
+
 static void on_packet(void *arg, uint32_t id, const uint8_t *pkt, size_t cap_len, size_t pkt_len)
 {
 	struct worker *w = arg;
+
+	if (cap_len <= w->slot_size) {
+		uint8_t *copy = w->scratch + w->pending * w->slot_size;
+
+		if (cap_len)
+			memcpy(copy, pkt, cap_len);
+		w->pending_id[w->pending] = id;
+		w->pending_pkt[w->pending] = (struct engine_packet){copy, cap_len, pkt_len};
+		if (++w->pending == WORKER_BATCH)
+			judge_pending(w);
+		return;
+	}
+	/* Too long to copy (a large copy_range): judged alone, after those before it. */
 	struct engine_result res;
 
+	judge_pending(w);
 	engine_process(w->engine, pkt, cap_len, pkt_len, w->now_ms, &res);
-	nfqueue_verdict(w->nfq, id, res.verdict == ENGINE_ACCEPT);
-	/* read through the engine: reload and set-param change it */
-	if (res.verdict == ENGINE_DROP && engine_config(w->engine)->logging.log_invalid)
-		log_drop(w, pkt, cap_len, pkt_len, &res);
+	record(w, id, pkt, cap_len, pkt_len, &res);
 }
 
 /* Drains the socket in bounded rounds; verdicts leave after every receive call. */
@@ -135,6 +182,7 @@ static int drain(struct worker *w)
 {
 	for (unsigned round = 0; round < WORKER_ROUNDS; round++) {
 		int n = nfqueue_receive(w->nfq, WORKER_BATCH, on_packet, w);
+		judge_pending(w);
 		if (n < 0)
 			return n;
 		int r = nfqueue_flush(w->nfq);
@@ -230,6 +278,13 @@ static int worker_init(struct worker *w, const struct config *cfg)
 	w->ring = calloc(WORKER_EVENT_RING, sizeof(*w->ring));
 	if (!w->ring)
 		return log_errno(CONFIG_LOG_ERR, -ENOMEM, "queue %u: event ring", w->queue);
+	/* copy_range cannot change without a restart (it is bound with the queue) */
+	w->slot_size = cfg->queue.copy_range && cfg->queue.copy_range < WORKER_COPY_MAX
+			       ? cfg->queue.copy_range
+			       : WORKER_COPY_MAX;
+	w->scratch = malloc(WORKER_BATCH * w->slot_size);
+	if (!w->scratch)
+		return log_errno(CONFIG_LOG_ERR, -ENOMEM, "queue %u: packet scratch", w->queue);
 	w->now_ms = clock_now_ms();
 	r = engine_new(&ep, w->now_ms, &w->engine);
 	if (r < 0)
@@ -259,6 +314,7 @@ void worker_free(struct worker *w)
 	pthread_cond_destroy(&w->call_done);
 	pthread_mutex_destroy(&w->stats_lock);
 	free(w->ring);
+	free(w->scratch);
 	free(w);
 }
 

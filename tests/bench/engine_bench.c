@@ -19,7 +19,13 @@
  *
  *   engine_bench              full run: 1k, 100k, 1M flows, 5 runs per row
  *   engine_bench --quick      1k and 100k, 3 runs
- *   engine_bench --callgrind  one fixed run for valgrind --toggle-collect='feed_timed*'
+ *   engine_bench --callgrind [FLOWS]  one fixed run for valgrind --toggle-collect='feed_timed*'
+ *   engine_bench --only MIX --flows N --runs N   one row (MIX: churn, est, flood, est6)
+ *   --one / --batched   only engine_process() / only engine_process_batch() rows (default both);
+ *   --batch N           packets per engine_process_batch() call, 1..64 (default 64); with
+ *                       --callgrind, --batched counts the batched path
+ *   --cpu-time          time with the thread's CPU clock instead of the wall clock (a shared,
+ *                       busy VM deschedules the benchmark; CPU time leaves that out)
  */
 #include <inttypes.h>
 #include <limits.h>
@@ -311,23 +317,39 @@ static void gen_flood(struct pktset *s, uint32_t n)
 
 /* ---- feeding the engine ---- */
 
+static unsigned batch_size = BATCH; /* packets per engine_process_batch() call (--batch) */
+
 struct feed {
 	struct engine *e;
 	uint64_t pkts; /* fed so far: drives the fake clock */
+	bool batch;    /* engine_process_batch(), batch_size at a time, instead of one by one */
 };
 
 static inline void feed_loop(struct feed *f, const struct pktset *s)
 {
-	struct engine_result res;
+	struct engine_packet pk[BATCH];
+	struct engine_result res[BATCH];
 	size_t i = 0;
 
 	while (i < s->n) {
 		size_t end = s->n - i < BATCH ? s->n : i + BATCH;
 		uint64_t now = BASE_MS + f->pkts / PKTS_PER_MS;
 
-		for (; i < end; i++)
-			engine_process(f->e, s->bytes + i * s->stride, s->cap[i], s->len[i], now,
-				       &res);
+		if (f->batch) {
+			while (i < end) {
+				unsigned m =
+					end - i < batch_size ? (unsigned)(end - i) : batch_size;
+
+				for (unsigned k = 0; k < m; k++, i++)
+					pk[k] = (struct engine_packet){s->bytes + i * s->stride,
+								       s->cap[i], s->len[i]};
+				engine_process_batch(f->e, pk, m, now, res);
+			}
+		} else {
+			for (; i < end; i++)
+				engine_process(f->e, s->bytes + i * s->stride, s->cap[i], s->len[i],
+					       now, res);
+		}
 		f->pkts += BATCH; /* the clock ticks per batch, as the daemon reads it */
 		engine_expire(f->e, now, EXPIRE_BUDGET);
 	}
@@ -343,11 +365,14 @@ NOIPA static void feed_timed(struct feed *f, const struct pktset *s)
 	feed_loop(f, s);
 }
 
+/* --cpu-time: the thread's CPU time, which a busy shared VM inflates less than wall time */
+static clockid_t bench_clock = CLOCK_MONOTONIC;
+
 static double now_ns(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(bench_clock, &ts);
 	return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
@@ -451,11 +476,11 @@ static uint64_t drops(const struct engine *e)
 
 /* Churn and flood: one engine, warmed by an untimed pass, flushed before each timed pass. */
 static void run_replay(struct result *r, const struct pktset *s, uint32_t max_flows,
-		       uint64_t target, unsigned runs, bool legit)
+		       uint64_t target, unsigned runs, bool legit, bool batch)
 {
 	unsigned reps = s->n >= target ? 1 : (unsigned)((target + s->n - 1) / s->n);
 	size_t rss0 = rss_bytes();
-	struct feed f = {.e = engine_make(max_flows)};
+	struct feed f = {.e = engine_make(max_flows), .batch = batch};
 	struct engine_counters c;
 
 	feed_setup(&f, s);
@@ -472,7 +497,8 @@ static void run_replay(struct result *r, const struct pktset *s, uint32_t max_fl
 }
 
 /* Established: a fresh engine per run; the first also gives the bytes per flow. */
-static void run_est(struct result *r, uint8_t family, uint32_t n, uint64_t target, unsigned runs)
+static void run_est(struct result *r, uint8_t family, uint32_t n, uint64_t target, unsigned runs,
+		    bool batch)
 {
 	unsigned rounds = target / n < 2 ? 2 : (unsigned)((target / n + 1) & ~1ull);
 	struct pktset setup, data;
@@ -480,7 +506,7 @@ static void run_est(struct result *r, uint8_t family, uint32_t n, uint64_t targe
 	gen_est(&setup, &data, family, n, rounds);
 	for (unsigned k = 0; k < runs; k++) {
 		size_t rss0 = rss_bytes();
-		struct feed f = {.e = engine_make(n + n / 4)};
+		struct feed f = {.e = engine_make(n + n / 4), .batch = batch};
 
 		feed_setup(&f, &setup);
 		if (k == 0)
@@ -503,12 +529,13 @@ static int cmp_double(const void *a, const void *b)
 
 static void print_header(void)
 {
-	printf("%-6s %-4s %8s %9s %7s %8s %8s %8s %11s %9s %9s %10s %9s  %s\n", "mix", "ip",
-	       "flows", "pkts/run", "Mpps", "ns/pkt", "min", "max", "newflows/s", "RSS B/fl",
+	printf("%-6s %-5s %-4s %8s %9s %7s %8s %8s %8s %11s %9s %9s %10s %9s  %s\n", "mix", "api",
+	       "ip", "flows", "pkts/run", "Mpps", "ns/pkt", "min", "max", "newflows/s", "RSS B/fl",
 	       "eng B/fl", "accepted", "dropped", "notes");
 }
 
-static void print_row(const char *mix, uint8_t family, uint32_t flows, struct result *r)
+static void print_row(const char *mix, const char *api, uint8_t family, uint32_t flows,
+		      struct result *r)
 {
 	uint64_t acc = r->c.verdicts[ENGINE_ACCEPT], drop = r->c.verdicts[ENGINE_DROP];
 	char fl[24] = "-", note[96] = "";
@@ -529,9 +556,9 @@ static void print_row(const char *mix, uint8_t family, uint32_t flows, struct re
 	if (r->bad)
 		snprintf(note + strlen(note), sizeof(note) - strlen(note),
 			 " BAD: %" PRIu64 " legitimate drops", r->bad);
-	printf("%-6s %-4s %8" PRIu32 " %9" PRIu64
+	printf("%-6s %-5s %-4s %8" PRIu32 " %9" PRIu64
 	       " %7.2f %8.1f %8.1f %8.1f %11s %9.1f %9.1f %10" PRIu64 " %9" PRIu64 "  %s\n",
-	       mix, family == 6 ? "v6" : "v4", flows, r->pkts, 1e3 / med, med, r->ns[0],
+	       mix, api, family == 6 ? "v6" : "v4", flows, r->pkts, 1e3 / med, med, r->ns[0],
 	       r->ns[r->runs - 1], fl, r->rss_per_flow, r->mem_per_flow, acc, drop, note);
 	if (r->bad) {
 		for (int i = 0; i < _REASON_MAX; i++)
@@ -542,42 +569,73 @@ static void print_row(const char *mix, uint8_t family, uint32_t flows, struct re
 	fflush(stdout);
 }
 
-static uint64_t run_row(const char *mix, uint8_t family, uint32_t n, uint64_t target, unsigned runs)
+/* One row per API: engine_process() one by one, then engine_process_batch(). */
+static uint64_t run_row(const char *mix, uint8_t family, uint32_t n, uint64_t target, unsigned runs,
+			unsigned apis)
 {
-	struct result r = {0};
+	uint64_t bad = 0;
 	struct pktset s;
 
-	if (!strcmp(mix, "est")) {
-		run_est(&r, family, n, target, runs);
-	} else if (!strcmp(mix, "churn")) {
+	if (!strcmp(mix, "churn"))
 		gen_churn(&s, family, n);
-		run_replay(&r, &s, n + n / 4, target, runs, true);
-		pktset_free(&s);
-	} else {
+	else if (!strcmp(mix, "flood"))
 		gen_flood(&s, 2 * n);
-		run_replay(&r, &s, n, target, runs, false);
-		pktset_free(&s);
+	for (unsigned batch = 0; batch < 2; batch++) {
+		struct result r = {0};
+
+		if (!(apis & (1u << batch)))
+			continue;
+		if (!strcmp(mix, "est"))
+			run_est(&r, family, n, target, runs, batch);
+		else if (!strcmp(mix, "churn"))
+			run_replay(&r, &s, n + n / 4, target, runs, true, batch);
+		else
+			run_replay(&r, &s, n, target, runs, false, batch);
+		print_row(mix, batch ? "batch" : "one", family, n, &r);
+		bad += r.bad;
 	}
-	print_row(mix, family, n, &r);
-	return r.bad;
+	if (strcmp(mix, "est"))
+		pktset_free(&s);
+	return bad;
 }
 
 /* A fixed workload for callgrind: only feed_timed's packets are meant to be counted. */
-static int run_callgrind(void)
+/*
+ * A fixed workload for callgrind: only feed_timed's packets are meant to be counted. est (the
+ * default): flows set up untimed, then CG_ROUNDS data rounds; churn and flood (--only): one pass
+ * untimed on a fresh table, then one timed pass after a flush, as run_replay does.
+ */
+static int run_callgrind(const char *mix, uint32_t flows, bool batch)
 {
+	bool est = !mix || !strcmp(mix, "est");
 	struct pktset setup, data;
-	struct feed f = {.e = engine_make(CG_FLOWS + CG_FLOWS / 4)};
+	struct feed f = {.batch = batch};
 	uint64_t bad;
 
-	gen_est(&setup, &data, 4, CG_FLOWS, CG_ROUNDS);
-	feed_setup(&f, &setup);
+	if (est) {
+		f.e = engine_make(flows + flows / 4);
+		gen_est(&setup, &data, 4, flows, CG_ROUNDS);
+		feed_setup(&f, &setup);
+	} else if (!strcmp(mix, "churn")) {
+		f.e = engine_make(flows + flows / 4);
+		gen_churn(&data, 4, flows);
+		feed_setup(&f, &data);
+		engine_flush(f.e);
+	} else {
+		f.e = engine_make(flows);
+		gen_flood(&data, 2 * flows);
+		feed_setup(&f, &data);
+		engine_flush(f.e);
+	}
 	feed_timed(&f, &data);
-	bad = drops(f.e);
-	printf("callgrind packets: %zu (est, %u flows, v4)\n", data.n, CG_FLOWS);
+	bad = est || !strcmp(mix, "churn") ? drops(f.e) : 0;
+	printf("callgrind packets: %zu (%s, %u flows, v4, %s)\n", data.n, est ? "est" : mix, flows,
+	       batch ? "engine_process_batch" : "engine_process");
 	if (bad)
 		printf("BAD: %" PRIu64 " legitimate drops\n", bad);
 	engine_free(f.e);
-	pktset_free(&setup);
+	if (est)
+		pktset_free(&setup);
 	pktset_free(&data);
 	return bad ? 1 : 0;
 }
@@ -588,31 +646,66 @@ int main(int argc, char **argv)
 	static const uint32_t sizes[] = {1000, 100000, 1000000};
 	bool quick = false;
 	uint64_t bad = 0, target;
-	unsigned runs, nsizes;
+	unsigned runs, nsizes, only_runs = 0, apis = 3;
+	const char *only_mix = NULL;
+	uint32_t only_flows = 0, cg_flows = 0;
+	bool callgrind = false;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--quick")) {
 			quick = true;
 		} else if (!strcmp(argv[i], "--callgrind")) {
-			return run_callgrind();
+			callgrind = true;
+			if (i + 1 < argc && argv[i + 1][0] != '-')
+				cg_flows = (uint32_t)strtoul(argv[++i], NULL, 10);
+		} else if (!strcmp(argv[i], "--cpu-time")) {
+			bench_clock = CLOCK_THREAD_CPUTIME_ID;
+		} else if (!strcmp(argv[i], "--one")) {
+			apis = 1;
+		} else if (!strcmp(argv[i], "--batched")) {
+			apis = 2;
+		} else if (!strcmp(argv[i], "--batch") && i + 1 < argc) {
+			batch_size = (unsigned)strtoul(argv[++i], NULL, 10);
+			if (batch_size < 1 || batch_size > BATCH)
+				batch_size = BATCH;
+		} else if (!strcmp(argv[i], "--only") && i + 1 < argc) {
+			only_mix = argv[++i]; /* churn, est, est6 or flood */
+		} else if (!strcmp(argv[i], "--flows") && i + 1 < argc) {
+			only_flows = (uint32_t)strtoul(argv[++i], NULL, 10);
+		} else if (!strcmp(argv[i], "--runs") && i + 1 < argc) {
+			only_runs = (unsigned)strtoul(argv[++i], NULL, 10);
 		} else {
-			fprintf(stderr, "usage: %s [--quick | --callgrind]\n", argv[0]);
+			fprintf(stderr,
+				"usage: %s [--quick | --callgrind [FLOWS] | [--only MIX] [--flows "
+				"N] "
+				"[--runs N]] [--one | --batched] [--batch N] [--cpu-time]\n",
+				argv[0]);
 			return 2;
 		}
 	}
+	if (callgrind)
+		return run_callgrind(only_mix, cg_flows ? cg_flows : CG_FLOWS, apis == 2);
 	/* A fixed threshold keeps every engine in its own mapping, so RSS deltas are its own. */
 	mallopt(M_MMAP_THRESHOLD, 64 * 1024);
 	runs = quick ? 3 : 5;
+	if (only_runs)
+		runs = only_runs < MAX_RUNS ? only_runs : MAX_RUNS;
 	nsizes = quick ? 2 : 3;
 	target = quick ? 500000 : 2000000;
 	printf("engine_bench: median of %u runs, ~%" PRIu64 " timed packets per run, fake clock %d "
-	       "pkt/ms, expire every %d packets (budget %d)\n",
-	       runs, target, PKTS_PER_MS, BATCH, EXPIRE_BUDGET);
+	       "pkt/ms, expire every %d packets (budget %d), %s time, batches of %u\n",
+	       runs, target, PKTS_PER_MS, BATCH, EXPIRE_BUDGET,
+	       bench_clock == CLOCK_MONOTONIC ? "wall" : "thread CPU", batch_size);
 	print_header();
 	for (unsigned m = 0; m < 3; m++)
-		for (unsigned k = 0; k < nsizes; k++)
-			bad += run_row(mixes[m], 4, sizes[k], target, runs);
-	bad += run_row("est", 6, 100000, target, runs);
+		for (unsigned k = 0; k < nsizes; k++) {
+			if ((only_mix && strcmp(only_mix, mixes[m])) ||
+			    (only_flows && only_flows != sizes[k]))
+				continue;
+			bad += run_row(mixes[m], 4, sizes[k], target, runs, apis);
+		}
+	if (!only_mix || !strcmp(only_mix, "est6"))
+		bad += run_row("est", 6, only_flows ? only_flows : 100000, target, runs, apis);
 	if (bad)
 		fprintf(stderr, "engine_bench: %" PRIu64 " legitimate packets dropped\n", bad);
 	return bad ? 1 : 0;
