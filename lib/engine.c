@@ -301,12 +301,13 @@ static void track(struct engine *e, uint32_t id, const struct packet *p, const s
 		return;
 	}
 	if (tr.verdict == TCP_TRACK_ACCEPT) {
+		/* armed first: the event shows the flow after the change, its new timer too */
+		arm(e, id, f, tr.timeout, now_ms);
 		if (tr.new_state != tr.old_state) {
 			e->ctr.states[tr.old_state]--;
 			e->ctr.states[tr.new_state]++;
 			emit(e, ENGINE_EVENT_STATE, 0, tr.old_state, id);
 		}
-		arm(e, id, f, tr.timeout, now_ms);
 	} else if (tr.lower_timeout) {
 		uint64_t cap = now_ms + e->cfg.tcp.timeouts.unacknowledged_ms;
 		if (timer_wheel_expiry_ms(e->wheel, id) > cap) {

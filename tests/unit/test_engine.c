@@ -219,6 +219,15 @@ static void test_conversation_v4_and_v6(void **state)
 		assert_int_equal(fx->events.ev[6].type, ENGINE_EVENT_STATE);
 		assert_int_equal(fx->events.ev[6].old_state, TCP_TRACK_LAST_ACK);
 		assert_int_equal(fx->events.ev[6].flow.state, TCP_TRACK_TIME_WAIT);
+		/* a state event carries the new state's timer, not the one it replaced */
+		assert_int_equal(fx->events.ev[2].type, ENGINE_EVENT_STATE);
+		assert_int_equal(fx->events.ev[2].flow.state, TCP_TRACK_ESTABLISHED);
+		assert_in_range(fx->events.ev[2].flow.expires_ms,
+				fx->now + cfg.tcp.timeouts.established_ms,
+				fx->now + cfg.tcp.timeouts.established_ms + 100);
+		assert_in_range(fx->events.ev[6].flow.expires_ms,
+				fx->now + cfg.tcp.time_wait.duration_ms,
+				fx->now + cfg.tcp.time_wait.duration_ms + 100);
 		fx_free(fx);
 	}
 }
