@@ -13,6 +13,7 @@
 #include "clock.h"
 #include "ctl_client.h"
 #include "ctl_server.h"
+#include "fs_acl.h"
 #include "log.h"
 #include "loop.h"
 #include "tcpfwd.h"
@@ -322,6 +323,44 @@ static void on_tick(void *arg)
 
 /* ---- setup ---- */
 
+/*
+ * control.admin_group reaches the socket through an ACL entry: a file has one group, and that
+ * is control.group. Without ACL support admin_group members must also be in control.group.
+ * Returns 0 or -1 with errno set.
+ */
+static int grant_admin(const struct ctl_server *s, const char *path, unsigned perm)
+{
+	if (s->admin_gid == (gid_t)-1 || s->admin_gid == s->read_gid)
+		return 0;
+	int r = fs_acl_grant_group(path, s->admin_gid, perm);
+	if (r == -EOPNOTSUPP) {
+		log_warning(
+			"control: %s: no ACLs here, so admin_group members must also be in group",
+			path);
+		return 0;
+	}
+	errno = -r;
+	return r < 0 ? -1 : 0;
+}
+
+/*
+ * The socket's directory, when tcpfwd owns it (made it, or got it from systemd's
+ * RuntimeDirectory=): readers must get through it to the socket, so it takes control.group
+ * and admin_group may traverse it too. A directory of another owner is left as it is.
+ */
+static int open_dir(const struct ctl_server *s, const char *dir)
+{
+	struct stat st;
+
+	if (stat(dir, &st) == -1)
+		return -errno;
+	if (st.st_uid != geteuid())
+		return 0;
+	if (st.st_gid != s->read_gid && chown(dir, (uid_t)-1, s->read_gid) == -1)
+		return -errno;
+	return grant_admin(s, dir, 5) < 0 ? -errno : 0;
+}
+
 static int make_socket(struct ctl_server *s, const char *path)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
@@ -336,13 +375,11 @@ static int make_socket(struct ctl_server *s, const char *path)
 	char *slash = strrchr(dir, '/');
 	if (slash && slash != dir) {
 		*slash = '\0';
-		if (mkdir(dir, 0750) == 0) {
-			/* readers must be able to get through the directory to the socket */
-			if (s->read_gid != getegid() && chown(dir, (uid_t)-1, s->read_gid) == -1)
-				return -errno;
-		} else if (errno != EEXIST) {
+		if (mkdir(dir, 0750) == -1 && errno != EEXIST)
 			return -errno;
-		}
+		int r = open_dir(s, dir);
+		if (r < 0)
+			return r;
 	}
 	/* a stale socket from an earlier run; never remove anything that is not a socket */
 	if (lstat(path, &st) == 0) {
@@ -357,7 +394,7 @@ static int make_socket(struct ctl_server *s, const char *path)
 	int r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
 	umask(old);
 	if (r == -1 || (s->read_gid != getegid() && chown(path, (uid_t)-1, s->read_gid) == -1) ||
-	    chmod(path, 0660) == -1 || listen(fd, 64) == -1) {
+	    chmod(path, 0660) == -1 || grant_admin(s, path, 6) < 0 || listen(fd, 64) == -1) {
 		r = -errno;
 		close(fd);
 		return r;
