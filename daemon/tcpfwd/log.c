@@ -76,3 +76,13 @@ bool log_ratelimit_ok(struct log_ratelimit *rl, uint64_t now_ms, uint32_t per_se
 	rl->suppressed++;
 	return false;
 }
+
+uint32_t log_ratelimit_flush(struct log_ratelimit *rl, uint64_t now_ms)
+{
+	uint32_t n = rl->suppressed;
+
+	if (!n || now_ms - rl->window_start_ms < 1000)
+		return 0;
+	rl->suppressed = 0; /* the window stays: its count is reported, its budget is spent */
+	return n;
+}

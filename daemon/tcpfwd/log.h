@@ -47,4 +47,10 @@ struct log_ratelimit {
 bool log_ratelimit_ok(struct log_ratelimit *rl, uint64_t now_ms, uint32_t per_sec,
 		      uint32_t *suppressed_out);
 
+/*
+ * The count of messages suppressed in a window that has ended, once (else 0): called
+ * periodically, so that a burst's last second is reported without waiting for a next message.
+ */
+uint32_t log_ratelimit_flush(struct log_ratelimit *rl, uint64_t now_ms);
+
 #endif /* TCPFW_LOG_H */

@@ -256,6 +256,9 @@ static void *worker_main(void *arg)
 		if (fr < 0)
 			log_errno(CONFIG_LOG_WARNING, fr, "queue %u: sending verdicts", w->queue);
 		engine_expire(w->engine, w->now_ms, WORKER_EXPIRE_BUDGET);
+		uint32_t quiet = log_ratelimit_flush(&w->drop_rl, w->now_ms);
+		if (quiet)
+			log_info("queue %u: %u drop messages suppressed", w->queue, quiet);
 		publish(w);
 		if (called)
 			serve_call(w);
