@@ -16,7 +16,11 @@
 
 #define CTL_MAX_CLIENTS	  4096
 #define CTL_WATCH_BACKLOG (1u << 20) /* bytes a watcher may fall behind before it is dropped */
-#define CTL_EVENT_BATCH	  512	     /* events taken from a worker at a time */
+/* unsent reply bytes at which a client's further requests wait until it reads */
+#define CTL_REPLY_BACKLOG (64u << 10)
+/* the longest a request may take to arrive whole, from its first byte (idle_timeout if less) */
+#define CTL_REQUEST_TIMEOUT_MS 5000
+#define CTL_EVENT_BATCH	       512 /* events taken from a worker at a time */
 
 enum ctl_role {
 	CTL_ROLE_NONE = 0,
@@ -42,7 +46,8 @@ struct ctl_client {
 	uid_t uid;
 	pid_t pid;
 	uint64_t last_active_ms;
-	char *in; /* request bytes, up to control.max_request */
+	uint64_t request_start_ms; /* when the first byte of the partial request in `in` came */
+	char *in;		   /* request bytes, up to control.max_request */
 	size_t in_len;
 	char *out; /* reply bytes not yet written */
 	size_t out_len;
@@ -66,6 +71,8 @@ struct ctl_server {
 	size_t max_request;
 	unsigned max_clients;
 	uint64_t idle_timeout_ms;
+	uint64_t request_timeout_ms;
+	bool accept_paused; /* out of file descriptors: accepting resumes at the next tick */
 	unsigned n_clients;
 	unsigned n_watchers;
 	struct ctl_client *clients[CTL_MAX_CLIENTS];

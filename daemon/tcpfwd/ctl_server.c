@@ -21,7 +21,8 @@
 #define CTL_TICK_MS    50 /* event delivery and idle checks */
 #define CTL_MAX_GROUPS 256
 
-static struct log_ratelimit refuse_rl;
+/* refusals are logged, but a local client must not be able to flood the log with them */
+static struct log_ratelimit refuse_rl, call_refuse_rl, accept_rl;
 
 /* ---- output ---- */
 
@@ -60,7 +61,9 @@ static bool client_flush(struct ctl_server *s, struct ctl_client *c)
 	}
 	/* a running list wants EPOLLOUT even when drained: writable means "next chunk" */
 	bool want_out = c->out_len || c->op == CTL_OP_LIST;
-	loop_modify_fd(s->loop, c->fd, EPOLLIN | (want_out ? EPOLLOUT : 0));
+	/* a client that does not read its replies gets no more until it does */
+	bool want_in = c->out_len < CTL_REPLY_BACKLOG;
+	loop_modify_fd(s->loop, c->fd, (want_in ? EPOLLIN : 0) | (want_out ? EPOLLOUT : 0));
 	return true;
 }
 
@@ -119,8 +122,14 @@ static void handle_request(struct ctl_server *s, struct ctl_client *c, size_t le
 	}
 	c->req = req;
 	if (ctl_method_is_admin(req.method) && c->role != CTL_ROLE_ADMIN) {
-		log_warning("control: uid %u (pid %d) may not call %s", (unsigned)c->uid,
-			    (int)c->pid, ctl_method_name(req.method));
+		uint32_t suppressed;
+
+		if (log_ratelimit_ok(&call_refuse_rl, clock_now_ms(), 10, &suppressed)) {
+			if (suppressed)
+				log_warning("control: %u refusals not logged", suppressed);
+			log_warning("control: uid %u (pid %d) may not call %s", (unsigned)c->uid,
+				    (int)c->pid, ctl_method_name(req.method));
+		}
 		ctl_client_error(s, c, CTL_ERR_PERMISSION_DENIED,
 				 "this method needs root or the admin group");
 		return;
@@ -128,9 +137,24 @@ static void handle_request(struct ctl_server *s, struct ctl_client *c, size_t le
 	ctl_methods_run(s, c, &req);
 }
 
+/* Answers the whole requests received, while no stream runs and the client reads replies. */
+static void process_input(struct ctl_server *s, struct ctl_client *c)
+{
+	char *nul;
+
+	while (c->op == CTL_OP_NONE && !c->closing && c->out_len < CTL_REPLY_BACKLOG &&
+	       (nul = memchr(c->in, '\0', c->in_len)) != NULL) {
+		size_t len = (size_t)(nul - c->in);
+		handle_request(s, c, len);
+		memmove(c->in, nul + 1, c->in_len - len - 1);
+		c->in_len -= len + 1;
+		c->request_start_ms = clock_now_ms(); /* what remains is the next request */
+	}
+}
+
 static void client_read(struct ctl_server *s, struct ctl_client *c)
 {
-	for (;;) {
+	while (c->out_len < CTL_REPLY_BACKLOG) {
 		size_t room = s->max_request + 1 - c->in_len;
 		ssize_t n = recv(c->fd, c->in + c->in_len, room, MSG_DONTWAIT);
 		if (n == -1 && errno == EINTR)
@@ -141,16 +165,11 @@ static void client_read(struct ctl_server *s, struct ctl_client *c)
 			client_close(s, c);
 			return;
 		}
-		c->in_len += (size_t)n;
 		c->last_active_ms = clock_now_ms();
-		char *nul;
-		while (c->op == CTL_OP_NONE && !c->closing &&
-		       (nul = memchr(c->in, '\0', c->in_len)) != NULL) {
-			size_t len = (size_t)(nul - c->in);
-			handle_request(s, c, len);
-			memmove(c->in, nul + 1, c->in_len - len - 1);
-			c->in_len -= len + 1;
-		}
+		if (!c->in_len)
+			c->request_start_ms = c->last_active_ms;
+		c->in_len += (size_t)n;
+		process_input(s, c);
 		if (c->in_len > s->max_request) {
 			ctl_client_error(s, c, CTL_ERR_TOO_LARGE,
 					 "request larger than control.max_request");
@@ -179,6 +198,8 @@ static void on_client(void *arg, int fd, uint32_t events)
 		/* a streamed list continues only as fast as the client reads it */
 		if (c->op == CTL_OP_LIST && !c->out_len && !ctl_methods_list_next(s, c))
 			c->op = CTL_OP_NONE;
+		/* requests that waited for the client to read its replies */
+		process_input(s, c);
 		if (!client_flush(s, c))
 			return;
 	}
@@ -240,8 +261,17 @@ static void on_accept(void *arg, int lfd, uint32_t events)
 	(void)events;
 	int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd == -1) {
-		if (errno != EAGAIN && errno != EINTR)
-			log_errno(CONFIG_LOG_WARNING, -errno, "control: accept");
+		if (errno == EAGAIN || errno == EINTR)
+			return;
+		int err = -errno;
+		/* out of descriptors, the connection stays queued and the socket readable: rest
+		 * until the next tick rather than spin */
+		if (err == -EMFILE || err == -ENFILE || err == -ENOBUFS || err == -ENOMEM) {
+			loop_modify_fd(s->loop, lfd, 0);
+			s->accept_paused = true;
+		}
+		if (log_ratelimit_ok(&accept_rl, clock_now_ms(), 1, &suppressed))
+			log_errno(CONFIG_LOG_WARNING, err, "control: accept");
 		return;
 	}
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1) {
@@ -299,6 +329,10 @@ static void on_tick(void *arg)
 
 	if (s->n_watchers)
 		ctl_methods_pump_events(s);
+	if (s->accept_paused) {
+		s->accept_paused = false;
+		loop_modify_fd(s->loop, s->listen_fd, EPOLLIN);
+	}
 	for (unsigned i = 0; i < CTL_MAX_CLIENTS; i++) {
 		struct ctl_client *c = s->clients[i];
 		if (!c)
@@ -314,8 +348,16 @@ static void on_tick(void *arg)
 			client_flush(s, c);
 			continue;
 		}
-		if (c->op == CTL_OP_NONE && now - c->last_active_ms > s->idle_timeout_ms) {
+		if (c->op != CTL_OP_NONE)
+			continue;
+		if (now - c->last_active_ms > s->idle_timeout_ms) {
 			log_debug("control: closing idle client uid %u", (unsigned)c->uid);
+			client_close(s, c);
+		} else if (c->in_len && now - c->request_start_ms > s->request_timeout_ms) {
+			/* bytes trickling in keep a client active, but not forever (slowloris) */
+			log_debug(
+				"control: closing client uid %u: request incomplete after %llu ms",
+				(unsigned)c->uid, (unsigned long long)(now - c->request_start_ms));
 			client_close(s, c);
 		}
 	}
@@ -436,6 +478,9 @@ int ctl_server_new(struct tcpfwd *d, struct loop *loop, struct ctl_server **ret)
 		.max_clients = cfg->control.max_clients < CTL_MAX_CLIENTS ? cfg->control.max_clients
 									  : CTL_MAX_CLIENTS,
 		.idle_timeout_ms = cfg->control.idle_timeout_ms,
+		.request_timeout_ms = cfg->control.idle_timeout_ms < CTL_REQUEST_TIMEOUT_MS
+					      ? cfg->control.idle_timeout_ms
+					      : CTL_REQUEST_TIMEOUT_MS,
 	};
 	if (lookup_group(cfg->control.group, &s->read_gid) < 0 ||
 	    lookup_group(cfg->control.admin_group, &s->admin_gid) < 0) {
