@@ -13,7 +13,7 @@
 #      segments are dropped as new_not_syn (logged with its tuple), the download stalls and curl
 #      times out, while a new connection passes (so the stall is the missing state, not a dead
 #      daemon).
-# The server paces the downloads (paced_http.py below: 2 MiB/s, small send buffer, no catch-up
+# The server paces the downloads (paced_http.py: 2 MiB/s, small send buffer, no catch-up
 # after a stall) and curl reads at full speed, so the size of curl's output file is what has
 # crossed the firewall. (curl --limit-rate cannot pace this: curl 7.88 reads ~10 MB in a burst,
 # then sleeps for seconds to keep its average.)
@@ -147,51 +147,10 @@ size_above() { [ "$(fsize "$2")" -gt "$1" ]; }
 
 # ---- traffic ----
 
-cat >"$TMP/paced_http.py" <<'EOF'
-# paced_http.py PORT BLOB RATE: HTTP/1.0, dual stack; GET /blob.bin sends BLOB at RATE bytes/s
-# (50 ms steps, no catch-up after a stall), anything else gets a short body.
-import signal, socket, sys, threading, time
-signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-port, blob, rate = int(sys.argv[1]), open(sys.argv[2], "rb").read(), int(sys.argv[3])
-ls = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
-ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-ls.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
-ls.bind(("::", port))
-ls.listen(64)
-def serve(c):
-    try:
-        c.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 65536)
-        req = b""
-        while b"\r\n\r\n" not in req:
-            d = c.recv(4096)
-            if not d:
-                return
-            req += d
-        body = blob if req.split(b" ")[1] == b"/blob.bin" else b"small\n"
-        c.sendall(b"HTTP/1.0 200 OK\r\nContent-Type: application/octet-stream\r\n"
-                  b"Content-Length: %d\r\n\r\n" % len(body))
-        step = max(rate // 20, 1)
-        nxt = time.monotonic()
-        for off in range(0, len(body), step):
-            c.sendall(body[off:off + step])
-            nxt += step / rate
-            now = time.monotonic()
-            if nxt > now:
-                time.sleep(nxt - now)
-            else:
-                nxt = now
-    except OSError:
-        pass
-    finally:
-        c.close()
-while True:
-    c, _ = ls.accept()
-    threading.Thread(target=serve, args=(c,), daemon=True).start()
-EOF
 make_blob "$TMP/blob.bin" $MB
 TOTAL=$((MB * 1024 * 1024))
 want=$(sha256sum <"$TMP/blob.bin")
-bg_start "$NS_S" "$TMP/server.log" "$PY" "$TMP/paced_http.py" $PORT "$TMP/blob.bin" $RATE
+bg_start "$NS_S" "$TMP/server.log" "$PY" "$NETNS_DIR/paced_http.py" $PORT "$TMP/blob.bin" $RATE
 wait_listen "$NS_S" $PORT
 
 download() { # FAM OUT MAXTIME: a paced background download; sets DL_PID
