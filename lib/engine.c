@@ -480,6 +480,25 @@ bool engine_retime(struct engine *e, uint32_t *cursor, unsigned budget, uint64_t
 	return id >= cap;
 }
 
+unsigned engine_forget_windows(struct engine *e)
+{
+	uint32_t cap = flow_table_capacity(e->table);
+	unsigned n = 0;
+
+	for (uint32_t id = 0; id < cap; id++) {
+		if (!flow_table_is_used(e->table, id))
+			continue;
+		struct engine_flow *f = flow_table_value(e->table, id);
+		struct tcp_track t;
+
+		track_load(f, &t);
+		tcp_track_forget_windows(&t);
+		track_store(f, &t);
+		n++;
+	}
+	return n;
+}
+
 /* ---- iteration ---- */
 
 bool engine_filter_match(const struct engine_filter *f, const struct engine_flow_info *flow)

@@ -168,6 +168,14 @@ const struct config *engine_config(const struct engine *e);
 bool engine_retime(struct engine *e, uint32_t *cursor, unsigned budget, uint64_t now_ms);
 
 /*
+ * Makes every synchronised flow re-learn its windows from the next segment each way
+ * (tcp_track_forget_windows), for when packets may have passed unseen: with fail-open, while
+ * the daemon stalled or its queue overflowed. Returns the number of flows visited. Walks the
+ * whole table at once (some 50 ms at 1M flows): it runs only after a stall.
+ */
+unsigned engine_forget_windows(struct engine *e);
+
+/*
  * Lists flows matching f (NULL: all), resuming at *cursor (start at 0). Scans at most
  * `budget` table slots and fills at most `max` entries of out. Returns the number filled;
  * *cursor is 0 once the whole table has been walked. With out == NULL it only counts the

@@ -512,3 +512,8 @@ void nfqueue_get_stats(const struct nfqueue *q, struct nfqueue_stats *out)
 {
 	*out = q->stats;
 }
+
+uint64_t nfqueue_lost(const struct nfqueue *q)
+{
+	return q->stats.lost;
+}

@@ -124,4 +124,7 @@ int nfqueue_flush(struct nfqueue *q);
 /* Copies the counters into *out. No syscall. */
 void nfqueue_get_stats(const struct nfqueue *q, struct nfqueue_stats *out);
 
+/* stats.lost alone, cheap enough to read for every packet. */
+uint64_t nfqueue_lost(const struct nfqueue *q);
+
 #endif

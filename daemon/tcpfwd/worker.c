@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -21,6 +22,9 @@
 #define WORKER_EXPIRE_BUDGET 4096
 #define WORKER_EVENT_RING    8192 /* power of two */
 #define WORKER_COPY_MAX	     2048 /* scratch bytes per packet; longer ones are judged alone */
+/* A loop turn this late means the worker stalled (SIGSTOP, starved): with fail-open, packets
+ * may have passed the full queue unseen. The loop turns at least every WORKER_TICK_MS. */
+#define WORKER_STALL_MS 500
 
 struct worker {
 	pthread_t thread;
@@ -35,6 +39,12 @@ struct worker {
 	uint64_t now_ms;       /* read once per batch */
 	struct log_ratelimit drop_rl;
 	atomic_bool failed; /* receiving failed: the daemon must restart */
+
+	/* fail-open bypass (see relearn()) */
+	bool resync;	   /* stalled: judge the whole backlog before any verdict leaves */
+	uint64_t stall_ms; /* how long */
+	uint64_t last_turn_ms;
+	uint64_t lost_seen; /* nfqueue's lost counter when last looked at */
 
 	/*
 	 * The packets of one receive call, judged together by engine_process_batch(). nfqueue
@@ -154,10 +164,41 @@ static void judge_pending(struct worker *w)
 	w->pending = 0;
 }
 
+/*
+ * With fail-open, packets pass unseen when our socket or the kernel's queue overflows, and the
+ * endpoints move on without us: every later segment of a tracked flow would be out of window,
+ * for good. So the flows re-learn their windows (tcp_track_forget_windows) at the boundary
+ * between what was queued before the bypass and what comes after it:
+ * - socket full: the kernel took an id for each lost packet, so the first packet after a gap
+ *   in the ids is the first after the bypass;
+ * - queue full: no id, no trace; but the queue stays full, and everything new bypasses it,
+ *   until verdicts leave. After a stall (the only time the queue can fill unseen for long)
+ *   the worker judges the whole backlog before it sends a verdict, then re-learns.
+ */
+static void relearn(struct worker *w, const char *why)
+{
+	judge_pending(w); /* the packets before the boundary, against the old windows */
+	unsigned n = engine_forget_windows(w->engine);
+	log_notice("queue %u: packets may have bypassed tcpfwd (%s): %u flows re-learn their "
+		   "windows",
+		   w->queue, why, n);
+}
+
 static void on_packet(void *arg, uint32_t id, const uint8_t *pkt, size_t cap_len, size_t pkt_len)
 {
 	struct worker *w = arg;
+	uint64_t lost = nfqueue_lost(w->nfq);
 
+	if (lost != w->lost_seen) {
+		if (engine_config(w->engine)->queue.fail_open) {
+			char why[64];
+
+			snprintf(why, sizeof(why), "%llu packet ids skipped",
+				 (unsigned long long)(lost - w->lost_seen));
+			relearn(w, why);
+		}
+		w->lost_seen = lost;
+	}
 	if (cap_len <= w->slot_size) {
 		uint8_t *copy = w->scratch + w->pending * w->slot_size;
 
@@ -177,21 +218,38 @@ static void on_packet(void *arg, uint32_t id, const uint8_t *pkt, size_t cap_len
 	record(w, id, pkt, cap_len, pkt_len, &res);
 }
 
-/* Drains the socket in bounded rounds; verdicts leave after every receive call. */
+/*
+ * Drains the socket in bounded rounds; verdicts leave after every receive call. After a stall
+ * (w->resync) it reads to the end first, and sends no verdict until the flows re-learned.
+ */
 static int drain(struct worker *w)
 {
-	for (unsigned round = 0; round < WORKER_ROUNDS; round++) {
+	int ret = 0;
+
+	for (unsigned round = 0; w->resync || round < WORKER_ROUNDS; round++) {
 		int n = nfqueue_receive(w->nfq, WORKER_BATCH, on_packet, w);
 		judge_pending(w);
-		if (n < 0)
-			return n;
-		int r = nfqueue_flush(w->nfq);
-		if (r < 0)
-			log_errno(CONFIG_LOG_WARNING, r, "queue %u: sending verdicts", w->queue);
+		if (n < 0) {
+			ret = n;
+			break;
+		}
+		if (!w->resync) {
+			int r = nfqueue_flush(w->nfq);
+			if (r < 0)
+				log_errno(CONFIG_LOG_WARNING, r, "queue %u: sending verdicts",
+					  w->queue);
+		}
 		if (n < WORKER_BATCH)
 			break;
 	}
-	return 0;
+	if (w->resync) {
+		char why[64];
+
+		snprintf(why, sizeof(why), "stalled %llu ms", (unsigned long long)w->stall_ms);
+		relearn(w, why);
+		w->resync = false;
+	}
+	return ret;
 }
 
 static void serve_call(struct worker *w)
@@ -237,6 +295,13 @@ static void *worker_main(void *arg)
 			break;
 		}
 		w->now_ms = clock_now_ms();
+		/* a late turn: stalled (SIGSTOP, starved) while the queue may have filled */
+		if (w->now_ms - w->last_turn_ms > WORKER_STALL_MS &&
+		    engine_config(w->engine)->queue.fail_open) {
+			w->resync = true;
+			w->stall_ms = w->now_ms - w->last_turn_ms;
+		}
+		w->last_turn_ms = w->now_ms;
 		bool called = false;
 		for (int i = 0; i < n; i++) {
 			if (ev[i].data.fd == w->event_fd) {
@@ -364,6 +429,7 @@ int worker_run(struct worker *w, const struct config *cfg)
 	if (epoll_ctl(w->epoll_fd, EPOLL_CTL_ADD, ev.data.fd, &ev) == -1)
 		return log_errno(CONFIG_LOG_ERR, -errno, "queue %u: epoll_ctl", w->queue);
 	w->now_ms = clock_now_ms();
+	w->last_turn_ms = w->now_ms;
 	publish(w);
 	r = -pthread_create(&w->thread, NULL, worker_main, w);
 	if (r < 0)

@@ -232,6 +232,47 @@ static void test_conversation_v4_and_v6(void **state)
 	}
 }
 
+/*
+ * Traffic that bypassed the daemon (fail-open overrun) moved both ends 10 MB on: without
+ * engine_forget_windows() the next segments are out of window; after it, each side's next
+ * segment re-learns its window, and the flow goes on being checked.
+ */
+static void test_forget_windows_after_bypass(void **state)
+{
+	(void)state;
+	for (int forget = 0; forget <= 1; forget++) {
+		struct config cfg = small_config(64);
+		struct fixture *fx = fx_new(&cfg);
+		struct conn c = conn_make(4, 40100), d = conn_make(4, 40101);
+
+		handshake(fx, &c);
+		expect(seg(fx, &c, C2S, ACK, 100), ENGINE_ACCEPT, REASON_OK, TCP_TRACK_ESTABLISHED);
+		expect(seg(fx, &c, S2C, ACK, 1000), ENGINE_ACCEPT, REASON_OK,
+		       TCP_TRACK_ESTABLISHED);
+		d.next[C2S] = 5000000; /* a flow still in its handshake is left exact */
+		expect(seg(fx, &d, C2S, SYN, 0), ENGINE_ACCEPT, REASON_OK, TCP_TRACK_SYN_SENT);
+		c.next[C2S] += 10000000;
+		c.next[S2C] += 10000000;
+		if (forget)
+			assert_int_equal(engine_forget_windows(fx->e), 2);
+		struct engine_result r = seg(fx, &c, S2C, ACK, 1000);
+		if (!forget) {
+			expect(r, ENGINE_DROP, REASON_SEQ_OVER_WINDOW, TCP_TRACK_ESTABLISHED);
+			fx_free(fx);
+			continue;
+		}
+		expect(r, ENGINE_ACCEPT, REASON_OK, TCP_TRACK_ESTABLISHED);
+		expect(seg(fx, &c, C2S, ACK, 100), ENGINE_ACCEPT, REASON_OK, TCP_TRACK_ESTABLISHED);
+		/* re-learned: checked again, from the new positions */
+		expect(send_seg(fx, &c, C2S, ACK, 100, c.next[C2S] + 50000000), ENGINE_DROP,
+		       REASON_SEQ_OVER_WINDOW, TCP_TRACK_ESTABLISHED);
+		/* the flow in its handshake goes on as before */
+		expect(send_seg(fx, &d, S2C, SYN | ACK, 0, 0), ENGINE_ACCEPT, REASON_OK,
+		       TCP_TRACK_SYN_RECV);
+		fx_free(fx);
+	}
+}
+
 static void test_drops_are_counted(void **state)
 {
 	(void)state;
@@ -771,6 +812,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_conversation_v4_and_v6),
+		cmocka_unit_test(test_forget_windows_after_bypass),
 		cmocka_unit_test(test_drops_are_counted),
 		cmocka_unit_test(test_not_tcp_passes),
 		cmocka_unit_test(test_time_wait_enforce_and_shorten),
