@@ -1,0 +1,191 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Traffic for test_hang.sh: connections whose progress shows, from the outside, whether the
+firewall passes them, with a wall-clock stamp on every step.
+
+usage: hang_traffic.py MODE ARGS...
+
+  source PORT RATE        server, dual stack: every connection gets an endless byte stream,
+                          byte i = i % 251, paced at RATE bytes/s in 20 ms steps with no
+                          catch-up after a stall (a small send buffer, so what is sent is
+                          about what crossed the firewall)
+  sink HOST PORT LOG      client of source: LOG gets "port N", then "bytes TOTAL TIME" every
+                          50 ms of progress and once more when the stream pauses (so the
+                          last line is the total received), each byte checked against the
+                          pattern; "error ..." and exit 1 on a wrong byte, EOF, a socket
+                          error or 60 s without data
+  echo HOST PORT LOG      client of an echo server: one connection, a numbered line every
+                          100 ms, each echo checked; LOG gets "port N", then "echo I TIME" per
+                          round trip, or "error ..." and exit 1. Waits up to 60 s for an echo,
+                          so an outage shows as a pause, not an error
+  listen PORT             server, dual stack: accepts (backlog 4096) and closes at once
+  burst HOST PORT N WAIT  N connections at once (non-blocking connects), then waits up to
+                          WAIT seconds for them: prints "connected C of N in MS ms ports P,..."
+                          (the local ports of the first 8 that connected, or -), closes them
+                          all and exits 0
+
+TIME is time.time() with 3 decimals, so that the shell can compare it with its own clock.
+"""
+import selectors
+import signal
+import socket
+import sys
+import threading
+import time
+
+PATTERN = bytes(i % 251 for i in range(251 * 272))  # any 65536 bytes from any phase
+
+
+def now():
+    return "%.3f" % time.time()
+
+
+def source(port, rate):
+    ls = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    ls.bind(("::", port))
+    ls.listen(16)
+
+    def serve(c):
+        try:
+            c.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 32768)
+            step = min(max(rate // 50, 1), 65536)
+            off = 0
+            nxt = time.monotonic()
+            while True:
+                start = off % 251
+                c.sendall(PATTERN[start:start + step])
+                off += step
+                nxt += step / rate
+                t = time.monotonic()
+                if nxt > t:
+                    time.sleep(nxt - t)
+                else:
+                    nxt = t
+        except OSError:
+            pass
+        finally:
+            c.close()
+
+    while True:
+        c, _ = ls.accept()
+        threading.Thread(target=serve, args=(c,), daemon=True).start()
+
+
+def listen(port):
+    ls = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    ls.bind(("::", port))
+    ls.listen(4096)
+    while True:
+        c, _ = ls.accept()
+        c.close()
+
+
+def sink(host, port, log):
+    try:
+        s = socket.create_connection((host, port), timeout=5)
+        log.write("port %d\n" % s.getsockname()[1])
+        s.settimeout(0.05)
+        total = logged = 0
+        last = idle_since = time.monotonic()
+        while True:
+            try:
+                d = s.recv(65536)
+            except socket.timeout:
+                d = None
+            t = time.monotonic()
+            if d is None:
+                if t - idle_since > 60:
+                    raise TimeoutError("no data for 60 s")
+            elif not d:
+                raise EOFError("connection closed by the peer")
+            else:
+                start = total % 251
+                if d != PATTERN[start:start + len(d)]:
+                    raise ValueError("wrong bytes at offset %d" % total)
+                total += len(d)
+                idle_since = t
+            # every 50 ms of progress, and the last total once the stream pauses
+            if total != logged and (d is None or t - last >= 0.05):
+                log.write("bytes %d %s\n" % (total, now()))
+                logged, last = total, t
+    except Exception as e:
+        log.write("error %s\n" % e)
+        sys.exit(1)
+
+
+def echo(host, port, log):
+    try:
+        s = socket.create_connection((host, port), timeout=5)
+        log.write("port %d\n" % s.getsockname()[1])
+        s.settimeout(60)
+        i = 0
+        while True:
+            msg = b"ping %08d\n" % i
+            s.sendall(msg)
+            got = b""
+            while len(got) < len(msg):
+                c = s.recv(len(msg) - len(got))
+                if not c:
+                    raise EOFError("connection closed by the peer")
+                got += c
+            if got != msg:
+                raise ValueError("echo %r for %r" % (got, msg))
+            log.write("echo %d %s\n" % (i, now()))
+            i += 1
+            time.sleep(0.1)
+    except Exception as e:
+        log.write("error %s\n" % e)
+        sys.exit(1)
+
+
+def burst(host, port, n, wait):
+    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sel = selectors.DefaultSelector()
+    socks = []
+    t0 = time.monotonic()
+    for _ in range(n):
+        s = socket.socket(fam, socket.SOCK_STREAM)
+        s.setblocking(False)
+        s.connect_ex((host, port))
+        sel.register(s, selectors.EVENT_WRITE)
+        socks.append(s)
+    done = 0
+    ports = []
+    pending = n
+    deadline = t0 + wait
+    while pending and time.monotonic() < deadline:
+        for key, _ in sel.select(max(deadline - time.monotonic(), 0)):
+            sel.unregister(key.fileobj)
+            pending -= 1
+            if key.fileobj.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0:
+                done += 1
+                ports.append(key.fileobj.getsockname()[1])
+    print("connected %d of %d in %d ms ports %s" % (
+        done, n, (time.monotonic() - t0) * 1000,
+        ",".join(map(str, ports[:8])) if ports else "-"))
+    for s in socks:
+        s.close()
+
+
+def main():
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    a = sys.argv[1:]
+    if len(a) == 2 and a[0] == "listen":
+        listen(int(a[1]))
+    elif len(a) == 3 and a[0] == "source":
+        source(int(a[1]), int(a[2]))
+    elif len(a) == 4 and a[0] in ("sink", "echo"):
+        log = open(a[3], "w", buffering=1)
+        (sink if a[0] == "sink" else echo)(a[1], int(a[2]), log)
+    elif len(a) == 5 and a[0] == "burst":
+        burst(a[1], int(a[2]), int(a[3]), float(a[4]))
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main()
