@@ -332,11 +332,16 @@ struct engine_staged {
 };
 
 static void stage(const struct engine *e, const uint8_t *buf, size_t cap_len, size_t pkt_len,
-		  struct engine_staged *s)
+		  uint32_t flags, struct engine_staged *s)
 {
 	s->reason = packet_parse(buf, cap_len, pkt_len, &s->p);
 	if (s->reason != REASON_OK)
 		return;
+	if (unlikely(flags & ENGINE_PKT_CSUM_UNVERIFIED) &&
+	    packet_tcp_checksum_ok(buf, cap_len, &s->p) == 0) {
+		s->reason = REASON_TCP_BAD_CHECKSUM;
+		return;
+	}
 	s->src_ep = (uint8_t)flow_key_make(&s->k, s->p.family, s->p.saddr, s->p.daddr, s->p.sport,
 					   s->p.dport);
 	s->hash = flow_table_hash(e->table, &s->k);
@@ -367,7 +372,7 @@ void engine_process(struct engine *e, const uint8_t *buf, size_t cap_len, size_t
 {
 	struct engine_staged s;
 
-	stage(e, buf, cap_len, pkt_len, &s);
+	stage(e, buf, cap_len, pkt_len, 0, &s);
 	judge(e, &s, now_ms, res);
 }
 
@@ -390,7 +395,8 @@ void engine_process_batch(struct engine *e, const struct engine_packet *pkts, un
 		unsigned m = n < ENGINE_BATCH_MAX ? n : ENGINE_BATCH_MAX, i;
 
 		for (i = 0; i < m; i++) {
-			stage(e, pkts[i].buf, pkts[i].cap_len, pkts[i].pkt_len, &s[i]);
+			stage(e, pkts[i].buf, pkts[i].cap_len, pkts[i].pkt_len, pkts[i].flags,
+			      &s[i]);
 			if (s[i].reason == REASON_OK)
 				flow_table_prefetch_bucket(e->table, s[i].hash);
 		}

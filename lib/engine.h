@@ -121,12 +121,21 @@ void engine_free(struct engine *e);
 void engine_process(struct engine *e, const uint8_t *buf, size_t cap_len, size_t pkt_len,
 		    uint64_t now_ms, struct engine_result *res);
 
-/* One packet of a batch: as engine_process() takes it. */
+/* One packet of a batch: as engine_process() takes it, plus what the kernel says of it. */
 struct engine_packet {
 	const uint8_t *buf;
 	size_t cap_len;
 	size_t pkt_len;
+	uint32_t flags; /* ENGINE_PKT_* */
 };
+
+/*
+ * Nobody verified the TCP checksum (NFQUEUE's NFQA_SKB_CSUM_NOTVERIFIED): the engine checks it
+ * when the whole segment was copied, and drops a wrong one (tcp_bad_checksum) before it can
+ * touch a flow, as conntrack does with nf_conntrack_checksum. Without the flag the sum was
+ * verified already, or is not final yet (a local sender's CHECKSUM_PARTIAL).
+ */
+#define ENGINE_PKT_CSUM_UNVERIFIED 0x1
 
 /* engine_process_batch() works through its packets in chunks of this many. */
 #define ENGINE_BATCH_MAX 64

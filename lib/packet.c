@@ -170,6 +170,8 @@ static enum reason packet_tcp(const uint8_t *buf, size_t cap, size_t off, size_t
 	p->window = packet_be16(th + 14);
 	/* end <= UINT32_MAX was checked by the IP layer, so this cannot truncate. */
 	p->payload_len = (uint32_t)(avail - hlen);
+	p->tcp_off = (uint32_t)off;
+	p->tcp_len = frag ? 0 : (uint32_t)avail;
 
 	/* Only the scalars: sack[] beyond sack_count is never meaningful. */
 	p->opt.present = 0;
@@ -329,4 +331,34 @@ enum reason packet_parse(const uint8_t *buf, size_t cap_len, size_t pkt_len, str
 	default:
 		return REASON_IP_BAD_HEADER;
 	}
+}
+
+/* One's-complement sum of n bytes (RFC 1071), as 16-bit big-endian words. */
+static uint64_t csum_add(uint64_t sum, const uint8_t *b, size_t n)
+{
+	for (; n >= 2; b += 2, n -= 2)
+		sum += (uint64_t)b[0] << 8 | b[1];
+	if (n)
+		sum += (uint64_t)b[0] << 8;
+	return sum;
+}
+
+int packet_tcp_checksum_ok(const uint8_t *buf, size_t cap_len, const struct packet *p)
+{
+	size_t alen = p->family == 6 ? 16 : 4;
+	uint64_t sum;
+
+	/* Source routing (IPv4 LSRR/SSRR, an IPv6 routing header) sums the final destination,
+	 * not the header's: only the plain headers are judged, which is all a stack sends. */
+	if (p->tcp_off != (p->family == 6 ? PACKET_IP6_HDR_LEN : PACKET_IP4_HDR_MIN))
+		return -1;
+	if (!p->tcp_len || cap_len - p->tcp_off < p->tcp_len)
+		return -1;
+	sum = csum_add(0, p->saddr, alen);
+	sum = csum_add(sum, p->daddr, alen);
+	sum += PACKET_NH_TCP + (uint64_t)p->tcp_len; /* 32-bit length: the IPv6 form */
+	sum = csum_add(sum, buf + p->tcp_off, p->tcp_len);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return sum == 0xffff;
 }

@@ -68,6 +68,8 @@ struct packet {
 	uint32_t payload_len; /* TCP payload bytes, from the IP length */
 	const uint8_t *saddr; /* 4 or 16 bytes inside the buffer */
 	const uint8_t *daddr;
+	uint32_t tcp_off; /* where the TCP header starts in the buffer */
+	uint32_t tcp_len; /* header + payload per the IP header; 0 in a fragment (no whole sum) */
 	struct packet_options opt;
 };
 
@@ -78,6 +80,13 @@ struct packet {
  * and its options must be inside the buffer; the payload need not be.
  */
 enum reason packet_parse(const uint8_t *buf, size_t cap_len, size_t pkt_len, struct packet *p);
+
+/*
+ * Whether the TCP checksum of a packet parsed from buf is right: 1 right, 0 wrong, -1 when it
+ * is not judged: the buffer does not hold the whole segment, it is a fragment, or there are IP
+ * options or IPv6 extension headers (source routing sums another destination).
+ */
+int packet_tcp_checksum_ok(const uint8_t *buf, size_t cap_len, const struct packet *p);
 
 /* Sequence space the segment occupies: payload, plus one for SYN and one for FIN. */
 static inline uint32_t packet_seg_len(const struct packet *p)

@@ -13,6 +13,7 @@ static const char *const reason_names[] = {
 	[REASON_NOT_TCP] = "not_tcp",
 	[REASON_TCP_TRUNCATED] = "tcp_truncated",
 	[REASON_TCP_BAD_DOFF] = "tcp_bad_doff",
+	[REASON_TCP_BAD_CHECKSUM] = "tcp_bad_checksum",
 	[REASON_BAD_FLAGS] = "bad_flags",
 	[REASON_NEW_NOT_SYN] = "new_not_syn",
 	[REASON_INVALID_NEW] = "invalid_new",

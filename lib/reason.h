@@ -24,6 +24,7 @@ enum reason {
 	REASON_NOT_TCP,	       /* transport is not TCP */
 	REASON_TCP_TRUNCATED,  /* buffer or IP length ends inside the TCP header */
 	REASON_TCP_BAD_DOFF,   /* data offset below 5 or past the segment */
+	REASON_TCP_BAD_CHECKSUM, /* the kernel left the sum unverified, and it is wrong */
 
 	/* tracker: INVALID (dropped) */
 	REASON_BAD_FLAGS,	  /* flag combination no stack sends (NULL, XMAS, SYN+FIN, ...) */

@@ -78,6 +78,7 @@ static int attr_cb(const struct nlattr *attr, void *data)
 			return MNL_CB_ERROR;
 		break;
 	case NFQA_CAP_LEN:
+	case NFQA_SKB_INFO:
 		if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
 			return MNL_CB_ERROR;
 		break;
@@ -93,7 +94,7 @@ static int attr_cb(const struct nlattr *attr, void *data)
 static int packet_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct nfqueue *q = data;
-	const struct nlattr *tb[NFQA_CAP_LEN + 1] = {NULL};
+	const struct nlattr *tb[NFQA_SKB_INFO + 1] = {NULL};
 	const struct nfqnl_msg_packet_hdr *ph;
 	const uint8_t *pkt = NULL;
 	size_t cap_len = 0, pkt_len;
@@ -123,8 +124,12 @@ static int packet_cb(const struct nlmsghdr *nlh, void *data)
 	}
 	/* The kernel adds NFQA_CAP_LEN only when it copied less than the whole packet. */
 	pkt_len = tb[NFQA_CAP_LEN] ? ntohl(mnl_attr_get_u32(tb[NFQA_CAP_LEN])) : cap_len;
+	uint32_t info = 0;
+	if (tb[NFQA_SKB_INFO] &&
+	    (ntohl(mnl_attr_get_u32(tb[NFQA_SKB_INFO])) & NFQA_SKB_CSUM_NOTVERIFIED))
+		info |= NFQUEUE_PKT_CSUM_UNVERIFIED;
 	q->stats.packets++;
-	q->fn(q->arg, id, pkt, cap_len, pkt_len);
+	q->fn(q->arg, id, pkt, cap_len, pkt_len, info);
 	return MNL_CB_OK;
 }
 

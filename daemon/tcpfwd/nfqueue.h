@@ -80,14 +80,19 @@ void nfqueue_close(struct nfqueue *q);
 /* The socket, for poll/epoll (readable: packets wait). Owned by q; do not read or close it. */
 int nfqueue_fd(const struct nfqueue *q);
 
+/* NFQA_SKB_INFO says no one verified the TCP/UDP checksum (CHECKSUM_NONE): the reader may. */
+#define NFQUEUE_PKT_CSUM_UNVERIFIED 0x1
+
 /*
  * Called for each packet: id is the host-order packet id; pkt points into the receive buffer
  * (valid only during the call; NULL when cap_len is 0); cap_len bytes are present; pkt_len is the
  * packet's full length (NFQA_CAP_LEN when present, else cap_len). With NFQA_CFG_F_GSO a packet
- * may be longer than the MTU and carry a checksum still to be filled in: do not check checksums.
+ * may be longer than the MTU and carry a checksum still to be filled in (the kernel then says
+ * nothing in info); info has NFQUEUE_PKT_CSUM_UNVERIFIED when the checksum is final but was
+ * never verified.
  */
 typedef void nfqueue_packet_fn(void *arg, uint32_t id, const uint8_t *pkt, size_t cap_len,
-			       size_t pkt_len);
+			       size_t pkt_len, uint32_t info);
 
 /*
  * Drains up to `budget` packets without blocking, calling fn(arg, ...) for each in arrival order,

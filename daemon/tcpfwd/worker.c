@@ -184,10 +184,12 @@ static void relearn(struct worker *w, const char *why)
 		   w->queue, why, n);
 }
 
-static void on_packet(void *arg, uint32_t id, const uint8_t *pkt, size_t cap_len, size_t pkt_len)
+static void on_packet(void *arg, uint32_t id, const uint8_t *pkt, size_t cap_len, size_t pkt_len,
+		      uint32_t info)
 {
 	struct worker *w = arg;
 	uint64_t lost = nfqueue_lost(w->nfq);
+	uint32_t flags = info & NFQUEUE_PKT_CSUM_UNVERIFIED ? ENGINE_PKT_CSUM_UNVERIFIED : 0;
 
 	if (lost != w->lost_seen) {
 		if (engine_config(w->engine)->queue.fail_open) {
@@ -205,16 +207,17 @@ static void on_packet(void *arg, uint32_t id, const uint8_t *pkt, size_t cap_len
 		if (cap_len)
 			memcpy(copy, pkt, cap_len);
 		w->pending_id[w->pending] = id;
-		w->pending_pkt[w->pending] = (struct engine_packet){copy, cap_len, pkt_len};
+		w->pending_pkt[w->pending] = (struct engine_packet){copy, cap_len, pkt_len, flags};
 		if (++w->pending == WORKER_BATCH)
 			judge_pending(w);
 		return;
 	}
 	/* Too long to copy (a large copy_range): judged alone, after those before it. */
+	struct engine_packet one = {pkt, cap_len, pkt_len, flags};
 	struct engine_result res;
 
 	judge_pending(w);
-	engine_process(w->engine, pkt, cap_len, pkt_len, w->now_ms, &res);
+	engine_process_batch(w->engine, &one, 1, w->now_ms, &res);
 	record(w, id, pkt, cap_len, pkt_len, &res);
 }
 

@@ -34,11 +34,13 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-static void on_packet(void *arg, uint32_t id, const uint8_t *pkt, size_t cap_len, size_t pkt_len)
+static void on_packet(void *arg, uint32_t id, const uint8_t *pkt, size_t cap_len, size_t pkt_len,
+		      uint32_t info)
 {
 	(void)pkt;
 	(void)cap_len;
 	(void)pkt_len;
+	(void)info;
 	nfqueue_verdict(arg, id, true);
 }
 

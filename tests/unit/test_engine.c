@@ -86,13 +86,11 @@ static struct conn conn_make(uint8_t family, uint16_t cport)
 	return (struct conn){.family = family, .cport = cport, .next = {1000000, 3000000000u}};
 }
 
-/* Sends one segment of c in direction dir; returns the engine's result. */
-static struct engine_result send_seg(struct fixture *fx, struct conn *c, int dir, uint8_t flags,
-				     uint32_t payload, uint32_t seq_override)
+/* Writes one segment of c in direction dir to buf; returns its length and sets *seq. */
+static size_t write_seg(struct conn *c, int dir, uint8_t flags, uint32_t payload,
+			uint32_t seq_override, uint8_t *buf, size_t cap, uint32_t *seq)
 {
 	struct pktbuild b;
-	struct engine_result res;
-	uint8_t buf[2048];
 
 	pktbuild_init(&b, c->family);
 	if (dir == S2C) {
@@ -115,14 +113,26 @@ static struct engine_result send_seg(struct fixture *fx, struct conn *c, int dir
 		b.ts = true;
 		b.tsval = ++c->tsval[dir];
 	}
-	size_t len = pktbuild_write(&b, buf, sizeof(buf));
+	size_t len = pktbuild_write(&b, buf, cap);
 	assert_true(len > 0);
+	*seq = b.seq;
+	return len;
+}
+
+/* Sends one segment of c in direction dir; returns the engine's result. */
+static struct engine_result send_seg(struct fixture *fx, struct conn *c, int dir, uint8_t flags,
+				     uint32_t payload, uint32_t seq_override)
+{
+	struct engine_result res;
+	uint8_t buf[2048];
+	uint32_t seq;
+	size_t len = write_seg(c, dir, flags, payload, seq_override, buf, sizeof(buf), &seq);
+
 	/* a header-only copy, as NFQUEUE with a small copy range delivers it */
 	size_t cap = len - payload;
 	engine_process(fx->e, buf, cap, len, fx->now, &res);
 	if (!seq_override && res.verdict == ENGINE_ACCEPT)
-		c->next[dir] =
-			b.seq + payload + !!(flags & TCP_FLAG_SYN) + !!(flags & TCP_FLAG_FIN);
+		c->next[dir] = seq + payload + !!(flags & TCP_FLAG_SYN) + !!(flags & TCP_FLAG_FIN);
 	return res;
 }
 
@@ -269,6 +279,39 @@ static void test_forget_windows_after_bypass(void **state)
 		/* the flow in its handshake goes on as before */
 		expect(send_seg(fx, &d, S2C, SYN | ACK, 0, 0), ENGINE_ACCEPT, REASON_OK,
 		       TCP_TRACK_SYN_RECV);
+		fx_free(fx);
+	}
+}
+
+/*
+ * A RST at RCV.NXT with a wrong checksum, which the endpoint would discard: when the kernel
+ * says nobody verified the sum, the engine drops it and the flow lives on; when the kernel
+ * verified it (or the sum is not final yet), the engine cannot tell and the RST closes the flow.
+ */
+static void test_bad_checksum_rst(void **state)
+{
+	(void)state;
+	for (uint8_t family = 4; family <= 6; family += 2) {
+		struct config cfg = small_config(64);
+		struct fixture *fx = fx_new(&cfg);
+		struct conn c = conn_make(family, 40200);
+		struct engine_result r;
+		uint8_t buf[256];
+		uint32_t seq;
+
+		handshake(fx, &c);
+		size_t n = write_seg(&c, S2C, RST, 0, 0, buf, sizeof(buf), &seq);
+		buf[n - 1] ^= 0x5a; /* in the TCP header: the sum no longer matches */
+		struct engine_packet bad = {buf, n, n, ENGINE_PKT_CSUM_UNVERIFIED};
+		engine_process_batch(fx->e, &bad, 1, fx->now, &r);
+		expect(r, ENGINE_DROP, REASON_TCP_BAD_CHECKSUM, TCP_TRACK_NONE);
+		expect(seg(fx, &c, C2S, ACK, 10), ENGINE_ACCEPT, REASON_OK, TCP_TRACK_ESTABLISHED);
+		/* the same bytes, with the sum verified by the kernel: a valid RST */
+		n = write_seg(&c, S2C, RST, 0, 0, buf, sizeof(buf), &seq);
+		buf[n - 1] ^= 0x5a;
+		bad.flags = 0;
+		engine_process_batch(fx->e, &bad, 1, fx->now, &r);
+		expect(r, ENGINE_ACCEPT, REASON_OK, TCP_TRACK_CLOSE);
 		fx_free(fx);
 	}
 }
@@ -813,6 +856,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_conversation_v4_and_v6),
 		cmocka_unit_test(test_forget_windows_after_bypass),
+		cmocka_unit_test(test_bad_checksum_rst),
 		cmocka_unit_test(test_drops_are_counted),
 		cmocka_unit_test(test_not_tcp_passes),
 		cmocka_unit_test(test_time_wait_enforce_and_shorten),

@@ -347,6 +347,55 @@ static void test_ip4_fragments(void **state)
 	assert_int_equal(p.payload_len, 100);
 }
 
+/*
+ * packet_tcp_checksum_ok against pktbuild's own sum: right, any byte of the segment or the
+ * pseudo-header changed, and the cases it cannot tell (a header-only copy, a first fragment).
+ */
+static void test_tcp_checksum(void **state)
+{
+	static uint8_t buf[BUF_LEN];
+	struct pktbuild b;
+	struct packet p;
+
+	(void)state;
+	for (uint8_t family = 4; family <= 6; family += 2) {
+		pktbuild_init(&b, family);
+		b.payload_len = 101; /* odd: the last byte is summed alone */
+		b.ts = true;
+		size_t n = pktbuild_write(&b, buf, sizeof(buf));
+		assert_int_equal(packet_parse(buf, n, n, &p), REASON_OK);
+		assert_int_equal(packet_tcp_checksum_ok(buf, n, &p), 1);
+		/* every TCP byte, and the addresses, are covered */
+		for (size_t i = p.tcp_off; i < n; i += 7) {
+			buf[i] ^= 0x40;
+			assert_int_equal(packet_tcp_checksum_ok(buf, n, &p), 0);
+			buf[i] ^= 0x40;
+		}
+		buf[family == 4 ? 12 : 8] ^= 1; /* source address */
+		assert_int_equal(packet_tcp_checksum_ok(buf, n, &p), 0);
+		buf[family == 4 ? 12 : 8] ^= 1;
+		assert_int_equal(packet_tcp_checksum_ok(buf, n, &p), 1);
+		/* a header-only copy cannot be summed */
+		size_t hdr = n - b.payload_len;
+		assert_int_equal(packet_parse(buf, hdr, n, &p), REASON_OK);
+		assert_int_equal(packet_tcp_checksum_ok(buf, hdr, &p), -1);
+	}
+	/* IP options (which may route the packet elsewhere): not judged */
+	pktbuild_init(&b, 4);
+	size_t n4 = pktbuild_write(&b, buf, sizeof(buf));
+	static const uint8_t nops[4] = {1, 1, 1, 0};
+	n4 = pktbuild_ip4_push_options(buf, n4, sizeof(buf), nops, sizeof(nops));
+	assert_true(n4 > 0);
+	assert_int_equal(packet_parse(buf, n4, n4, &p), REASON_OK);
+	assert_int_equal(packet_tcp_checksum_ok(buf, n4, &p), -1);
+	/* a first fragment: the sum covers the whole datagram, not this piece */
+	pktbuild_init(&b, 4);
+	size_t n = pktbuild_write(&b, buf, sizeof(buf));
+	pktbuild_ip4_set_frag(buf, 0, true);
+	assert_int_equal(packet_parse(buf, n, n, &p), REASON_OK);
+	assert_int_equal(packet_tcp_checksum_ok(buf, n, &p), -1);
+}
+
 static void test_big_tcp(void **state)
 {
 	const uint32_t payload = 70000;
@@ -641,6 +690,7 @@ int main(void)
 		cmocka_unit_test(test_ip4_header_fields),
 		cmocka_unit_test(test_ip4_options),
 		cmocka_unit_test(test_ip4_fragments),
+		cmocka_unit_test(test_tcp_checksum),
 		cmocka_unit_test(test_big_tcp),
 		cmocka_unit_test(test_not_tcp),
 		cmocka_unit_test(test_ip6_chain),
