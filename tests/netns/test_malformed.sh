@@ -65,13 +65,14 @@
 #     16 new_not_syn (ACK), 16 ok (SYN, SYN+URG, with any of PSH, ECE, CWR)
 # 21b all 256 into an ESTABLISHED flow -> 184 bad_flags, 32 ok (ACK, then FIN), 16 syn_ignored,
 #     8 invalid_state (SYN/ACK from the initiator), 16 rst_inexact (RSTs 10 bytes in window)
-# 22a TCP checksum wrong -> ok: tcpfwd never reads checksums (nor does the forward path)
+# 22a TCP checksum wrong -> tcp_bad_checksum: the kernel marks a crafted frame's sum unverified
+#     (NFQA_SKB_CSUM_NOTVERIFIED), and tcpfwd checks it when the copy holds the whole segment
 # 22b IPv4 header checksum wrong -> kernel drop (InCsumErrors)
 # 22c CSUMNOTREADY: the held connections' own segments (veth leaves CHECKSUM_PARTIAL and tcpfwd
 #     binds with NFQA_CFG_F_GSO, so they are queued unresolved) -> pass: they arrive with their
 #     checksum not final, and the connections work
-# 22d RST with a wrong checksum at RCV.NXT -> the flow should stay ESTABLISHED (the endpoint
-#     discards it): XFAIL, tcpfwd closes it (see the check)
+# 22d RST with a wrong checksum at RCV.NXT -> tcp_bad_checksum, and the flow stays ESTABLISHED
+#     (the endpoint discards it too)
 # 23a 1060-byte SYN, 128 bytes copied (NFQA_CAP_LEN > copy) -> ok, arrives whole: the length
 #     comes from the IP header, the verdict carries no payload
 # 23b IPv6 + 64-byte DST + 60-byte TCP header -> tcp_truncated: not in the copy (copy_range)
@@ -315,8 +316,8 @@ expect_eq "row 21b: reasons of the 256 flag bytes (and the 3 handshake segments)
 
 # ---- checksums, copies, GSO (rows 22-24) ----
 
-row 22a "TCP checksum wrong: passed (ok): tcpfwd never reads checksums" \
-	queued=2 ok=2 arrived=2
+row 22a "TCP checksum wrong: dropped (tcp_bad_checksum)" \
+	queued=2 drop=2 rose=tcp_bad_checksum:+2
 row 22b "IPv4 header checksum wrong: kernel drop" \
 	kernel=IpInHdrErrors:+1,IpExtInCsumErrors:+1
 mf row 22d
@@ -326,11 +327,10 @@ IFS=, read -r f_src f_sport f_dst f_dport <<<"${F[flow]:-}"
 state22=$(flow_state "$f_src" "$f_sport" "$f_dst" "$f_dport")
 if [ -n "${F[error]:-}" ] || [ "${F[ok]:-0}" -lt 3 ] || ! tcpfwd_alive; then
 	fail "row 22d: RST with a wrong checksum: the crafted connection was not set up: ${MF#done 22d }"
-elif [ "$state22" = ESTABLISHED ]; then
-	xpass "row 22d: an RST with a wrong checksum at RCV.NXT leaves the flow ESTABLISHED"
 else
-	xfail "row 22d: an RST with a wrong checksum at RCV.NXT, which the endpoint discards, must leave the flow ESTABLISHED, not $state22" \
-		"tcpfwd never verifies TCP checksums: it closes a flow the endpoints keep, and 10 s later the connection's next segment is dropped as new_not_syn"
+	expect_eq "row 22d: an RST with a wrong checksum at RCV.NXT leaves the flow" "$state22" ESTABLISHED
+	expect_eq "row 22d: the RST dropped as tcp_bad_checksum, not delivered" \
+		"${F[drop]:-?} ${F[rose]:-?} ${F[arrived]:-?}" "1 tcp_bad_checksum:+1 3"
 fi
 row 23a "1060-byte SYN, 128 bytes copied (NFQA_CAP_LEN > copy): passed (ok), arrives whole" \
 	queued=2 ok=2 arrived=2
