@@ -100,6 +100,8 @@ struct ctl_stats {
 	uint64_t destroyed[8];	       /* "destroyed":{"timeout":N,...} index = engine_cause */
 	uint64_t packets;	       /* "packets": delivered by the kernel */
 	uint64_t enobufs;	       /* "enobufs" */
+	uint64_t lost;		       /* "lost": packet ids skipped (the socket overflowed) */
+	uint64_t relearned;	       /* "relearned": flows re-learned windows after a bypass */
 	uint64_t pause_max_us;	       /* "control_pause_max_us": the longest a worker spent on
 					* one control request, packets waiting meanwhile */
 	/* per queue, from /proc/net/netfilter/nfnetlink_queue: "queues":[{...}] */

@@ -368,7 +368,8 @@ static json_t *ctl_result_stats(const struct ctl_reply *r)
 			return NULL;
 		}
 	}
-	return json_pack("{s:{s:o, s:o}, s:o, s:o, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o}",
+	return json_pack("{s:{s:o, s:o}, s:o, s:o, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
+			 "s:o}",
 			 "verdicts", "accept", ctl_jint(s->verdict_accept), "drop",
 			 ctl_jint(s->verdict_drop), "reasons",
 			 ctl_counts_json(ctl_reason_name, _REASON_MAX, s->reasons), "states",
@@ -376,7 +377,8 @@ static json_t *ctl_result_stats(const struct ctl_reply *r)
 			 (json_int_t)s->flows, "max_flows", (json_int_t)s->max_flows, "created",
 			 ctl_jint(s->created), "destroyed",
 			 ctl_counts_json(ctl_cause_name, _ENGINE_CAUSE_MAX, s->destroyed),
-			 "packets", ctl_jint(s->packets), "enobufs", ctl_jint(s->enobufs),
+			 "packets", ctl_jint(s->packets), "enobufs", ctl_jint(s->enobufs), "lost",
+			 ctl_jint(s->lost), "relearned", ctl_jint(s->relearned),
 			 "control_pause_max_us", ctl_jint(s->pause_max_us), "queues", queues);
 }
 
@@ -404,6 +406,8 @@ static int ctl_parse_stats(const json_t *p, struct ctl_reply *r)
 	    ctl_get_uint(p, "created", INT64_MAX, &s->created) ||
 	    ctl_get_uint(p, "packets", INT64_MAX, &s->packets) ||
 	    ctl_get_uint(p, "enobufs", INT64_MAX, &s->enobufs) ||
+	    ctl_get_uint(p, "lost", INT64_MAX, &s->lost) ||
+	    ctl_get_uint(p, "relearned", INT64_MAX, &s->relearned) ||
 	    ctl_get_uint(p, "control_pause_max_us", INT64_MAX, &s->pause_max_us) ||
 	    !json_is_array(queues) || json_array_size(queues) > ARRAY_SIZE(s->queues))
 		return -EINVAL;

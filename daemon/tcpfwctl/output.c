@@ -301,6 +301,8 @@ static void stats_queues(const struct ctl_stats *s)
 	puts("Kernel");
 	printf(STAT_FMT, "packets", s->packets);
 	printf(STAT_FMT, "enobufs", s->enobufs);
+	printf(STAT_FMT, "lost (socket overflowed)", s->lost);
+	printf(STAT_FMT, "relearned (after a bypass)", s->relearned);
 	printf(STAT_FMT, "longest control pause (us)", s->pause_max_us);
 	if (!n) {
 		/* the kernel makes the file root-only; a daemon without that right cannot read it

@@ -294,6 +294,8 @@ static void run_stats(struct ctl_server *s, struct ctl_client *c)
 	st->created = w.engine.flows_created;
 	st->packets = w.queue.packets;
 	st->enobufs = w.queue.enobufs;
+	st->lost = w.queue.lost;
+	st->relearned = w.relearned;
 	st->pause_max_us = w.pause_max_us;
 	read_kernel_queues(s, st);
 	struct ctl_reply r = {.method = CTL_STATS_GET, .stats = st};

@@ -226,6 +226,8 @@ void tcpfwd_stats(struct tcpfwd *d, struct worker_stats *sum)
 		sum->engine.max_flows += s.engine.max_flows;
 		sum->queue.packets += s.queue.packets;
 		sum->queue.enobufs += s.queue.enobufs;
+		sum->queue.lost += s.queue.lost;
+		sum->relearned += s.relearned;
 		if (s.pause_max_us > sum->pause_max_us)
 			sum->pause_max_us = s.pause_max_us;
 	}

@@ -45,6 +45,7 @@ struct worker {
 	uint64_t stall_ms; /* how long */
 	uint64_t last_turn_ms;
 	uint64_t lost_seen; /* nfqueue's lost counter when last looked at */
+	uint64_t relearned; /* re-learnings so far */
 
 	/*
 	 * The packets of one receive call, judged together by engine_process_batch(). nfqueue
@@ -179,6 +180,7 @@ static void relearn(struct worker *w, const char *why)
 {
 	judge_pending(w); /* the packets before the boundary, against the old windows */
 	unsigned n = engine_forget_windows(w->engine);
+	w->relearned++;
 	log_notice("queue %u: packets may have bypassed tcpfwd (%s): %u flows re-learn their "
 		   "windows",
 		   w->queue, why, n);
@@ -283,6 +285,7 @@ static void publish(struct worker *w)
 		nfqueue_get_stats(w->nfq, &w->stats.queue);
 	w->stats.heartbeat_ms = w->now_ms;
 	w->stats.pause_max_us = w->pause_max_us;
+	w->stats.relearned = w->relearned;
 	pthread_mutex_unlock(&w->stats_lock);
 }
 

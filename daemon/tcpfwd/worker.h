@@ -25,6 +25,7 @@ struct worker_stats {
 	struct nfqueue_stats queue;
 	uint64_t heartbeat_ms; /* when the thread last went round its loop */
 	uint64_t pause_max_us; /* the longest worker_call(): how long packets waited on it */
+	uint64_t relearned;    /* times flows re-learned their windows after a bypass */
 };
 
 /* Runs on the worker's thread with its engine. Must be short: it delays the next batch. */

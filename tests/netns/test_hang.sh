@@ -32,7 +32,8 @@
 # control socket answers, new IPv4 and IPv6 connections succeed and tcpfwd tracks them
 # (ASSURED), and `tcpfwctl -j stats` shows the overrun: queue_dropped and user_dropped rise as
 # the kernel's, packets_seen - packets rises by the socket's drops (the ids tcpfwd never got:
-# its own `lost` counter is not in the stats), enobufs stays 0 (NETLINK_NO_ENOBUFS).
+# tcpfwd's own `lost` counter rises by the same), enobufs stays 0 (NETLINK_NO_ENOBUFS), and
+# `relearned` rises with fail-open only.
 #   fail-closed: the held connections resume, with no drop, and stay ESTABLISHED;
 #   fail-open: the held connections go on with no drop, although tcpfwd missed what passed
 #     while it was stopped: the worker notices the stall (or the gap in packet ids), judges
@@ -135,7 +136,7 @@ proc_state() { sed -E 's/.*\) (.).*/\1/' "/proc/$1/stat" 2>/dev/null; }
 
 cat >"$TMP/hq.py" <<'EOF'
 # hq.py stats BEFORE AFTER: two lines "packets enobufs created accept drop waiting
-#   queue_dropped user_dropped packets_seen" (queue 0) from saved `tcpfwctl -j stats`
+#   queue_dropped user_dropped packets_seen lost relearned" (queue 0) from saved `tcpfwctl -j stats`
 #   objects, then "reasons.x=+N ..." for every drop reason that rose (or "none")
 # hq.py status FILE: "pid uptime" from `tcpfwctl -j status`
 # hq.py flows FILE SRC SPORT DST DPORT...: for each tuple, the flow that SRC:SPORT opened to
@@ -165,7 +166,7 @@ def stats_line(o):
         q = [x for x in o["queues"] if x["queue"] == 0][0]
         return nums([o["packets"], o["enobufs"], o["created"], o["verdicts"]["accept"],
                      o["verdicts"]["drop"], q["waiting"], q["queue_dropped"],
-                     q["user_dropped"], q["packets_seen"]])
+                     q["user_dropped"], q["packets_seen"], o["lost"], o["relearned"]])
     except (KeyError, IndexError, TypeError):
         return "missing"
 
@@ -456,25 +457,31 @@ hang_case() {
 	{ read -r bs; read -r as; read -r rose; } <<<"$(hq stats "$TMP/$c.before" "$TMP/$c.after")"
 	# the kernel's own counters, read just after: from before the stop to now
 	read -r _ _ qd3 ud3 _ skd3 <<<"$(kq_raw)"
-	if ! uints 9 $bs || ! uints 9 $as || ! uints 1 "$skd3"; then
+	if ! uints 11 $bs || ! uints 11 $as || ! uints 1 "$skd3"; then
 		fail "$c: no counters to compare: stats '$bs' -> '$as', sk_drops '$skd3'"
 	else
-		read -r bp be bcr ba bd bw bqd bud bseen <<<"$bs"
-		read -r ap ae acr aa ad aw aqd aud aseen <<<"$as"
+		read -r bp be bcr ba bd bw bqd bud bseen blost brel <<<"$bs"
+		read -r ap ae acr aa ad aw aqd aud aseen alost arel <<<"$as"
 		info "$c: tcpfwctl -j stats before -> after: packets $bp -> $ap, packets_seen $bseen -> $aseen, queue_dropped $bqd -> $aqd, user_dropped $bud -> $aud, enobufs $be -> $ae, waiting $bw -> $aw"
 		info "$c:   created $bcr -> $acr, accept $ba -> $aa, drop $bd -> $ad (reasons that rose: $rose); the socket's sk_drops $skd0 -> $skd3 (/proc/net/netlink)"
 		expect_eq "$c: enobufs (NETLINK_NO_ENOBUFS: never reported)" "$((ae - be))" 0
 		expect_eq "$c: stats: queue_dropped rose as the kernel's" "$((aqd - bqd))" "$((qd3 - qd0))"
 		expect_eq "$c: stats: user_dropped rose as the kernel's" "$((aud - bud))" "$((ud3 - ud0))"
-		# the ids tcpfwd never received are the messages the socket dropped (tcpfwd counts
-		# them itself, as `lost`, but tcpfwctl does not show it). tcpfwd reads its packet
-		# count before the kernel's file, so a packet or a few in flight at either reading
-		# move the difference either way.
+		# the ids tcpfwd never received are the messages the socket dropped, and tcpfwd
+		# counts them itself as `lost`. tcpfwd reads its packet count before the kernel's
+		# file, so a packet or a few in flight at either reading move the difference either
+		# way.
 		gap=$(((aseen - ap) - (bseen - bp)))
 		if [ "$gap" -ge $((skd3 - skd0 - bw - 5)) ] && [ "$gap" -le $((skd3 - skd0 + aw + 5)) ]; then
 			pass "$c: stats: packets_seen - packets rose by $gap: the socket's drops ($((skd3 - skd0)))"
 		else
 			fail "$c: stats: packets_seen - packets rose by $gap, the socket dropped $((skd3 - skd0)) messages"
+		fi
+		expect_eq "$c: stats: lost rose by the socket's drops" "$((alost - blost))" "$((skd3 - skd0))"
+		if [ "$fo" = true ]; then
+			expect_ge "$c: stats: relearned rose (flows re-learned their windows)" $((arel - brel)) 1
+		else
+			expect_eq "$c: stats: relearned (fail-closed: nothing passed unseen)" $((arel - brel)) 0
 		fi
 		# what must rise
 		case $fo/$path in

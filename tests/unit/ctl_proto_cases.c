@@ -78,6 +78,8 @@ struct ctl_stats *ctlcase_stats(unsigned n_queues)
 		s->destroyed[i] = v++;
 	s->packets = v++;
 	s->enobufs = v++;
+	s->lost = v++;
+	s->relearned = v++;
 	s->pause_max_us = v++;
 	s->n_queues = n_queues;
 	for (unsigned i = 0; i < n_queues; i++) {
