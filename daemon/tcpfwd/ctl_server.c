@@ -280,10 +280,14 @@ static void on_accept(void *arg, int lfd, uint32_t events)
 	}
 	enum ctl_role role = peer_role(s, fd, &cred);
 	if (role == CTL_ROLE_NONE) {
-		if (log_ratelimit_ok(&refuse_rl, clock_now_ms(), 10, &suppressed))
+		if (log_ratelimit_ok(&refuse_rl, clock_now_ms(), 10, &suppressed)) {
+			if (suppressed)
+				log_warning("control: %u refused connections not logged",
+					    suppressed);
 			log_warning("control: refused uid %u gid %u (pid %d): not in the socket's "
 				    "group",
 				    (unsigned)cred.uid, (unsigned)cred.gid, (int)cred.pid);
+		}
 		refuse(fd, CTL_ERR_PERMISSION_DENIED, "not allowed to use the control socket");
 		return;
 	}
@@ -329,6 +333,13 @@ static void on_tick(void *arg)
 
 	if (s->n_watchers)
 		ctl_methods_pump_events(s);
+	/* the counts the limiters held back, once their second is over */
+	uint32_t n = log_ratelimit_flush(&call_refuse_rl, now);
+	if (n)
+		log_warning("control: %u refusals not logged", n);
+	n = log_ratelimit_flush(&refuse_rl, now);
+	if (n)
+		log_warning("control: %u refused connections not logged", n);
 	if (s->accept_paused) {
 		s->accept_paused = false;
 		loop_modify_fd(s->loop, s->listen_fd, EPOLLIN);
