@@ -336,7 +336,9 @@ FUZZ_BUILD := build-fuzz
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE -DTCPFW_VERSION='"$(VERSION)"' $(filter-out -Werror,$(WARN)) \
 	-O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link -MMD -MP -Ilib $(LIB_CFLAGS)
-FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(FUZZ_BUILD)/%.o) $(FUZZ_BUILD)/tests/unit/pktbuild.o
+# What every harness links besides its own file, in both builds.
+FUZZ_HELPERS := tests/unit/pktbuild.o tests/fuzz/fuzz_common.o
+FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(FUZZ_BUILD)/%.o) $(FUZZ_HELPERS:%=$(FUZZ_BUILD)/%)
 FUZZ_RUNS := $(FUZZ_HARNESSES:%=fuzz-run-%)
 FUZZ_ENV = ASAN_OPTIONS=detect_leaks=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 LSAN_OPTIONS=suppressions=tests/fuzz/lsan.supp
@@ -374,7 +376,7 @@ fuzz: $(FUZZ_RUNS)
 	! awk '$$4 != 0 { bad = 1 } END { exit !bad }' $(FUZZ_HARNESSES:%=$(FUZZ_BUILD)/fuzz_%.result)
 
 $(BUILD)/tests/fuzz/replay_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/replay.o \
-		$(BUILD)/tests/unit/pktbuild.o $(LIBTCPFW)
+		$(FUZZ_HELPERS:%=$(BUILD)/%) $(LIBTCPFW)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS)
 
 fuzz-replay: $(REPLAY_BINS)

@@ -15,20 +15,7 @@
 #include <string.h>
 
 #include "config.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(x)                                                                                   \
-	do {                                                                                       \
-		if (!(x))                                                                          \
-			fuzz_fail(#x, __LINE__);                                                   \
-	} while (0)
-
-static void fuzz_fail(const char *what, int line)
-{
-	fprintf(stderr, "fuzz_config.c:%d: invariant failed: %s\n", line, what);
-	abort();
-}
+#include "fuzz_common.h"
 
 #define DUMP_MAX  16384
 #define DEPTH_MAX 4
@@ -115,7 +102,7 @@ static void check_error(const char *err, size_t err_len)
 {
 	size_t k = err_len - 1 < 5 ? err_len - 1 : 5;
 
-	CHECK(memchr(err, '\0', err_len) != NULL);
+	CHECK(fuzz_terminated(err, err_len));
 	CHECK(strncmp(err, "fuzz:", k) == 0);
 	if (err_len < CONFIG_ERROR_MAX)
 		return;
@@ -131,12 +118,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct dump d1, d2;
 	struct config c1, c2, set;
 	char err[CONFIG_ERROR_MAX];
-	char *text = malloc(size + 1);
+	char *text = fuzz_cstr(data, size);
 	int r;
-
-	CHECK(text);
-	memcpy(text, data, size);
-	text[size] = '\0';
 
 	memset(&c1, 0x5a, sizeof(c1));
 	r = config_parse(text, "fuzz", &c1, err, sizeof(err));

@@ -16,25 +16,7 @@
 #include <string.h>
 
 #include "ctl_proto.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(x)                                                                                   \
-	do {                                                                                       \
-		if (!(x))                                                                          \
-			fuzz_fail(#x, __LINE__);                                                   \
-	} while (0)
-
-static void fuzz_fail(const char *what, int line)
-{
-	fprintf(stderr, "fuzz_ctl_proto.c:%d: invariant failed: %s\n", line, what);
-	abort();
-}
-
-static bool terminated(const char *s, size_t len)
-{
-	return memchr(s, '\0', len) != NULL;
-}
+#include "fuzz_common.h"
 
 static bool same_request(const struct ctl_request *a, const struct ctl_request *b)
 {
@@ -56,8 +38,8 @@ static void check_error_reply(const struct ctl_reply *err)
 
 	CHECK(err->error > CTL_OK && err->error < _CTL_ERR_MAX);
 	CHECK(err->method < _CTL_METHOD_MAX);
-	CHECK(terminated(err->message, sizeof(err->message)) && err->message[0]);
-	CHECK(terminated(err->parameter, sizeof(err->parameter)));
+	CHECK(fuzz_terminated(err->message, sizeof(err->message)) && err->message[0]);
+	CHECK(fuzz_terminated(err->parameter, sizeof(err->parameter)));
 	CHECK(!err->continues && !err->flows && !err->stats && !err->status && !err->params);
 
 	char *text = ctl_reply_format(err);
@@ -89,8 +71,8 @@ static void check_request(const char *msg, size_t len)
 		return;
 	}
 	CHECK(req.method < _CTL_METHOD_MAX);
-	CHECK(terminated(req.param.name, sizeof(req.param.name)));
-	CHECK(terminated(req.param.value, sizeof(req.param.value)));
+	CHECK(fuzz_terminated(req.param.name, sizeof(req.param.name)));
+	CHECK(fuzz_terminated(req.param.value, sizeof(req.param.value)));
 	CHECK(!req.filter.state_mask || !(req.filter.state_mask >> 16));
 
 	char *text = ctl_request_format(&req);
@@ -118,9 +100,9 @@ static void check_reply(const char *msg, size_t len, enum ctl_method m)
 		return;
 	}
 	CHECK(rep.method == m && rep.error < _CTL_ERR_MAX);
-	CHECK(terminated(rep.message, sizeof(rep.message)));
-	CHECK(terminated(rep.parameter, sizeof(rep.parameter)));
-	CHECK(terminated(rep.version, sizeof(rep.version)));
+	CHECK(fuzz_terminated(rep.message, sizeof(rep.message)));
+	CHECK(fuzz_terminated(rep.parameter, sizeof(rep.parameter)));
+	CHECK(fuzz_terminated(rep.version, sizeof(rep.version)));
 	CHECK(!rep.n_flows || rep.flows);
 	CHECK(!rep.n_params || rep.params);
 
@@ -156,10 +138,8 @@ static void check_reply(const char *msg, size_t len, enum ctl_method m)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	/* An exact-size copy without a terminator: the parsers take a length. */
-	char *msg = malloc(size ? size : 1);
+	char *msg = fuzz_copy(data, size);
 
-	CHECK(msg);
-	memcpy(msg, data, size);
 	check_request(msg, size);
 	for (unsigned m = 0; m < _CTL_METHOD_MAX; m++)
 		check_reply(msg, size, (enum ctl_method)m);

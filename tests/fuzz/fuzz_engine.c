@@ -34,86 +34,23 @@
 
 #include "../unit/pktbuild.h"
 #include "engine.h"
+#include "fuzz_common.h"
 #include "seq.h"
 #include "snapshot.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(x)                                                                                   \
-	do {                                                                                       \
-		if (!(x))                                                                          \
-			fuzz_fail(#x, __LINE__);                                                   \
-	} while (0)
-
-static void fuzz_fail(const char *what, int line)
-{
-	fprintf(stderr, "fuzz_engine.c:%d: invariant failed: %s\n", line, what);
-	abort();
-}
-
-#define STEPS_MAX   512
-#define N_TUPLES    8
-#define FLOWS_MAX   64
-#define ROUND_TRIPS_MAX 3
-#define TICK_MS	    100		       /* the engine's timer tick */
-#define CLOCK_SPAN  100000000000ull    /* ~3 years: well inside the wheel's 2^31-tick range */
-#define CLOCK_START 1700000000000ull
-#define BUF_LEN	    (60 + 40 + 60 + 256) /* IPv6 + TCP with options + payload */
+#define STEPS_MAX 512
+#define N_TUPLES  8
+#define BUF_LEN	  (60 + 40 + 60 + 256) /* IPv6 + TCP with options + payload */
 
 struct side {
 	uint32_t nxt[2]; /* next sequence number of the client (0) and the server (1) */
 	uint32_t ts[2];
 };
 
-struct fz {
-	const uint8_t *p;
-	size_t n;
-};
-
 struct run {
-	struct config cfg;
-	struct engine *e;
-	uint64_t now;
-	uint64_t packets;
-	unsigned round_trips;
-	int64_t live;	 /* NEW events minus DESTROY events */
-	bool in_import;	 /* events are not expected from engine_import */
+	struct fuzz_engine fe;
 	struct side t[2][N_TUPLES];
 };
-
-static uint8_t u8(struct fz *f)
-{
-	if (!f->n)
-		return 0;
-	f->n--;
-	return *f->p++;
-}
-
-static void on_event(const struct engine_event *ev, void *arg)
-{
-	struct run *r = arg;
-
-	CHECK(!r->in_import);
-	CHECK(ev->type < _ENGINE_EVENT_MAX);
-	CHECK(ev->flow.state > TCP_TRACK_NONE && ev->flow.state < _TCP_TRACK_STATE_MAX);
-	CHECK(ev->flow.family == 4 || ev->flow.family == 6);
-	switch (ev->type) {
-	case ENGINE_EVENT_NEW:
-		r->live++;
-		break;
-	case ENGINE_EVENT_STATE:
-		CHECK(ev->old_state < _TCP_TRACK_STATE_MAX && ev->old_state != ev->flow.state);
-		break;
-	case ENGINE_EVENT_DESTROY:
-		CHECK(ev->cause < _ENGINE_CAUSE_MAX);
-		/* DESIGN: assured flows are evicted only once they are closing */
-		if (ev->cause == ENGINE_CAUSE_EVICTED)
-			CHECK(!ev->flow.assured || (ev->flow.state >= TCP_TRACK_FIN_WAIT &&
-						    ev->flow.state <= TCP_TRACK_CLOSE));
-		r->live--;
-		break;
-	}
-}
 
 /* Reasons that drop, by the groups of reason.h; all others pass. */
 static bool reason_drops(unsigned reason)
@@ -124,77 +61,10 @@ static bool reason_drops(unsigned reason)
 	       reason == REASON_TABLE_FULL;
 }
 
-static unsigned list_all(const struct engine *e, const struct engine_filter *f,
-			 struct engine_flow_info *out, unsigned max, unsigned budget)
-{
-	uint32_t cursor = 0;
-	unsigned n = 0;
-
-	do {
-		CHECK(!out || n <= max);
-		n += engine_list(e, f, &cursor, budget, out ? out + n : NULL, out ? max - n : 0);
-	} while (cursor != 0);
-	return n;
-}
-
 /* Everything the engine reports must agree. */
 static void check(struct run *r)
 {
-	struct engine_counters c;
-	struct engine_flow_info flows[FLOWS_MAX];
-	uint64_t sum = 0, destroyed = 0;
-	uint32_t states[_TCP_TRACK_STATE_MAX] = {0};
-
-	engine_get_counters(r->e, &c);
-	CHECK(c.max_flows == r->cfg.table.max_flows);
-	CHECK(c.flows <= c.max_flows);
-	CHECK(c.states[TCP_TRACK_NONE] == 0);
-	for (unsigned s = 0; s < _TCP_TRACK_STATE_MAX; s++)
-		sum += c.states[s];
-	CHECK(sum == c.flows);
-	CHECK(c.verdicts[ENGINE_ACCEPT] + c.verdicts[ENGINE_DROP] == r->packets);
-	sum = 0;
-	for (unsigned i = 0; i < _REASON_MAX; i++)
-		sum += c.reasons[i];
-	CHECK(sum == r->packets);
-	for (unsigned i = 0; i < _ENGINE_CAUSE_MAX; i++)
-		destroyed += c.flows_destroyed[i];
-	CHECK(c.flows_created - destroyed == c.flows);
-	CHECK(r->live == (int64_t)c.flows);
-
-	unsigned n = list_all(r->e, NULL, flows, FLOWS_MAX, UINT32_MAX);
-	CHECK(n == c.flows);
-	CHECK(list_all(r->e, NULL, NULL, 0, 7) == n);
-	for (unsigned i = 0; i < n; i++) {
-		struct engine_flow_info g;
-
-		CHECK(flows[i].state > TCP_TRACK_NONE && flows[i].state < _TCP_TRACK_STATE_MAX);
-		CHECK(flows[i].expires_ms != 0); /* every flow has a timer: none can leak */
-		states[flows[i].state]++;
-		/* engine_get finds it from both sides */
-		CHECK(engine_get(r->e, flows[i].family, flows[i].src, flows[i].sport, flows[i].dst,
-				 flows[i].dport, &g));
-		CHECK(g.id == flows[i].id && g.state == flows[i].state);
-		CHECK(engine_get(r->e, flows[i].family, flows[i].dst, flows[i].dport, flows[i].src,
-				 flows[i].sport, &g));
-		CHECK(g.id == flows[i].id && memcmp(g.src, flows[i].src, 16) == 0);
-	}
-	CHECK(memcmp(states, c.states, sizeof(states)) == 0);
-}
-
-static void tuple(struct pktbuild *b, uint8_t family, unsigned idx, unsigned dir)
-{
-	pktbuild_init(b, family);
-	b->sport = (uint16_t)(40000 + idx);
-	if (dir) {
-		uint8_t a[16];
-
-		memcpy(a, b->saddr, 16);
-		memcpy(b->saddr, b->daddr, 16);
-		memcpy(b->daddr, a, 16);
-		b->dport = b->sport;
-		b->sport = 80;
-	}
+	fuzz_check_engine(&r->fe, UINT32_MAX);
 }
 
 static int trace = -1; /* FUZZ_ENGINE_TRACE */
@@ -204,19 +74,20 @@ static void process(struct run *r, const uint8_t *buf, size_t cap, size_t pkt,
 {
 	struct engine_counters before, after;
 
-	engine_get_counters(r->e, &before);
-	engine_process(r->e, buf, cap, pkt, r->now, res);
-	r->packets++;
+	engine_get_counters(r->fe.e, &before);
+	engine_process(r->fe.e, buf, cap, pkt, r->fe.now, res);
+	r->fe.packets++;
 	if (trace < 0)
 		trace = getenv("FUZZ_ENGINE_TRACE") != NULL;
 	if (trace)
-		fprintf(stderr, "fuzz_engine: packet %llu (%zu/%zu bytes) at +%llu ms: %s %s -> %s\n",
-			(unsigned long long)r->packets, cap, pkt,
-			(unsigned long long)(r->now - CLOCK_START),
+		fprintf(stderr,
+			"fuzz_engine: packet %llu (%zu/%zu bytes) at +%llu ms: %s %s -> %s\n",
+			(unsigned long long)r->fe.packets, cap, pkt,
+			(unsigned long long)(r->fe.now - FUZZ_CLOCK_START),
 			engine_verdict_name((enum engine_verdict)res->verdict),
 			reason_name((enum reason)res->reason),
 			tcp_track_state_name((enum tcp_track_state)res->state));
-	engine_get_counters(r->e, &after);
+	engine_get_counters(r->fe.e, &after);
 	CHECK(res->verdict < _ENGINE_VERDICT_MAX && res->reason < _REASON_MAX &&
 	      res->state < _TCP_TRACK_STATE_MAX);
 	CHECK(reason_drops(res->reason) == (res->verdict == ENGINE_DROP));
@@ -227,11 +98,11 @@ static void process(struct run *r, const uint8_t *buf, size_t cap, size_t pkt,
 }
 
 /* A segment on one of the tuples; see the file comment. */
-static void step_segment(struct run *r, struct fz *f, bool header_only)
+static void step_segment(struct run *r, struct fuzz_in *f, bool header_only)
 {
-	uint8_t s0 = u8(f), flags = u8(f);
-	int8_t sd = (int8_t)u8(f), ad = (int8_t)u8(f);
-	uint8_t lenb = u8(f), winb = u8(f), ob = u8(f);
+	uint8_t s0 = fuzz_u8(f), flags = fuzz_u8(f);
+	int8_t sd = (int8_t)fuzz_u8(f), ad = (int8_t)fuzz_u8(f);
+	uint8_t lenb = fuzz_u8(f), winb = fuzz_u8(f), ob = fuzz_u8(f);
 	unsigned dir = s0 & 1, idx = (s0 >> 1) & (N_TUPLES - 1);
 	uint8_t family = (s0 & 0x10) ? 6 : 4;
 	struct side *st = &r->t[family == 6][idx];
@@ -241,7 +112,7 @@ static void step_segment(struct run *r, struct fz *f, bool header_only)
 	struct pktbuild b;
 	uint8_t buf[BUF_LEN];
 
-	tuple(&b, family, idx, dir);
+	fuzz_tuple(&b, family, idx, dir);
 	b.flags = flags;
 	b.seq = st->nxt[dir] + (uint32_t)(sd * mult);
 	b.ack = st->nxt[!dir] + (uint32_t)(ad * mult);
@@ -249,17 +120,17 @@ static void step_segment(struct run *r, struct fz *f, bool header_only)
 	if (s0 & 0x20)
 		b.mss = 1460;
 	if (s0 & 0x40)
-		b.wscale = u8(f);
+		b.wscale = fuzz_u8(f);
 	b.sack_perm = ob & 0x01;
 	if (ob & 0x02) {
 		b.ts = true;
-		st->ts[dir] += u8(f);
+		st->ts[dir] += fuzz_u8(f);
 		b.tsval = st->ts[dir];
 		b.tsecr = st->ts[!dir];
 	}
 	b.sack_count = (ob >> 2) & 3;
 	for (unsigned i = 0; i < b.sack_count; i++) {
-		int8_t d = (int8_t)u8(f);
+		int8_t d = (int8_t)fuzz_u8(f);
 		b.sack[i].left = b.ack + (uint32_t)(d * 64);
 		b.sack[i].right = b.sack[i].left + 64u * (1 + (ob >> 4 & 3));
 	}
@@ -287,67 +158,56 @@ static void step_segment(struct run *r, struct fz *f, bool header_only)
 	process(r, buf, cap, pkt, &res);
 	/* Follow the tracker: only an accepted segment moves the sender's next sequence. */
 	if (res.verdict == ENGINE_ACCEPT && res.reason == REASON_OK) {
-		uint32_t end = b.seq + payload + !!(flags & TCP_FLAG_SYN) + !!(flags & TCP_FLAG_FIN);
+		uint32_t end =
+			b.seq + payload + !!(flags & TCP_FLAG_SYN) + !!(flags & TCP_FLAG_FIN);
 		if (seq_gt(end, st->nxt[dir]) || (flags & TCP_FLAG_SYN))
 			st->nxt[dir] = end;
 	}
 	if (res.verdict == ENGINE_ACCEPT && res.state != TCP_TRACK_NONE) {
 		struct engine_flow_info info;
-		CHECK(engine_get(r->e, family, b.saddr, b.sport, b.daddr, b.dport, &info));
+		CHECK(engine_get(r->fe.e, family, b.saddr, b.sport, b.daddr, b.dport, &info));
 		CHECK(info.state == res.state);
 	}
 }
 
-static void step_raw(struct run *r, struct fz *f, bool header_only)
+static void step_raw(struct run *r, struct fuzz_in *f, bool header_only)
 {
-	size_t want = u8(f), extra = header_only ? (size_t)u8(f) * 8 + 1 : 0;
+	size_t want = fuzz_u8(f), extra = header_only ? (size_t)fuzz_u8(f) * 8 + 1 : 0;
 	size_t len = want < f->n ? want : f->n;
 	struct engine_result res;
 	/* A copy of exactly len bytes, so ASan catches a read past the buffer. */
-	uint8_t *buf = malloc(len ? len : 1);
+	uint8_t *buf = fuzz_copy(f->p, len);
 
-	CHECK(buf);
-	memcpy(buf, f->p, len);
 	f->p += len;
 	f->n -= len;
 	process(r, buf, len, len + extra, &res);
 	free(buf);
 }
 
-static void expire_all(struct run *r)
+static void step_expire(struct run *r, struct fuzz_in *f)
 {
-	unsigned rounds = 0;
-
-	do {
-		engine_expire(r->e, r->now, UINT32_MAX);
-		CHECK(++rounds < 1000);
-	} while (engine_expire_behind(r->e, r->now));
-}
-
-static void step_expire(struct run *r, struct fz *f)
-{
-	uint8_t budget = u8(f);
-	struct engine_flow_info flows[FLOWS_MAX];
+	uint8_t budget = fuzz_u8(f);
+	struct engine_flow_info flows[FUZZ_FLOWS_MAX];
 
 	if (budget) {
-		engine_expire(r->e, r->now, budget);
+		engine_expire(r->fe.e, r->fe.now, budget);
 		return;
 	}
-	expire_all(r);
+	fuzz_expire_all(&r->fe);
 	/* Caught up: nothing due by the last tick may remain. */
-	unsigned n = list_all(r->e, NULL, flows, FLOWS_MAX, UINT32_MAX);
+	unsigned n = fuzz_list_all(r->fe.e, NULL, flows, FUZZ_FLOWS_MAX, UINT32_MAX);
 	for (unsigned i = 0; i < n; i++)
-		CHECK(flows[i].expires_ms + TICK_MS > r->now);
+		CHECK(flows[i].expires_ms + FUZZ_TICK_MS > r->fe.now);
 }
 
-static void filter_from(struct fz *f, uint8_t a, struct engine_filter *flt)
+static void filter_from(struct fuzz_in *f, uint8_t a, struct engine_filter *flt)
 {
 	memset(flt, 0, sizeof(*flt));
 	if (a & 0x04)
 		flt->family = (a & 0x08) ? 6 : 4;
 	if (a >> 4)
 		flt->state_mask = 1u << ((a >> 4) % _TCP_TRACK_STATE_MAX);
-	uint8_t p = u8(f);
+	uint8_t p = fuzz_u8(f);
 	if (p & 0x80)
 		flt->sport = (uint16_t)(40000 + (p & 7));
 	if (p & 0x40)
@@ -364,37 +224,22 @@ static void filter_from(struct fz *f, uint8_t a, struct engine_filter *flt)
  * engine exports must come back identical. */
 static void round_trip(struct run *r)
 {
-	static struct engine_flow_record recs[FLOWS_MAX];
-	static uint8_t snap[SNAPSHOT_HEADER_SIZE + FLOWS_MAX * SNAPSHOT_RECORD_SIZE +
+	static struct engine_flow_record recs[FUZZ_FLOWS_MAX];
+	static uint8_t snap[SNAPSHOT_HEADER_SIZE + FUZZ_FLOWS_MAX * SNAPSHOT_RECORD_SIZE +
 			    SNAPSHOT_TRAILER_SIZE];
-	struct engine_params params = {.config = &r->cfg, .on_event = on_event, .event_arg = r};
+	struct engine_params params = {
+		.config = &r->fe.cfg, .on_event = fuzz_on_event, .event_arg = &r->fe};
 	struct engine_counters c1, c2;
-	struct snapshot_writer w;
 	struct snapshot_info info;
 	struct engine *e2;
-	uint32_t cursor = 0;
-	unsigned n = 0;
+	unsigned n = fuzz_export_all(r->fe.e, 5, recs, r->fe.now, &c1);
+	size_t len = fuzz_write_snapshot(snap, 42, recs, n);
 
-	do {
-		n += engine_export(r->e, &cursor, 5, recs + n, FLOWS_MAX - n, r->now);
-	} while (cursor != 0);
-	engine_get_counters(r->e, &c1);
-	CHECK(n == c1.flows);
-
-	size_t len = SNAPSHOT_HEADER_SIZE;
-	snapshot_write_header(&w, 42, snap);
-	for (unsigned i = 0; i < n; i++) {
-		struct snapshot_record sr = {.queue = (uint16_t)i, .flow = recs[i]};
-		snapshot_write_record(&w, &sr, snap + len);
-		len += SNAPSHOT_RECORD_SIZE;
-	}
-	snapshot_write_trailer(&w, snap + len);
-	len += SNAPSHOT_TRAILER_SIZE;
 	CHECK(snapshot_check(snap, len, &info) == 0);
 	CHECK(info.count == n && info.wall_ms == 42);
 
-	CHECK(engine_new(&params, r->now, &e2) == 0);
-	r->in_import = true;
+	CHECK(engine_new(&params, r->fe.now, &e2) == 0);
+	r->fe.in_import = true;
 	for (unsigned i = 0; i < n; i++) {
 		struct snapshot_record sr;
 		uint8_t again[SNAPSHOT_RECORD_SIZE];
@@ -405,10 +250,10 @@ static void round_trip(struct run *r)
 		snapshot_write_record(&w2, &sr, again);
 		CHECK(memcmp(again, snap + SNAPSHOT_HEADER_SIZE + i * SNAPSHOT_RECORD_SIZE,
 			     SNAPSHOT_RECORD_SIZE) == 0);
-		CHECK(engine_import(e2, &sr.flow, r->now) == 0);
-		CHECK(engine_import(e2, &sr.flow, r->now) == -EEXIST);
+		CHECK(engine_import(e2, &sr.flow, r->fe.now) == 0);
+		CHECK(engine_import(e2, &sr.flow, r->fe.now) == -EEXIST);
 	}
-	r->in_import = false;
+	r->fe.in_import = false;
 	engine_get_counters(e2, &c2);
 	CHECK(c2.flows == n);
 	CHECK(memcmp(c1.states, c2.states, sizeof(c1.states)) == 0);
@@ -416,32 +261,35 @@ static void round_trip(struct run *r)
 		struct engine_flow_info a, b;
 		const struct engine_flow_record *x = &recs[i];
 
-		CHECK(engine_get(r->e, x->family, x->addr[0], x->port[0], x->addr[1], x->port[1],
+		CHECK(engine_get(r->fe.e, x->family, x->addr[0], x->port[0], x->addr[1], x->port[1],
 				 &a));
-		CHECK(engine_get(e2, x->family, x->addr[0], x->port[0], x->addr[1], x->port[1], &b));
+		CHECK(engine_get(e2, x->family, x->addr[0], x->port[0], x->addr[1], x->port[1],
+				 &b));
 		CHECK(a.state == b.state && a.assured == b.assured && a.family == b.family);
 		CHECK(a.sport == b.sport && a.dport == b.dport);
 		CHECK(memcmp(a.src, b.src, 16) == 0 && memcmp(a.dst, b.dst, 16) == 0);
-		if (a.expires_ms > r->now)
-			CHECK(b.expires_ms >= a.expires_ms && b.expires_ms < a.expires_ms + TICK_MS);
+		if (a.expires_ms > r->fe.now)
+			CHECK(b.expires_ms >= a.expires_ms &&
+			      b.expires_ms < a.expires_ms + FUZZ_TICK_MS);
 	}
 	/* The copy tears down cleanly: every flow goes, with no event (no on_event here). */
 	engine_free(e2);
 }
 
-static void step_admin(struct run *r, struct fz *f)
+static void step_admin(struct run *r, struct fuzz_in *f)
 {
-	uint8_t a = u8(f);
+	uint8_t a = fuzz_u8(f);
 	struct engine_filter flt;
-	struct engine_flow_info all[FLOWS_MAX], got[FLOWS_MAX];
-	unsigned n_all = list_all(r->e, NULL, all, FLOWS_MAX, UINT32_MAX), matches = 0;
+	struct engine_flow_info all[FUZZ_FLOWS_MAX], got[FUZZ_FLOWS_MAX];
+	unsigned n_all = fuzz_list_all(r->fe.e, NULL, all, FUZZ_FLOWS_MAX, UINT32_MAX), matches = 0;
 
 	switch (a & 3) {
 	case 0: /* list with a filter, in small chunks */
 		filter_from(f, a, &flt);
 		for (unsigned i = 0; i < n_all; i++)
 			matches += engine_filter_match(&flt, &all[i]);
-		CHECK(list_all(r->e, &flt, got, FLOWS_MAX, 1 + u8(f) % 16) == matches);
+		CHECK(fuzz_list_all(r->fe.e, &flt, got, FUZZ_FLOWS_MAX, 1 + fuzz_u8(f) % 16) ==
+		      matches);
 		for (unsigned i = 0; i < matches; i++)
 			CHECK(engine_filter_match(&flt, &got[i]));
 		break;
@@ -453,22 +301,20 @@ static void step_admin(struct run *r, struct fz *f)
 		for (unsigned i = 0; i < n_all; i++)
 			matches += engine_filter_match(&flt, &all[i]);
 		do {
-			killed += engine_kill(r->e, &flt,
+			killed += engine_kill(r->fe.e, &flt,
 					      (a & 4) ? ENGINE_CAUSE_FLUSHED : ENGINE_CAUSE_KILLED,
 					      &cursor, 3);
 		} while (cursor != 0);
 		CHECK(killed == matches);
-		CHECK(list_all(r->e, &flt, NULL, 0, UINT32_MAX) == 0);
+		CHECK(fuzz_list_all(r->fe.e, &flt, NULL, 0, UINT32_MAX) == 0);
 		break;
 	}
 	case 2: { /* reconfigure the tcp section, then retime in chunks */
-		struct config next = r->cfg, bigger = r->cfg;
-		uint8_t k = u8(f);
+		struct config next = r->fe.cfg, bigger = r->fe.cfg;
+		uint8_t k = fuzz_u8(f);
 		uint32_t cursor = 0;
 
-		next.tcp.pickup = a & 0x04;
-		next.tcp.window_check = !(a & 0x08);
-		next.tcp.time_wait.policy = (a & 0x10) ? CONFIG_TW_SHORTEN : CONFIG_TW_ENFORCE;
+		fuzz_tcp_policy(&next, a >> 2);
 		next.tcp.max_retrans = (uint8_t)(1 + (a >> 5));
 		next.tcp.timeouts.established_ms = (uint64_t)(k + 1) * 1000;
 		next.tcp.timeouts.unacknowledged_ms = (uint64_t)(k % 16 + 1) * 1000;
@@ -477,17 +323,17 @@ static void step_admin(struct run *r, struct fz *f)
 		next.tcp.time_wait.adaptive_start_pct = (uint8_t)(k % 100);
 		next.tcp.time_wait.adaptive_end_pct = 100;
 		bigger.table.max_flows++;
-		CHECK(engine_reconfigure(r->e, &bigger) == -EBUSY);
-		CHECK(memcmp(engine_config(r->e), &r->cfg, sizeof(r->cfg)) == 0);
-		CHECK(engine_reconfigure(r->e, &next) == 0);
-		r->cfg = next;
-		while (!engine_retime(r->e, &cursor, 1 + k % 8, r->now))
+		CHECK(engine_reconfigure(r->fe.e, &bigger) == -EBUSY);
+		CHECK(memcmp(engine_config(r->fe.e), &r->fe.cfg, sizeof(r->fe.cfg)) == 0);
+		CHECK(engine_reconfigure(r->fe.e, &next) == 0);
+		r->fe.cfg = next;
+		while (!engine_retime(r->fe.e, &cursor, 1 + k % 8, r->fe.now))
 			;
 		CHECK(cursor == 0);
 		break;
 	}
-	case 3:
-		if (r->round_trips++ < ROUND_TRIPS_MAX) /* each makes an engine: costly */
+	case 3: /* an export round trip makes an engine: costly */
+		if (r->fe.round_trips++ < FUZZ_ROUND_TRIPS_MAX)
 			round_trip(r);
 		break;
 	}
@@ -495,20 +341,16 @@ static void step_admin(struct run *r, struct fz *f)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const uint32_t max_flows[4] = {4, 8, 16, FLOWS_MAX};
-	struct fz f = {data, size};
+	static const uint32_t max_flows[4] = {4, 8, 16, FUZZ_FLOWS_MAX};
+	struct fuzz_in f = {data, size};
 	struct run r;
-	uint8_t h = u8(&f);
+	uint8_t h = fuzz_u8(&f);
 
 	memset(&r, 0, sizeof(r));
-	config_defaults(&r.cfg);
-	r.cfg.table.max_flows = max_flows[h & 3];
-	r.cfg.tcp.pickup = h & 0x04;
-	r.cfg.tcp.window_check = !(h & 0x08);
-	r.cfg.tcp.time_wait.policy = (h & 0x10) ? CONFIG_TW_SHORTEN : CONFIG_TW_ENFORCE;
+	fuzz_config(&r.fe.cfg, max_flows[h & 3], h >> 2);
 	if (h & 0x20)
-		r.cfg.tcp.max_retrans = 1;
-	r.now = CLOCK_START;
+		r.fe.cfg.tcp.max_retrans = 1;
+	r.fe.now = FUZZ_CLOCK_START;
 	for (unsigned fam = 0; fam < 2; fam++)
 		for (unsigned i = 0; i < N_TUPLES; i++) {
 			/* Initial sequence numbers just below the 2^32 wrap and at 2^31. */
@@ -518,18 +360,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			r.t[fam][i].ts[1] = 1000;
 		}
 
-	struct engine_params params = {.config = &r.cfg, .on_event = on_event, .event_arg = &r};
+	struct engine_params params = {
+		.config = &r.fe.cfg, .on_event = fuzz_on_event, .event_arg = &r.fe};
 	memset(params.hash_key, h, sizeof(params.hash_key));
-	CHECK(engine_new(&params, r.now, &r.e) == 0);
+	CHECK(engine_new(&params, r.fe.now, &r.fe.e) == 0);
 	check(&r);
 
 	for (unsigned step = 0; step < STEPS_MAX && f.n; step++) {
-		uint8_t c = u8(&f);
-		unsigned e = (c >> 2) & 0x1f;
-		uint64_t adv = e ? 1ull << (e - 1) : 0;
+		uint8_t c = fuzz_step(&f, &r.fe);
 
-		if (r.now + adv - CLOCK_START <= CLOCK_SPAN)
-			r.now += adv;
 		switch (c & 3) {
 		case 0:
 			step_segment(&r, &f, c & 0x80);
@@ -550,13 +389,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Tear down: a flush removes everything and the counters return to zero. */
 	uint32_t cursor = 0;
 	do {
-		engine_kill(r.e, NULL, ENGINE_CAUSE_FLUSHED, &cursor, 16);
+		engine_kill(r.fe.e, NULL, ENGINE_CAUSE_FLUSHED, &cursor, 16);
 	} while (cursor != 0);
 	struct engine_counters c;
-	engine_get_counters(r.e, &c);
-	CHECK(c.flows == 0 && r.live == 0);
+	engine_get_counters(r.fe.e, &c);
+	CHECK(c.flows == 0 && r.fe.live == 0);
 	for (unsigned s = 0; s < _TCP_TRACK_STATE_MAX; s++)
 		CHECK(c.states[s] == 0);
-	engine_free(r.e);
+	engine_free(r.fe.e);
 	return 0;
 }

@@ -10,25 +10,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_common.h"
 #include "packet.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(x)                                                                                   \
-	do {                                                                                       \
-		if (!(x))                                                                          \
-			fuzz_fail(#x, __LINE__);                                                   \
-	} while (0)
-
-static void fuzz_fail(const char *what, int line)
-{
-	fprintf(stderr, "fuzz_packet.c:%d: invariant failed: %s\n", line, what);
-	abort();
-}
 
 static uint16_t be16(const uint8_t *b)
 {

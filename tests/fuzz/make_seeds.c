@@ -5,7 +5,8 @@
  *
  *   make build/libtcpfw.a build/tests/unit/pktbuild.o
  *   cc -std=gnu11 -D_GNU_SOURCE -Ilib -o build/make_seeds tests/fuzz/make_seeds.c \
- *      build/tests/unit/pktbuild.o build/libtcpfw.a $(pkg-config --libs libsodium libconfig jansson)
+ *      tests/fuzz/fuzz_common.c build/tests/unit/pktbuild.o build/libtcpfw.a \
+ *      $(pkg-config --libs libsodium libconfig jansson)
  *   build/make_seeds tests/fuzz/corpus
  *
  * packet: one seed per row of the parser checklist (reference/reliability.md 3.4) that bytes can
@@ -26,6 +27,7 @@
 #include "../unit/pktbuild.h"
 #include "ctl_proto.h"
 #include "engine.h"
+#include "fuzz_common.h"
 #include "snapshot.h"
 
 static const char *root;
@@ -125,7 +127,8 @@ static void packet_seeds(void)
 	/* 8. IP options */
 	len = syn(4, pbuf);
 	memcpy(opts, "\x83\x07\x04\x0a\x00\x00\x01\x01", 8); /* LSRR, then NOP + EOL pad */
-	put("packet", "ip4-options-lsrr", pbuf, pktbuild_ip4_push_options(pbuf, len, 70000, opts, 8));
+	put("packet", "ip4-options-lsrr", pbuf,
+	    pktbuild_ip4_push_options(pbuf, len, 70000, opts, 8));
 	len = syn(4, pbuf);
 	memcpy(opts, "\x44\x00\x05\x00", 4); /* timestamp, length 0 */
 	put("packet", "ip4-options-bad-len", pbuf,
@@ -385,17 +388,17 @@ static void engine_seeds(void)
 	p.n = 0;
 	P(&p, 0x23); /* max_retrans 1 */
 	handshake(&p, 5, 0, true);
-	seg(&p, 0, 5, 0, 0, ACK, 0, 0, 100, 0x00, 0x40);	      /* big delta */
-	seg(&p, 0, 5, 0, 0, ACK | PSH, 100, 0, 200, 0x40, 0xc0);   /* far seq, big payload */
-	seg(&p, 0, 5, 1, 0, ACK, 0, 50, 0, 0x40, 0x04 | OB_TS);    /* SACK one block */
-	seg(&p, 0, 5, 1, 0, ACK, 0, -100, 0, 0x40, 0x08 | 0x30);   /* two blocks */
+	seg(&p, 0, 5, 0, 0, ACK, 0, 0, 100, 0x00, 0x40);	 /* big delta */
+	seg(&p, 0, 5, 0, 0, ACK | PSH, 100, 0, 200, 0x40, 0xc0); /* far seq, big payload */
+	seg(&p, 0, 5, 1, 0, ACK, 0, 50, 0, 0x40, 0x04 | OB_TS);	 /* SACK one block */
+	seg(&p, 0, 5, 1, 0, ACK, 0, -100, 0, 0x40, 0x08 | 0x30); /* two blocks */
 	seg(&p, 0, 5, 0, 0, ACK | PSH, 0, 0, 50, 0x40, 0);
-	seg(&p, 0, 5, 0, 0, ACK | PSH, -50, 0, 50, 0x40, 0);	      /* retransmit */
+	seg(&p, 0, 5, 0, 0, ACK | PSH, -50, 0, 50, 0x40, 0); /* retransmit */
 	seg(&p, 0, 5, 0, 0, ACK | PSH, -50, 0, 50, 0x40, 0);
-	seg(&p, 0, 5, 1, 0, ACK, 0, 0, 0, 0x00, 0);		      /* zero window */
-	seg(&p, 0, 5, 0, 0, ACK, 1, 0, 1, 0x40, 0);		      /* probe */
+	seg(&p, 0, 5, 1, 0, ACK, 0, 0, 0, 0x00, 0); /* zero window */
+	seg(&p, 0, 5, 0, 0, ACK, 1, 0, 1, 0x40, 0); /* probe */
 	seg(&p, 0, 5, 1, 0, ACK | FIN, 0, 0, 0, 0x40, 0);
-	seg(&p, 0, 5, 1, 0, ACK | PSH, 1, 0, 10, 0x40, 0);	      /* data after FIN */
+	seg(&p, 0, 5, 1, 0, ACK | PSH, 1, 0, 10, 0x40, 0); /* data after FIN */
 	put("engine", "window-edges", p.b, p.n);
 
 	/* pickup and loose tracking, with a header-only copy */
@@ -420,9 +423,9 @@ static void engine_seeds(void)
 	handshake(&p, 0, 0, false);
 	seg(&p, 0, 1, 0, 0, SYN, 0, 0, 0, 0xff, 0);
 	handshake(&p, 2, SEG_FAM6, false);
-	admin(&p, 0x03, 0, 0);		/* export -> snapshot -> import */
+	admin(&p, 0x03, 0, 0);	      /* export -> snapshot -> import */
 	admin(&p, 0x02 | 0x10, 5, 0); /* reconfigure: shorten, short established */
-	admin(&p, 0x34, 0x80, 2);	/* list: ipv4, ESTABLISHED, sport */
+	admin(&p, 0x34, 0x80, 2);     /* list: ipv4, ESTABLISHED, sport */
 	P(&p, 2 | 17 << 2);
 	P(&p, 3);
 	expire_full(&p, 20);
@@ -466,7 +469,8 @@ static void config_seeds(void)
 		"rcvbuf = 8388608; };\n"
 		"table = { max_flows = 1024; buckets = 4096; };\n"
 		"tcp = { pickup = false; window_check = true; max_retrans = 5;\n"
-		"  time_wait = { policy = \"shorten\"; duration = 120; shortened = 10; minimum = 1;\n"
+		"  time_wait = { policy = \"shorten\"; duration = 120; shortened = 10; minimum = "
+		"1;\n"
 		"    adaptive_start = 50; adaptive_end = 90; };\n"
 		"  timeouts = { syn_sent = 60; syn_recv = 30; established = 3600; fin_wait = 60;\n"
 		"    close_wait = 30; last_ack = 15; close = 5; max_retrans = 120; "
@@ -490,35 +494,33 @@ static void config_seeds(void)
 	put_str("config", "syntax-error", "queue = { num = ; };\n");
 	put_str("config", "no-newline", "logging = { level = \"info\"; }");
 	put_str("config", "comments-escapes",
-		"# hash\n// slashes\n/* block\n */ control = { socket = \"/run/a\\\"b\\\\c\"; };\n");
+		"# hash\n// slashes\n/* block\n */ control = { socket = \"/run/a\\\"b\\\\c\"; "
+		"};\n");
 	put_str("config", "list-and-array", "queue = ( 1, 2 ); table = [ 1, 2 ];\n");
 	put_str("config", "duplicate", "queue = { num = 1; num = 2; };\n");
 }
 
 /* ---- ctl_proto ---- */
 
-static void put_call(const char *name, const struct ctl_request *req)
+/* Writes and frees what ctl_request_format or ctl_reply_format returned. */
+static void put_formatted(const char *name, char *text)
 {
-	char *t = ctl_request_format(req);
-
-	if (!t) {
-		fprintf(stderr, "make_seeds: call %s does not format\n", name);
+	if (!text) {
+		fprintf(stderr, "make_seeds: %s does not format\n", name);
 		exit(1);
 	}
-	put_str("ctl_proto", name, t);
-	free(t);
+	put_str("ctl_proto", name, text);
+	free(text);
+}
+
+static void put_call(const char *name, const struct ctl_request *req)
+{
+	put_formatted(name, ctl_request_format(req));
 }
 
 static void put_reply(const char *name, const struct ctl_reply *rep)
 {
-	char *t = ctl_reply_format(rep);
-
-	if (!t) {
-		fprintf(stderr, "make_seeds: reply %s does not format\n", name);
-		exit(1);
-	}
-	put_str("ctl_proto", name, t);
-	free(t);
+	put_formatted(name, ctl_reply_format(rep));
 }
 
 static struct ctl_flow sample_flow(uint8_t family)
@@ -680,25 +682,31 @@ static void ctl_seeds(void)
 	strcpy(rep.message, "'sport' must be an integer 0..65535");
 	put_reply("reply-error", &rep);
 	put_str("ctl_proto", "reply-unknown-error",
-		"{\"error\":\"org.example.Teapot\",\"parameters\":{\"message\":\"short and stout\"}}");
+		"{\"error\":\"org.example.Teapot\",\"parameters\":{\"message\":\"short and "
+		"stout\"}}");
 }
 
 /* ---- snapshot ---- */
 
-static void run_steps(struct engine *e, uint64_t now)
+/* Writes the segment and feeds it to the engine. */
+static void feed(struct engine *e, uint64_t now, const struct pktbuild *b)
 {
 	struct engine_result res;
+	size_t len = pktbuild_write(b, pbuf, sizeof(pbuf));
+
+	engine_process(e, pbuf, len, len, now, &res);
+}
+
+static void run_steps(struct engine *e, uint64_t now)
+{
 	struct pktbuild b;
 	uint32_t cseq = 0xfffffff0u, sseq = 0x7ffffff0u;
 
 	/* flow 0: SYN_SENT; flow 1: ESTABLISHED with options; flow 2: TIME_WAIT; flow 3 ipv6 */
 	for (unsigned i = 0; i < 4; i++) {
 		uint8_t fam = i == 3 ? 6 : 4;
-		uint16_t cport = (uint16_t)(40000 + i);
-		size_t len;
 
-		pktbuild_init(&b, fam);
-		b.sport = cport;
+		fuzz_tuple(&b, fam, i, 0);
 		b.flags = TCP_FLAG_SYN;
 		b.seq = cseq;
 		b.ack = 0;
@@ -706,17 +714,10 @@ static void run_steps(struct engine *e, uint64_t now)
 		b.sack_perm = i == 1;
 		b.ts = i == 1;
 		b.tsval = 100;
-		len = pktbuild_write(&b, pbuf, sizeof(pbuf));
-		engine_process(e, pbuf, len, len, now, &res);
+		feed(e, now, &b);
 		if (i == 0)
 			continue;
-		pktbuild_init(&b, fam);
-		struct pktbuild c;
-		pktbuild_init(&c, fam); /* the server answers: the addresses swap */
-		memcpy(b.saddr, c.daddr, 16);
-		memcpy(b.daddr, c.saddr, 16);
-		b.sport = 80;
-		b.dport = cport;
+		fuzz_tuple(&b, fam, i, 1);
 		b.flags = TCP_FLAG_SYN | TCP_FLAG_ACK;
 		b.seq = sseq;
 		b.ack = cseq + 1;
@@ -725,58 +726,46 @@ static void run_steps(struct engine *e, uint64_t now)
 		b.ts = i == 1;
 		b.tsval = 200;
 		b.tsecr = 100;
-		len = pktbuild_write(&b, pbuf, sizeof(pbuf));
-		engine_process(e, pbuf, len, len, now, &res);
-		pktbuild_init(&b, fam);
-		b.sport = cport;
+		feed(e, now, &b);
+		fuzz_tuple(&b, fam, i, 0);
 		b.flags = TCP_FLAG_ACK;
 		b.seq = cseq + 1;
 		b.ack = sseq + 1;
 		b.ts = i == 1;
 		b.tsval = 101;
 		b.tsecr = 200;
-		len = pktbuild_write(&b, pbuf, sizeof(pbuf));
-		engine_process(e, pbuf, len, len, now, &res);
+		feed(e, now, &b);
 		if (i != 2)
 			continue;
 		/* close: FIN from the client, ACK+FIN from the server, last ACK */
 		b.flags = TCP_FLAG_FIN | TCP_FLAG_ACK;
-		len = pktbuild_write(&b, pbuf, sizeof(pbuf));
-		engine_process(e, pbuf, len, len, now, &res);
-		pktbuild_init(&b, fam);
-		memcpy(b.saddr, c.daddr, 16);
-		memcpy(b.daddr, c.saddr, 16);
-		b.sport = 80;
-		b.dport = cport;
+		feed(e, now, &b);
+		fuzz_tuple(&b, fam, i, 1);
 		b.flags = TCP_FLAG_FIN | TCP_FLAG_ACK;
 		b.seq = sseq + 1;
 		b.ack = cseq + 2;
-		len = pktbuild_write(&b, pbuf, sizeof(pbuf));
-		engine_process(e, pbuf, len, len, now, &res);
-		pktbuild_init(&b, fam);
-		b.sport = cport;
+		feed(e, now, &b);
+		fuzz_tuple(&b, fam, i, 0);
 		b.flags = TCP_FLAG_ACK;
 		b.seq = cseq + 2;
 		b.ack = sseq + 2;
-		len = pktbuild_write(&b, pbuf, sizeof(pbuf));
-		engine_process(e, pbuf, len, len, now, &res);
+		feed(e, now, &b);
 	}
 }
 
 static void snapshot_seeds(void)
 {
-	static uint8_t snap[SNAPSHOT_HEADER_SIZE + 8 * SNAPSHOT_RECORD_SIZE + SNAPSHOT_TRAILER_SIZE];
+	static uint8_t
+		snap[SNAPSHOT_HEADER_SIZE + 8 * SNAPSHOT_RECORD_SIZE + SNAPSHOT_TRAILER_SIZE];
 	static uint8_t forged[1 + 1 + 16 + 8 * SNAPSHOT_RECORD_SIZE + 64];
 	struct engine_flow_record recs[8];
 	struct config cfg;
 	struct engine *e;
-	struct snapshot_writer w;
-	uint64_t now = 1700000000000ull;
+	uint64_t now = FUZZ_CLOCK_START;
 	uint32_t cursor = 0;
 	unsigned n;
 
-	config_defaults(&cfg);
-	cfg.table.max_flows = 64;
+	fuzz_config(&cfg, 64, 0);
 	struct engine_params params = {.config = &cfg};
 	if (engine_new(&params, now, &e) != 0)
 		exit(1);
@@ -788,15 +777,7 @@ static void snapshot_seeds(void)
 		exit(1);
 	}
 
-	size_t len = SNAPSHOT_HEADER_SIZE;
-	snapshot_write_header(&w, 1700000001000ull, snap);
-	for (unsigned i = 0; i < n; i++) {
-		struct snapshot_record sr = {.queue = (uint16_t)i, .flow = recs[i]};
-		snapshot_write_record(&w, &sr, snap + len);
-		len += SNAPSHOT_RECORD_SIZE;
-	}
-	snapshot_write_trailer(&w, snap + len);
-	len += SNAPSHOT_TRAILER_SIZE;
+	size_t len = fuzz_write_snapshot(snap, 1700000001000ull, recs, n);
 	/* raw mode: mode byte 0x06 (64 flows), then the file */
 	static uint8_t rawseed[1 + sizeof(snap)];
 	rawseed[0] = 0x06;
@@ -804,11 +785,10 @@ static void snapshot_seeds(void)
 	put("snapshot", "raw-4-flows", rawseed, len + 1);
 	rawseed[0] = 0x00; /* 2 flows: -ENOSPC */
 	put("snapshot", "raw-4-flows-table-2", rawseed, len + 1);
-	snapshot_write_header(&w, 5, snap);
-	snapshot_write_trailer(&w, snap + SNAPSHOT_HEADER_SIZE);
+	len = fuzz_write_snapshot(snap, 5, NULL, 0);
 	rawseed[0] = 0x02;
-	memcpy(rawseed + 1, snap, SNAPSHOT_HEADER_SIZE + SNAPSHOT_TRAILER_SIZE);
-	put("snapshot", "raw-empty", rawseed, 1 + SNAPSHOT_HEADER_SIZE + SNAPSHOT_TRAILER_SIZE);
+	memcpy(rawseed + 1, snap, len);
+	put("snapshot", "raw-empty", rawseed, 1 + len);
 	put("snapshot", "raw-truncated", rawseed, 1 + SNAPSHOT_HEADER_SIZE + 3);
 
 	/* forging mode: records from the real flows, then a program of packets and expiry */
@@ -816,7 +796,8 @@ static void snapshot_seeds(void)
 		size_t k = 0;
 		char name[32];
 
-		forged[k++] = (uint8_t)(0x07 | (variant == 1 ? 0x18 : 0) | (variant == 2 ? 0x20 : 0));
+		forged[k++] =
+			(uint8_t)(0x07 | (variant == 1 ? 0x18 : 0) | (variant == 2 ? 0x20 : 0));
 		forged[k++] = (uint8_t)n;
 		memset(forged + k, 0, 16);
 		forged[k] = 0x42;
@@ -836,13 +817,13 @@ static void snapshot_seeds(void)
 			{0x04, 0x03, 0x10, 0, 0, 0x40, 0},  /* server ack */
 			{0x00, 0x06, 0x11, 0, 0, 0x40, 0},  /* flow 3 client FIN */
 			{0x08, 0x01, 0x02, 0, 0, 0xff, 0},  /* flow 0: SYN again */
-			{0x0c, 0x00, 0x04, 0, 0, 0, 0},     /* flow 2: RST */
+			{0x0c, 0x00, 0x04, 0, 0, 0, 0},	    /* flow 2: RST */
 		};
 		for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
 			memcpy(forged + k, steps[i], 7);
 			k += 7;
 		}
-		forged[k++] = 0x03;	    /* export round trip */
+		forged[k++] = 0x03;	      /* export round trip */
 		forged[k++] = 0x82 | 20 << 2; /* advance 2^19 ms, expire everything due */
 		snprintf(name, sizeof(name), "forged-4-flows-%u", variant);
 		put("snapshot", name, forged, k);

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz_common.h"
 
 static unsigned long n_files;
 
@@ -54,12 +54,7 @@ static int replay_file(const char *path)
 	}
 	fclose(f);
 	/* An exact-size copy, so ASan sees reads past the input as libFuzzer would. */
-	uint8_t *exact = malloc(len ? len : 1);
-	if (!exact) {
-		free(buf);
-		return -1;
-	}
-	memcpy(exact, buf, len);
+	uint8_t *exact = fuzz_copy(buf, len);
 	free(buf);
 	LLVMFuzzerTestOneInput(exact, len);
 	free(exact);
