@@ -71,6 +71,7 @@ void tcp_track_forget_windows(struct tcp_track *t)
 		t->peer[i].flags &= (uint8_t)~TCP_TRACK_PEER_UNACKED;
 	}
 	t->retrans = 0;
+	t->flags |= TCP_TRACK_F_RELEARN_ORIG | TCP_TRACK_F_RELEARN_REPLY;
 }
 
 bool tcp_track_is_evictable(const struct tcp_track *t)
@@ -189,7 +190,17 @@ static void commit(struct ctx *c, const struct tcp_window *w)
 
 static void window_check(struct ctx *c, struct tcp_window *w)
 {
+	uint8_t relearn = c->dir ? TCP_TRACK_F_RELEARN_REPLY : TCP_TRACK_F_RELEARN_ORIG;
+
 	tcp_window_check(c->snd, c->rcv, c->p, c->end, is_liberal(c), w);
+	if (!(c->t->flags & relearn))
+		return;
+	if (w->verdict == TCP_TRACK_ACCEPT)
+		c->t->flags &= (uint8_t)~relearn; /* in step again: strict from now on */
+	else if (w->verdict == TCP_TRACK_INVALID) {
+		w->verdict = TCP_TRACK_ACCEPT;
+		w->reason = REASON_OK;
+	}
 }
 
 /* The pair state once the handshake is done, from each peer's FIN facts. */

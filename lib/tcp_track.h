@@ -130,6 +130,11 @@ struct tcp_track {
 #define TCP_TRACK_F_CHALLENGE	    0x08 /* a SYN was ignored in TIME_WAIT: a challenge may follow */
 #define TCP_TRACK_F_BAD_CLOSE_ORIG  0x10 /* an out-of-window FIN or RST came from ORIGINAL */
 #define TCP_TRACK_F_BAD_CLOSE_REPLY 0x20 /* ... and from REPLY (both: lower the timer) */
+/* re-learning after tcp_track_forget_windows(): this direction has not yet sent a segment
+ * that passed the window checks on their own, so its out-of-window segments pass and move
+ * the windows on (the other side may have acked what its peer re-sent from an older point) */
+#define TCP_TRACK_F_RELEARN_ORIG  0x40
+#define TCP_TRACK_F_RELEARN_REPLY 0x80
 
 struct tcp_track_result {
 	uint8_t verdict;   /* enum tcp_track_verdict */
@@ -246,9 +251,12 @@ static inline bool tcp_track_is_assured(const struct tcp_track *t)
 
 /*
  * Makes a synchronised flow re-learn both peers' windows from the next segment each sends, as
- * it does for a side it has not seen yet. For flows restored after a restart: with fail-open,
- * traffic bypassed the firewall while it was down, so the saved sequence state is stale by an
- * unknown amount. States, handshake facts, FIN state and window scale are kept; flows still in
+ * it does for a side it has not seen yet. For flows restored after a restart, or after packets
+ * bypassed a stalled daemon: the saved sequence state is stale by an unknown amount, either
+ * way. Until a segment of a direction passes the window checks on their own, that direction's
+ * out-of-window segments pass too and carry the windows forward (TCP_TRACK_F_RELEARN_*): the
+ * first segment seen may be a retransmission from before what the other side has already
+ * acknowledged. States, handshake facts, FIN state and window scale are kept; flows still in
  * the handshake are left exact.
  */
 void tcp_track_forget_windows(struct tcp_track *t);
