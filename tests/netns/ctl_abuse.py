@@ -120,40 +120,34 @@ class Client:
                     out.append(json.loads(msg.decode()))
                 except ValueError:
                     out.append(msg)
-            if len(out) >= n or self.closed:
+            if len(out) >= n or self.closed or not self.receive(deadline):
                 break
-            left = deadline - time.monotonic()
-            if left <= 0:
-                break
-            self.s.settimeout(left)
-            try:
-                d = self.s.recv(65536)
-            except socket.timeout:
-                break
-            except ConnectionResetError:
-                d = b""
-            if not d:
-                self.closed = True
-            self.buf += d
         return out
 
     def wait_closed(self, timeout):
         """True once tcpfwd closed the connection (EOF or reset) within timeout."""
         deadline = time.monotonic() + timeout
         while not self.closed:
-            left = deadline - time.monotonic()
-            if left <= 0:
+            if not self.receive(deadline):
                 return False
-            self.s.settimeout(left)
-            try:
-                d = self.s.recv(65536)
-            except socket.timeout:
-                return False
-            except ConnectionResetError:
-                d = b""
-            if not d:
-                self.closed = True
-            self.buf += d
+        return True
+
+    def receive(self, deadline):
+        """Adds what arrives before deadline to buf, or notes EOF or a reset; False when
+        nothing came in time."""
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return False
+        self.s.settimeout(left)
+        try:
+            d = self.s.recv(65536)
+        except socket.timeout:
+            return False
+        except ConnectionResetError:
+            d = b""
+        if not d:
+            self.closed = True
+        self.buf += d
         return True
 
     def close(self):

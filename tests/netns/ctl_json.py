@@ -12,9 +12,13 @@ usage: ctl_json.py COMMAND ARGS...
                                destroyed.timeout, created, packets, flows
   delta BEFORE AFTER KEY       AFTER's counter minus BEFORE's
   rose BEFORE AFTER            "reasons.x=+N ..." for every reason but ok that rose
-  flow FILE SRC SPORT DST DPORT
-                               FILE (or - for stdin) is a `tcpfwctl -j list` array: prints
-                               the flow that SRC:SPORT opened to DST:DPORT as
+  value FILE KEY...            the values at dotted paths of a saved `-j status` or
+                               `-j stats` object, on one line: numbers as they are, booleans
+                               as true/false; a number in the path indexes an array
+                               (queues.0.waiting)
+  flow FILE SRC SPORT DST DPORT [SRC SPORT DST DPORT]...
+                               FILE (or - for stdin) is a `tcpfwctl -j list` array: prints,
+                               a line a tuple, the flow that SRC:SPORT opened to DST:DPORT as
                                "STATE ID TIMEOUT ASSURED", or NONE
   events FILE                  FILE holds `tcpfwctl -j watch` output (NDJSON): one line an
                                event, "TYPE STATE SRC SPORT DST DPORT ID CAUSE OLD_STATE
@@ -56,16 +60,36 @@ def stats_ok(obj):
     return None
 
 
-def counter(obj, key):
-    """The integer at a dotted path, or None."""
+def at(obj, key):
+    """The value at a dotted path (a number indexes an array), or None."""
     cur = obj
     for part in key.split("."):
-        if not isinstance(cur, dict) or part not in cur:
+        if isinstance(cur, list) and part.isdigit() and int(part) < len(cur):
+            cur = cur[int(part)]
+        elif isinstance(cur, dict) and part in cur:
+            cur = cur[part]
+        else:
             return None
-        cur = cur[part]
+    return cur
+
+
+def counter(obj, key):
+    """The integer at a dotted path, or None."""
+    cur = at(obj, key)
     if isinstance(cur, bool) or not isinstance(cur, int):
         return None
     return cur
+
+
+def value(obj, key):
+    """The number or boolean at a dotted path as the shell reads it, or "missing:KEY"."""
+    cur = at(obj, key)
+    if isinstance(cur, bool):
+        return "true" if cur else "false"
+    if isinstance(cur, (int, float)):
+        return str(cur)
+    print("ctl_json.py: no number or boolean %s" % key, file=sys.stderr)
+    return "missing:" + key
 
 
 def get_counter(path, key):
@@ -134,13 +158,18 @@ def main(argv):
                         fl["timeout"], ev["time"])))
                 except (ValueError, KeyError, TypeError) as e:
                     die("%s:%d: not an event object (%s): %r" % (args[0], n, e, line))
-    elif cmd == "flow" and len(args) == 5:
-        f = find_flow(load(args[0]), args[1], int(args[2]), args[3], int(args[4]))
-        if f is None:
-            print("NONE")
-        else:
-            print("%s %s %s %s" % (f.get("state"), f.get("id"), f.get("timeout"),
-                                   "assured" if f.get("assured") else "-"))
+    elif cmd == "value" and len(args) >= 2:
+        obj = load(args[0])
+        print(" ".join(value(obj, k) for k in args[1:]))
+    elif cmd == "flow" and len(args) >= 5 and len(args) % 4 == 1:
+        flows = load(args[0])
+        for i in range(1, len(args), 4):
+            f = find_flow(flows, args[i], int(args[i + 1]), args[i + 2], int(args[i + 3]))
+            if f is None:
+                print("NONE")
+            else:
+                print("%s %s %s %s" % (f.get("state"), f.get("id"), f.get("timeout"),
+                                       "assured" if f.get("assured") else "-"))
     else:
         die(__doc__)
 

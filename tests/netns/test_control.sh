@@ -35,41 +35,11 @@ netns_setup bypass
 
 # ---- identities: two throwaway groups, and uids and a gid that name nobody ----
 
-unused_id() { # passwd|group FROM: the first id from FROM that names no user (group)
-	local id=$2
-	while getent "$1" "$id" >/dev/null; do id=$((id + 1)); done
-	echo "$id"
-}
-groupadd "$G_READ" || die "groupadd $G_READ"
-cleanup_add groupdel "$G_READ"
-groupadd "$G_ADMIN" || die "groupadd $G_ADMIN"
-cleanup_add groupdel "$G_ADMIN"
-GID_READ=$(getent group "$G_READ" | cut -d: -f3)
-GID_ADMIN=$(getent group "$G_ADMIN" | cut -d: -f3)
-UID_MEMBER=$(unused_id passwd 61000)
-UID_OTHER=$(unused_id passwd $((UID_MEMBER + 1)))
-UID_ADMIN=$(unused_id passwd $((UID_OTHER + 1)))
-GID_NONE=$(unused_id group 61000)
+# The other uids get through $TMP to the socket's directory and run tcpfwctl ($CTLBIN) from a
+# place they can read, wherever the source tree is.
+users_setup "$G_READ" "$G_ADMIN"
 info "groups $G_READ ($GID_READ), $G_ADMIN ($GID_ADMIN); uids member $UID_MEMBER," \
 	"other $UID_OTHER, admin $UID_ADMIN; primary gid $GID_NONE"
-
-# run_as UID GID GROUPS CMD...: CMD with that identity; GROUPS: supplementary gids, "-" for none
-run_as() {
-	local uid=$1 gid=$2 groups=$3
-	shift 3
-	if [ "$groups" = - ]; then
-		setpriv --reuid="$uid" --regid="$gid" --clear-groups "$@"
-	else
-		setpriv --reuid="$uid" --regid="$gid" --groups="$groups" "$@"
-	fi
-}
-
-# The other uids must get through $TMP to the socket's directory and run tcpfwctl from a
-# place they can read, wherever the source tree is.
-chmod 0711 "$TMP"
-mkdir -m 0755 "$TMP/bin"
-install -m 0755 "$TCPFWCTL" "$TMP/bin/tcpfwctl"
-CTLBIN=$TMP/bin/tcpfwctl
 
 # The socket's directory does not exist yet: tcpfwd creates it (0750, group control.group).
 CTL_SOCK=$TMP/run/ctl.sock
@@ -80,10 +50,7 @@ tcpfwd_start "$conf"
 
 bg_start "$NS_S" "$TMP/echo.log" "$PY" "$NETNS_DIR/tcp_server.py" echo $P_ECHO $P_ECHO2
 bg_start "$NS_S" "$TMP/eof.log" "$PY" "$NETNS_DIR/tcp_server.py" eof $P_WATCH $P_OTHER $P_TW
-mkdir -p "$TMP/www"
-make_blob "$TMP/www/blob.bin" $HTTP_MB
-want=$(sha256sum <"$TMP/www/blob.bin")
-http_server_start $PORT_HTTP "$TMP/www"
+www_start $PORT_HTTP $HTTP_MB
 wait_listen "$NS_S" $P_ECHO2
 wait_listen "$NS_S" $P_TW
 
@@ -149,10 +116,8 @@ info "list during a ${HTTP_MB} MB download at $HTTP_RATE/s from $C4:$SP_HTTP"
 # Without this the client's kernel takes in the whole file at once, the server closes at once
 # (HTTP/1.0), and only curl's reading is slow: the flow would not be ESTABLISHED for long.
 nsx "$NS_C" sysctl -qw net.ipv4.tcp_rmem="4096 65536 131072" || die "tcp_rmem in the client"
-bg_start "$NS_C" "$TMP/curl.log" curl -s -4 --limit-rate $HTTP_RATE --local-port $SP_HTTP \
-	--max-time 60 -o "$TMP/blob.out" -w '%{http_code}\n' "http://$S4:$PORT_HTTP/blob.bin"
-curl_pid=$BG_PID
-size_above() { [ "$(stat -c %s "$2" 2>/dev/null || echo 0)" -gt "$1" ]; }
+download_start 4 $PORT_HTTP "$TMP/blob.out" 60 --limit-rate $HTTP_RATE --local-port $SP_HTTP
+curl_pid=$DL_PID
 wait_for 10 size_above $((256 * 1024)) "$TMP/blob.out" || die "the download did not start"
 
 rc=$(run_rc "$TMP/list.txt" "$TMP/list.err" ctl list)
@@ -215,14 +180,7 @@ expect_eq "count --sport $SP_HTTP --state time-wait,close" \
 	"$(ctl count --sport $SP_HTTP --state time-wait,close 2>&1)" 0
 expect_eq "-j count -f ipv6 --sport $SP_HTTP" "$(ctl -j count -f ipv6 --sport $SP_HTTP 2>&1)" '{"count":0}'
 
-wait "$curl_pid"
-rc=$?
-code=$(cat "$TMP/curl.log")
-if [ $rc = 0 ] && [ "$code" = 200 ] && [ "$(sha256sum <"$TMP/blob.out")" = "$want" ]; then
-	pass "download complete and byte-identical"
-else
-	fail "download: curl exit $rc, status '$code'"
-fi
+download_done "download" "$curl_pid" "$TMP/blob.out" "$BLOB_SHA256"
 if wait_for 5 flow_state_is TIME_WAIT "$C4" $SP_HTTP "$S4" $PORT_HTTP; then
 	read -r _ id_tw tmo _ <<<"$(flow_info "$C4" $SP_HTTP "$S4" $PORT_HTTP)"
 	expect_eq "the flow in TIME_WAIT is the download's (id)" "$id_tw" "$id_live"
@@ -462,16 +420,8 @@ if wait_for 5 flow_state_is TIME_WAIT "$C4" $SP_TW "$S4" $P_TW; then
 	check "the new TIME_WAIT flow's timeout is ${tmo} s <= $NEW_SHORT_S s" \
 		awk -v t="$tmo" -v m=$NEW_SHORT_S 'BEGIN { exit !(t > 0 && t <= m) }'
 	# a bound far below the configured 20 s, generous for the wheel and a loaded machine
-	if wait_for $((NEW_SHORT_S + 6)) flow_state_is NONE "$C4" $SP_TW "$S4" $P_TW; then
-		ms=$(($(now_ms) - t0))
-		if [ $ms -ge $((NEW_SHORT_S * 1000 - 1000)) ]; then
-			pass "TIME_WAIT flow expired after $ms ms (set-param $NEW_SHORT_S s, configured $SHORT_S s)"
-		else
-			fail "TIME_WAIT flow gone after only $ms ms, expected about $NEW_SHORT_S s"
-		fi
-	else
-		fail "TIME_WAIT flow still '$(flow_state "$C4" $SP_TW "$S4" $P_TW)' after $((NEW_SHORT_S + 6)) s: set-param not in force"
-	fi
+	tw_expiry "TIME_WAIT of set-param's $NEW_SHORT_S s (configured $SHORT_S s)" "$t0" $NEW_SHORT_S \
+		$((NEW_SHORT_S + 6)) "$C4" $SP_TW "$S4" $P_TW
 	tcpfwd_stats >"$TMP/tw.after" || die "no stats from tcpfwd"
 	expect_ge "destroyed.timeout rose" "$(stats_delta "$TMP/tw.before" "$TMP/tw.after" destroyed.timeout)" 1
 else
@@ -534,19 +484,19 @@ check "the socket has an access ACL" "$PY" -c \
 	"import os, sys; os.getxattr(sys.argv[1], 'system.posix_acl_access')" "$CTL_SOCK"
 
 # not in the group: the file system stops it first, then tcpfwd itself
-rc=$(run_rc "$TMP/o.out" "$TMP/o.err" other status)
-if [ "$rc" = 3 ] && grep -qi "permission denied" "$TMP/o.err"; then
-	pass "other uid, socket directory 0750: exit 3, permission denied"
-else
-	fail "other uid through the 0750 directory: exit $rc, '$(oneline "$TMP/o.err")'"
-fi
+# other_denied WHAT: the other uid's status call ends with exit 3, permission denied
+other_denied() {
+	local rc
+	rc=$(run_rc "$TMP/o.out" "$TMP/o.err" other status)
+	if [ "$rc" = 3 ] && grep -qi "permission denied" "$TMP/o.err"; then
+		pass "other uid, $1: exit 3, permission denied"
+	else
+		fail "other uid, $1: exit $rc, '$(oneline "$TMP/o.err")'"
+	fi
+}
+other_denied "socket directory 0750"
 chmod 0755 "$TMP/run"
-rc=$(run_rc "$TMP/o.out" "$TMP/o.err" other status)
-if [ "$rc" = 3 ] && grep -qi "permission denied" "$TMP/o.err"; then
-	pass "other uid, socket 0660: exit 3, permission denied"
-else
-	fail "other uid, socket 0660: exit $rc, '$(oneline "$TMP/o.err")'"
-fi
+other_denied "socket 0660"
 chmod 0666 "$CTL_SOCK"
 refusals=$(grep -c "control: refused uid $UID_OTHER " "$TMP/tcpfwd.log")
 n_denied=0 n_pipe=0 n_bad=0

@@ -62,37 +62,11 @@ netns_setup nobypass
 
 # ---- identities, as test_control.sh: throwaway groups, uids and a gid that name nobody ----
 
-unused_id() { # passwd|group FROM
-	local id=$2
-	while getent "$1" "$id" >/dev/null; do id=$((id + 1)); done
-	echo "$id"
-}
-groupadd "$G_READ" || die "groupadd $G_READ"
-cleanup_add groupdel "$G_READ"
-groupadd "$G_ADMIN" || die "groupadd $G_ADMIN"
-cleanup_add groupdel "$G_ADMIN"
-GID_READ=$(getent group "$G_READ" | cut -d: -f3)
-UID_MEMBER=$(unused_id passwd 61000)
-UID_OTHER=$(unused_id passwd $((UID_MEMBER + 1)))
-GID_NONE=$(unused_id group 61000)
-
-run_as() { # UID GID GROUPS|- CMD...
-	local uid=$1 gid=$2 groups=$3
-	shift 3
-	if [ "$groups" = - ]; then
-		setpriv --reuid="$uid" --regid="$gid" --clear-groups "$@"
-	else
-		setpriv --reuid="$uid" --regid="$gid" --groups="$groups" "$@"
-	fi
-}
-
-# The other uids get through $TMP to the socket's directory and to a copy of the helper.
-chmod 0711 "$TMP"
-mkdir -m 0755 "$TMP/bin"
+# The other uids get through $TMP to the socket's directory, to our own copy of tcpfwctl (a
+# rebuild of build/ during the test cannot take it away) and to a copy of the helper.
+users_setup "$G_READ" "$G_ADMIN"
+TCPFWCTL=$CTLBIN
 install -m 0644 "$NETNS_DIR/ctl_abuse.py" "$TMP/bin/ctl_abuse.py"
-# our own copy of tcpfwctl: a rebuild of build/ during the test cannot take it away
-install -m 0755 "$TCPFWCTL" "$TMP/bin/tcpfwctl" || die "cannot copy $TCPFWCTL"
-TCPFWCTL=$TMP/bin/tcpfwctl
 ABUSE=$TMP/bin/ctl_abuse.py
 mkdir -m 0700 "$TMP/spoof"
 chown "$UID_MEMBER" "$TMP/spoof"

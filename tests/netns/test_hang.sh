@@ -46,9 +46,9 @@
 
 . "$(dirname "$0")/lib.sh"
 
-STREAM_PORT=7000 # hang_traffic.py source: the held IPv4 stream
+STREAM_PORT=7000 # traffic.py source: the held IPv4 stream
 ECHO_PORT=7001 # tcp_server.py echo: the held IPv6 echo connection
-LSN_PORT=7002 # hang_traffic.py listen: the burst and the new connections
+LSN_PORT=7002 # traffic.py listen: the burst and the new connections
 RATE=524288 # stream bytes/s
 STOP_S=2.5 # how long tcpfwd stays stopped
 BURST_N=300 # connections opened at once during the stop (more than the socket holds)
@@ -56,9 +56,8 @@ Q_MAXLEN=64 # queue full first: 64 messages take ~53 KB of the 128 KB socket
 S_MAXLEN=1024 # socket full first: ~157 messages fill it
 RCVBUF=65536
 
-STATE_DIR=$TMP/state
 LOG=$TMP/tcpfwd.log
-HT=("$PY" "$NETNS_DIR/hang_traffic.py")
+TRAFFIC=("$PY" "$NETNS_DIR/traffic.py")
 
 STOPPED="" # the pid of a tcpfwd we stopped and not yet continued
 hang_resume() {
@@ -72,7 +71,6 @@ die_stopped() { # die, but let tcpfwd go on first (dump_debug asks it for stats)
 }
 
 netns_require
-mkdir -p "$STATE_DIR"
 netns_setup bypass
 
 # every forwarded TCP packet, counted before the queue rule (priority filter - 10), whatever
@@ -134,94 +132,10 @@ uints() { # N WORDS...: the first N words are unsigned integers
 }
 proc_state() { sed -E 's/.*\) (.).*/\1/' "/proc/$1/stat" 2>/dev/null; }
 
-cat >"$TMP/hq.py" <<'EOF'
-# hq.py stats BEFORE AFTER: two lines "packets enobufs created accept drop waiting
-#   queue_dropped user_dropped packets_seen lost relearned" (queue 0) from saved `tcpfwctl -j stats`
-#   objects, then "reasons.x=+N ..." for every drop reason that rose (or "none")
-# hq.py status FILE: "pid uptime" from `tcpfwctl -j status`
-# hq.py flows FILE SRC SPORT DST DPORT...: for each tuple, the flow that SRC:SPORT opened to
-#   DST:DPORT in a saved `tcpfwctl -j list` (the whole table, matched here): "STATE
-#   assured|-", or NONE
-# Anything missing or malformed prints "missing", which no check accepts. (One interpreter
-# for several answers: python starts slowly on a busy machine.)
-import ipaddress, json, sys
-
-
-def load(p):
-    try:
-        with open(p) as f:
-            return json.load(f)
-    except (OSError, ValueError) as e:
-        print("hq.py: %s: %s" % (p, e), file=sys.stderr)
-        return None
-
-
-def nums(v):
-    ok = all(type(x) in (int, float) and type(x) is not bool for x in v)
-    return " ".join(str(x) for x in v) if ok else "missing"
-
-
-def stats_line(o):
-    try:
-        q = [x for x in o["queues"] if x["queue"] == 0][0]
-        return nums([o["packets"], o["enobufs"], o["created"], o["verdicts"]["accept"],
-                     o["verdicts"]["drop"], q["waiting"], q["queue_dropped"],
-                     q["user_dropped"], q["packets_seen"], o["lost"], o["relearned"]])
-    except (KeyError, IndexError, TypeError):
-        return "missing"
-
-
-def same(a, b):
-    try:
-        return ipaddress.ip_address(a) == ipaddress.ip_address(b)
-    except ValueError:
-        return False
-
-
-cmd, a = sys.argv[1], sys.argv[2:]
-if cmd == "stats":
-    b, c = load(a[0]), load(a[1])
-    print(stats_line(b))
-    print(stats_line(c))
-    try:
-        rb, rc = b["reasons"], c["reasons"]
-        print(" ".join("reasons.%s=+%d" % (k, n - rb.get(k, 0)) for k, n in sorted(rc.items())
-                       if k != "ok" and n != rb.get(k, 0)) or "none")
-    except (KeyError, TypeError, AttributeError):
-        print("missing")
-elif cmd == "status":
-    o = load(a[0])
-    try:
-        print(nums([o["pid"], o["uptime"]]))
-    except (KeyError, TypeError):
-        print("missing")
-elif cmd == "flows":
-    flows = load(a[0])
-    for i in range(1, len(a), 4):
-        src, sport, dst, dport = a[i], int(a[i + 1]), a[i + 2], int(a[i + 3])
-        try:
-            hits = [f for f in flows if same(f["src"], src) and f["sport"] == sport
-                    and same(f["dst"], dst) and f["dport"] == dport]
-        except (KeyError, TypeError):
-            hits = None
-        if hits is None or len(hits) > 1:
-            print("missing")
-        elif not hits:
-            print("NONE")
-        else:
-            print("%s %s" % (hits[0].get("state"), "assured" if hits[0].get("assured") else "-"))
-EOF
-hq() { "$PY" "$TMP/hq.py" "$@"; }
-# flows TUPLE...: `hq flows` on a fresh `tcpfwctl -j list`
-flows() {
-	if ctl -j list >"$TMP/list.json" 2>"$TMP/list.err"; then
-		hq flows "$TMP/list.json" "$@"
-	else
-		echo "FAIL: tcpfwctl -j list: $(cat "$TMP/list.err")" >&2
-		echo missing
-	fi
-}
-ctl_answers() { ctl -j status >"$TMP/status.json" 2>/dev/null; }
+# the counters of `tcpfwctl -j stats` compared before and after a hang (queues.0 is queue 0,
+# the only one: queue.count = 1)
+HANG_STATS="packets enobufs created verdicts.accept verdicts.drop queues.0.waiting
+	queues.0.queue_dropped queues.0.user_dropped queues.0.packets_seen lost relearned"
 
 # ---- tcpfwd ----
 
@@ -229,30 +143,19 @@ ctl_answers() { ctl -j status >"$TMP/status.json" 2>/dev/null; }
 hang_start() {
 	local conf=$TMP/hang.conf
 	tcpfwd_stop
-	rm -f "$STATE_DIR/flows.snapshot"
-	cat >"$conf" <<-EOF
-		# $TEST_NAME
-		queue = { num = 0; count = 1; fail_open = $1; maxlen = $2; rcvbuf = $RCVBUF; };
-		table = { max_flows = 4096; };
-		tcp = { pickup = false; };
-		control = { socket = "$CTL_SOCK"; };
-		state = { directory = "$STATE_DIR"; };
-		logging = { level = "info"; log_invalid = true; rate_limit = 0; };
-	EOF
-	"$TCPFWD" --check -c "$conf" >/dev/null || die "tcpfwd --check rejects $conf"
-	tcpfwd_start "$conf"
-	wait_for 5 ctl_answers || die "tcpfwd is ready but its control socket does not answer"
+	rm -f "$TMP/flows.snapshot"
+	write_conf "$conf" fail_open="$1" maxlen="$2" rcvbuf=$RCVBUF max_flows=4096 pickup=false \
+		level=info log_invalid=true rate_limit=0
+	tcpfwd_start_ctl "$conf"
 }
 
 # ---- traffic ----
 
-bg_start "$NS_S" "$TMP/source.log" "${HT[@]}" source $STREAM_PORT $RATE
+bg_start "$NS_S" "$TMP/source.log" "${TRAFFIC[@]}" source $STREAM_PORT $RATE
 bg_start "$NS_S" "$TMP/echo-server.log" "$PY" "$NETNS_DIR/tcp_server.py" echo $ECHO_PORT
-bg_start "$NS_S" "$TMP/listen.log" "${HT[@]}" listen $LSN_PORT
+bg_start "$NS_S" "$TMP/listen.log" "${TRAFFIC[@]}" listen $LSN_PORT
 for p in $STREAM_PORT $ECHO_PORT $LSN_PORT; do wait_listen "$NS_S" $p; done
 
-echoes() { local n; n=$(grep -c '^echo ' "$1" 2>/dev/null); echo "${n:-0}"; }
-echoes_ge() { [ "$(echoes "$1")" -ge "$2" ]; }
 sunk() { local n; n=$(awk '$1 == "bytes" { n = $2 } END { print n + 0 }' "$1" 2>/dev/null); echo "${n:-0}"; }
 sunk_ge() { [ "$(sunk "$1")" -ge "$2" ]; }
 # first_after LOG KIND T: wall time (s.ms) of the first KIND line stamped after T, or empty
@@ -269,7 +172,7 @@ held_drops() {
 new_conn() { # 4|6 -> "connected C of 1 in MS ms ports P"
 	local dst=$S4
 	[ "$1" = 6 ] && dst=$S6
-	nsx "$NS_C" "${HT[@]}" burst "$dst" $LSN_PORT 1 3
+	nsx "$NS_C" "${TRAFFIC[@]}" burst "$dst" $LSN_PORT 1 3
 }
 
 # ---- one case ----
@@ -287,20 +190,20 @@ hang_case() {
 	expect_eq "$c: queue.maxlen in force" "$(ctl get-param queue.maxlen 2>&1)" "queue.maxlen = $maxlen"
 	expect_eq "$c: queue.fail_open in force" "$(ctl get-param queue.fail_open 2>&1)" "queue.fail_open = $fo"
 
-	bg_start "$NS_C" "$TMP/$c.sink.err" "${HT[@]}" sink "$S4" $STREAM_PORT "$TMP/$c.sink"
+	bg_start "$NS_C" "$TMP/$c.sink.err" "${TRAFFIC[@]}" sink "$S4" $STREAM_PORT "$TMP/$c.sink"
 	sk=$BG_PID
-	bg_start "$NS_C" "$TMP/$c.echo.err" "${HT[@]}" echo "$S6" $ECHO_PORT "$TMP/$c.echo"
+	bg_start "$NS_C" "$TMP/$c.echo.err" "${TRAFFIC[@]}" echo "$S6" $ECHO_PORT "$TMP/$c.echo"
 	ek=$BG_PID
 	wait_for 10 echoes_ge "$TMP/$c.echo" 5 || die "$c: echo client: $(tail -n 1 "$TMP/$c.echo" 2>/dev/null)"
 	wait_for 10 sunk_ge "$TMP/$c.sink" $((RATE / 4)) || die "$c: stream: $(tail -n 1 "$TMP/$c.sink" 2>/dev/null)"
 	sp=$(sed -n 's/^port //p' "$TMP/$c.sink")
 	ep=$(sed -n 's/^port //p' "$TMP/$c.echo")
-	{ read -r fs4 _; read -r fs6 _; } <<<"$(flows "$C4" "$sp" "$S4" $STREAM_PORT "$C6" "$ep" "$S6" $ECHO_PORT)"
+	{ read -r fs4 _; read -r fs6 _; } <<<"$(flow_info "$C4" "$sp" "$S4" $STREAM_PORT "$C6" "$ep" "$S6" $ECHO_PORT)"
 	expect_eq "$c: held IPv4 stream's flow before the stop" "$fs4" ESTABLISHED
 	expect_eq "$c: held IPv6 echo's flow before the stop" "$fs6" ESTABLISHED
 	ctl -j stats >"$TMP/$c.before" 2>&1 || die "$c: tcpfwctl -j stats: $(cat "$TMP/$c.before")"
 	ctl_answers || die "$c: tcpfwctl -j status"
-	read -r _ up0 <<<"$(hq status "$TMP/status.json")"
+	read -r _ up0 <<<"$($CTL_JSON value "$TMP/status.json" pid uptime)"
 
 	# ---- the hang ----
 	k0=$(kq_snap)
@@ -312,7 +215,7 @@ hang_case() {
 	sleep 0.3 # what was already past the queue arrives
 	k1=$(kq_snap $snap)
 	n1=$(echoes "$TMP/$c.echo") b1=$(sunk "$TMP/$c.sink")
-	burst=$(nsx "$NS_C" "${HT[@]}" burst "$S4" $LSN_PORT $BURST_N 1)
+	burst=$(nsx "$NS_C" "${TRAFFIC[@]}" burst "$S4" $LSN_PORT $BURST_N 1)
 	bc=$(awk '{ print $2 }' <<<"$burst")
 	sleep "$(awk -v s="$STOP_S" -v t0="$t_stop" -v n="$EPOCHREALTIME" 'BEGIN { d = s - (n - t0); print (d > 0 ? d : 0) }')"
 	k2=$(kq_snap $snap)
@@ -397,7 +300,7 @@ hang_case() {
 		fail "$c: the control socket does not answer after SIGCONT"
 	fi
 	check "$c: tcpfwd alive after SIGCONT" alive "$pid"
-	read -r line up1 <<<"$(hq status "$TMP/status.json")"
+	read -r line up1 <<<"$($CTL_JSON value "$TMP/status.json" pid uptime)"
 	expect_eq "$c: tcpfwd's pid (tcpfwctl status) after SIGCONT" "$line" "$pid"
 	if awk -v a="$up0" -v b="$up1" -v s="$STOP_S" 'BEGIN {
 		ok = a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b >= a + s; exit !ok }'; then
@@ -420,7 +323,7 @@ hang_case() {
 		[ $fam = 6 ] && src=$C6 dst=$S6
 		tuples+=("$src" "${port:-0}" "$dst" "$LSN_PORT")
 	done
-	{ read -r state4 assured4; read -r state6 assured6; } <<<"$(flows "${tuples[@]}")"
+	{ read -r state4 _ _ assured4; read -r state6 _ _ assured6; } <<<"$(flow_info "${tuples[@]}")"
 	expect_eq "$c: tcpfwd tracked the new IPv4 connection ($state4)" "$assured4" assured
 	expect_eq "$c: tcpfwd tracked the new IPv6 connection ($state6)" "$assured6" assured
 
@@ -446,7 +349,7 @@ hang_case() {
 			- "$cont_line" "$LOG"
 	fi
 	if [ "$fo" = false ]; then
-		{ read -r fs4 _; read -r fs6 _; } <<<"$(flows "$C4" "$sp" "$S4" $STREAM_PORT "$C6" "$ep" "$S6" $ECHO_PORT)"
+		{ read -r fs4 _; read -r fs6 _; } <<<"$(flow_info "$C4" "$sp" "$S4" $STREAM_PORT "$C6" "$ep" "$S6" $ECHO_PORT)"
 		expect_eq "$c: held IPv4 stream's flow at the end" "$fs4" ESTABLISHED
 		expect_eq "$c: held IPv6 echo's flow at the end" "$fs6" ESTABLISHED
 	fi
@@ -454,16 +357,18 @@ hang_case() {
 	# ---- counters ----
 	local bs as rose bp be bcr ba bd bw bqd bud bseen ap ae acr aa ad aw aqd aud aseen qd3 ud3 skd3 gap
 	ctl -j stats >"$TMP/$c.after" 2>&1 || fail "$c: tcpfwctl -j stats after SIGCONT: $(cat "$TMP/$c.after")"
-	{ read -r bs; read -r as; read -r rose; } <<<"$(hq stats "$TMP/$c.before" "$TMP/$c.after")"
 	# the kernel's own counters, read just after: from before the stop to now
 	read -r _ _ qd3 ud3 _ skd3 <<<"$(kq_raw)"
+	bs=$($CTL_JSON value "$TMP/$c.before" $HANG_STATS)
+	as=$($CTL_JSON value "$TMP/$c.after" $HANG_STATS)
+	rose=$(reasons_rose "$TMP/$c.before" "$TMP/$c.after")
 	if ! uints 11 $bs || ! uints 11 $as || ! uints 1 "$skd3"; then
 		fail "$c: no counters to compare: stats '$bs' -> '$as', sk_drops '$skd3'"
 	else
 		read -r bp be bcr ba bd bw bqd bud bseen blost brel <<<"$bs"
 		read -r ap ae acr aa ad aw aqd aud aseen alost arel <<<"$as"
 		info "$c: tcpfwctl -j stats before -> after: packets $bp -> $ap, packets_seen $bseen -> $aseen, queue_dropped $bqd -> $aqd, user_dropped $bud -> $aud, enobufs $be -> $ae, waiting $bw -> $aw"
-		info "$c:   created $bcr -> $acr, accept $ba -> $aa, drop $bd -> $ad (reasons that rose: $rose); the socket's sk_drops $skd0 -> $skd3 (/proc/net/netlink)"
+		info "$c:   created $bcr -> $acr, accept $ba -> $aa, drop $bd -> $ad (reasons that rose: ${rose:-none}); the socket's sk_drops $skd0 -> $skd3 (/proc/net/netlink)"
 		expect_eq "$c: enobufs (NETLINK_NO_ENOBUFS: never reported)" "$((ae - be))" 0
 		expect_eq "$c: stats: queue_dropped rose as the kernel's" "$((aqd - bqd))" "$((qd3 - qd0))"
 		expect_eq "$c: stats: user_dropped rose as the kernel's" "$((aud - bud))" "$((ud3 - ud0))"
@@ -507,9 +412,6 @@ hang_case b true $S_MAXLEN socket
 
 # ================= fail-closed: the rule without bypass =================
 tcpfwd_stop
-nsx "$NS_F" nft delete table inet tcpfw_test 2>/dev/null
-nsx "$NS_F" iptables -F FORWARD
-nsx "$NS_F" ip6tables -F FORWARD
 queue_rule nobypass
 hang_case c false $Q_MAXLEN queue
 hang_case d false $S_MAXLEN socket

@@ -16,11 +16,7 @@ netns_setup bypass
 write_conf "$TMP/tcpfwd.conf" level=info
 tcpfwd_start
 
-mkdir -p "$TMP/www"
-make_blob "$TMP/www/bulk.bin" "$BULK_MB"
-printf 'tcpfw says hello\n' >"$TMP/www/small.txt"
-want_bulk=$(sha256sum <"$TMP/www/bulk.bin")
-http_server_start "$PORT" "$TMP/www"
+www_start "$PORT" "$BULK_MB"
 
 tcpfwd_stats >"$TMP/before" || die "no stats from tcpfwd"
 connects=0
@@ -40,15 +36,15 @@ for fam in 4 6; do
 	info "IPv$fam: ${BULK_MB} MB download"
 	rm -f "$TMP/bulk.out"
 	out=$(nsx "$NS_C" curl -s -"$fam" --max-time 120 -o "$TMP/bulk.out" \
-		-w '%{http_code} %{size_download} %{speed_download} %{num_connects}' "$base/bulk.bin")
+		-w '%{http_code} %{size_download} %{speed_download} %{num_connects}' "$base/blob.bin")
 	read -r code size speed nc <<<"$out"
 	connects=$((connects + ${nc:-0}))
 	expect_eq "IPv$fam bulk HTTP status" "$code" 200
 	got=$(sha256sum <"$TMP/bulk.out" 2>/dev/null)
-	if [ "$got" = "$want_bulk" ]; then
+	if [ "$got" = "$BLOB_SHA256" ]; then
 		pass "IPv$fam bulk ${BULK_MB} MB byte-identical"
 	else
-		fail "IPv$fam bulk differs: $size bytes received, sha256 ${got%% *} != ${want_bulk%% *}"
+		fail "IPv$fam bulk differs: $size bytes received, sha256 ${got%% *} != ${BLOB_SHA256%% *}"
 	fi
 	mbps=$(awk -v s="${speed:-0}" 'BEGIN { printf "%.1f", s / 1e6 }')
 	echo "RESULT: IPv$fam bulk ${BULK_MB} MB through tcpfwd: $mbps MB/s"

@@ -17,10 +17,7 @@ netns_setup bypass
 write_conf "$TMP/tcpfwd.conf" level=info
 tcpfwd_start
 
-mkdir -p "$TMP/www"
-make_blob "$TMP/www/blob.bin" "$MB"
-want=$(sha256sum <"$TMP/www/blob.bin")
-http_server_start "$PORT" "$TMP/www"
+www_start "$PORT" "$MB"
 loss_setup "$LOSS_PCT"
 tcpfwd_stats >"$TMP/before" || die "no stats from tcpfwd"
 
@@ -32,10 +29,10 @@ for fam in 4 6; do
 		-w '%{http_code} %{size_download}' "http://$(url_host $fam):$PORT/blob.bin")
 	secs=$(awk -v ms="$(($(now_ms) - t0))" 'BEGIN { printf "%.1f", ms / 1000 }')
 	got=$(sha256sum <"$TMP/out" 2>/dev/null)
-	if [ "$got" = "$want" ]; then
+	if [ "$got" = "$BLOB_SHA256" ]; then
 		pass "IPv$fam $MB MB under loss byte-identical (${secs} s)"
 	else
-		fail "IPv$fam transfer under loss: curl '$out' after ${secs} s, sha256 ${got%% *} != ${want%% *}"
+		fail "IPv$fam transfer under loss: curl '$out' after ${secs} s, sha256 ${got%% *} != ${BLOB_SHA256%% *}"
 	fi
 done
 

@@ -22,36 +22,24 @@ conf=$TMP/tcpfwd.conf
 write_conf "$conf" policy=enforce level=info
 tcpfwd_start "$conf"
 
-mkdir -p "$TMP/www"
-make_blob "$TMP/www/blob.bin" $MB
-printf 'small\n' >"$TMP/www/small.txt"
-want=$(sha256sum <"$TMP/www/blob.bin")
-http_server_start $PORT "$TMP/www"
+www_start $PORT $MB
 tcpfwd_stats >"$TMP/before" || die "no stats from tcpfwd"
 
-# tw_expires_after_close PORTFILE WHAT: the flow of the finished curl (local port in PORTFILE)
-# reaches TIME_WAIT and then expires within the shortened hold.
+# tw_expires LPORT WHAT: the flow of the finished curl (from local port LPORT) reaches
+# TIME_WAIT and then expires within the shortened hold.
 tw_expires() {
-	local lport=$1 what=$2 tuple t0 ms
+	local lport=$1 what=$2 tuple
 	tuple="$C4 $lport $S4 $PORT"
 	if ! wait_for 5 flow_state_is TIME_WAIT $tuple; then
 		fail "$what: flow $tuple is '$(flow_state $tuple)', expected TIME_WAIT"
 		return
 	fi
-	t0=$(now_ms)
-	if wait_for $((SHORT_S + 12)) flow_state_is NONE $tuple; then
-		ms=$(($(now_ms) - t0))
-		pass "$what: TIME_WAIT shortened, flow expired after $ms ms"
-	else
-		fail "$what: flow $tuple still '$(flow_state $tuple)' after $((SHORT_S + 12)) s: not shortened"
-	fi
+	tw_expiry "$what: TIME_WAIT shortened ($tuple)" "$(now_ms)" 0 $((SHORT_S + 12)) $tuple
 }
 
 info "download of $MB MB at $RATE/s, reload in the middle"
-bg_start "$NS_C" "$TMP/curl.log" curl -s -4 --limit-rate $RATE --max-time 60 \
-	-o "$TMP/out" -w '%{http_code} %{local_port}\n' "http://$S4:$PORT/blob.bin"
-curl_pid=$BG_PID
-size_above() { [ "$(stat -c %s "$2" 2>/dev/null || echo 0)" -gt "$1" ]; }
+download_start 4 $PORT "$TMP/out" 60 --limit-rate $RATE
+curl_pid=$DL_PID
 wait_for 10 size_above $((1024 * 1024)) "$TMP/out" || die "download did not start"
 
 write_conf "$conf" policy=shorten shortened=$SHORT_S minimum=1 level=info \
@@ -74,15 +62,8 @@ fi
 # the point of the case: the reload happened while the transfer was live
 check "download still running after the reload" alive "$curl_pid"
 
-wait "$curl_pid"
-rc=$?
-read -r code lport <"$TMP/curl.log"
-got=$(sha256sum <"$TMP/out")
-if [ $rc = 0 ] && [ "${code:-}" = 200 ] && [ "$got" = "$want" ]; then
-	pass "download across the reload complete and byte-identical"
-else
-	fail "download across the reload: curl exit $rc, status '${code:-}', sha256 ${got%% *} != ${want%% *}"
-fi
+download_done "download across the reload" "$curl_pid" "$TMP/out" "$BLOB_SHA256"
+read -r _ lport <"$TMP/out.curl"
 [ -n "${lport:-}" ] && tw_expires "$lport" "after the reload"
 
 info "reload with an invalid configuration"

@@ -68,23 +68,14 @@ ip -n "$NS_F" route add 192.0.2.0/25 via "$C4" dev fc || die "route 192.0.2.0/25
 ip -n "$NS_F" route add 192.0.2.128/25 via "$C4" dev fc || die "route 192.0.2.128/25 in fw"
 nsx "$NS_S" sysctl -qw net.ipv4.tcp_syncookies=2 || die "tcp_syncookies in the server namespace"
 
+# a small table, every drop logged within the rate limit
 conf=$TMP/tcpfwd.conf
-cat >"$conf" <<-EOF
-	# $TEST_NAME: a small table, every drop logged within the rate limit
-	queue = { num = 0; count = 1; fail_open = true; };
-	table = { max_flows = $MAX_FLOWS; };
-	tcp = { pickup = false; };
-	control = { socket = "$CTL_SOCK"; };
-	state = { directory = "$TMP"; };
-	logging = { level = "info"; log_invalid = true; rate_limit = $RATE_LIMIT; };
-EOF
-"$TCPFWD" --check -c "$conf" >/dev/null || die "tcpfwd --check rejects $conf"
+write_conf "$conf" max_flows=$MAX_FLOWS pickup=false level=info log_invalid=true \
+	rate_limit=$RATE_LIMIT
 tcpfwd_start "$conf"
 
 # ---- helpers ----
 
-fsize() { stat -c %s "$1" 2>/dev/null || echo 0; }
-size_above() { [ "$(fsize "$2")" -gt "$1" ]; }
 rss_kb() { awk '$1 == "VmRSS:" { print $2 }' "/proc/$TCPFWD_PID/status" 2>/dev/null; }
 log_lines() { wc -l <"$LOG"; }
 # new_log FROM: the log from line FROM + 1 on
@@ -123,21 +114,16 @@ flows_max() {
 	EOF
 }
 
-make_blob "$TMP/blob.bin" $MB
-TOTAL=$((MB * 1024 * 1024))
-want=$(sha256sum <"$TMP/blob.bin")
-bg_start "$NS_S" "$TMP/server.log" "$PY" "$NETNS_DIR/paced_http.py" $PORT "$TMP/blob.bin" $RATE
-wait_listen "$NS_S" $PORT
+paced_http_start $PORT $MB $RATE
+TOTAL=$BLOB_BYTES
 
 # ---- the download, then the flood ----
 
 info "download: $MB MiB at $((RATE >> 20)) MiB/s from $S4:$PORT"
-bg_start "$NS_C" "$TMP/curl.out" curl -s -4 --max-time 40 -o "$TMP/dl.out" \
-	-w '%{http_code}\n' "http://$S4:$PORT/blob.bin"
-dl=$BG_PID
+download_start 4 $PORT "$TMP/dl.out" 40
+dl=$DL_PID
 wait_for 10 size_above $((512 * 1024)) "$TMP/dl.out" || die "the download did not start"
-lp=$(nsx "$NS_C" ss -Htn4 state established "( dport = :$PORT )" | awk '{ n = split($3, a, ":"); print a[n] }')
-[ "$(echo "$lp" | grep -c .)" = 1 ] || die "cannot find the download's connection: '$lp'"
+lp=$(client_port $PORT 4) || die "cannot find the download's connection"
 read -r st _ _ as <<<"$(flow_info "$C4" "$lp" "$S4" $PORT)"
 expect_eq "the download's flow before the flood" "$st $as" "ESTABLISHED assured"
 
@@ -175,15 +161,7 @@ listed=$("$PY" -c 'import json, sys; print(len(json.load(open(sys.argv[1]))))' "
 
 # ---- the download ----
 
-wait "$dl"
-rc=$?
-read -r code <"$TMP/curl.out"
-got=$(sha256sum <"$TMP/dl.out")
-if [ $rc = 0 ] && [ "${code:-}" = 200 ] && [ "$got" = "$want" ]; then
-	pass "download complete and byte-identical across the flood"
-else
-	fail "download: curl exit $rc, status '${code:-}', $(fsize "$TMP/dl.out") bytes, sha256 ${got%% *} != ${want%% *}"
-fi
+download_done "download across the flood" "$dl" "$TMP/dl.out" "$BLOB_SHA256"
 if [ "$dl_at_end" -lt "$TOTAL" ]; then
 	pass "the flood ran while the download was under way ($dl_at_start -> $dl_at_end bytes)"
 else

@@ -1,23 +1,27 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""Traffic for test_hang.sh: connections whose progress shows, from the outside, whether the
-firewall passes them, with a wall-clock stamp on every step.
+"""Traffic for the netns tests: servers and clients whose progress shows, from the outside,
+whether the firewall passes them, with a wall-clock stamp on every step.
 
-usage: hang_traffic.py MODE ARGS...
+usage: traffic.py MODE ARGS...
 
+  http PORT BLOB RATE     server, dual stack, HTTP/1.0: GET /blob.bin sends the file BLOB
+                          paced at RATE bytes/s in 50 ms steps with no catch-up after a stall
+                          (a small send buffer, so what curl has is about what crossed the
+                          firewall); anything else gets the body "small\\n"
   source PORT RATE        server, dual stack: every connection gets an endless byte stream,
                           byte i = i % 251, paced at RATE bytes/s in 20 ms steps with no
-                          catch-up after a stall (a small send buffer, so what is sent is
-                          about what crossed the firewall)
+                          catch-up after a stall (a small send buffer, as above)
   sink HOST PORT LOG      client of source: LOG gets "port N", then "bytes TOTAL TIME" every
                           50 ms of progress and once more when the stream pauses (so the
                           last line is the total received), each byte checked against the
                           pattern; "error ..." and exit 1 on a wrong byte, EOF, a socket
                           error or 60 s without data
-  echo HOST PORT LOG      client of an echo server: one connection, a numbered line every
+  echo HOST PORT LOG [WAIT]
+                          client of an echo server: one connection, a numbered line every
                           100 ms, each echo checked; LOG gets "port N", then "echo I TIME" per
-                          round trip, or "error ..." and exit 1. Waits up to 60 s for an echo,
-                          so an outage shows as a pause, not an error
+                          round trip, or "error ..." and exit 1. Waits up to WAIT seconds
+                          (default 60) for an echo, so an outage shows as a pause, not an error
   listen PORT             server, dual stack: accepts (backlog 4096) and closes at once
   burst HOST PORT N WAIT  N connections at once (non-blocking connects), then waits up to
                           WAIT seconds for them: prints "connected C of N in MS ms ports P,..."
@@ -40,29 +44,21 @@ def now():
     return "%.3f" % time.time()
 
 
-def source(port, rate):
+def listener(port, backlog):
+    """A dual-stack listening socket on PORT."""
     ls = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     ls.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
     ls.bind(("::", port))
-    ls.listen(16)
+    ls.listen(backlog)
+    return ls
 
-    def serve(c):
+
+def serve_threads(ls, serve):
+    """Accepts for ever; serve(conn) runs in a thread of its own, then conn is closed."""
+    def run(c):
         try:
-            c.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 32768)
-            step = min(max(rate // 50, 1), 65536)
-            off = 0
-            nxt = time.monotonic()
-            while True:
-                start = off % 251
-                c.sendall(PATTERN[start:start + step])
-                off += step
-                nxt += step / rate
-                t = time.monotonic()
-                if nxt > t:
-                    time.sleep(nxt - t)
-                else:
-                    nxt = t
+            serve(c)
         except OSError:
             pass
         finally:
@@ -70,15 +66,62 @@ def source(port, rate):
 
     while True:
         c, _ = ls.accept()
-        threading.Thread(target=serve, args=(c,), daemon=True).start()
+        threading.Thread(target=run, args=(c,), daemon=True).start()
+
+
+def send_paced(c, chunks, rate):
+    """Sends the chunks at RATE bytes/s on average, with no catch-up after a stall."""
+    nxt = time.monotonic()
+    for chunk in chunks:
+        c.sendall(chunk)
+        nxt += len(chunk) / rate
+        t = time.monotonic()
+        if nxt > t:
+            time.sleep(nxt - t)
+        else:
+            nxt = t
+
+
+def http(port, blob, rate):
+    with open(blob, "rb") as f:
+        data = f.read()
+
+    def serve(c):
+        c.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 65536)
+        req = b""
+        while b"\r\n\r\n" not in req:
+            d = c.recv(4096)
+            if not d:
+                return
+            req += d
+        body = data if req.split(b" ")[1] == b"/blob.bin" else b"small\n"
+        c.sendall(b"HTTP/1.0 200 OK\r\nContent-Type: application/octet-stream\r\n"
+                  b"Content-Length: %d\r\n\r\n" % len(body))
+        step = max(rate // 20, 1)
+        send_paced(c, (body[off:off + step] for off in range(0, len(body), step)), rate)
+
+    serve_threads(listener(port, 64), serve)
+
+
+def source(port, rate):
+    def serve(c):
+        c.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 32768)
+        step = min(max(rate // 50, 1), 65536)
+
+        def chunks():
+            off = 0
+            while True:
+                start = off % 251
+                yield PATTERN[start:start + step]
+                off += step
+
+        send_paced(c, chunks(), rate)
+
+    serve_threads(listener(port, 16), serve)
 
 
 def listen(port):
-    ls = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
-    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    ls.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
-    ls.bind(("::", port))
-    ls.listen(4096)
+    ls = listener(port, 4096)
     while True:
         c, _ = ls.accept()
         c.close()
@@ -117,11 +160,11 @@ def sink(host, port, log):
         sys.exit(1)
 
 
-def echo(host, port, log):
+def echo(host, port, log, wait):
     try:
         s = socket.create_connection((host, port), timeout=5)
         log.write("port %d\n" % s.getsockname()[1])
-        s.settimeout(60)
+        s.settimeout(wait)
         i = 0
         while True:
             msg = b"ping %08d\n" % i
@@ -178,9 +221,12 @@ def main():
         listen(int(a[1]))
     elif len(a) == 3 and a[0] == "source":
         source(int(a[1]), int(a[2]))
-    elif len(a) == 4 and a[0] in ("sink", "echo"):
-        log = open(a[3], "w", buffering=1)
-        (sink if a[0] == "sink" else echo)(a[1], int(a[2]), log)
+    elif len(a) == 4 and a[0] == "http":
+        http(int(a[1]), a[2], int(a[3]))
+    elif len(a) == 4 and a[0] == "sink":
+        sink(a[1], int(a[2]), open(a[3], "w", buffering=1))
+    elif len(a) in (4, 5) and a[0] == "echo":
+        echo(a[1], int(a[2]), open(a[3], "w", buffering=1), float(a[4]) if len(a) == 5 else 60)
     elif len(a) == 5 and a[0] == "burst":
         burst(a[1], int(a[2]), int(a[3]), float(a[4]))
     else:
