@@ -176,6 +176,10 @@ print(" ".join(sorted("%s:%s-%s:%s/%s/%s" % (f["src"], f["sport"], f["dst"], f["
 refusals_of() { # UID: tcpfwd's log lines about refused calls of UID
 	grep -c "control: uid $1 (pid [0-9]*) may not call" "$TMP/tcpfwd.log"
 }
+refusals_held() { # the sum of tcpfwd's "N refusals not logged" lines so far
+	sed -n 's/.*control: \([0-9]*\) refusals not logged.*/\1/p' "$TMP/tcpfwd.log" |
+		awk '{ n += $1 } END { print n + 0 }'
+}
 
 phase_begin identity
 flows_before=$(flow_set)
@@ -218,10 +222,16 @@ else
 	fail "PermissionDenied replies $COUNT_denied," \
 		"log lines for uid $UID_MEMBER $((denied1 - denied0))"
 fi
-# refusals at accept are rate-limited in the log; refused calls of a member should be too
+# refusals at accept are rate-limited in the log; refused calls of a member should be too,
+# with the number held back written once the limiter's second is over
 COUNT_flood=-1
+held0=$(refusals_held)
 abuse run_as "$UID_MEMBER" "$GID_NONE" "$GID_READ" "$PY" "$ABUSE" logflood "$CTL_SOCK" $N_LOGFLOOD
 logged=$(($(refusals_of "$UID_MEMBER") - denied1))
+sleep 1.2
+held=$(($(refusals_held) - held0))
+expect_ge "refused calls the log held back are counted in it, 1.2 s after ($held + $logged lines)" \
+	$((held + logged)) $N_LOGFLOOD
 info "log flood: $COUNT_flood refused calls, $logged log lines," \
 	"log file now $(stat -c %s "$TMP/tcpfwd.log") bytes"
 what="$N_LOGFLOOD refused calls of a member left $logged log lines"
