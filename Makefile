@@ -152,6 +152,8 @@ unit: $(UNIT_BINS)
 
 check: deps
 	$(MAKE) all
+	@# the benchmarks are not run here, only built, so that an API change cannot break them
+	$(MAKE) $(BENCH_BIN) $(MKFLOWS) $(FLOOR_BIN)
 	$(MAKE) check-purity
 	$(MAKE) check-man
 	$(MAKE) check-units

@@ -342,7 +342,7 @@ static inline void feed_loop(struct feed *f, const struct pktset *s)
 
 				for (unsigned k = 0; k < m; k++, i++)
 					pk[k] = (struct engine_packet){s->bytes + i * s->stride,
-								       s->cap[i], s->len[i]};
+								       s->cap[i], s->len[i], 0};
 				engine_process_batch(f->e, pk, m, now, res);
 			}
 		} else {

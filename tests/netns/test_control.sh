@@ -16,8 +16,6 @@
 #     afterwards expires after ~2 s instead of 20 s), get-param and status show it;
 #   - access: control.group members may call the read-only methods only, control.admin_group
 #     members every method, anybody else is refused by tcpfwd even through a 0666 socket.
-# One check is XFAIL (lib.sh's xfail; NETNS_STRICT=1 makes it fail) for an open bug: tcpfwctl's
-# "Broken pipe" in place of tcpfwd's PermissionDenied.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -515,12 +513,8 @@ for i in 1 2 3 4 5; do
 	fi
 done
 expect_eq "other uid, socket 0666: tries not refused with exit 1 and no output" "$n_bad" 0
-if [ $n_denied = 5 ]; then
-	pass "other uid, socket 0666: tcpfwctl says PermissionDenied (5 of 5 tries)"
-elif [ $n_pipe -gt 0 ] && [ $n_bad = 0 ]; then
-	xfail "other uid, socket 0666: PermissionDenied in $n_denied of 5 tries, 'Broken pipe' in $n_pipe" \
-		"tcpfwctl fails on send (EPIPE) before reading tcpfwd's refusal"
-fi
+expect_eq "other uid, socket 0666: tcpfwctl says PermissionDenied (tries of 5; 'Broken pipe' in $n_pipe)" \
+	"$n_denied" 5
 expect_eq "refusals of uid $UID_OTHER logged by tcpfwd (SO_PEERCRED)" \
 	"$(($(grep -c "control: refused uid $UID_OTHER " "$TMP/tcpfwd.log") - refusals))" 5
 # tcpfwd's own answer, without tcpfwctl: an error reply, then the connection closes
