@@ -50,6 +50,7 @@ struct engine_flow {
 	struct timer_wheel_node timer; /* the wheel's, in the flow's own cache line */
 	uint8_t orig : 1;	       /* the key endpoint (0 or 1) that is ORIGINAL */
 	uint8_t tclass : 2;	       /* enum tcp_track_timeout of the armed timer */
+	uint8_t gen : 5;	       /* the window generation it last learned in */
 	uint8_t track[TRACK_PACKED];   /* struct tcp_track, packed */
 };
 
@@ -95,7 +96,10 @@ struct engine {
 	engine_event_fn *on_event;
 	void *event_arg;
 	struct engine_counters ctr;
+	uint8_t gen; /* window generation (ENGINE_GEN_MASK): see engine_forget_windows() */
 };
+
+#define ENGINE_GEN_MASK 31 /* struct engine_flow's gen has five bits */
 
 /* ---- timeouts ---- */
 
@@ -263,6 +267,7 @@ static void new_flow(struct engine *e, const struct packet *p, const struct flow
 	struct engine_flow *f = flow_table_value(e->table, id);
 	track_store(f, &track);
 	f->orig = src_ep & 1;
+	f->gen = e->gen;
 	arm(e, id, f, tr.timeout, now_ms);
 	e->ctr.states[track.state]++;
 	e->ctr.flows_created++;
@@ -283,6 +288,10 @@ static void track(struct engine *e, uint32_t id, const struct packet *p, const s
 	struct tcp_track t;
 
 	track_load(f, &t);
+	if (unlikely(f->gen != e->gen)) { /* packets bypassed us since it last learned */
+		tcp_track_forget_windows(&t);
+		f->gen = e->gen;
+	}
 	tcp_track_packet(&t, p, dir, &e->tparams, &tr);
 	track_store(f, &t);
 	res->reason = tr.reason;
@@ -486,8 +495,17 @@ bool engine_retime(struct engine *e, uint32_t *cursor, unsigned budget, uint64_t
 	return id >= cap;
 }
 
+/*
+ * Lazily: a new generation, and each flow forgets its windows when its next packet finds it
+ * from an older one. A flow's generation has five bits, so when the counter comes round to 0,
+ * every flow forgets at once and joins it, and no flow can lag a whole turn behind.
+ */
 unsigned engine_forget_windows(struct engine *e)
 {
+	e->gen = (e->gen + 1) & ENGINE_GEN_MASK;
+	if (e->gen)
+		return flow_table_count(e->table);
+
 	uint32_t cap = flow_table_capacity(e->table);
 	unsigned n = 0;
 
@@ -500,6 +518,7 @@ unsigned engine_forget_windows(struct engine *e)
 		track_load(f, &t);
 		tcp_track_forget_windows(&t);
 		track_store(f, &t);
+		f->gen = 0;
 		n++;
 	}
 	return n;
@@ -646,6 +665,7 @@ int engine_import(struct engine *e, const struct engine_flow_record *rec, uint64
 	struct engine_flow *f = flow_table_value(e->table, id);
 	track_store(f, &rec->track);
 	f->orig = rec->orig & 1;
+	f->gen = e->gen;
 	f->tclass = rec->tclass & 3;
 	timer_wheel_schedule(e->wheel, id, now_ms + rec->remaining_ms);
 	e->ctr.states[flow_state(f)]++;

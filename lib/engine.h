@@ -179,8 +179,8 @@ bool engine_retime(struct engine *e, uint32_t *cursor, unsigned budget, uint64_t
 /*
  * Makes every synchronised flow re-learn its windows from the next segment each way
  * (tcp_track_forget_windows), for when packets may have passed unseen: with fail-open, while
- * the daemon stalled or its queue overflowed. Returns the number of flows visited. Walks the
- * whole table at once (some 50 ms at 1M flows): it runs only after a stall.
+ * the daemon stalled or its socket overflowed. O(1): each flow does it when its next packet
+ * comes (one table walk every 32 calls keeps them in step). Returns the number of flows.
  */
 unsigned engine_forget_windows(struct engine *e);
 

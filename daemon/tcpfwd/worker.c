@@ -46,6 +46,7 @@ struct worker {
 	uint64_t last_turn_ms;
 	uint64_t lost_seen; /* nfqueue's lost counter when last looked at */
 	uint64_t relearned; /* re-learnings so far */
+	struct log_ratelimit relearn_rl;
 
 	/*
 	 * The packets of one receive call, judged together by engine_process_batch(). nfqueue
@@ -178,12 +179,16 @@ static void judge_pending(struct worker *w)
  */
 static void relearn(struct worker *w, const char *why)
 {
+	uint32_t quiet;
+
 	judge_pending(w); /* the packets before the boundary, against the old windows */
-	unsigned n = engine_forget_windows(w->engine);
+	unsigned n = engine_forget_windows(w->engine); /* O(1): each flow at its next packet */
 	w->relearned++;
-	log_notice("queue %u: packets may have bypassed tcpfwd (%s): %u flows re-learn their "
-		   "windows",
-		   w->queue, why, n);
+	/* an overloaded socket can skip ids again and again: once a second is enough */
+	if (log_ratelimit_ok(&w->relearn_rl, w->now_ms, 1, &quiet))
+		log_notice("queue %u: packets may have bypassed tcpfwd (%s): %u flows re-learn "
+			   "their windows (%u more times since the last message)",
+			   w->queue, why, n, quiet);
 }
 
 static void on_packet(void *arg, uint32_t id, const uint8_t *pkt, size_t cap_len, size_t pkt_len,
