@@ -632,41 +632,7 @@ static void retransmit_count_follows_max_retrans(void **state)
 	TO(&v, STATE);
 }
 
-/* ---- flags and names ---- */
-
-static void flags_valid_all_bytes(void **state)
-{
-	const uint8_t ok[] = {TCP_FLAG_SYN,
-			      TCP_FLAG_SYN | TCP_FLAG_URG,
-			      TCP_FLAG_SYN | TCP_FLAG_ACK,
-			      TCP_FLAG_RST,
-			      TCP_FLAG_RST | TCP_FLAG_ACK,
-			      TCP_FLAG_FIN | TCP_FLAG_ACK,
-			      TCP_FLAG_FIN | TCP_FLAG_ACK | TCP_FLAG_URG,
-			      TCP_FLAG_ACK,
-			      TCP_FLAG_ACK | TCP_FLAG_URG};
-	const uint8_t ignored = TCP_FLAG_PSH | TCP_FLAG_ECE | TCP_FLAG_CWR;
-	unsigned n_valid = 0;
-
-	(void)state;
-	for (unsigned f = 0; f < 256; f++) {
-		bool want = false;
-
-		for (unsigned i = 0; i < sizeof(ok); i++)
-			want |= (f & (uint8_t)~ignored) == ok[i];
-		if (tcp_track_flags_valid((uint8_t)f) != want)
-			print_message("flags 0x%02x: want %d\n", f, want);
-		assert_int_equal(tcp_track_flags_valid((uint8_t)f), want);
-		n_valid += want;
-	}
-	assert_int_equal(n_valid, 9 * 8);
-	assert_int_equal(tcp_track_index_of(TCP_FLAG_RST | TCP_FLAG_SYN), TCP_TRACK_IDX_RST);
-	assert_int_equal(tcp_track_index_of(TCP_FLAG_SYN | TCP_FLAG_FIN), TCP_TRACK_IDX_SYNACK - 1);
-	assert_int_equal(tcp_track_index_of(TCP_FLAG_SYN | TCP_FLAG_ACK), TCP_TRACK_IDX_SYNACK);
-	assert_int_equal(tcp_track_index_of(TCP_FLAG_FIN | TCP_FLAG_ACK), TCP_TRACK_IDX_FIN);
-	assert_int_equal(tcp_track_index_of(TCP_FLAG_ACK | TCP_FLAG_PSH), TCP_TRACK_IDX_ACK);
-	assert_int_equal(tcp_track_index_of(TCP_FLAG_PSH | TCP_FLAG_URG), TCP_TRACK_IDX_NONE);
-}
+/* ---- names (flag validity and index order: test_tcp_track.c) ---- */
 
 static void names(void **state)
 {
@@ -701,6 +667,11 @@ static void names(void **state)
 	assert_string_equal(tcp_track_tw_policy_name((enum tcp_track_tw_policy)200), "unknown");
 	assert_string_equal(reason_name(REASON_TIME_WAIT_OLD_SYN), "time_wait_old_syn");
 	assert_string_equal(reason_name(REASON_CHALLENGE_ACK), "challenge_ack");
+	for (int r = 0; r < _REASON_MAX; r++) {
+		assert_string_not_equal(reason_name(r), "unknown");
+		assert_int_equal(reason_from_name(reason_name(r)), r);
+	}
+	assert_string_equal(reason_name(_REASON_MAX), "unknown");
 }
 
 int main(void)
@@ -738,7 +709,6 @@ int main(void)
 		cmocka_unit_test(window_across_wrap),
 		cmocka_unit_test(sack_ignored_without_sack_perm),
 		cmocka_unit_test(retransmit_count_follows_max_retrans),
-		cmocka_unit_test(flags_valid_all_bytes),
 		cmocka_unit_test(names),
 	};
 
