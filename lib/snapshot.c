@@ -7,8 +7,8 @@
 static const uint8_t magic[8] = {'T', 'C', 'P', 'F', 'W', 'S', 'N', 'P'};
 static const uint8_t end_magic[4] = {'T', 'S', 'N', 'P'};
 
-/* CRC-32C (Castagnoli), bitwise: a damage check for a file written once per restart. */
-static uint32_t crc32c(uint32_t crc, const uint8_t *p, size_t len)
+/* Bitwise: a damage check for a file written once per restart needs no table. */
+uint32_t snapshot_crc32c(uint32_t crc, const uint8_t *p, size_t len)
 {
 	crc = ~crc;
 	while (len--) {
@@ -85,7 +85,7 @@ void snapshot_write_header(struct snapshot_writer *w, uint64_t wall_ms,
 	put32(&c, SNAPSHOT_VERSION);
 	put32(&c, SNAPSHOT_RECORD_SIZE);
 	put64(&c, wall_ms);
-	w->crc = crc32c(0, out, SNAPSHOT_HEADER_SIZE);
+	w->crc = snapshot_crc32c(0, out, SNAPSHOT_HEADER_SIZE);
 	w->count = 0;
 }
 
@@ -129,7 +129,7 @@ void snapshot_write_record(struct snapshot_writer *w, const struct snapshot_reco
 	put8(&c, (uint8_t)(t->last_dir | t->last_index << 1 | t->last_ignored << 4));
 	put8(&c, t->last_opts);
 	put8(&c, t->flags);
-	w->crc = crc32c(w->crc, out, SNAPSHOT_RECORD_SIZE);
+	w->crc = snapshot_crc32c(w->crc, out, SNAPSHOT_RECORD_SIZE);
 	w->count++;
 }
 
@@ -138,7 +138,7 @@ void snapshot_write_trailer(struct snapshot_writer *w, uint8_t out[SNAPSHOT_TRAI
 	struct cursor c = {.p = out};
 
 	put64(&c, w->count);
-	w->crc = crc32c(w->crc, out, 8);
+	w->crc = snapshot_crc32c(w->crc, out, 8);
 	put32(&c, w->crc);
 	memcpy(c.p, end_magic, sizeof(end_magic));
 }
@@ -166,7 +166,7 @@ int snapshot_check(const uint8_t *buf, size_t len, struct snapshot_info *info)
 	uint32_t crc = get32(&t);
 	if (count != body / SNAPSHOT_RECORD_SIZE || memcmp(t.q, end_magic, sizeof(end_magic)) != 0)
 		return -EBADMSG;
-	if (crc32c(0, buf, len - 8) != crc)
+	if (snapshot_crc32c(0, buf, len - 8) != crc)
 		return -EBADMSG;
 	info->wall_ms = wall_ms;
 	info->count = count;

@@ -59,6 +59,9 @@ struct snapshot_info {
  */
 int snapshot_check(const uint8_t *buf, size_t len, struct snapshot_info *info);
 
+/* CRC-32C (Castagnoli) of len bytes, continuing from crc (0 to start): the trailer's check. */
+uint32_t snapshot_crc32c(uint32_t crc, const uint8_t *p, size_t len);
+
 /*
  * Decodes record i of a snapshot that passed snapshot_check(). Returns 0, or -EINVAL when its
  * values are impossible (engine_import() checks the tracker state further).

@@ -35,18 +35,6 @@ struct run {
 	struct engine_flow_record recs[RECORDS_MAX]; /* the imported ones */
 };
 
-/* CRC-32C (Castagnoli), as snapshot.c computes it, to forge valid trailers. */
-static uint32_t crc32c(uint32_t crc, const uint8_t *p, size_t len)
-{
-	crc = ~crc;
-	while (len--) {
-		crc ^= *p++;
-		for (int k = 0; k < 8; k++)
-			crc = (crc >> 1) ^ (0x82f63b78u & (0u - (crc & 1)));
-	}
-	return ~crc;
-}
-
 static void put_le(uint8_t *p, uint64_t v, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++)
@@ -111,7 +99,7 @@ static size_t forge(struct fuzz_in *f, uint8_t *buf)
 		buf[i] = fuzz_u8(f);
 	}
 	put_le(buf + len, n, 8);
-	put_le(buf + len + 8, crc32c(0, buf, len + 8), 4);
+	put_le(buf + len + 8, snapshot_crc32c(0, buf, len + 8), 4);
 	memcpy(buf + len + 12, "TSNP", 4);
 	len += SNAPSHOT_TRAILER_SIZE;
 

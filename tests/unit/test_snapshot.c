@@ -252,9 +252,21 @@ static void test_impossible_record_values(void **state)
 	test_free(buf);
 }
 
+/* The standard check value of CRC-32C (RFC 3720 B.4), and continuing a sum in pieces. */
+static void test_crc32c(void **state)
+{
+	static const uint8_t digits[] = "123456789";
+
+	(void)state;
+	assert_int_equal(snapshot_crc32c(0, digits, 9), 0xe3069283);
+	assert_int_equal(snapshot_crc32c(snapshot_crc32c(0, digits, 4), digits + 4, 5), 0xe3069283);
+	assert_int_equal(snapshot_crc32c(0, digits, 0), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_crc32c),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_truncated_and_padded),
