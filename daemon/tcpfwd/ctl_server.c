@@ -379,7 +379,7 @@ static void on_tick(void *arg)
 /*
  * control.admin_group reaches the socket through an ACL entry: a file has one group, and that
  * is control.group. Without ACL support admin_group members must also be in control.group.
- * Returns 0 or -1 with errno set.
+ * Returns 0 or -errno.
  */
 static int grant_admin(const struct ctl_server *s, const char *path, unsigned perm)
 {
@@ -392,8 +392,7 @@ static int grant_admin(const struct ctl_server *s, const char *path, unsigned pe
 			path);
 		return 0;
 	}
-	errno = -r;
-	return r < 0 ? -1 : 0;
+	return r;
 }
 
 /*
@@ -411,7 +410,7 @@ static int open_dir(const struct ctl_server *s, const char *dir)
 		return 0;
 	if (st.st_gid != s->read_gid && chown(dir, (uid_t)-1, s->read_gid) == -1)
 		return -errno;
-	return grant_admin(s, dir, 5) < 0 ? -errno : 0;
+	return grant_admin(s, dir, 5);
 }
 
 static int make_socket(struct ctl_server *s, const char *path)
@@ -447,8 +446,11 @@ static int make_socket(struct ctl_server *s, const char *path)
 	int r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
 	umask(old);
 	if (r == -1 || (s->read_gid != getegid() && chown(path, (uid_t)-1, s->read_gid) == -1) ||
-	    chmod(path, 0660) == -1 || grant_admin(s, path, 6) < 0 || listen(fd, 64) == -1) {
+	    chmod(path, 0660) == -1 || listen(fd, 64) == -1)
 		r = -errno;
+	else
+		r = grant_admin(s, path, 6);
+	if (r < 0) {
 		close(fd);
 		return r;
 	}
