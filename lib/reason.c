@@ -27,6 +27,9 @@ static const char *const reason_names[] = {
 	[REASON_RST_BAD_ACK] = "rst_bad_ack",
 	[REASON_TIME_WAIT_RST] = "time_wait_rst",
 	[REASON_TIME_WAIT_SEGMENT] = "time_wait_segment",
+	[REASON_TIME_WAIT_DUP_SYN] = "time_wait_dup_syn",
+	[REASON_AUTH_UNEXPECTED] = "auth_unexpected",
+	[REASON_AUTH_MISSING] = "auth_missing",
 	[REASON_SEQ_UNDER_WINDOW] = "seq_under_window",
 	[REASON_ACK_UNDER_WINDOW] = "ack_under_window",
 	[REASON_SEQ_OVERSHOOT] = "seq_overshoot",
@@ -36,6 +39,9 @@ static const char *const reason_names[] = {
 	[REASON_CHALLENGE_ACK] = "challenge_ack",
 	[REASON_TIME_WAIT_ACK] = "time_wait_ack",
 	[REASON_TIME_WAIT_OLD_SYN] = "time_wait_old_syn",
+	[REASON_SEQ_STALE] = "seq_stale",
+	[REASON_PAWS_REJECT] = "paws_reject",
+	[REASON_FIN_INSIDE_DATA] = "fin_inside_data",
 	[REASON_TABLE_FULL] = "table_full",
 };
 

@@ -40,6 +40,9 @@ enum reason {
 	REASON_RST_BAD_ACK,	  /* RST in SYN-SENT without an acceptable ACK (RFC 9293) */
 	REASON_TIME_WAIT_RST,	  /* RST into TIME_WAIT (RFC 1337) */
 	REASON_TIME_WAIT_SEGMENT, /* data or FIN into TIME_WAIT */
+	REASON_TIME_WAIT_DUP_SYN, /* old duplicate SYN from the side holding TIME_WAIT (RFC 6191) */
+	REASON_AUTH_UNEXPECTED,	  /* TCP-MD5/AO option the receiver does not use, or malformed */
+	REASON_AUTH_MISSING,	  /* no TCP-MD5/AO option on a connection that signs */
 
 	/* tracker: IGNORE (passed, no state or timer change) */
 	REASON_SEQ_UNDER_WINDOW,  /* retransmission of data acked long ago */
@@ -51,6 +54,9 @@ enum reason {
 	REASON_CHALLENGE_ACK,	  /* ACK answering an ignored SYN */
 	REASON_TIME_WAIT_ACK,	  /* retransmitted last ACK in TIME_WAIT: timer not extended */
 	REASON_TIME_WAIT_OLD_SYN, /* SYN in TIME_WAIT failing the RFC 6191 test: no reopen */
+	REASON_SEQ_STALE,	  /* ends before the receiver's last ACK: discarded whole */
+	REASON_PAWS_REJECT,	  /* TSval older than the receiver's TS.Recent (RFC 7323 PAWS) */
+	REASON_FIN_INSIDE_DATA,	  /* FIN before the end of data its sender already sent */
 
 	/* engine */
 	REASON_TABLE_FULL, /* no room for a new flow, nothing evictable */

@@ -57,7 +57,7 @@ static bool reason_drops(unsigned reason)
 {
 	if (reason >= REASON_IP_TRUNCATED && reason <= REASON_TCP_BAD_DOFF)
 		return reason != REASON_NOT_TCP;
-	return (reason >= REASON_BAD_FLAGS && reason <= REASON_TIME_WAIT_SEGMENT) ||
+	return (reason >= REASON_BAD_FLAGS && reason <= REASON_AUTH_MISSING) ||
 	       reason == REASON_TABLE_FULL;
 }
 
