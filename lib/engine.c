@@ -317,12 +317,6 @@ static void track(struct engine *e, uint32_t id, const struct packet *p, const s
 			e->ctr.states[tr.new_state]++;
 			emit(e, ENGINE_EVENT_STATE, 0, tr.old_state, id);
 		}
-	} else if (tr.lower_timeout) {
-		uint64_t cap = now_ms + e->cfg.tcp.timeouts.unacknowledged_ms;
-		if (timer_wheel_expiry_ms(e->wheel, id) > cap) {
-			f->tclass = TCP_TRACK_TIMEOUT_UNACK;
-			timer_wheel_schedule(e->wheel, id, cap);
-		}
 	}
 }
 

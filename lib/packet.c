@@ -33,6 +33,8 @@
 #define PACKET_TCPOPT_SACK_PERM 4
 #define PACKET_TCPOPT_SACK	5
 #define PACKET_TCPOPT_TIMESTAMP 8
+#define PACKET_TCPOPT_MD5	19 /* RFC 2385, always 18 bytes */
+#define PACKET_TCPOPT_AO	29 /* RFC 5925, 4 bytes and the MAC */
 
 /* NOP, NOP, kind 8, length 10: the layout every common stack uses on non-SYN segments; the
  * kernel takes the same shortcut (tcp_parse_aligned_timestamp).
@@ -94,6 +96,17 @@ static void packet_option(const uint8_t *o, uint8_t size, struct packet_options 
 			opt->tsecr = packet_be32(o + 6);
 			opt->present |= PACKET_OPT_TIMESTAMP;
 		}
+		break;
+	case PACKET_TCPOPT_MD5:
+	case PACKET_TCPOPT_AO:
+		/* Linux reads an MD5 option only at its one size; a second signature option of
+		 * either kind makes the segment one no receiver accepts: both bits say so */
+		if (o[0] == PACKET_TCPOPT_MD5 ? size != 18 : size < 4)
+			break;
+		if (opt->present & (PACKET_OPT_MD5 | PACKET_OPT_AO))
+			opt->present |= PACKET_OPT_MD5 | PACKET_OPT_AO;
+		else
+			opt->present |= o[0] == PACKET_TCPOPT_MD5 ? PACKET_OPT_MD5 : PACKET_OPT_AO;
 		break;
 	default:
 		break;

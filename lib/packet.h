@@ -41,6 +41,8 @@
 #define PACKET_OPT_SACK_PERM 0x04
 #define PACKET_OPT_SACK	     0x08
 #define PACKET_OPT_TIMESTAMP 0x10
+#define PACKET_OPT_MD5	     0x20 /* TCP-MD5 signature, RFC 2385 (kind 19) */
+#define PACKET_OPT_AO	     0x40 /* TCP-AO, RFC 5925 (kind 29) */
 
 struct packet_sack_block {
 	uint32_t left;

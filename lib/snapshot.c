@@ -97,7 +97,7 @@ static void put_peer(struct cursor *c, const struct tcp_track_peer *p)
 	put32(c, p->maxack);
 	put32(c, p->isn);
 	put32(c, p->tsval);
-	put8(c, p->wscale);
+	put8(c, (uint8_t)(p->wscale | p->auth << 4 | p->hole << 6));
 	put8(c, p->flags);
 }
 
@@ -126,7 +126,8 @@ void snapshot_write_record(struct snapshot_writer *w, const struct snapshot_reco
 	put16(&c, t->last_win);
 	put8(&c, t->state);
 	put8(&c, t->retrans);
-	put8(&c, (uint8_t)(t->last_dir | t->last_index << 1 | t->last_ignored << 4));
+	put8(&c, (uint8_t)(t->last_dir | t->last_index << 1 | t->last_ignored << 4 |
+			   t->tw_holder << 5));
 	put8(&c, t->last_opts);
 	put8(&c, t->flags);
 	w->crc = snapshot_crc32c(w->crc, out, SNAPSHOT_RECORD_SIZE);
@@ -173,7 +174,7 @@ int snapshot_check(const uint8_t *buf, size_t len, struct snapshot_info *info)
 	return 0;
 }
 
-static void get_peer(struct cursor *c, struct tcp_track_peer *p)
+static int get_peer(struct cursor *c, struct tcp_track_peer *p)
 {
 	p->end = get32(c);
 	p->maxend = get32(c);
@@ -181,8 +182,12 @@ static void get_peer(struct cursor *c, struct tcp_track_peer *p)
 	p->maxack = get32(c);
 	p->isn = get32(c);
 	p->tsval = get32(c);
-	p->wscale = get8(c);
+	uint8_t bits = get8(c);
+	p->wscale = bits & 15;
+	p->auth = (bits >> 4) & 3;
+	p->hole = (bits >> 6) & 1;
 	p->flags = get8(c);
+	return bits >> 7 || p->wscale > PACKET_WSCALE_MAX ? -EINVAL : 0;
 }
 
 int snapshot_read_record(const uint8_t *buf, uint64_t i, struct snapshot_record *out)
@@ -201,8 +206,7 @@ int snapshot_read_record(const uint8_t *buf, uint64_t i, struct snapshot_record 
 	f->port[0] = get16(&c);
 	f->port[1] = get16(&c);
 	f->remaining_ms = get64(&c);
-	get_peer(&c, &t->peer[0]);
-	get_peer(&c, &t->peer[1]);
+	int bad = get_peer(&c, &t->peer[0]) | get_peer(&c, &t->peer[1]);
 	t->last_seq = get32(&c);
 	t->last_ack = get32(&c);
 	t->last_end = get32(&c);
@@ -213,10 +217,11 @@ int snapshot_read_record(const uint8_t *buf, uint64_t i, struct snapshot_record 
 	t->last_dir = bits & 1;
 	t->last_index = (bits >> 1) & 7;
 	t->last_ignored = (bits >> 4) & 1;
+	t->tw_holder = (bits >> 5) & 3;
 	t->last_opts = get8(&c);
 	t->flags = get8(&c);
 	/* the bits that do not fit the fields they travel in are a sign of damage */
-	if (bits >> 5 || (f->family != 4 && f->family != 6))
+	if (bad || bits >> 7 || (f->family != 4 && f->family != 6))
 		return -EINVAL;
 	return 0;
 }

@@ -113,6 +113,7 @@ static void remember(struct ctx *c, bool ignored)
 			t->last_opts = TCP_TRACK_OPT_WSCALE | p->opt.wscale;
 		if (p->opt.present & PACKET_OPT_SACK_PERM)
 			t->last_opts |= TCP_TRACK_OPT_SACK_PERM;
+		t->last_opts |= (uint8_t)(tcp_track_auth_of(p) << TCP_TRACK_OPT_AUTH_SHIFT);
 	}
 }
 
@@ -129,6 +130,15 @@ static bool last_was(const struct tcp_track *t, bool ignored, uint8_t idx, uint8
 
 /* ---- sequence bookkeeping ---- */
 
+uint8_t tcp_track_auth_of(const struct packet *p)
+{
+	bool md5 = p->opt.present & PACKET_OPT_MD5, ao = p->opt.present & PACKET_OPT_AO;
+
+	if (md5 && ao)
+		return TCP_TRACK_AUTH_BAD; /* the parser marks a repeated option the same way */
+	return md5 ? TCP_TRACK_AUTH_MD5 : ao ? TCP_TRACK_AUTH_AO : TCP_TRACK_AUTH_NONE;
+}
+
 static void peer_init_from_syn(struct tcp_track_peer *s, const struct packet *p, uint32_t end)
 {
 	s->isn = p->seq;
@@ -137,6 +147,8 @@ static void peer_init_from_syn(struct tcp_track_peer *s, const struct packet *p,
 	s->maxwin = p->window ? p->window : 1; /* a SYN's window is never scaled (RFC 7323) */
 	s->maxack = 0;
 	s->wscale = 0;
+	s->auth = tcp_track_auth_of(p);
+	s->hole = 0;
 	s->flags &= TCP_TRACK_PEER_LIBERAL;
 	if (p->opt.present & PACKET_OPT_WSCALE) {
 		s->flags |= TCP_TRACK_PEER_WSCALE;
@@ -232,7 +244,6 @@ static void accept_into(struct ctx *c, uint8_t new_state)
 	}
 	if (old == TCP_TRACK_SYN_RECV && new_state != TCP_TRACK_SYN_RECV)
 		t->flags |= TCP_TRACK_F_ASSURED;
-	t->flags &= ~(TCP_TRACK_F_BAD_CLOSE_ORIG | TCP_TRACK_F_BAD_CLOSE_REPLY);
 	t->state = new_state;
 	c->res->new_state = new_state;
 
@@ -310,6 +321,12 @@ static void track_syn(struct ctx *c)
 			reopen(c);
 			return;
 		}
+		/* its own TIME-WAIT would not let the holder reuse the tuple with an older
+		 * number: an old duplicate, which the peer would answer as a new connection */
+		if (t->tw_holder & (1u << c->dir)) {
+			invalid(c, REASON_TIME_WAIT_DUP_SYN);
+			return;
+		}
 		/* pass it: an endpoint in TIME-WAIT answers with an ACK, and an exact RST to
 		 * that ACK is the one way to close early (see track_rst) */
 		t->flags |= TCP_TRACK_F_CHALLENGE;
@@ -380,6 +397,7 @@ static bool try_resync(struct ctx *c)
 	}
 	if (t->last_opts & TCP_TRACK_OPT_SACK_PERM)
 		orig->flags |= TCP_TRACK_PEER_SACK_PERM;
+	orig->auth = t->last_opts >> TCP_TRACK_OPT_AUTH_SHIFT;
 	c->snd->flags = 0;
 	t->flags &= TCP_TRACK_F_SEEN_REPLY;
 	t->retrans = 0;
@@ -460,21 +478,6 @@ static void rst_close(struct ctx *c)
 	accept_into(c, TCP_TRACK_CLOSE);
 }
 
-/* The bookkeeping behind nf_tcp_handle_invalid: out-of-window FIN/RST from both sides. */
-static void invalid_close(struct ctx *c, enum reason r)
-{
-	struct tcp_track *t = c->t;
-	uint8_t mine = c->dir ? TCP_TRACK_F_BAD_CLOSE_REPLY : TCP_TRACK_F_BAD_CLOSE_ORIG;
-	uint8_t theirs = c->dir ? TCP_TRACK_F_BAD_CLOSE_ORIG : TCP_TRACK_F_BAD_CLOSE_REPLY;
-
-	invalid(c, r);
-	if (!tcp_track_is_assured(t))
-		return;
-	if (t->flags & theirs)
-		c->res->lower_timeout = true;
-	t->flags |= mine;
-}
-
 static void track_rst_syn_sent(struct ctx *c)
 {
 	struct tcp_track *t = c->t;
@@ -501,23 +504,30 @@ static void track_rst_syn_sent(struct ctx *c)
 	c->res->destroy = unreplied; /* the only answer to the SYN was this RST */
 }
 
-/* The previous segment passed from this side and this RST starts where it ended (a train). */
-static bool rst_ends_train(const struct ctx *c)
+/*
+ * The receiver's RCV.NXT as far as the tracker can tell: the sender's end of data, unless the
+ * receiver is known to be missing some of it (a hole, or data it has not acknowledged and
+ * that may still be on its way), in which case the last ACK it sent.
+ */
+static uint32_t rcv_nxt_guess(const struct ctx *c)
 {
-	const struct tcp_track *t = c->t;
+	const struct tcp_track_peer *s = c->snd, *r = c->rcv;
 
-	return !t->last_ignored && t->last_dir == c->dir && t->last_index != TCP_TRACK_IDX_RST &&
-	       c->p->seq == t->last_end;
+	if ((r->flags & TCP_TRACK_PEER_MAXACK) && s->hole)
+		return r->maxack;
+	return s->end;
 }
 
 /*
- * RST on a synchronised flow. It closes when it is exact: at the receiver's RCV.NXT (RFC 5961
- * 3.2), at the end of a train of segments from its sender, an RST|ACK acknowledging everything
- * the receiver sent with its sequence number inside the window (pf), or an RST answering a SYN
- * we let through from the other side, with that SYN's end as its ACK (Linux, direction as fixed
- * in bed6e04be8e6). An in-window RST that is none of these passes unchanged so the endpoint can
- * answer with a challenge ACK; one before RCV.NXT or past the window is dropped. Linux validates
- * none of this once a FIN was seen; we do.
+ * RST on a synchronised flow. It closes when it is exact (RFC 5961 3.2): at the receiver's
+ * RCV.NXT (rcv_nxt_guess: the sender's end of data, as an abort sends it, which is also the
+ * last ACK once everything is acknowledged; or that last ACK, as a closed port answers it, when
+ * the receiver is missing data), or with sequence number 0 in answer to a SYN we let through
+ * from the other side, with that SYN's end as its ACK: the form a closed port gives a SYN-SENT
+ * peer (Linux, direction as fixed in bed6e04be8e6). An in-window RST that is none of these
+ * passes unchanged so the endpoint can answer with a challenge ACK; one before RCV.NXT or past
+ * the window is dropped. Linux validates none of this once a FIN was seen; we do. Neither kind
+ * lowers the timer: the endpoint discards both.
  */
 static void track_rst_synced(struct ctx *c)
 {
@@ -525,23 +535,22 @@ static void track_rst_synced(struct ctx *c)
 	const struct packet *p = c->p;
 	struct tcp_track_peer *s = c->snd, *r = c->rcv;
 	bool r_acked = r->flags & TCP_TRACK_PEER_MAXACK;
-	uint32_t rcv_nxt = r_acked ? r->maxack : s->end; /* no ACK yet: all it can expect */
 	bool has_ack = p->flags & TCP_FLAG_ACK;
 
-	if (p->seq == rcv_nxt || rst_ends_train(c) ||
-	    (has_ack && p->ack == r->end && seq_ge(p->seq, rcv_nxt) && seq_le(p->seq, s->end)) ||
-	    (has_ack && last_was(t, true, TCP_TRACK_IDX_SYN, !c->dir) && p->ack == t->last_end)) {
+	if (p->seq == rcv_nxt_guess(c) ||
+	    (has_ack && p->seq == 0 && last_was(t, true, TCP_TRACK_IDX_SYN, !c->dir) &&
+	     p->ack == t->last_end)) {
 		rst_close(c);
 		return;
 	}
 	if (seq_lt(p->seq, r_acked ? r->maxack : s->isn)) {
-		invalid(c, REASON_RST_OUT_OF_WINDOW); /* Linux's pre-check: no timer lowering */
+		invalid(c, REASON_RST_OUT_OF_WINDOW); /* Linux's pre-check */
 		return;
 	}
 	if (seq_le(p->seq, s->maxend) || is_liberal(c))
 		ignore(c, REASON_RST_INEXACT);
 	else
-		invalid_close(c, REASON_RST_OUT_OF_WINDOW);
+		invalid(c, REASON_RST_OUT_OF_WINDOW);
 }
 
 static void track_rst(struct ctx *c)
@@ -615,9 +624,51 @@ static uint8_t ack_new_state(const struct ctx *c)
 	return closing_state(t);
 }
 
+/*
+ * Receiver acceptability before any window update (Linux tcp_validate_incoming order): PAWS,
+ * then a segment ending before the receiver's last ACK, which it discards whole. Both pass
+ * untouched; the endpoint answers them with a duplicate ACK. RSTs are exempt from PAWS.
+ */
+static bool receiver_discards(struct ctx *c)
+{
+	const struct packet *p = c->p;
+	const struct tcp_track_peer *s = c->snd, *r = c->rcv;
+
+	if ((p->opt.present & PACKET_OPT_TIMESTAMP) && (s->flags & TCP_TRACK_PEER_TS) &&
+	    (r->flags & TCP_TRACK_PEER_TS) && (int32_t)(s->tsval - p->opt.tsval) > 1) {
+		ignore(c, REASON_PAWS_REJECT); /* RFC 7323 5.3; Linux TCP_PAWS_WINDOW is 1 */
+		return true;
+	}
+	if ((r->flags & TCP_TRACK_PEER_MAXACK) && seq_lt(c->end, r->maxack)) {
+		ignore(c, REASON_SEQ_STALE);
+		return true;
+	}
+	return false;
+}
+
+/* Records an accepted FIN, and which side closed first: that side will hold TIME-WAIT. */
+static void record_fin(struct ctx *c)
+{
+	const struct tcp_track_peer *r = c->rcv;
+
+	c->snd->flags |= TCP_TRACK_PEER_FIN;
+	/* a FIN that acks the other side's FIN closes second; one that does not crossed it
+	 * (simultaneous close), and both ends then hold TIME-WAIT (RFC 9293 3.6) */
+	if (!(r->flags & TCP_TRACK_PEER_FIN) || !(r->flags & TCP_TRACK_PEER_FIN_ACKED))
+		c->t->tw_holder |= 1u << c->dir;
+}
+
+/* Data past a FIN not yet acknowledged: the FIN was not the end of its sender's data. */
+static void withdraw_fin(struct ctx *c)
+{
+	c->snd->flags &= (uint8_t)~TCP_TRACK_PEER_FIN;
+	c->t->tw_holder &= ~(1u << c->dir);
+}
+
 static void track_ack(struct ctx *c)
 {
 	struct tcp_track *t = c->t;
+	struct tcp_track_peer *s = c->snd;
 	struct tcp_window w;
 
 	switch (t->state) {
@@ -635,38 +686,55 @@ static void track_ack(struct ctx *c)
 	default:
 		break;
 	}
-	if (!handshake_ack_ok(c))
+	if (!handshake_ack_ok(c) || receiver_discards(c))
 		return;
-	if ((c->snd->flags & TCP_TRACK_PEER_FIN) && seq_gt(c->end, c->snd->end)) {
-		if (c->idx == TCP_TRACK_IDX_FIN)
-			invalid_close(c, REASON_DATA_AFTER_FIN);
-		else
-			invalid(c, REASON_DATA_AFTER_FIN);
+	bool fin = c->idx == TCP_TRACK_IDX_FIN;
+	bool past_fin = (s->flags & TCP_TRACK_PEER_FIN) && seq_gt(c->end, s->end);
+	if (past_fin && (s->flags & TCP_TRACK_PEER_FIN_ACKED)) {
+		invalid(c, REASON_DATA_AFTER_FIN); /* the receiver has closed its side */
 		return;
 	}
 	window_check(c, &w);
 	if (w.verdict == TCP_TRACK_INVALID) {
-		if (c->idx == TCP_TRACK_IDX_FIN)
-			invalid_close(c, w.reason);
-		else
-			invalid(c, w.reason);
+		invalid(c, w.reason);
 		return;
 	}
 	if (w.verdict == TCP_TRACK_IGNORE) {
-		if (w.reason == REASON_SEQ_OVERSHOOT && seq_gt(c->end, c->snd->end)) {
-			c->snd->end = c->end; /* keep later ACKs of this data valid (Linux 6.1) */
-			c->snd->flags |= TCP_TRACK_PEER_UNACKED;
-		}
-		ignore(c, w.reason);
+		ignore(c, w.reason); /* an overshoot no longer extends the end: see the rules */
 		return;
 	}
-	if (c->idx == TCP_TRACK_IDX_FIN)
-		c->snd->flags |= TCP_TRACK_PEER_FIN;
+	if (fin && seq_lt(c->end, s->end)) {
+		ignore(c, REASON_FIN_INSIDE_DATA);
+		return;
+	}
+	if (past_fin)
+		withdraw_fin(c);
 	commit(c, &w);
+	if (fin && !(s->flags & TCP_TRACK_PEER_FIN))
+		record_fin(c);
 	accept_into(c, ack_new_state(c));
 }
 
 /* ---- entry points ---- */
+
+/*
+ * RFC 2385 and RFC 5925: a receiver that signed its SYN discards every segment without its
+ * option, and one that did not discards every segment with one (Linux TCPMD5Unexpected). A SYN
+ * may open a new incarnation with other options, and the receiver's options are unknown while
+ * only the initiator has spoken, or after a pickup.
+ */
+static bool auth_ok(struct ctx *c)
+{
+	uint8_t want = c->rcv->auth, got = tcp_track_auth_of(c->p);
+
+	if (want == got || c->idx == TCP_TRACK_IDX_SYN ||
+	    (c->t->state == TCP_TRACK_SYN_SENT && c->dir == TCP_TRACK_ORIGINAL) ||
+	    ((c->snd->flags | c->rcv->flags) & TCP_TRACK_PEER_LIBERAL))
+		return true;
+	invalid(c, want == TCP_TRACK_AUTH_NONE || got != TCP_TRACK_AUTH_NONE ? REASON_AUTH_UNEXPECTED
+									     : REASON_AUTH_MISSING);
+	return false;
+}
 
 static void ctx_init(struct ctx *c, struct tcp_track *t, const struct packet *p, uint8_t dir,
 		     const struct tcp_track_params *params, struct tcp_track_result *res)
@@ -738,6 +806,8 @@ void tcp_track_packet(struct tcp_track *t, const struct packet *p, enum tcp_trac
 		invalid(&c, REASON_BAD_FLAGS);
 		return;
 	}
+	if (!auth_ok(&c))
+		return;
 	switch (c.idx) {
 	case TCP_TRACK_IDX_SYN:
 		track_syn(&c);

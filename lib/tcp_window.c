@@ -43,6 +43,11 @@ void tcp_window_check(struct tcp_track_peer *snd, struct tcp_track_peer *rcv,
 	bool ack_ok = seq_le(w->sack, rcv->end);			       /* III */
 	bool seq_low_ok = !rcv->maxwin || seq_ge(end, snd->end - rcv->maxwin); /* II */
 	bool ack_low_ok = seq_ge(w->sack, rcv->end - maxackwin);	       /* IV */
+	/* RFC 5961 5.2: the receiver discards an ACK older than SND.UNA - MAX.SND.WND; its
+	 * SND.UNA is the sender's highest ACK and its MAX.SND.WND the sender's largest window */
+	if ((p->flags & TCP_FLAG_ACK) && (snd->flags & TCP_TRACK_PEER_MAXACK) &&
+	    seq_lt(w->ack, snd->maxack - snd->maxwin))
+		ack_low_ok = false;
 
 	if (seq_gt(p->seq, snd->maxend)) { /* I */
 		if (ack_ok && seq_low_ok && ack_low_ok && end - snd->maxend <= rcv->maxwin) {
@@ -78,6 +83,8 @@ void tcp_window_commit(struct tcp_track_peer *snd, struct tcp_track_peer *rcv,
 		win <<= snd->wscale;
 	if (snd->maxwin < win + (w->sack - w->ack))
 		snd->maxwin = win + (w->sack - w->ack);
+	if (seq_gt(p->seq, snd->end))
+		snd->hole = 1; /* the firewall did not see what lies between */
 	if (seq_gt(end, snd->end)) {
 		snd->end = end;
 		snd->flags |= TCP_TRACK_PEER_UNACKED;
@@ -86,8 +93,10 @@ void tcp_window_commit(struct tcp_track_peer *snd, struct tcp_track_peer *rcv,
 		if (!(snd->flags & TCP_TRACK_PEER_MAXACK) || seq_gt(w->ack, snd->maxack))
 			snd->maxack = w->ack;
 		snd->flags |= TCP_TRACK_PEER_MAXACK;
-		if (w->ack == rcv->end)
+		if (w->ack == rcv->end) {
 			rcv->flags &= ~TCP_TRACK_PEER_UNACKED;
+			rcv->hole = 0;
+		}
 		if ((rcv->flags & TCP_TRACK_PEER_FIN) && seq_ge(w->ack, rcv->end))
 			rcv->flags |= TCP_TRACK_PEER_FIN_ACKED;
 	}
@@ -95,8 +104,11 @@ void tcp_window_commit(struct tcp_track_peer *snd, struct tcp_track_peer *rcv,
 		rcv->maxwin += end - snd->maxend;
 	if (seq_gt(w->sack + win, rcv->maxend))
 		rcv->maxend = w->sack + win + (win == 0); /* room for a zero-window probe */
+	/* TS.Recent moves only on a segment at or before the receiver's last ACK (RCV.WUP), as
+	 * Linux's tcp_replace_ts_recent: a TSval from further out cannot raise it */
+	bool at_wup = !(rcv->flags & TCP_TRACK_PEER_MAXACK) || seq_le(p->seq, rcv->maxack);
 	if ((p->opt.present & PACKET_OPT_TIMESTAMP) &&
-	    (!(snd->flags & TCP_TRACK_PEER_TS) || seq_gt(p->opt.tsval, snd->tsval))) {
+	    (!(snd->flags & TCP_TRACK_PEER_TS) || (at_wup && seq_ge(p->opt.tsval, snd->tsval)))) {
 		snd->tsval = p->opt.tsval;
 		snd->flags |= TCP_TRACK_PEER_TS;
 	}

@@ -37,7 +37,6 @@
 /* Flags of the result the test expects to be true; all others must be false. */
 #define X_REOPEN      0x1
 #define X_DESTROY     0x2
-#define X_LOWER	      0x4
 #define X_DESTROY_ANY 0x8 /* destroy may be either */
 
 #define ISN_C	1000000u

@@ -581,8 +581,11 @@ static void test_time_wait_reopen(void **state)
 
 	handshake(fx, &c);
 	close_to_time_wait(fx, &c);
-	/* an old-looking SYN does not reopen */
-	expect(send_seg(fx, &c, C2S, SYN, 0, c.next[C2S] - 5000), ENGINE_ACCEPT,
+	/* an old-looking SYN from the side holding TIME-WAIT is an old duplicate; towards it,
+	 * one passes for the holder to challenge */
+	expect(send_seg(fx, &c, C2S, SYN, 0, c.next[C2S] - 5000), ENGINE_DROP,
+	       REASON_TIME_WAIT_DUP_SYN, TCP_TRACK_TIME_WAIT);
+	expect(send_seg(fx, &c, S2C, SYN, 0, c.next[S2C] - 5000), ENGINE_ACCEPT,
 	       REASON_TIME_WAIT_OLD_SYN, TCP_TRACK_TIME_WAIT);
 	/* RST into TIME_WAIT is dropped (RFC 1337) */
 	expect(seg(fx, &c, S2C, RST, 0), ENGINE_DROP, REASON_TIME_WAIT_RST, TCP_TRACK_TIME_WAIT);

@@ -72,9 +72,9 @@ static void case_33_rst_out_of_window(void **state)
 	est(&v);
 	STEP(&v, C, rst(v.nxt[C] + 1000000), INV, REASON_RST_OUT_OF_WINDOW, sES);
 	STEP(&v, C, rst(v.nxt[C] + SCALED + 1), INV, REASON_RST_OUT_OF_WINDOW, sES);
-	/* an out-of-window RST from the other side too: lower the timer (case 51) */
+	/* an out-of-window RST from the other side too: the endpoints discard both (case 51) */
 	tx(&v, S, rstack(v.nxt[S] + 2000000000u, v.nxt[C]));
-	EXPECTX(&v, INV, REASON_RST_OUT_OF_WINDOW, sES, X_LOWER);
+	EXPECTX(&v, INV, REASON_RST_OUT_OF_WINDOW, sES, 0); /* never lowers the timer */
 }
 
 static void case_34_rst_after_data_train(void **state)
@@ -158,7 +158,10 @@ static void case_37_rst_after_ignored_syn_same_side(void **state)
 
 /* ---- RST exactness corners (reference section 5) ---- */
 
-/* Exact means RCV.NXT of the receiver even when the sender has more data in flight. */
+/*
+ * Exact means the receiver's RCV.NXT: with more data in flight and nothing missing, that is
+ * the sender's end (an abort sends it), not the last ACK, which the receiver has left behind.
+ */
 static void rst_exact_with_data_in_flight(void **state)
 {
 	struct conv v;
@@ -168,10 +171,11 @@ static void rst_exact_with_data_in_flight(void **state)
 	STEP(&v, C, dat(&v, C, 1000), ACC, REASON_OK, sES);
 	STEP(&v, S, ack_of(&v, S), ACC, REASON_OK, sES);
 	STEP(&v, C, dat(&v, C, 500), ACC, REASON_OK, sES);
-	STEP(&v, C, rst(v.nxt[C] - 500), ACC, REASON_OK, sCL);
+	STEP(&v, C, rst(v.nxt[C] - 500), IGN, REASON_RST_INEXACT, sES);
+	STEP(&v, C, rst(v.nxt[C]), ACC, REASON_OK, sCL);
 }
 
-/* pf's rule, kept by section 5: an RST|ACK in the window whose ACK is exactly the peer's end. */
+/* pf's rule (an RST|ACK anywhere in the window with a perfect ACK) is gone: S discards it. */
 static void rst_ack_with_perfect_ack_in_window(void **state)
 {
 	struct conv v;
@@ -181,10 +185,14 @@ static void rst_ack_with_perfect_ack_in_window(void **state)
 	STEP(&v, S, dat(&v, S, 100), ACC, REASON_OK, sES);
 	STEP(&v, C, dat(&v, C, 1000), ACC, REASON_OK, sES); /* acks S's data */
 	STEP(&v, C, rstack(v.nxt[C] - 500, v.nxt[S] - 1), IGN, REASON_RST_INEXACT, sES);
-	STEP(&v, C, rstack(v.nxt[C] - 500, v.nxt[S]), ACC, REASON_OK, sCL);
+	STEP(&v, C, rstack(v.nxt[C] - 500, v.nxt[S]), IGN, REASON_RST_INEXACT, sES);
+	STEP(&v, C, rstack(v.nxt[C], v.nxt[S]), ACC, REASON_OK, sCL);
 }
 
-/* An RST at the sender's own SND.NXT is exact only as the end of a train (case 34). */
+/*
+ * An RST at the sender's own SND.NXT is exact without a train when nothing is missing: C's
+ * partial ACK only lags the data on its way. With a hole, only C's last ACK is exact.
+ */
 static void rst_at_snd_nxt_without_train(void **state)
 {
 	struct conv v;
@@ -193,9 +201,13 @@ static void rst_at_snd_nxt_without_train(void **state)
 	est(&v);
 	STEP(&v, S, dat(&v, S, 1000), ACC, REASON_OK, sES);
 	STEP(&v, C, mkseg(TCP_FLAG_ACK, v.nxt[C], v.nxt[S] - 500, 0), ACC, REASON_OK, sES);
-	/* RCV.NXT(C) is 500 short of S's end, and the last segment came from C */
-	STEP(&v, S, rst(v.nxt[S]), IGN, REASON_RST_INEXACT, sES);
-	STEP(&v, S, rst(v.nxt[S] - 500), ACC, REASON_OK, sCL);
+	STEP(&v, S, rst(v.nxt[S] - 500), IGN, REASON_RST_INEXACT, sES);
+	STEP(&v, S, rst(v.nxt[S]), ACC, REASON_OK, sCL);
+
+	est(&v);
+	STEP(&v, S, mkseg(TCP_FLAG_ACK, v.nxt[S] + 1000, v.nxt[C], 500), ACC, REASON_OK, sES);
+	STEP(&v, S, rst(v.nxt[S] + 1500), IGN, REASON_RST_INEXACT, sES);
+	STEP(&v, S, rst(v.nxt[S]), ACC, REASON_OK, sCL);
 }
 
 /* The peer answers C's ignored SYN with an RST (seq 0, ack = SYN end): Linux closes. */
@@ -453,7 +465,7 @@ static void case_51_out_of_window_fin_and_rst(void **state)
 	STEP(&v, C, mkseg(TCP_FLAG_FIN | TCP_FLAG_ACK, v.nxt[C] + 1000000, v.nxt[S], 0), INV,
 	     REASON_SEQ_OVER_WINDOW, sES);
 	tx(&v, S, rst(v.nxt[S] + 1000000));
-	EXPECTX(&v, INV, REASON_RST_OUT_OF_WINDOW, sES, X_LOWER);
+	EXPECTX(&v, INV, REASON_RST_OUT_OF_WINDOW, sES, 0); /* never lowers the timer */
 }
 
 /* Only tcp_in_window failures count; an RST failing the RCV.NXT pre-check does not. */
@@ -469,7 +481,7 @@ static void rst_before_rcv_nxt_does_not_lower_timer(void **state)
 	     REASON_SEQ_OVER_WINDOW, sES);
 	STEP(&v, S, rst(v.nxt[S] - 10), INV, REASON_RST_OUT_OF_WINDOW, sES);
 	tx(&v, S, rst(v.nxt[S] + 1000000));
-	EXPECTX(&v, INV, REASON_RST_OUT_OF_WINDOW, sES, X_LOWER);
+	EXPECTX(&v, INV, REASON_RST_OUT_OF_WINDOW, sES, 0); /* never lowers the timer */
 }
 
 /* A flow that never completed its handshake is not lowered (Linux: ASSURED only). */
@@ -575,9 +587,9 @@ static void half_close_data_keeps_flowing(void **state)
 	STEP(&v, C, mkseg(TCP_FLAG_ACK | TCP_FLAG_PSH, v.nxt[C], v.nxt[S], 10), INV,
 	     REASON_DATA_AFTER_FIN, sCW);
 	STEP(&v, S, fin(&v, S), ACC, REASON_OK, sLA);
-	STEP(&v, S, dat(&v, S, 1), INV, REASON_DATA_AFTER_FIN, sLA);
-	v.nxt[S]--;
 	STEP(&v, C, ack_of(&v, C), ACC, REASON_OK, sTW);
+	STEP(&v, S, dat(&v, S, 1), INV, REASON_TIME_WAIT_SEGMENT, sTW);
+	v.nxt[S]--;
 	STEP(&v, C, dat(&v, C, 10), INV, REASON_TIME_WAIT_SEGMENT, sTW);
 	STEP(&v, S, synack(ISN_S, ISN_C + 1, WS), INV, ANY, sTW);
 }
@@ -594,18 +606,19 @@ static void time_wait_timestamp_rules(void **state)
 	v.ts = true;
 	open3(&v, ISN_C, ISN_S, WS);
 	close_by(&v, C);
-	/* older TSval: no reopen, even with a higher sequence number (RFC 6191) */
-	STEP(&v, C, with_ts(syn(v.nxt[C] + 100000, WS), v.tsval[C] - 1000), IGN,
-	     REASON_TIME_WAIT_OLD_SYN, sTW);
+	/* older TSval: no reopen, even with a higher sequence number (RFC 6191); C holds
+	 * TIME-WAIT, so its own old SYN is a duplicate to drop */
+	STEP(&v, C, with_ts(syn(v.nxt[C] + 100000, WS), v.tsval[C] - 1000), INV,
+	     REASON_TIME_WAIT_DUP_SYN, sTW);
 	/* equal TSval decides on the sequence number */
-	STEP(&v, C, with_ts(syn(v.nxt[C] - 100, WS), v.tsval[C]), IGN, REASON_TIME_WAIT_OLD_SYN,
+	STEP(&v, C, with_ts(syn(v.nxt[C] - 100, WS), v.tsval[C]), INV, REASON_TIME_WAIT_DUP_SYN,
 	     sTW);
 	p = with_ts(syn(v.nxt[C] + 100, WS), v.tsval[C]);
 	tx(&v, C, p);
 	EXPECTX(&v, ACC, REASON_OK, ANY, X_REOPEN);
 	/* no TSval in the new SYN: the sequence number decides */
 	v.ts = false;
-	STEP(&v, C, syn(v.nxt[C] - 100, WS), IGN, REASON_TIME_WAIT_OLD_SYN, sTW);
+	STEP(&v, C, syn(v.nxt[C] - 100, WS), INV, REASON_TIME_WAIT_DUP_SYN, sTW);
 	tx(&v, C, syn(v.nxt[C] + 100, WS));
 	EXPECTX(&v, ACC, REASON_OK, ANY, X_REOPEN);
 	/* the responder's TSval is its own */
