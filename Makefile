@@ -339,7 +339,7 @@ FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fra
 FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE -DTCPFW_VERSION='"$(VERSION)"' $(filter-out -Werror,$(WARN)) \
 	-O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link -MMD -MP -Ilib $(LIB_CFLAGS)
 # What every harness links besides its own file, in both builds.
-FUZZ_HELPERS := tests/unit/pktbuild.o tests/fuzz/fuzz_common.o
+FUZZ_HELPERS := tests/unit/pktbuild.o tests/unit/track_cmp.o tests/fuzz/fuzz_common.o
 FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(FUZZ_BUILD)/%.o) $(FUZZ_HELPERS:%=$(FUZZ_BUILD)/%)
 FUZZ_RUNS := $(FUZZ_HARNESSES:%=fuzz-run-%)
 FUZZ_ENV = ASAN_OPTIONS=detect_leaks=1 \

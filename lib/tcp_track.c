@@ -203,15 +203,21 @@ static void commit(struct ctx *c, const struct tcp_window *w)
 static void window_check(struct ctx *c, struct tcp_window *w)
 {
 	uint8_t relearn = c->dir ? TCP_TRACK_F_RELEARN_REPLY : TCP_TRACK_F_RELEARN_ORIG;
+	struct tcp_track_peer snd = *c->snd, rcv = *c->rcv;
 
 	tcp_window_check(c->snd, c->rcv, c->p, c->end, is_liberal(c), w);
-	if (!(c->t->flags & relearn))
-		return;
-	if (w->verdict == TCP_TRACK_ACCEPT)
-		c->t->flags &= (uint8_t)~relearn; /* in step again: strict from now on */
-	else if (w->verdict == TCP_TRACK_INVALID) {
-		w->verdict = TCP_TRACK_ACCEPT;
-		w->reason = REASON_OK;
+	if (c->t->flags & relearn) {
+		if (w->verdict == TCP_TRACK_ACCEPT)
+			c->t->flags &= (uint8_t)~relearn; /* in step again: strict from now on */
+		else if (w->verdict == TCP_TRACK_INVALID) {
+			w->verdict = TCP_TRACK_ACCEPT;
+			w->reason = REASON_OK;
+		}
+	}
+	if (w->verdict != TCP_TRACK_ACCEPT) {
+		/* a first-seen sender is set up only by a segment that counts */
+		*c->snd = snd;
+		*c->rcv = rcv;
 	}
 }
 
@@ -690,6 +696,11 @@ static void track_ack(struct ctx *c)
 		return;
 	bool fin = c->idx == TCP_TRACK_IDX_FIN;
 	bool past_fin = (s->flags & TCP_TRACK_PEER_FIN) && seq_gt(c->end, s->end);
+	/* the FIN's own number must lie past every byte sent (a recorded FIN may repeat); a
+	 * sender not seen yet, or re-learning, has no known end */
+	bool fin_inside = fin && s->maxwin &&
+			  (seq_lt(c->end, s->end) ||
+			   (c->end == s->end && !(s->flags & TCP_TRACK_PEER_FIN)));
 	if (past_fin && (s->flags & TCP_TRACK_PEER_FIN_ACKED)) {
 		invalid(c, REASON_DATA_AFTER_FIN); /* the receiver has closed its side */
 		return;
@@ -703,7 +714,7 @@ static void track_ack(struct ctx *c)
 		ignore(c, w.reason); /* an overshoot no longer extends the end: see the rules */
 		return;
 	}
-	if (fin && seq_lt(c->end, s->end)) {
+	if (fin_inside) {
 		ignore(c, REASON_FIN_INSIDE_DATA);
 		return;
 	}

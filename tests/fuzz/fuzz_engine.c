@@ -37,6 +37,7 @@
 #include "fuzz_common.h"
 #include "seq.h"
 #include "snapshot.h"
+#include "../unit/track_cmp.h"
 
 #define STEPS_MAX 512
 #define N_TUPLES  8
@@ -97,6 +98,49 @@ static void process(struct run *r, const uint8_t *buf, size_t cap, size_t pkt,
 		CHECK(after.flows == after.max_flows);
 }
 
+/* The flow of b's tuple, as a restart would carry it; false when there is none. */
+static bool find_flow(struct run *r, const struct pktbuild *b, struct engine_flow_record *out)
+{
+	static struct engine_flow_record recs[FUZZ_FLOWS_MAX];
+	struct engine_counters c;
+	size_t alen = b->family == 6 ? 16 : 4;
+	unsigned n = fuzz_export_all(r->fe.e, UINT32_MAX, recs, r->fe.now, &c);
+
+	for (unsigned i = 0; i < n; i++) {
+		const struct engine_flow_record *x = &recs[i];
+		for (unsigned e = 0; e < 2; e++)
+			if (x->family == b->family && x->port[e] == b->sport &&
+			    x->port[!e] == b->dport && !memcmp(x->addr[e], b->saddr, alen) &&
+			    !memcmp(x->addr[!e], b->daddr, alen)) {
+				*out = *x;
+				return true;
+			}
+	}
+	return false;
+}
+
+/*
+ * The tracker's principle: a segment passed untouched or dropped moves nothing in its flow but
+ * the memory of the last segment, and neither re-arms nor changes its timer.
+ */
+static void check_unmoved(struct run *r, const struct pktbuild *b, bool had,
+			  const struct engine_flow_record *before, const struct engine_result *res)
+{
+	struct engine_flow_record after;
+	char why[160];
+
+	if (!had || (res->verdict == ENGINE_ACCEPT && res->reason == REASON_OK))
+		return;
+	CHECK(find_flow(r, b, &after));
+	if (!track_cmp_unmoved(&before->track, &after.track, why, sizeof(why))) {
+		fprintf(stderr, "fuzz_engine: %s %s moved the flow: %s\n",
+			engine_verdict_name((enum engine_verdict)res->verdict),
+			reason_name((enum reason)res->reason), why);
+		CHECK(!"a discarded segment moved the tracker");
+	}
+	CHECK(after.tclass == before->tclass && after.remaining_ms == before->remaining_ms);
+}
+
 /* A segment on one of the tuples; see the file comment. */
 static void step_segment(struct run *r, struct fuzz_in *f, bool header_only)
 {
@@ -155,7 +199,10 @@ static void step_segment(struct run *r, struct fuzz_in *f, bool header_only)
 	} else if (header_only) {
 		cap = len - payload;
 	}
+	struct engine_flow_record before;
+	bool had = find_flow(r, &b, &before);
 	process(r, buf, cap, pkt, &res);
+	check_unmoved(r, &b, had, &before, &res);
 	/* Follow the tracker: only an accepted segment moves the sender's next sequence. */
 	if (res.verdict == ENGINE_ACCEPT && res.reason == REASON_OK) {
 		uint32_t end =

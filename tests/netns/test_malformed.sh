@@ -85,7 +85,7 @@
 #     jumbo option), the length is the skb's (NFQA_CAP_LEN)
 # 25 port 0 as source, as destination -> ok, flow tracked: port 0 is not special
 # 26 ISNs just below 2^32, data and ACKs across the wrap -> ok; an ACK of unsent data
-#     ack_over_window, data 1 GiB ahead seq_over_window, old data seq_under_window (passes)
+#     ack_over_window, data 1 GiB ahead seq_over_window, old data seq_stale (passes)
 # 27a SYN with window 0 -> ok
 # 27b SYN/ACK with window 0 -> 1-byte probe ok, data past the closed window seq_over_window;
 #     after a zero-window ACK the flow's timer is timeouts.max_retrans (300 s)
@@ -350,7 +350,7 @@ check "row 25: IPv4 flow from port 0 tracked" flow_state_is SYN_SENT "$C4" 0 "$S
 check "row 25: IPv6 flow from port 0 tracked" flow_state_is SYN_SENT "$C6" 0 "$S6" 80
 row 26 "sequence and ack numbers across 2^32: ok; ack/seq over window dropped, old data passes" \
 	queued=10 ok=7 drop=2 arrived=8 \
-	rose=ack_over_window:+1,seq_over_window:+1,seq_under_window:+1
+	rose=ack_over_window:+1,seq_over_window:+1,seq_stale:+1
 row 27a "SYN with window 0: passed (ok)" queued=2 ok=2 arrived=2
 row 27b "window 0: probe ok, data past the closed window dropped (seq_over_window)" \
 	queued=6 ok=5 drop=1 rose=seq_over_window:+1 arrived=5

@@ -19,6 +19,7 @@
 #include "reason.h"
 #include "tcp_track.h"
 #include "tcp_track_steps.h"
+#include "track_cmp.h"
 
 void conv_init(struct conv *v)
 {
@@ -134,24 +135,20 @@ void poison(struct conv *v)
 void tx(struct conv *v, int d, struct packet p)
 {
 	struct tcp_track before;
+	char why[160];
 
 	stamp(v, d, &p);
 	poison(v);
 	memcpy(&before, &v->t, sizeof(before));
 	tcp_track_packet(&v->t, &p, (enum tcp_track_dir)d, &v->par, &v->r);
-	if (v->r.verdict == IGN) {
-		before.last_seq = v->t.last_seq, before.last_ack = v->t.last_ack;
-		before.last_end = v->t.last_end, before.last_win = v->t.last_win;
-		before.last_dir = v->t.last_dir, before.last_index = v->t.last_index;
-		before.last_ignored = v->t.last_ignored, before.last_opts = v->t.last_opts;
-		before.flags |= v->t.flags & TCP_TRACK_F_CHALLENGE;
-	} else if (v->r.verdict != INV) {
+	if (v->r.verdict == ACC)
 		return;
-	}
-	if (memcmp(&before, &v->t, sizeof(before)) != 0)
-		print_message("%s flags 0x%02x seq %u changed the tracker\n",
-			      tcp_track_verdict_name(v->r.verdict), p.flags, p.seq);
-	assert_memory_equal(&before, &v->t, sizeof(before));
+	if (!track_cmp_unmoved(&before, &v->t, why, sizeof(why)))
+		fail_msg("%s flags 0x%02x seq %u moved the tracker: %s",
+			 tcp_track_verdict_name(v->r.verdict), p.flags, p.seq, why);
+	/* an INVALID leaves even the memory of the last segment alone */
+	if (v->r.verdict == INV)
+		assert_memory_equal(&before, &v->t, sizeof(before));
 }
 
 /* Starts v->t from p (the caller has set nxt), as the engine does for a flow's first segment. */

@@ -84,7 +84,8 @@ void stamp(struct conv *v, int d, struct packet *p);
 /* A result that a tracker which forgets to fill a field cannot pass for a correct one. */
 void poison(struct conv *v);
 
-/* Runs p through the tracker; an INVALID must change nothing but the bad-close bookkeeping. */
+/* Runs p through the tracker; an INVALID must change nothing, an IGNORE only the memory of
+ * the last segment (and the TIME-WAIT challenge bit). */
 void tx(struct conv *v, int d, struct packet p);
 
 /* Starts v->t from p (the caller has set nxt), as the engine does for a flow's first segment. */
