@@ -203,8 +203,13 @@ static void commit(struct ctx *c, const struct tcp_window *w)
 static void window_check(struct ctx *c, struct tcp_window *w)
 {
 	uint8_t relearn = c->dir ? TCP_TRACK_F_RELEARN_REPLY : TCP_TRACK_F_RELEARN_ORIG;
-	struct tcp_track_peer snd = *c->snd, rcv = *c->rcv;
+	bool first_seen = !c->snd->maxwin;
+	struct tcp_track_peer snd, rcv;
 
+	if (first_seen) {
+		snd = *c->snd;
+		rcv = *c->rcv;
+	}
 	tcp_window_check(c->snd, c->rcv, c->p, c->end, is_liberal(c), w);
 	if (c->t->flags & relearn) {
 		if (w->verdict == TCP_TRACK_ACCEPT)
@@ -214,7 +219,7 @@ static void window_check(struct ctx *c, struct tcp_window *w)
 			w->reason = REASON_OK;
 		}
 	}
-	if (w->verdict != TCP_TRACK_ACCEPT) {
+	if (first_seen && w->verdict != TCP_TRACK_ACCEPT) {
 		/* a first-seen sender is set up only by a segment that counts */
 		*c->snd = snd;
 		*c->rcv = rcv;
@@ -511,29 +516,17 @@ static void track_rst_syn_sent(struct ctx *c)
 }
 
 /*
- * The receiver's RCV.NXT as far as the tracker can tell: the sender's end of data, unless the
- * receiver is known to be missing some of it (a hole, or data it has not acknowledged and
- * that may still be on its way), in which case the last ACK it sent.
- */
-static uint32_t rcv_nxt_guess(const struct ctx *c)
-{
-	const struct tcp_track_peer *s = c->snd, *r = c->rcv;
-
-	if ((r->flags & TCP_TRACK_PEER_MAXACK) && s->hole)
-		return r->maxack;
-	return s->end;
-}
-
-/*
- * RST on a synchronised flow. It closes when it is exact (RFC 5961 3.2): at the receiver's
- * RCV.NXT (rcv_nxt_guess: the sender's end of data, as an abort sends it, which is also the
- * last ACK once everything is acknowledged; or that last ACK, as a closed port answers it, when
- * the receiver is missing data), or with sequence number 0 in answer to a SYN we let through
- * from the other side, with that SYN's end as its ACK: the form a closed port gives a SYN-SENT
- * peer (Linux, direction as fixed in bed6e04be8e6). An in-window RST that is none of these
- * passes unchanged so the endpoint can answer with a challenge ACK; one before RCV.NXT or past
- * the window is dropped. Linux validates none of this once a FIN was seen; we do. Neither kind
- * lowers the timer: the endpoint discards both.
+ * RST on a synchronised flow. It closes only when it is exact (RFC 5961 3.2) at a RCV.NXT the
+ * tracker knows: when the receiver has acknowledged everything its sender sent, the sender's
+ * end (an abort sends it); while the sender has unacknowledged data, the receiver may hold any
+ * part of it, so only an RST answering the receiver's own last segment at that segment's ACK
+ * (the answer to a challenge ACK, or a closed port's answer to any segment). It also closes
+ * with sequence number 0 in answer to a SYN we let through from the other side, with that
+ * SYN's end as its ACK: the form a closed port gives a SYN-SENT peer (Linux, direction as fixed
+ * in bed6e04be8e6). An in-window RST that is none of these passes unchanged for the endpoint to
+ * judge: it challenges it, or accepts it and falls silent, and the flow then ages out on the
+ * unacknowledged-data timer. One before RCV.NXT or past the window is dropped. Linux validates
+ * none of this once a FIN was seen; we do. Neither kind lowers the timer.
  */
 static void track_rst_synced(struct ctx *c)
 {
@@ -542,10 +535,12 @@ static void track_rst_synced(struct ctx *c)
 	struct tcp_track_peer *s = c->snd, *r = c->rcv;
 	bool r_acked = r->flags & TCP_TRACK_PEER_MAXACK;
 	bool has_ack = p->flags & TCP_FLAG_ACK;
+	bool exact = (s->flags & TCP_TRACK_PEER_UNACKED)
+			     ? last_was(t, false, TCP_TRACK_IDX_ACK, !c->dir) && p->seq == t->last_ack
+			     : p->seq == s->end;
 
-	if (p->seq == rcv_nxt_guess(c) ||
-	    (has_ack && p->seq == 0 && last_was(t, true, TCP_TRACK_IDX_SYN, !c->dir) &&
-	     p->ack == t->last_end)) {
+	if (exact || (has_ack && p->seq == 0 && last_was(t, true, TCP_TRACK_IDX_SYN, !c->dir) &&
+		      p->ack == t->last_end)) {
 		rst_close(c);
 		return;
 	}
@@ -592,7 +587,9 @@ static void track_ack_time_wait(struct ctx *c)
 	struct tcp_track *t = c->t;
 	struct tcp_window w;
 
-	if (seq_gt(c->end, c->snd->end) || c->p->payload_len) {
+	/* a retransmission (a FIN with its data, when the last ACK was lost) passes for the
+	 * holder to ACK again; only new sequence space is dropped */
+	if (seq_gt(c->end, c->snd->end)) {
 		invalid(c, REASON_TIME_WAIT_SEGMENT);
 		return;
 	}
@@ -640,8 +637,11 @@ static bool receiver_discards(struct ctx *c)
 	const struct packet *p = c->p;
 	const struct tcp_track_peer *s = c->snd, *r = c->rcv;
 
+	/* not on new data: the tracker's TS.Recent may run ahead of the receiver's when ACKs
+	 * cross, and held-back data would leave its ACK over the window */
 	if ((p->opt.present & PACKET_OPT_TIMESTAMP) && (s->flags & TCP_TRACK_PEER_TS) &&
-	    (r->flags & TCP_TRACK_PEER_TS) && (int32_t)(s->tsval - p->opt.tsval) > 1) {
+	    (r->flags & TCP_TRACK_PEER_TS) && (int32_t)(s->tsval - p->opt.tsval) > 1 &&
+	    !(p->payload_len && seq_gt(c->end, s->end))) {
 		ignore(c, REASON_PAWS_REJECT); /* RFC 7323 5.3; Linux TCP_PAWS_WINDOW is 1 */
 		return true;
 	}
@@ -696,11 +696,12 @@ static void track_ack(struct ctx *c)
 		return;
 	bool fin = c->idx == TCP_TRACK_IDX_FIN;
 	bool past_fin = (s->flags & TCP_TRACK_PEER_FIN) && seq_gt(c->end, s->end);
-	/* the FIN's own number must lie past every byte sent (a recorded FIN may repeat); a
+	/* the FIN's own number must lie past every byte sent (a recorded FIN may repeat, and
+	 * the last number may be the FIN's when a later ACK overtook it past a hole); a
 	 * sender not seen yet, or re-learning, has no known end */
 	bool fin_inside = fin && s->maxwin &&
 			  (seq_lt(c->end, s->end) ||
-			   (c->end == s->end && !(s->flags & TCP_TRACK_PEER_FIN)));
+			   (c->end == s->end && !(s->flags & TCP_TRACK_PEER_FIN) && !s->hole));
 	if (past_fin && (s->flags & TCP_TRACK_PEER_FIN_ACKED)) {
 		invalid(c, REASON_DATA_AFTER_FIN); /* the receiver has closed its side */
 		return;
@@ -730,16 +731,15 @@ static void track_ack(struct ctx *c)
 
 /*
  * RFC 2385 and RFC 5925: a receiver that signed its SYN discards every segment without its
- * option, and one that did not discards every segment with one (Linux TCPMD5Unexpected). A SYN
- * may open a new incarnation with other options, and the receiver's options are unknown while
- * only the initiator has spoken, or after a pickup.
+ * option, and one that did not discards every segment with one (Linux TCPMD5Unexpected). Keys
+ * belong to the peer address, so a SYN opening a new incarnation is held to the same rule. The
+ * receiver's options are unknown while only the initiator has spoken, or after a pickup.
  */
 static bool auth_ok(struct ctx *c)
 {
 	uint8_t want = c->rcv->auth, got = tcp_track_auth_of(c->p);
 
-	if (want == got || c->idx == TCP_TRACK_IDX_SYN ||
-	    (c->t->state == TCP_TRACK_SYN_SENT && c->dir == TCP_TRACK_ORIGINAL) ||
+	if (want == got || (c->t->state == TCP_TRACK_SYN_SENT && c->dir == TCP_TRACK_ORIGINAL) ||
 	    ((c->snd->flags | c->rcv->flags) & TCP_TRACK_PEER_LIBERAL))
 		return true;
 	invalid(c, want == TCP_TRACK_AUTH_NONE || got != TCP_TRACK_AUTH_NONE ? REASON_AUTH_UNEXPECTED

@@ -239,6 +239,14 @@ static const struct tcp_track_deviation tcp_track_deviations[] = {
 	TCP_TRACK_ROW(TCP_TRACK_REPLY, TCP_TRACK_IDX_ACK, TCP_TRACK_LAST_ACK, -1,
 		      TCP_TRACK_TIME_WAIT, TCP_TRACK_LAST_ACK,
 		      "the last FIN's sender cannot ack it (per-peer FIN; RFC 5961 challenge ACK)"),
+	TCP_TRACK_ROW(TCP_TRACK_ORIGINAL, TCP_TRACK_IDX_RST, TCP_TRACK_FIN_WAIT, -1,
+		      TCP_TRACK_CLOSE, TCP_TRACK_PSEUDO_IGNORE,
+		      "an RST after an unacknowledged FIN: the receiver may not hold the FIN, so "
+		      "the RST passes for it to judge (RFC 5961 3.2)"),
+	TCP_TRACK_ROW(TCP_TRACK_REPLY, TCP_TRACK_IDX_RST, TCP_TRACK_LAST_ACK, -1,
+		      TCP_TRACK_CLOSE, TCP_TRACK_PSEUDO_IGNORE,
+		      "an RST after an unacknowledged FIN: the receiver may not hold the FIN, so "
+		      "the RST passes for it to judge (RFC 5961 3.2)"),
 	/* TIME_WAIT: RFC 1337 and RFC 6191; the initiator closed first, so it holds TIME-WAIT */
 	TCP_TRACK_ROW(TCP_TRACK_ORIGINAL, TCP_TRACK_IDX_SYN, TCP_TRACK_TIME_WAIT, -1,
 		      TCP_TRACK_SYN_SENT, TCP_TRACK_PSEUDO_INVALID,
@@ -286,7 +294,8 @@ static const struct tcp_track_deviation tcp_track_deviations[] = {
 	TCP_TRACK_RULE(TCP_TRACK_COND_PAWS, TCP_TRACK_IDX_FIN, TCP_TRACK_ESTABLISHED, TCP_TRACK_FIN_WAIT,
 		       TCP_TRACK_PSEUDO_IGNORE, REASON_PAWS_REJECT,
 		       "PAWS: a TSval older than TS.Recent marks an old duplicate, discarded; RSTs "
-		       "are exempt, as Linux processes them (RFC 7323 5.3)"),
+		       "are exempt, as Linux processes them (RFC 7323 5.3). Not applied to new "
+		       "data: the tracker's TS.Recent can run ahead when ACKs cross"),
 	TCP_TRACK_RULE(TCP_TRACK_COND_SEQ_STALE, TCP_TRACK_IDX_FIN, TCP_TRACK_ESTABLISHED, TCP_TRACK_FIN_WAIT,
 		       TCP_TRACK_PSEUDO_IGNORE, REASON_SEQ_STALE,
 		       "a segment ending before the receiver's last ACK is discarded whole, its "
@@ -311,9 +320,9 @@ static const struct tcp_track_deviation tcp_track_deviations[] = {
 		       "acknowledged FIN stays data_after_fin (RFC 9293 3.10.7.4)"),
 	TCP_TRACK_RULE(TCP_TRACK_COND_RST_INEXACT, TCP_TRACK_IDX_RST, TCP_TRACK_FIN_WAIT, TCP_TRACK_CLOSE,
 		       TCP_TRACK_PSEUDO_IGNORE, REASON_RST_INEXACT,
-		       "an RST closes only at the receiver's RCV.NXT as the tracker knows it: the "
-		       "last ACK it sent, or the sender's end of data when nothing is missing; in "
-		       "any state, FIN seen or not (RFC 5961 3.2)"),
+		       "an RST closes only at a RCV.NXT the tracker knows: the sender's end once the "
+		       "receiver acknowledged it all, else only in answer to the receiver's last ACK "
+		       "at its number; in any state, FIN seen or not (RFC 5961 3.2)"),
 	TCP_TRACK_RULE(TCP_TRACK_COND_RST_SYN_REPLY, TCP_TRACK_IDX_RST, TCP_TRACK_ESTABLISHED, TCP_TRACK_CLOSE,
 		       TCP_TRACK_PSEUDO_IGNORE, REASON_RST_INEXACT,
 		       "an RST answering a SYN the tracker passed closes only with sequence number 0, "

@@ -44,10 +44,14 @@ void tcp_window_check(struct tcp_track_peer *snd, struct tcp_track_peer *rcv,
 	bool seq_low_ok = !rcv->maxwin || seq_ge(end, snd->end - rcv->maxwin); /* II */
 	bool ack_low_ok = seq_ge(w->sack, rcv->end - maxackwin);	       /* IV */
 	/* RFC 5961 5.2: the receiver discards an ACK older than SND.UNA - MAX.SND.WND; its
-	 * SND.UNA is the sender's highest ACK and its MAX.SND.WND the sender's largest window */
-	if ((p->flags & TCP_FLAG_ACK) && (snd->flags & TCP_TRACK_PEER_MAXACK) &&
-	    seq_lt(w->ack, snd->maxack - snd->maxwin))
-		ack_low_ok = false;
+	 * SND.UNA is the sender's highest ACK and its MAX.SND.WND the sender's largest window,
+	 * but no more than it has acknowledged so far (Linux since 2023) */
+	if ((p->flags & TCP_FLAG_ACK) && (snd->flags & TCP_TRACK_PEER_MAXACK)) {
+		uint32_t acked = snd->maxack - (rcv->isn + 1);
+		uint32_t back = snd->maxwin < acked ? snd->maxwin : acked;
+		if (seq_lt(w->ack, snd->maxack - back))
+			ack_low_ok = false;
+	}
 
 	if (seq_gt(p->seq, snd->maxend)) { /* I */
 		if (ack_ok && seq_low_ok && ack_low_ok && end - snd->maxend <= rcv->maxwin) {
@@ -83,8 +87,13 @@ void tcp_window_commit(struct tcp_track_peer *snd, struct tcp_track_peer *rcv,
 		win <<= snd->wscale;
 	if (snd->maxwin < win + (w->sack - w->ack))
 		snd->maxwin = win + (w->sack - w->ack);
-	if (seq_gt(p->seq, snd->end))
-		snd->hole = 1; /* the firewall did not see what lies between */
+	/* the receiver lacks bytes the sender has sent: the firewall did not see what lies
+	 * between, or a probe went into a closed window (its right edge one past its last
+	 * ACK), whose data the receiver drops */
+	if (seq_gt(p->seq, snd->end) ||
+	    (p->payload_len && (rcv->flags & TCP_TRACK_PEER_MAXACK) &&
+	     snd->maxend == rcv->maxack + 1 && seq_ge(end, snd->maxend)))
+		snd->hole = 1;
 	if (seq_gt(end, snd->end)) {
 		snd->end = end;
 		snd->flags |= TCP_TRACK_PEER_UNACKED;

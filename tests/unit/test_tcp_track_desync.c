@@ -100,11 +100,16 @@ static void paws_old_timestamp(void **state)
 	STEP(&v, C, with_ts(mkseg(TCP_FLAG_FIN | TCP_FLAG_ACK, v.nxt[C], v.nxt[S], 0),
 			    v.tsval[C] - 100),
 	     IGN, REASON_PAWS_REJECT, sES);
-	STEP(&v, C, with_ts(mkseg(TCP_FLAG_ACK, v.nxt[C], v.nxt[S], 100), v.tsval[C] - 2), IGN,
-	     REASON_PAWS_REJECT, sES);
-	STEP(&v, C, with_ts(mkseg(TCP_FLAG_ACK, v.nxt[C], v.nxt[S], 100), v.tsval[C] - 1), ACC,
+	STEP(&v, C, with_ts(mkseg(TCP_FLAG_ACK, v.nxt[C] - 100, v.nxt[S], 100), v.tsval[C] - 2),
+	     IGN, REASON_PAWS_REJECT, sES);
+	STEP(&v, C, with_ts(mkseg(TCP_FLAG_ACK, v.nxt[C], v.nxt[S], 0), v.tsval[C] - 1), ACC,
+	     REASON_OK, sES);
+	/* new data is taken whatever its TSval: the tracker's TS.Recent may run ahead of the
+	 * receiver's, and data held back would leave the receiver's ACK over the window */
+	STEP(&v, C, with_ts(mkseg(TCP_FLAG_ACK, v.nxt[C], v.nxt[S], 100), v.tsval[C] - 100), ACC,
 	     REASON_OK, sES);
 	v.nxt[C] += 100;
+	STEP(&v, S, ack_of(&v, S), ACC, REASON_OK, sES);
 	/* an RST is exempt, as Linux processes it */
 	p = with_ts(rst(v.nxt[C]), v.tsval[C] - 100);
 	STEP(&v, C, p, ACC, REASON_OK, sCL);
