@@ -22,6 +22,14 @@
  */
 #define ENGINE_PREFETCH_AHEAD 8
 
+/*
+ * A SYN/ACK answering a SYN on a reused tuple restarts the flow (tcp_track_resync) only when
+ * no segment has moved the flow for this long. A live connection's endpoints would discard the
+ * pair, and a blind attacker can forge it; a tuple reused for real belongs to a connection that
+ * died unseen, and the new one's SYN retransmissions (1 s, 3 s) reach it after the wait.
+ */
+#define ENGINE_RESYNC_QUIET_MS 2000
+
 #define ENGINE_TICK_MS	   100
 #define ENGINE_WHEEL_SLOTS 1024
 
@@ -167,6 +175,16 @@ static uint64_t timeout_ms(const struct engine *e, const struct config *cfg, uin
 	return t < cap ? t : cap;
 }
 
+/* How long since a segment last armed the flow's timer. */
+static uint64_t quiet_ms(const struct engine *e, uint32_t id, const struct engine_flow *f,
+			 uint64_t now_ms)
+{
+	uint64_t armed = timer_wheel_expiry_ms(e->wheel, id) -
+			 timeout_ms(e, &e->cfg, flow_state(f), f->tclass);
+
+	return now_ms > armed ? now_ms - armed : 0;
+}
+
 static void arm(struct engine *e, uint32_t id, struct engine_flow *f, uint8_t tclass,
 		uint64_t now_ms)
 {
@@ -293,6 +311,8 @@ static void track(struct engine *e, uint32_t id, const struct packet *p, const s
 		f->gen = e->gen;
 	}
 	tcp_track_packet(&t, p, dir, &e->tparams, &tr);
+	if (unlikely(tr.resync) && quiet_ms(e, id, f, now_ms) >= ENGINE_RESYNC_QUIET_MS)
+		tcp_track_resync(&t, p, &e->tparams, &tr);
 	track_store(f, &t);
 	res->reason = tr.reason;
 	res->verdict = tr.verdict == TCP_TRACK_INVALID ? ENGINE_DROP : ENGINE_ACCEPT;

@@ -107,7 +107,7 @@ static void remember(struct ctx *c, bool ignored)
 	t->last_dir = c->dir;
 	t->last_index = c->idx;
 	t->last_ignored = ignored;
-	if (c->idx == TCP_TRACK_IDX_SYN) {
+	if (c->idx == TCP_TRACK_IDX_SYN || c->idx == TCP_TRACK_IDX_SYNACK) {
 		t->last_opts = 0;
 		if (p->opt.present & PACKET_OPT_WSCALE)
 			t->last_opts = TCP_TRACK_OPT_WSCALE | p->opt.wscale;
@@ -388,13 +388,20 @@ static bool check_handshake_ack(struct ctx *c, const struct tcp_track_peer *syn_
  * responder now answers it: the endpoints agree on a new connection that the entry missed.
  * Restart the handshake from the remembered SYN (Linux's IGNORE re-sync path).
  */
+static bool resync_matches(const struct ctx *c)
+{
+	const struct tcp_track *t = c->t;
+
+	return c->dir == TCP_TRACK_REPLY &&
+	       last_was(t, true, TCP_TRACK_IDX_SYN, TCP_TRACK_ORIGINAL) && c->p->ack == t->last_end;
+}
+
 static bool try_resync(struct ctx *c)
 {
 	struct tcp_track *t = c->t;
 	struct tcp_track_peer *orig = &t->peer[TCP_TRACK_ORIGINAL];
 
-	if (c->dir != TCP_TRACK_REPLY ||
-	    !last_was(t, true, TCP_TRACK_IDX_SYN, TCP_TRACK_ORIGINAL) || c->p->ack != t->last_end)
+	if (!resync_matches(c))
 		return false;
 	*orig = (struct tcp_track_peer){
 		.isn = t->last_seq,
@@ -464,10 +471,11 @@ static void track_synack(struct ctx *c)
 			ignore(c, REASON_SYNACK_IGNORED); /* plain retransmit */
 			return;
 		}
-		/* a SYN/ACK with a new ISN (the responder restarted): re-initialise it, as Linux
-		 * does since 82b72cb94666, but only if it acks the initiator's SYN exactly */
+		/* a SYN/ACK with a new ISN (the responder restarted, Linux 82b72cb94666): an
+		 * initiator that already took the first one discards it, so it passes, and
+		 * the responder is re-initialised only when the initiator's ACK takes it */
 		if (check_handshake_ack(c, c->rcv))
-			synack_from_responder(c);
+			ignore(c, REASON_SYNACK_IGNORED);
 		return;
 	case TCP_TRACK_TIME_WAIT:
 		invalid(c, REASON_TIME_WAIT_SEGMENT);
@@ -475,10 +483,17 @@ static void track_synack(struct ctx *c)
 	default:
 		break;
 	}
-	if (c->dir == TCP_TRACK_ORIGINAL)
+	if (c->dir == TCP_TRACK_ORIGINAL) {
 		invalid(c, REASON_INVALID_STATE);
-	else if (!try_resync(c))
+	} else if (resync_matches(c)) {
+		/* the live connection's initiator would discard this SYN/ACK, a new incarnation's
+		 * would take it: only the caller, who knows how long the flow has been quiet,
+		 * can weigh that (tcp_track_resync). Passed, and the SYN stays remembered. */
+		verdict(c, TCP_TRACK_IGNORE, REASON_SYNACK_IGNORED);
+		c->res->resync = true;
+	} else {
 		ignore(c, REASON_SYNACK_IGNORED); /* late retransmit; the initiator will ACK it */
+	}
 }
 
 /* ---- RST ---- */
@@ -605,6 +620,41 @@ static void track_ack_time_wait(struct ctx *c)
 }
 
 /* Is this ACK-class segment allowed to complete a SYN_RECV handshake, and does it? */
+/*
+ * The initiator's ACK acknowledges the SYN/ACK with a new ISN that was passed last: the
+ * responder did restart, and the initiator took its new SYN/ACK. Re-initialise the responder
+ * from the remembered segment, as if it had been accepted then.
+ */
+static void responder_restarted(struct ctx *c)
+{
+	struct tcp_track *t = c->t;
+	struct packet q = {
+		.flags = TCP_FLAG_SYN | TCP_FLAG_ACK,
+		.seq = t->last_seq,
+		.ack = t->last_ack,
+		.window = t->last_win,
+	};
+	struct tcp_track_result res = *c->res;
+	struct ctx r = *c;
+
+	if (t->last_opts & TCP_TRACK_OPT_WSCALE) {
+		q.opt.present |= PACKET_OPT_WSCALE;
+		q.opt.wscale = t->last_opts & TCP_TRACK_OPT_WSCALE_MASK;
+	}
+	if (t->last_opts & TCP_TRACK_OPT_SACK_PERM)
+		q.opt.present |= PACKET_OPT_SACK_PERM;
+	r.p = &q;
+	r.snd = c->rcv;
+	r.rcv = c->snd;
+	r.dir = !c->dir;
+	r.idx = TCP_TRACK_IDX_SYNACK;
+	r.end = t->last_end;
+	r.res = &res;
+	uint8_t auth = t->last_opts >> TCP_TRACK_OPT_AUTH_SHIFT;
+	synack_from_responder(&r);
+	r.snd->auth = auth;
+}
+
 static bool handshake_ack_ok(struct ctx *c)
 {
 	struct tcp_track *t = c->t;
@@ -612,6 +662,9 @@ static bool handshake_ack_ok(struct ctx *c)
 
 	if (t->state != TCP_TRACK_SYN_RECV || !completes)
 		return true;
+	if (c->dir == TCP_TRACK_ORIGINAL && !acks_syn(c->rcv, c->p->ack) &&
+	    last_was(t, true, TCP_TRACK_IDX_SYNACK, TCP_TRACK_REPLY) && c->p->ack == t->last_end)
+		responder_restarted(c);
 	return check_handshake_ack(c, c->rcv); /* RFC 9293: SND.UNA < SEG.ACK <= SND.NXT */
 }
 
@@ -637,11 +690,11 @@ static bool receiver_discards(struct ctx *c)
 	const struct packet *p = c->p;
 	const struct tcp_track_peer *s = c->snd, *r = c->rcv;
 
-	/* not on new data: the tracker's TS.Recent may run ahead of the receiver's when ACKs
-	 * cross, and held-back data would leave its ACK over the window */
+	/* not on new sequence space: the tracker's TS.Recent may run ahead of the receiver's
+	 * when ACKs cross, and new data or a FIN held back would leave its ACK over the window */
 	if ((p->opt.present & PACKET_OPT_TIMESTAMP) && (s->flags & TCP_TRACK_PEER_TS) &&
 	    (r->flags & TCP_TRACK_PEER_TS) && (int32_t)(s->tsval - p->opt.tsval) > 1 &&
-	    !(p->payload_len && seq_gt(c->end, s->end))) {
+	    !seq_gt(c->end, s->end)) {
 		ignore(c, REASON_PAWS_REJECT); /* RFC 7323 5.3; Linux TCP_PAWS_WINDOW is 1 */
 		return true;
 	}
@@ -836,6 +889,16 @@ void tcp_track_packet(struct tcp_track *t, const struct packet *p, enum tcp_trac
 	default:
 		invalid(&c, REASON_BAD_FLAGS); /* unreachable: no flags is not a valid set */
 	}
+}
+
+void tcp_track_resync(struct tcp_track *t, const struct packet *p,
+		      const struct tcp_track_params *params, struct tcp_track_result *res)
+{
+	struct ctx c;
+
+	ctx_init(&c, t, p, TCP_TRACK_REPLY, params, res);
+	if (c.idx != TCP_TRACK_IDX_SYNACK || !try_resync(&c))
+		verdict(&c, TCP_TRACK_IGNORE, REASON_SYNACK_IGNORED);
 }
 
 /* ---- names ---- */

@@ -169,6 +169,8 @@ struct tcp_track_result {
 	bool reopen;	    /* this SYN starts a new incarnation: replace the flow with one
 			     * started by this segment (tcp_track_new), sender as ORIGINAL */
 	bool destroy;	    /* remove the flow now (only reply to a SYN was an RST) */
+	bool resync;	    /* with IGNORE: a SYN/ACK answering the SYN passed last; the caller
+			     * may restart the flow from the two (tcp_track_resync) */
 };
 
 /*
@@ -361,6 +363,16 @@ void tcp_track_new(struct tcp_track *t, const struct packet *p,
  * and the caller removes it.
  */
 void tcp_track_packet(struct tcp_track *t, const struct packet *p, enum tcp_track_dir dir,
+		      const struct tcp_track_params *params, struct tcp_track_result *res);
+
+/*
+ * After res->resync: restarts the flow's handshake from the remembered SYN and this SYN/ACK,
+ * as Linux conntrack does on a reused tuple (the endpoints agree on a new connection the entry
+ * missed): *t goes to SYN_RECV and *res says so. A live connection's endpoints would discard
+ * both segments, so the caller does this only for a flow that has been quiet for a while; a
+ * blind attacker can forge the pair, and nothing else tells them apart.
+ */
+void tcp_track_resync(struct tcp_track *t, const struct packet *p,
 		      const struct tcp_track_params *params, struct tcp_track_result *res);
 
 /* True when the flow completed its handshake (or saw both sides after pickup). */

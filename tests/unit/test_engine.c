@@ -604,6 +604,41 @@ static void test_time_wait_reopen(void **state)
 	fx_free(fx);
 }
 
+/*
+ * A SYN/ACK answering a SYN on a live tuple restarts the flow only after 2 s in which nothing
+ * moved it: until then it could be a forged pair aimed at a live connection.
+ */
+static void test_resync_waits_for_a_quiet_flow(void **state)
+{
+	(void)state;
+	struct config cfg = small_config(8);
+	struct fixture *fx = fx_new(&cfg);
+	struct conn c = conn_make(4, 5004);
+
+	handshake(fx, &c);
+	expect(seg(fx, &c, C2S, ACK, 100), ENGINE_ACCEPT, REASON_OK, TCP_TRACK_ESTABLISHED);
+	uint32_t old_c = c.next[C2S], old_s = c.next[S2C];
+	c.next[C2S] = old_c + 3000000; /* the new incarnation's ISN */
+	advance(fx, 1000);
+	expect(seg(fx, &c, C2S, SYN, 0), ENGINE_ACCEPT, REASON_SYN_IGNORED,
+	       TCP_TRACK_ESTABLISHED);
+	expect(send_seg(fx, &c, S2C, SYN | ACK, 0, 7000000), ENGINE_ACCEPT, REASON_SYNACK_IGNORED,
+	       TCP_TRACK_ESTABLISHED);
+	/* the old connection goes on */
+	c.next[C2S] = old_c;
+	expect(seg(fx, &c, C2S, ACK, 10), ENGINE_ACCEPT, REASON_OK, TCP_TRACK_ESTABLISHED);
+	expect(seg(fx, &c, S2C, ACK, 10), ENGINE_ACCEPT, REASON_OK, TCP_TRACK_ESTABLISHED);
+	assert_int_equal(c.next[S2C], old_s + 10);
+	/* quiet for 2 s: the pair restarts it */
+	advance(fx, 2100);
+	c.next[C2S] = old_c + 3000000;
+	expect(seg(fx, &c, C2S, SYN, 0), ENGINE_ACCEPT, REASON_SYN_IGNORED,
+	       TCP_TRACK_ESTABLISHED);
+	expect(send_seg(fx, &c, S2C, SYN | ACK, 0, 7000000), ENGINE_ACCEPT, REASON_OK,
+	       TCP_TRACK_SYN_RECV);
+	fx_free(fx);
+}
+
 static void test_time_wait_reopen_roles_switched(void **state)
 {
 	(void)state;
@@ -873,6 +908,7 @@ int main(void)
 		cmocka_unit_test(test_unreplied_syn_expires_from_first_syn),
 		cmocka_unit_test(test_reset_answering_syn_destroys),
 		cmocka_unit_test(test_time_wait_reopen),
+		cmocka_unit_test(test_resync_waits_for_a_quiet_flow),
 		cmocka_unit_test(test_time_wait_reopen_roles_switched),
 		cmocka_unit_test(test_pickup),
 		cmocka_unit_test(test_list_filter_and_cursor),

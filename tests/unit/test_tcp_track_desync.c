@@ -97,15 +97,19 @@ static void paws_old_timestamp(void **state)
 	open3(&v, ISN_C, ISN_S, WS);
 	STEP(&v, C, dat(&v, C, 1000), ACC, REASON_OK, sES);
 	STEP(&v, S, ack_of(&v, S), ACC, REASON_OK, sES);
-	STEP(&v, C, with_ts(mkseg(TCP_FLAG_FIN | TCP_FLAG_ACK, v.nxt[C], v.nxt[S], 0),
+	/* an old duplicate FIN and data inside what C sent */
+	STEP(&v, C, with_ts(mkseg(TCP_FLAG_FIN | TCP_FLAG_ACK, v.nxt[C] - 1, v.nxt[S], 0),
 			    v.tsval[C] - 100),
 	     IGN, REASON_PAWS_REJECT, sES);
 	STEP(&v, C, with_ts(mkseg(TCP_FLAG_ACK, v.nxt[C] - 100, v.nxt[S], 100), v.tsval[C] - 2),
 	     IGN, REASON_PAWS_REJECT, sES);
+	STEP(&v, C, with_ts(mkseg(TCP_FLAG_ACK, v.nxt[C], v.nxt[S] - 1, 0), v.tsval[C] - 50), IGN,
+	     REASON_PAWS_REJECT, sES);
 	STEP(&v, C, with_ts(mkseg(TCP_FLAG_ACK, v.nxt[C], v.nxt[S], 0), v.tsval[C] - 1), ACC,
 	     REASON_OK, sES);
-	/* new data is taken whatever its TSval: the tracker's TS.Recent may run ahead of the
-	 * receiver's, and data held back would leave the receiver's ACK over the window */
+	/* new sequence space (data, or a FIN) is taken whatever its TSval: the tracker's
+	 * TS.Recent may run ahead of the receiver's, and held back, it would leave the
+	 * receiver's ACK over the window */
 	STEP(&v, C, with_ts(mkseg(TCP_FLAG_ACK, v.nxt[C], v.nxt[S], 100), v.tsval[C] - 100), ACC,
 	     REASON_OK, sES);
 	v.nxt[C] += 100;
@@ -293,6 +297,38 @@ static void rst_answering_a_syn(void **state)
 	STEP(&v, S, rstack(0, isn2 + 1), ACC, REASON_OK, sCL);
 }
 
+/*
+ * A second SYN/ACK with another ISN in SYN_RECV: an initiator that took the first one discards
+ * it, so it moves nothing; an initiator that lost the first takes it, and its ACK of the new ISN
+ * re-initialises the responder then (Linux 82b72cb94666 does it on the SYN/ACK itself).
+ */
+static void second_synack_waits_for_its_ack(void **state)
+{
+	struct conv v;
+
+	(void)state;
+	conv_init(&v);
+	first(&v, syn(ISN_C, WS));
+	v.nxt[C] = ISN_C + 1;
+	STEP(&v, S, synack(ISN_S, v.nxt[C], WS), ACC, REASON_OK, sSR);
+	v.nxt[S] = ISN_S + 1;
+	STEP(&v, S, synack(ISN_S + 777, v.nxt[C], WS), IGN, REASON_SYNACK_IGNORED, sSR);
+	STEP(&v, C, ack_of(&v, C), ACC, REASON_OK, sES);
+	STEP(&v, S, dat(&v, S, 100), ACC, REASON_OK, sES);
+
+	conv_init(&v);
+	first(&v, syn(ISN_C, WS));
+	v.nxt[C] = ISN_C + 1;
+	STEP(&v, S, synack(ISN_S, v.nxt[C], WS), ACC, REASON_OK, sSR);
+	STEP(&v, S, synack(ISN_S + 777, v.nxt[C], 2), IGN, REASON_SYNACK_IGNORED, sSR);
+	v.nxt[S] = ISN_S + 778;
+	STEP(&v, C, ack_of(&v, C), ACC, REASON_OK, sES);
+	assert_int_equal(v.t.peer[S].isn, ISN_S + 777);
+	assert_int_equal(v.t.peer[S].wscale, 2);
+	STEP(&v, S, dat(&v, S, 100), ACC, REASON_OK, sES);
+	STEP(&v, C, ack_of(&v, C), ACC, REASON_OK, sES);
+}
+
 /* Every receiver-acceptability row gives a reason that exists and names its RFC. */
 static void rules_are_listed(void **state)
 {
@@ -327,6 +363,7 @@ int main(void)
 		cmocka_unit_test(parser_signature_options),
 		cmocka_unit_test(time_wait_duplicate_syn),
 		cmocka_unit_test(rst_answering_a_syn),
+		cmocka_unit_test(second_synack_waits_for_its_ack),
 		cmocka_unit_test(rules_are_listed),
 	};
 

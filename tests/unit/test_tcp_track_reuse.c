@@ -661,7 +661,11 @@ static void time_wait_shorten_policy(void **state)
 	STEP(&v, S, rst(v.nxt[S]), INV, REASON_TIME_WAIT_RST, sTW);
 }
 
-/* An ignored SYN on a live flow, answered by a matching SYN/ACK: the endpoints restarted. */
+/*
+ * An ignored SYN on a live flow, answered by a matching SYN/ACK: the endpoints may have
+ * restarted. The tracker says so and passes the SYN/ACK; the caller restarts the flow
+ * (tcp_track_resync) when it has been quiet long enough.
+ */
 static void resync_after_ignored_syn(void **state)
 {
 	const uint32_t isn2 = 9000000;
@@ -670,7 +674,17 @@ static void resync_after_ignored_syn(void **state)
 	(void)state;
 	est(&v);
 	STEP(&v, C, syn(isn2, WS), IGN, REASON_SYN_IGNORED, sES);
-	STEP(&v, S, synack(7000000, isn2 + 1, WS), ACC, REASON_OK, sSR);
+	STEP(&v, S, synack(7000000, isn2 + 1, WS), IGN, REASON_SYNACK_IGNORED, sES);
+	assert_true(v.r.resync);
+	/* a SYN/ACK that answers no passed SYN is never offered */
+	STEP(&v, S, synack(7000000, isn2 + 2, WS), IGN, REASON_SYNACK_IGNORED, sES);
+	assert_false(v.r.resync);
+	STEP(&v, C, syn(isn2, WS), IGN, REASON_SYN_IGNORED, sES);
+	struct packet sa = synack(7000000, isn2 + 1, WS);
+	tx(&v, S, sa);
+	assert_true(v.r.resync);
+	tcp_track_resync(&v.t, &sa, &v.par, &v.r);
+	EXPECT(&v, ACC, REASON_OK, sSR);
 	v.nxt[C] = isn2 + 1;
 	v.nxt[S] = 7000001;
 	STEP(&v, C, ack_of(&v, C), ACC, REASON_OK, sES);
