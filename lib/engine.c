@@ -23,8 +23,8 @@
 #define ENGINE_PREFETCH_AHEAD 8
 
 /*
- * A SYN/ACK answering a SYN on a reused tuple restarts the flow (tcp_track_resync) only when
- * no segment has moved the flow for this long. A live connection's endpoints would discard the
+ * A SYN/ACK or RST answering a SYN on a reused tuple restarts or closes the flow
+ * (tcp_track_resync) only when no segment has moved the flow for this long. A live connection's endpoints would discard the
  * pair, and a blind attacker can forge it; a tuple reused for real belongs to a connection that
  * died unseen, and the new one's SYN retransmissions (1 s, 3 s) reach it after the wait.
  */
@@ -312,7 +312,7 @@ static void track(struct engine *e, uint32_t id, const struct packet *p, const s
 	}
 	tcp_track_packet(&t, p, dir, &e->tparams, &tr);
 	if (unlikely(tr.resync) && quiet_ms(e, id, f, now_ms) >= ENGINE_RESYNC_QUIET_MS)
-		tcp_track_resync(&t, p, &e->tparams, &tr);
+		tcp_track_resync(&t, p, dir, &e->tparams, &tr);
 	track_store(f, &t);
 	res->reason = tr.reason;
 	res->verdict = tr.verdict == TCP_TRACK_INVALID ? ENGINE_DROP : ENGINE_ACCEPT;

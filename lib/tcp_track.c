@@ -276,15 +276,25 @@ static void accept_into(struct ctx *c, uint8_t new_state)
  * RFC 6191: a SYN may reopen TIME_WAIT if its timestamp is newer than the last one its sender
  * used, or (equal or no timestamps) its sequence number is after everything the sender sent.
  */
+/* TSval ticks the tracker's TS.Recent may trail the endpoint's: about an RTT of a 1 ms clock */
+#define TS_RECENT_LAG_MAX 1000
+
 static bool rfc6191_newer(const struct ctx *c)
 {
 	const struct packet *p = c->p;
 	const struct tcp_track_peer *s = c->snd;
 
-	if ((s->flags & TCP_TRACK_PEER_TS) && (p->opt.present & PACKET_OPT_TIMESTAMP)) {
-		if (seq_gt(p->opt.tsval, s->tsval))
+	/* timestamps count only if both sides used them (RFC 7323 3.2): the endpoint in
+	 * TIME-WAIT holds no TS.Recent otherwise. The tracker's TS.Recent may lag the
+	 * endpoint's by what it could not be sure of (tcp_window_commit), so "newer" must
+	 * clear that lag; an older or barely newer TSval decides nothing (PAWS rejects an
+	 * older one there), and then only a newer sequence number reopens */
+	if ((s->flags & c->rcv->flags & TCP_TRACK_PEER_TS) &&
+	    (p->opt.present & PACKET_OPT_TIMESTAMP)) {
+		int32_t d = (int32_t)(p->opt.tsval - s->tsval);
+		if (d > TS_RECENT_LAG_MAX)
 			return true;
-		if (p->opt.tsval != s->tsval)
+		if (d < 0)
 			return false;
 	}
 	return seq_gt(p->seq, s->end);
@@ -394,6 +404,13 @@ static bool resync_matches(const struct ctx *c)
 
 	return c->dir == TCP_TRACK_REPLY &&
 	       last_was(t, true, TCP_TRACK_IDX_SYN, TCP_TRACK_ORIGINAL) && c->p->ack == t->last_end;
+}
+
+/* An RST with sequence number 0 answering the SYN we passed last, from the other side. */
+static bool rst_answers_syn(const struct ctx *c)
+{
+	return (c->p->flags & TCP_FLAG_ACK) && c->p->seq == 0 &&
+	       last_was(c->t, true, TCP_TRACK_IDX_SYN, !c->dir) && c->p->ack == c->t->last_end;
 }
 
 static bool try_resync(struct ctx *c)
@@ -532,31 +549,32 @@ static void track_rst_syn_sent(struct ctx *c)
 
 /*
  * RST on a synchronised flow. It closes only when it is exact (RFC 5961 3.2) at a RCV.NXT the
- * tracker knows: when the receiver has acknowledged everything its sender sent, the sender's
- * end (an abort sends it); while the sender has unacknowledged data, the receiver may hold any
- * part of it, so only an RST answering the receiver's own last segment at that segment's ACK
- * (the answer to a challenge ACK, or a closed port's answer to any segment). It also closes
- * with sequence number 0 in answer to a SYN we let through from the other side, with that
- * SYN's end as its ACK: the form a closed port gives a SYN-SENT peer (Linux, direction as fixed
- * in bed6e04be8e6). An in-window RST that is none of these passes unchanged for the endpoint to
- * judge: it challenges it, or accepts it and falls silent, and the flow then ages out on the
- * unacknowledged-data timer. One before RCV.NXT or past the window is dropped. Linux validates
- * none of this once a FIN was seen; we do. Neither kind lowers the timer.
+ * tracker knows: the sender's end, once the receiver has acknowledged all of it. While the
+ * sender has unacknowledged data the receiver may hold any part of it, so no RST is certain:
+ * it passes for the endpoint to judge. The endpoint either accepts it and falls silent (the
+ * flow then ages out on the unacknowledged-data timer), or answers with a challenge ACK that
+ * settles RCV.NXT, and the sender's answer to that is exact. An RST with sequence number 0
+ * answering a SYN we let through from the other side, with that SYN's end as its ACK, also
+ * closes: the form a closed port gives a SYN-SENT peer (Linux, direction as fixed in
+ * bed6e04be8e6). One before RCV.NXT or past the window is dropped. Linux validates none of
+ * this once a FIN was seen; we do. Neither kind lowers the timer.
  */
 static void track_rst_synced(struct ctx *c)
 {
-	struct tcp_track *t = c->t;
 	const struct packet *p = c->p;
 	struct tcp_track_peer *s = c->snd, *r = c->rcv;
 	bool r_acked = r->flags & TCP_TRACK_PEER_MAXACK;
-	bool has_ack = p->flags & TCP_FLAG_ACK;
-	bool exact = (s->flags & TCP_TRACK_PEER_UNACKED)
-			     ? last_was(t, false, TCP_TRACK_IDX_ACK, !c->dir) && p->seq == t->last_ack
-			     : p->seq == s->end;
+	bool exact = !(s->flags & TCP_TRACK_PEER_UNACKED) && p->seq == s->end;
 
-	if (exact || (has_ack && p->seq == 0 && last_was(t, true, TCP_TRACK_IDX_SYN, !c->dir) &&
-		      p->ack == t->last_end)) {
+	if (exact) {
 		rst_close(c);
+		return;
+	}
+	if (rst_answers_syn(c)) {
+		/* the SYN's sender discards it if it is the live connection: only the caller
+		 * can weigh that (tcp_track_resync); the SYN stays remembered */
+		verdict(c, TCP_TRACK_IGNORE, REASON_RST_INEXACT);
+		c->res->resync = true;
 		return;
 	}
 	if (seq_lt(p->seq, r_acked ? r->maxack : s->isn)) {
@@ -690,11 +708,8 @@ static bool receiver_discards(struct ctx *c)
 	const struct packet *p = c->p;
 	const struct tcp_track_peer *s = c->snd, *r = c->rcv;
 
-	/* not on new sequence space: the tracker's TS.Recent may run ahead of the receiver's
-	 * when ACKs cross, and new data or a FIN held back would leave its ACK over the window */
 	if ((p->opt.present & PACKET_OPT_TIMESTAMP) && (s->flags & TCP_TRACK_PEER_TS) &&
-	    (r->flags & TCP_TRACK_PEER_TS) && (int32_t)(s->tsval - p->opt.tsval) > 1 &&
-	    !seq_gt(c->end, s->end)) {
+	    (r->flags & TCP_TRACK_PEER_TS) && (int32_t)(s->tsval - p->opt.tsval) > 1) {
 		ignore(c, REASON_PAWS_REJECT); /* RFC 7323 5.3; Linux TCP_PAWS_WINDOW is 1 */
 		return true;
 	}
@@ -891,13 +906,15 @@ void tcp_track_packet(struct tcp_track *t, const struct packet *p, enum tcp_trac
 	}
 }
 
-void tcp_track_resync(struct tcp_track *t, const struct packet *p,
+void tcp_track_resync(struct tcp_track *t, const struct packet *p, enum tcp_track_dir dir,
 		      const struct tcp_track_params *params, struct tcp_track_result *res)
 {
 	struct ctx c;
 
-	ctx_init(&c, t, p, TCP_TRACK_REPLY, params, res);
-	if (c.idx != TCP_TRACK_IDX_SYNACK || !try_resync(&c))
+	ctx_init(&c, t, p, dir, params, res);
+	if (c.idx == TCP_TRACK_IDX_RST && rst_answers_syn(&c))
+		rst_close(&c);
+	else if (c.idx != TCP_TRACK_IDX_SYNACK || !try_resync(&c))
 		verdict(&c, TCP_TRACK_IGNORE, REASON_SYNACK_IGNORED);
 }
 

@@ -169,8 +169,9 @@ struct tcp_track_result {
 	bool reopen;	    /* this SYN starts a new incarnation: replace the flow with one
 			     * started by this segment (tcp_track_new), sender as ORIGINAL */
 	bool destroy;	    /* remove the flow now (only reply to a SYN was an RST) */
-	bool resync;	    /* with IGNORE: a SYN/ACK answering the SYN passed last; the caller
-			     * may restart the flow from the two (tcp_track_resync) */
+	bool resync;	    /* with IGNORE: a SYN/ACK or RST answering the SYN passed last,
+			     * as a new incarnation would get; the caller may act on it
+			     * (tcp_track_resync) */
 };
 
 /*
@@ -296,8 +297,8 @@ static const struct tcp_track_deviation tcp_track_deviations[] = {
 	TCP_TRACK_RULE(TCP_TRACK_COND_PAWS, TCP_TRACK_IDX_FIN, TCP_TRACK_ESTABLISHED, TCP_TRACK_FIN_WAIT,
 		       TCP_TRACK_PSEUDO_IGNORE, REASON_PAWS_REJECT,
 		       "PAWS: a TSval older than TS.Recent marks an old duplicate, discarded; RSTs "
-		       "are exempt, as Linux processes them (RFC 7323 5.3). Not applied to new "
-		       "data: the tracker's TS.Recent can run ahead when ACKs cross"),
+		       "are exempt, as Linux processes them (RFC 7323 5.3). TS.Recent moves only on "
+		       "what the receiver surely took, so it never runs ahead of the endpoint's"),
 	TCP_TRACK_RULE(TCP_TRACK_COND_SEQ_STALE, TCP_TRACK_IDX_FIN, TCP_TRACK_ESTABLISHED, TCP_TRACK_FIN_WAIT,
 		       TCP_TRACK_PSEUDO_IGNORE, REASON_SEQ_STALE,
 		       "a segment ending before the receiver's last ACK is discarded whole, its "
@@ -328,7 +329,9 @@ static const struct tcp_track_deviation tcp_track_deviations[] = {
 	TCP_TRACK_RULE(TCP_TRACK_COND_RST_SYN_REPLY, TCP_TRACK_IDX_RST, TCP_TRACK_ESTABLISHED, TCP_TRACK_CLOSE,
 		       TCP_TRACK_PSEUDO_IGNORE, REASON_RST_INEXACT,
 		       "an RST answering a SYN the tracker passed closes only with sequence number 0, "
-		       "the form a closed port sends to a SYN-SENT peer (RFC 9293 3.10.7.1)"),
+		       "the form a closed port sends to a SYN-SENT peer (RFC 9293 3.10.7.1), and "
+		       "only once the flow has been quiet (the engine's call): a live endpoint "
+		       "discards it. The same holds for a SYN/ACK answering it (re-sync)"),
 	TCP_TRACK_RULE(TCP_TRACK_COND_BAD_CLOSE, TCP_TRACK_IDX_RST, TCP_TRACK_ESTABLISHED, TCP_TRACK_PSEUDO_INVALID,
 		       TCP_TRACK_PSEUDO_INVALID, REASON_RST_OUT_OF_WINDOW,
 		       "out-of-window FINs and RSTs from both sides never lower the timer (Linux "
@@ -366,13 +369,15 @@ void tcp_track_packet(struct tcp_track *t, const struct packet *p, enum tcp_trac
 		      const struct tcp_track_params *params, struct tcp_track_result *res);
 
 /*
- * After res->resync: restarts the flow's handshake from the remembered SYN and this SYN/ACK,
- * as Linux conntrack does on a reused tuple (the endpoints agree on a new connection the entry
- * missed): *t goes to SYN_RECV and *res says so. A live connection's endpoints would discard
- * both segments, so the caller does this only for a flow that has been quiet for a while; a
- * blind attacker can forge the pair, and nothing else tells them apart.
+ * After res->resync, for the same segment p travelling in dir: a SYN/ACK restarts the flow's
+ * handshake from the remembered SYN, as Linux conntrack does on a reused tuple (the endpoints
+ * agree on a new connection the entry missed), and *t goes to SYN_RECV; an RST closes the
+ * flow (a closed port answered the new incarnation's SYN). *res says what happened. A live
+ * connection's endpoints would discard both, so the caller does this only for a flow that has
+ * been quiet for a while: a blind attacker can forge the pair, and nothing else tells them
+ * apart.
  */
-void tcp_track_resync(struct tcp_track *t, const struct packet *p,
+void tcp_track_resync(struct tcp_track *t, const struct packet *p, enum tcp_track_dir dir,
 		      const struct tcp_track_params *params, struct tcp_track_result *res);
 
 /* True when the flow completed its handshake (or saw both sides after pickup). */

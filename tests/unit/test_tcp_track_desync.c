@@ -107,12 +107,13 @@ static void paws_old_timestamp(void **state)
 	     REASON_PAWS_REJECT, sES);
 	STEP(&v, C, with_ts(mkseg(TCP_FLAG_ACK, v.nxt[C], v.nxt[S], 0), v.tsval[C] - 1), ACC,
 	     REASON_OK, sES);
-	/* new sequence space (data, or a FIN) is taken whatever its TSval: the tracker's
-	 * TS.Recent may run ahead of the receiver's, and held back, it would leave the
-	 * receiver's ACK over the window */
-	STEP(&v, C, with_ts(mkseg(TCP_FLAG_ACK, v.nxt[C], v.nxt[S], 100), v.tsval[C] - 100), ACC,
-	     REASON_OK, sES);
-	v.nxt[C] += 100;
+	/* new data and a new FIN too: S drops them */
+	STEP(&v, C, with_ts(mkseg(TCP_FLAG_ACK, v.nxt[C], v.nxt[S], 100), v.tsval[C] - 100), IGN,
+	     REASON_PAWS_REJECT, sES);
+	STEP(&v, C, with_ts(mkseg(TCP_FLAG_FIN | TCP_FLAG_ACK, v.nxt[C], v.nxt[S], 0),
+			    v.tsval[C] - 100),
+	     IGN, REASON_PAWS_REJECT, sES);
+	STEP(&v, C, dat(&v, C, 100), ACC, REASON_OK, sES);
 	STEP(&v, S, ack_of(&v, S), ACC, REASON_OK, sES);
 	/* an RST is exempt, as Linux processes it */
 	p = with_ts(rst(v.nxt[C]), v.tsval[C] - 100);
@@ -122,7 +123,8 @@ static void paws_old_timestamp(void **state)
 /*
  * TS.Recent moves only with a segment at or before the receiver's last ACK, as Linux's
  * tcp_replace_ts_recent: a far-future TSval on data beyond a hole cannot make the next
- * ordinary segment fail PAWS.
+ * ordinary segment fail PAWS. Nor can a retransmission, which the receiver may discard
+ * because of an ACK still on its way, or a segment carrying an older ACK.
  */
 static void ts_recent_moves_only_at_rcv_wup(void **state)
 {
@@ -138,6 +140,11 @@ static void ts_recent_moves_only_at_rcv_wup(void **state)
 	STEP(&v, C, dat(&v, C, 1000), ACC, REASON_OK, sES);
 	STEP(&v, S, ack_of(&v, S), ACC, REASON_OK, sES);
 	STEP(&v, C, dat(&v, C, 100), ACC, REASON_OK, sES);
+	/* a retransmission with a fresh TSval leaves TS.Recent where it was */
+	uint32_t ts = v.t.peer[C].tsval;
+	STEP(&v, C, with_ts(mkseg(TCP_FLAG_ACK, v.nxt[C] - 100, v.nxt[S], 100), ts + 500), ACC,
+	     REASON_OK, sES);
+	assert_int_equal(v.t.peer[C].tsval, ts);
 }
 
 /* Segments ending before S's last ACK: S discards them whole, ACK field included. */
@@ -280,9 +287,10 @@ static void time_wait_duplicate_syn(void **state)
 }
 
 /*
- * An RST answering a SYN the tracker passed closes only in the form a closed port sends a
- * SYN-SENT peer (sequence number 0): with any other number the SYN's sender, if it is the live
- * endpoint and not a new incarnation, discards it.
+ * An RST answering a SYN the tracker passed is offered to the caller only in the form a closed
+ * port sends a SYN-SENT peer (sequence number 0); with any other number it is an inexact RST.
+ * Either way it moves nothing by itself: the SYN's sender, if it is the live endpoint and not a
+ * new incarnation, discards it.
  */
 static void rst_answering_a_syn(void **state)
 {
@@ -293,8 +301,10 @@ static void rst_answering_a_syn(void **state)
 	est(&v);
 	STEP(&v, C, syn(isn2, WS), IGN, REASON_SYN_IGNORED, sES);
 	STEP(&v, S, rstack(v.nxt[S] + 100, isn2 + 1), IGN, REASON_RST_INEXACT, sES);
+	assert_false(v.r.resync);
 	STEP(&v, C, syn(isn2, WS), IGN, REASON_SYN_IGNORED, sES);
-	STEP(&v, S, rstack(0, isn2 + 1), ACC, REASON_OK, sCL);
+	STEP(&v, S, rstack(0, isn2 + 1), IGN, REASON_RST_INEXACT, sES);
+	assert_true(v.r.resync);
 }
 
 /*

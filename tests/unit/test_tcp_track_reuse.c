@@ -180,9 +180,12 @@ static void rst_exact_with_data_in_flight(void **state)
 	STEP(&v, C, dat(&v, C, 500), ACC, REASON_OK, sES);
 	STEP(&v, C, rst(v.nxt[C] - 500), IGN, REASON_RST_INEXACT, sES);
 	STEP(&v, C, rst(v.nxt[C]), IGN, REASON_RST_INEXACT, sES);
-	/* S acks 200 of them: the answer to that ACK, at its number, is exact */
+	/* S acks 200 of them: still not certain (the rest may have arrived since) */
 	STEP(&v, S, mkseg(TCP_FLAG_ACK, v.nxt[S], v.nxt[C] - 300, 0), ACC, REASON_OK, sES);
-	STEP(&v, C, rst(v.nxt[C] - 300), ACC, REASON_OK, sCL);
+	STEP(&v, C, rst(v.nxt[C] - 300), IGN, REASON_RST_INEXACT, sES);
+	/* S acks them all: C's end is S's RCV.NXT */
+	STEP(&v, S, ack_of(&v, S), ACC, REASON_OK, sES);
+	STEP(&v, C, rst(v.nxt[C]), ACC, REASON_OK, sCL);
 }
 
 /* pf's rule (an RST|ACK anywhere in the window with a perfect ACK) is gone: S discards it. */
@@ -201,8 +204,8 @@ static void rst_ack_with_perfect_ack_in_window(void **state)
 }
 
 /*
- * With data C has not acknowledged, S's own SND.NXT is not exact; the answer to C's last ACK,
- * at that ACK's number, is (the reply to a challenge ACK, or a closed port's).
+ * With data C has not acknowledged, no RST from S is certain: neither its SND.NXT nor C's
+ * last ACK (C may have taken more since). C's challenge ACK of everything settles it.
  */
 static void rst_at_snd_nxt_without_train(void **state)
 {
@@ -213,13 +216,18 @@ static void rst_at_snd_nxt_without_train(void **state)
 	STEP(&v, S, dat(&v, S, 1000), ACC, REASON_OK, sES);
 	STEP(&v, C, mkseg(TCP_FLAG_ACK, v.nxt[C], v.nxt[S] - 500, 0), ACC, REASON_OK, sES);
 	STEP(&v, S, rst(v.nxt[S]), IGN, REASON_RST_INEXACT, sES);
-	STEP(&v, C, mkseg(TCP_FLAG_ACK, v.nxt[C], v.nxt[S] - 500, 0), ACC, REASON_OK, sES);
-	STEP(&v, S, rst(v.nxt[S] - 500), ACC, REASON_OK, sCL);
+	STEP(&v, S, rst(v.nxt[S] - 500), IGN, REASON_RST_INEXACT, sES);
+	STEP(&v, C, ack_of(&v, C), ACC, REASON_OK, sES);
+	STEP(&v, S, rst(v.nxt[S]), ACC, REASON_OK, sCL);
 
 	/* beyond a hole */
 	est(&v);
 	STEP(&v, S, mkseg(TCP_FLAG_ACK, v.nxt[S] + 1000, v.nxt[C], 500), ACC, REASON_OK, sES);
 	STEP(&v, S, rst(v.nxt[S] + 1500), IGN, REASON_RST_INEXACT, sES);
+	STEP(&v, C, ack_of(&v, C), ACC, REASON_OK, sES); /* C still misses the hole */
+	STEP(&v, S, rst(v.nxt[S]), IGN, REASON_RST_INEXACT, sES);
+	STEP(&v, S, mkseg(TCP_FLAG_ACK, v.nxt[S], v.nxt[C], 1000), ACC, REASON_OK, sES);
+	v.nxt[S] += 1500;
 	STEP(&v, C, ack_of(&v, C), ACC, REASON_OK, sES);
 	STEP(&v, S, rst(v.nxt[S]), ACC, REASON_OK, sCL);
 }
@@ -234,7 +242,12 @@ static void rst_answering_ignored_syn(void **state)
 	est(&v);
 	STEP(&v, C, syn(isn2, WS), IGN, REASON_SYN_IGNORED, sES);
 	STEP(&v, S, rstack(0, isn2 + 2), INV, ANY, sES); /* not the SYN's end */
-	STEP(&v, S, rstack(0, isn2 + 1), ACC, REASON_OK, sCL);
+	/* offered to the caller, who closes the flow once it has been quiet */
+	struct packet r = rstack(0, isn2 + 1);
+	STEP(&v, S, r, IGN, REASON_RST_INEXACT, sES);
+	assert_true(v.r.resync);
+	tcp_track_resync(&v.t, &r, S, &v.par, &v.r);
+	EXPECT(&v, ACC, REASON_OK, sCL);
 }
 
 /* ---- close sequence and TIME_WAIT (cases 38-46) ---- */
@@ -341,7 +354,7 @@ static void case_43_reopen_with_newer_timestamp(void **state)
 	STEP(&v, C, dat(&v, C, 1000), ACC, REASON_OK, sES);
 	STEP(&v, S, ack_of(&v, S), ACC, REASON_OK, sES);
 	close_by(&v, C);
-	p = with_ts(syn(v.nxt[C] - 500, WS), v.tsval[C] + 1000);
+	p = with_ts(syn(v.nxt[C] - 500, WS), v.tsval[C] + 5000);
 	tx(&v, C, p);
 	EXPECTX(&v, ACC, REASON_OK, ANY, X_REOPEN);
 	renew(&v, C, p);
@@ -624,7 +637,10 @@ static void time_wait_timestamp_rules(void **state)
 	 * TIME-WAIT, so its own old SYN is a duplicate to drop */
 	STEP(&v, C, with_ts(syn(v.nxt[C] + 100000, WS), v.tsval[C] - 1000), INV,
 	     REASON_TIME_WAIT_DUP_SYN, sTW);
-	/* equal TSval decides on the sequence number */
+	/* an equal TSval, or one newer by less than the tracker's TS.Recent may trail the
+	 * endpoint's, decides on the sequence number */
+	STEP(&v, C, with_ts(syn(v.nxt[C] - 100, WS), v.tsval[C] + 999), INV,
+	     REASON_TIME_WAIT_DUP_SYN, sTW);
 	STEP(&v, C, with_ts(syn(v.nxt[C] - 100, WS), v.tsval[C]), INV, REASON_TIME_WAIT_DUP_SYN,
 	     sTW);
 	p = with_ts(syn(v.nxt[C] + 100, WS), v.tsval[C]);
@@ -638,7 +654,7 @@ static void time_wait_timestamp_rules(void **state)
 	/* the responder's TSval is its own */
 	STEP(&v, S, with_ts(syn(v.nxt[S] - 100, WS), v.tsval[C] + 1000), IGN,
 	     REASON_TIME_WAIT_OLD_SYN, sTW);
-	tx(&v, S, with_ts(syn(v.nxt[S] - 100, WS), v.tsval[S] + 1));
+	tx(&v, S, with_ts(syn(v.nxt[S] - 100, WS), v.tsval[S] + 1001));
 	EXPECTX(&v, ACC, REASON_OK, ANY, X_REOPEN);
 }
 
@@ -683,7 +699,7 @@ static void resync_after_ignored_syn(void **state)
 	struct packet sa = synack(7000000, isn2 + 1, WS);
 	tx(&v, S, sa);
 	assert_true(v.r.resync);
-	tcp_track_resync(&v.t, &sa, &v.par, &v.r);
+	tcp_track_resync(&v.t, &sa, S, &v.par, &v.r);
 	EXPECT(&v, ACC, REASON_OK, sSR);
 	v.nxt[C] = isn2 + 1;
 	v.nxt[S] = 7000001;

@@ -15,7 +15,7 @@
 
 /*
  * True when `after` equals `before` in everything the principle protects. Otherwise false,
- * and `why` (len bytes, may be NULL) names the first field that moved and its two values.
+ * and `why` (len bytes, may be NULL) lists each field that moved as "name before->after; ".
  */
 bool track_cmp_unmoved(const struct tcp_track *before, const struct tcp_track *after, char *why,
 		       size_t len);
