@@ -360,10 +360,14 @@ static void stage(const struct engine *e, const uint8_t *buf, size_t cap_len, si
 	s->reason = packet_parse(buf, cap_len, pkt_len, &s->p);
 	if (s->reason != REASON_OK)
 		return;
-	if (unlikely(flags & ENGINE_PKT_CSUM_UNVERIFIED) &&
-	    packet_tcp_checksum_ok(buf, cap_len, &s->p) == 0) {
-		s->reason = REASON_TCP_BAD_CHECKSUM;
-		return;
+	if (unlikely(flags & ENGINE_PKT_CSUM_UNVERIFIED)) {
+		int ok = packet_tcp_checksum_ok(buf, cap_len, &s->p);
+
+		if (ok == 0) {
+			s->reason = REASON_TCP_BAD_CHECKSUM;
+			return;
+		}
+		s->p.sum_unknown = ok < 0;
 	}
 	s->src_ep = (uint8_t)flow_key_make(&s->k, s->p.family, s->p.saddr, s->p.daddr, s->p.sport,
 					   s->p.dport);

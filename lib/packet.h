@@ -72,6 +72,8 @@ struct packet {
 	const uint8_t *daddr;
 	uint32_t tcp_off; /* where the TCP header starts in the buffer */
 	uint32_t tcp_len; /* header + payload per the IP header; 0 in a fragment (no whole sum) */
+	uint8_t sum_unknown; /* nobody verified the TCP checksum and the copy is too short to:
+			      * set by the caller (engine), never by packet_parse */
 	struct packet_options opt;
 };
 

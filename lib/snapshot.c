@@ -127,7 +127,7 @@ void snapshot_write_record(struct snapshot_writer *w, const struct snapshot_reco
 	put8(&c, t->state);
 	put8(&c, t->retrans);
 	put8(&c, (uint8_t)(t->last_dir | t->last_index << 1 | t->last_ignored << 4 |
-			   t->tw_holder << 5));
+			   t->tw_holder << 5 | t->rst_dir << 7));
 	put8(&c, t->last_opts);
 	put8(&c, t->flags);
 	w->crc = snapshot_crc32c(w->crc, out, SNAPSHOT_RECORD_SIZE);
@@ -218,10 +218,11 @@ int snapshot_read_record(const uint8_t *buf, uint64_t i, struct snapshot_record 
 	t->last_index = (bits >> 1) & 7;
 	t->last_ignored = (bits >> 4) & 1;
 	t->tw_holder = (bits >> 5) & 3;
+	t->rst_dir = bits >> 7;
 	t->last_opts = get8(&c);
 	t->flags = get8(&c);
 	/* the bits that do not fit the fields they travel in are a sign of damage */
-	if (bad || bits >> 7 || (f->family != 4 && f->family != 6))
+	if (bad || t->last_index >= _TCP_TRACK_IDX_MAX || (f->family != 4 && f->family != 6))
 		return -EINVAL;
 	return 0;
 }

@@ -253,7 +253,8 @@ static void accept_into(struct ctx *c, uint8_t new_state)
 		if (old == TCP_TRACK_ESTABLISHED && new_state == TCP_TRACK_ESTABLISHED)
 			t->flags |= TCP_TRACK_F_ASSURED; /* picked up, now seen both ways */
 	}
-	if (old == TCP_TRACK_SYN_RECV && new_state != TCP_TRACK_SYN_RECV)
+	if (old == TCP_TRACK_SYN_RECV && new_state != TCP_TRACK_SYN_RECV &&
+	    new_state != TCP_TRACK_CLOSE) /* an RST ends a handshake, it does not complete it */
 		t->flags |= TCP_TRACK_F_ASSURED;
 	t->state = new_state;
 	c->res->new_state = new_state;
@@ -518,6 +519,7 @@ static void track_synack(struct ctx *c)
 static void rst_close(struct ctx *c)
 {
 	remember(c, false);
+	c->t->rst_dir = c->dir;
 	accept_into(c, TCP_TRACK_CLOSE);
 }
 
@@ -564,7 +566,10 @@ static void track_rst_synced(struct ctx *c)
 	const struct packet *p = c->p;
 	struct tcp_track_peer *s = c->snd, *r = c->rcv;
 	bool r_acked = r->flags & TCP_TRACK_PEER_MAXACK;
-	bool exact = !(s->flags & TCP_TRACK_PEER_UNACKED) && p->seq == s->end;
+	/* an RST with data whose checksum nobody could verify (longer than the copy): no
+	 * stack sends one, a forger hides a bad sum that way, and the endpoint checks it */
+	bool exact = !(s->flags & TCP_TRACK_PEER_UNACKED) && p->seq == s->end &&
+		     !(p->sum_unknown && p->payload_len);
 
 	if (exact) {
 		rst_close(c);
@@ -787,12 +792,19 @@ static void track_ack(struct ctx *c)
 		ignore(c, REASON_FIN_INSIDE_DATA);
 		return;
 	}
+	/* the side whose RST closed the flow sends something new: the RST never reached its
+	 * peer (a low TTL), or was not its own; the connection lives on (RFC 5961 3.2) */
+	bool revives = t->state == TCP_TRACK_CLOSE && c->dir == t->rst_dir &&
+		       tcp_track_is_assured(t) &&
+		       (seq_gt(c->end, s->end) ||
+			((c->p->flags & TCP_FLAG_ACK) && (s->flags & TCP_TRACK_PEER_MAXACK) &&
+			 seq_gt(c->p->ack, s->maxack)));
 	if (past_fin)
 		withdraw_fin(c);
 	commit(c, &w);
 	if (fin && !(s->flags & TCP_TRACK_PEER_FIN))
 		record_fin(c);
-	accept_into(c, ack_new_state(c));
+	accept_into(c, revives ? closing_state(t) : ack_new_state(c));
 }
 
 /* ---- entry points ---- */

@@ -139,6 +139,7 @@ struct tcp_track {
 	uint8_t last_index : 3;
 	uint8_t last_ignored : 1; /* the last segment was IGNOREd */
 	uint8_t tw_holder : 2;	  /* bit per direction: closed first, so holds TIME-WAIT */
+	uint8_t rst_dir : 1;	  /* in CLOSE: the direction whose RST closed the flow */
 	uint8_t last_opts;	  /* a remembered SYN's options: TCP_TRACK_OPT_* | wscale */
 	uint8_t flags;		  /* TCP_TRACK_F_* */
 };
@@ -280,6 +281,11 @@ static const struct tcp_track_deviation tcp_track_deviations[] = {
 		      TCP_TRACK_PSEUDO_IGNORE, TCP_TRACK_PSEUDO_INVALID,
 		      "no SYN/ACK belongs to a closed connection in TIME_WAIT"),
 	/* CLOSE: after an RST both endpoints are CLOSED and either may open (RFC 9293) */
+	TCP_TRACK_ROW(TCP_TRACK_ORIGINAL, TCP_TRACK_IDX_FIN, TCP_TRACK_CLOSE, -1, TCP_TRACK_CLOSE,
+		      TCP_TRACK_FIN_WAIT,
+		      "the side whose RST closed the flow sends new sequence space or a new ACK: "
+		      "its RST never reached the peer (a low TTL), so the flow lives on "
+		      "(RFC 5961 3.2)"),
 	TCP_TRACK_ROW(TCP_TRACK_REPLY, TCP_TRACK_IDX_SYN, TCP_TRACK_CLOSE, -1,
 		      TCP_TRACK_PSEUDO_INVALID, TCP_TRACK_SYN_SENT,
 		      "either side may open after an RST (RFC 9293 3.5)"),

@@ -17,11 +17,14 @@ usage: traffic.py MODE ARGS...
                           last line is the total received), each byte checked against the
                           pattern; "error ..." and exit 1 on a wrong byte, EOF, a socket
                           error or 60 s without data
-  echo HOST PORT LOG [WAIT]
+  echo HOST PORT LOG [WAIT [COUNT]]
                           client of an echo server: one connection, a numbered line every
                           100 ms, each echo checked; LOG gets "port N", then "echo I TIME" per
                           round trip, or "error ..." and exit 1. Waits up to WAIT seconds
-                          (default 60) for an echo, so an outage shows as a pause, not an error
+                          (default 60) for an echo, so an outage shows as a pause, not an error.
+                          With COUNT, stops after COUNT round trips: shuts down its sending
+                          side, waits for the server's EOF and logs "closed TIME" (a session
+                          that ends with a full close, not a kill)
   listen PORT             server, dual stack: accepts (backlog 4096) and closes at once
   burst HOST PORT N WAIT  N connections at once (non-blocking connects), then waits up to
                           WAIT seconds for them: prints "connected C of N in MS ms ports P,..."
@@ -160,13 +163,13 @@ def sink(host, port, log):
         sys.exit(1)
 
 
-def echo(host, port, log, wait):
+def echo(host, port, log, wait, count):
     try:
         s = socket.create_connection((host, port), timeout=5)
         log.write("port %d\n" % s.getsockname()[1])
         s.settimeout(wait)
         i = 0
-        while True:
+        while count is None or i < count:
             msg = b"ping %08d\n" % i
             s.sendall(msg)
             got = b""
@@ -180,6 +183,10 @@ def echo(host, port, log, wait):
             log.write("echo %d %s\n" % (i, now()))
             i += 1
             time.sleep(0.1)
+        s.shutdown(socket.SHUT_WR)
+        if s.recv(1):
+            raise ValueError("data after the last echo")
+        log.write("closed %s\n" % now())
     except Exception as e:
         log.write("error %s\n" % e)
         sys.exit(1)
@@ -225,8 +232,9 @@ def main():
         http(int(a[1]), a[2], int(a[3]))
     elif len(a) == 4 and a[0] == "sink":
         sink(a[1], int(a[2]), open(a[3], "w", buffering=1))
-    elif len(a) in (4, 5) and a[0] == "echo":
-        echo(a[1], int(a[2]), open(a[3], "w", buffering=1), float(a[4]) if len(a) == 5 else 60)
+    elif len(a) in (4, 5, 6) and a[0] == "echo":
+        echo(a[1], int(a[2]), open(a[3], "w", buffering=1), float(a[4]) if len(a) >= 5 else 60,
+             int(a[5]) if len(a) == 6 else None)
     elif len(a) == 5 and a[0] == "burst":
         burst(a[1], int(a[2]), int(a[3]), float(a[4]))
     else:

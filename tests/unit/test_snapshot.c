@@ -247,7 +247,7 @@ static void test_impossible_record_values(void **state)
 	assert_int_equal(snapshot_read_record(buf, 0, &r), -EINVAL);
 	rec[2] = 4;
 	assert_int_equal(snapshot_read_record(buf, 0, &r), 0);
-	rec[117] |= 0x80; /* the packed last_* byte (after state, retrans) uses 5 bits */
+	rec[117] |= 0x0e; /* the packed last_* byte (after state, retrans): last_index 7 */
 	assert_int_equal(snapshot_read_record(buf, 0, &r), -EINVAL);
 	test_free(buf);
 }

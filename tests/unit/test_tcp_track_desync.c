@@ -339,6 +339,49 @@ static void second_synack_waits_for_its_ack(void **state)
 	STEP(&v, C, ack_of(&v, C), ACC, REASON_OK, sES);
 }
 
+/*
+ * An exact RST that never reached the peer (sent with a TTL that dies past the firewall): the
+ * RST's own side then sends new data or a new ACK, which no side that reset does, and the flow
+ * lives on. The other side's segments, or an old ACK, do not revive it.
+ */
+static void rst_that_never_arrived(void **state)
+{
+	struct conv v;
+
+	(void)state;
+	est(&v);
+	STEP(&v, C, dat(&v, C, 100), ACC, REASON_OK, sES);
+	STEP(&v, S, ack_of(&v, S), ACC, REASON_OK, sES);
+	STEP(&v, C, rst(v.nxt[C]), ACC, REASON_OK, sCL);
+	STEP(&v, S, dat(&v, S, 100), ACC, REASON_OK, sCL);
+	STEP(&v, C, mkseg(TCP_FLAG_ACK, v.nxt[C], v.nxt[S] - 100, 0), ACC, REASON_OK, sCL);
+	STEP(&v, C, ack_of(&v, C), ACC, REASON_OK, sES);
+	STEP(&v, C, dat(&v, C, 100), ACC, REASON_OK, sES);
+	/* after a handshake that never completed, nothing revives */
+	conv_init(&v);
+	first(&v, syn(ISN_C, WS));
+	v.nxt[C] = ISN_C + 1;
+	STEP(&v, S, synack(ISN_S, v.nxt[C], WS), ACC, REASON_OK, sSR);
+	v.nxt[S] = ISN_S + 1;
+	STEP(&v, S, rst(v.nxt[S]), ACC, REASON_OK, sCL);
+	STEP(&v, S, dat(&v, S, 10), ACC, REASON_OK, sCL);
+}
+
+/* An RST carrying data whose checksum nobody could verify never closes the flow. */
+static void rst_with_data_and_unknown_sum(void **state)
+{
+	struct conv v;
+	struct packet p;
+
+	(void)state;
+	est(&v);
+	p = mkseg(TCP_FLAG_RST, v.nxt[C], 0, 200);
+	p.sum_unknown = 1;
+	STEP(&v, C, p, IGN, REASON_RST_INEXACT, sES);
+	p.payload_len = 0; /* a bare RST's header was in the copy, so its sum was checked */
+	STEP(&v, C, p, ACC, REASON_OK, sCL);
+}
+
 /* Every receiver-acceptability row gives a reason that exists and names its RFC. */
 static void rules_are_listed(void **state)
 {
@@ -374,6 +417,8 @@ int main(void)
 		cmocka_unit_test(time_wait_duplicate_syn),
 		cmocka_unit_test(rst_answering_a_syn),
 		cmocka_unit_test(second_synack_waits_for_its_ack),
+		cmocka_unit_test(rst_that_never_arrived),
+		cmocka_unit_test(rst_with_data_and_unknown_sum),
 		cmocka_unit_test(rules_are_listed),
 	};
 
