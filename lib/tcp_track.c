@@ -685,10 +685,17 @@ static bool handshake_ack_ok(struct ctx *c)
 
 	if (t->state != TCP_TRACK_SYN_RECV || !completes)
 		return true;
-	if (c->dir == TCP_TRACK_ORIGINAL && !acks_syn(c->rcv, c->p->ack) &&
-	    last_was(t, true, TCP_TRACK_IDX_SYNACK, TCP_TRACK_REPLY) && c->p->ack == t->last_end)
-		responder_restarted(c);
 	return check_handshake_ack(c, c->rcv); /* RFC 9293: SND.UNA < SEG.ACK <= SND.NXT */
+}
+
+/* The initiator's ACK takes the SYN/ACK with a new ISN passed last (responder_restarted). */
+static bool takes_new_synack(const struct ctx *c)
+{
+	const struct tcp_track *t = c->t;
+
+	return t->state == TCP_TRACK_SYN_RECV && c->dir == TCP_TRACK_ORIGINAL &&
+	       !acks_syn(c->rcv, c->p->ack) &&
+	       last_was(t, true, TCP_TRACK_IDX_SYNACK, TCP_TRACK_REPLY) && c->p->ack == t->last_end;
 }
 
 static uint8_t ack_new_state(const struct ctx *c)
@@ -744,7 +751,25 @@ static void withdraw_fin(struct ctx *c)
 	c->t->tw_holder &= ~(1u << c->dir);
 }
 
+static void track_ack_body(struct ctx *c);
+
 static void track_ack(struct ctx *c)
+{
+	if (unlikely(takes_new_synack(c))) {
+		/* re-initialise the responder for this segment's checks, and keep it only if
+		 * the segment is taken */
+		struct tcp_track saved = *c->t;
+
+		responder_restarted(c);
+		track_ack_body(c);
+		if (c->res->verdict != TCP_TRACK_ACCEPT)
+			*c->t = saved;
+		return;
+	}
+	track_ack_body(c);
+}
+
+static void track_ack_body(struct ctx *c)
 {
 	struct tcp_track *t = c->t;
 	struct tcp_track_peer *s = c->snd;
