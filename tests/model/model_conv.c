@@ -71,11 +71,12 @@ static uint16_t select_window(const struct model_conv_side *x)
 	uint32_t cur = tcp_model_rcv_window(&x->ep);
 	uint32_t win = x->rbuf > x->unread ? x->rbuf - x->unread : 0;
 
-	if (win > (65535u << ws))
-		win = 65535u << ws;
 	win &= ~(unit - 1);
 	if (win < cur)
 		win = (cur + unit - 1) & ~(unit - 1);
+	/* the field's limit last: a window the field cannot carry must not wrap to a small one */
+	if (win > (65535u << ws))
+		win = 65535u << ws;
 	return (uint16_t)(win >> ws);
 }
 
