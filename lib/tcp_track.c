@@ -755,7 +755,7 @@ static void track_ack_body(struct ctx *c);
 
 static void track_ack(struct ctx *c)
 {
-	if (unlikely(takes_new_synack(c))) {
+	if (unlikely(c->t->state == TCP_TRACK_SYN_RECV) && takes_new_synack(c)) {
 		/* re-initialise the responder for this segment's checks, and keep it only if
 		 * the segment is taken */
 		struct tcp_track saved = *c->t;
@@ -842,6 +842,9 @@ static void track_ack_body(struct ctx *c)
  */
 static bool auth_ok(struct ctx *c)
 {
+	if (likely(!c->rcv->auth && !(c->p->opt.present & (PACKET_OPT_MD5 | PACKET_OPT_AO))))
+		return true; /* the common case: nobody signs */
+
 	uint8_t want = c->rcv->auth, got = tcp_track_auth_of(c->p);
 
 	if (want == got || (c->t->state == TCP_TRACK_SYN_SENT && c->dir == TCP_TRACK_ORIGINAL) ||

@@ -78,10 +78,34 @@ void tcp_window_check(struct tcp_track_peer *snd, struct tcp_track_peer *rcv,
 	}
 }
 
+/*
+ * TS.Recent moves only on a segment at or before the receiver's last ACK (RCV.WUP) whose ACK is
+ * not older than the last one from its sender, as Linux's tcp_ack calls tcp_replace_ts_recent:
+ * a TSval from further out, or on a reordered ACK, cannot raise it. Nor can a retransmission:
+ * the receiver may have acked past it in an ACK still on its way, and discard it. So the
+ * tracker's TS.Recent never runs ahead of the receiver's, and PAWS never rejects what the
+ * endpoint takes. The first TSval a side sends is taken as it is.
+ */
+static void commit_ts(struct tcp_track_peer *snd, const struct tcp_track_peer *rcv,
+		      const struct packet *p, bool stale)
+{
+	bool at_wup = !stale &&
+		      (!(rcv->flags & TCP_TRACK_PEER_MAXACK) || seq_le(p->seq, rcv->maxack));
+
+	if (!(snd->flags & TCP_TRACK_PEER_TS) || (at_wup && seq_ge(p->opt.tsval, snd->tsval))) {
+		snd->tsval = p->opt.tsval;
+		snd->flags |= TCP_TRACK_PEER_TS;
+	}
+}
+
 void tcp_window_commit(struct tcp_track_peer *snd, struct tcp_track_peer *rcv,
 		       const struct packet *p, uint32_t end, const struct tcp_window *w)
 {
 	uint32_t win = p->window;
+	/* before the ends move: for the TS.Recent rule below */
+	bool retransmit = seq_lt(p->seq, snd->end);
+	bool old_ack = (p->flags & TCP_FLAG_ACK) && (snd->flags & TCP_TRACK_PEER_MAXACK) &&
+		       seq_lt(w->ack, snd->maxack);
 
 	if (!(p->flags & TCP_FLAG_SYN))
 		win <<= snd->wscale;
@@ -90,17 +114,14 @@ void tcp_window_commit(struct tcp_track_peer *snd, struct tcp_track_peer *rcv,
 	/* the receiver lacks bytes the sender has sent: the firewall did not see what lies
 	 * between, or a probe went into a closed window (its right edge one past its last
 	 * ACK), whose data the receiver drops */
-	bool retransmit = seq_lt(p->seq, snd->end);
 	if (seq_gt(p->seq, snd->end) ||
-	    (p->payload_len && (rcv->flags & TCP_TRACK_PEER_MAXACK) &&
-	     snd->maxend == rcv->maxack + 1 && seq_ge(end, snd->maxend)))
+	    (p->payload_len && snd->maxend == rcv->maxack + 1 &&
+	     (rcv->flags & TCP_TRACK_PEER_MAXACK) && seq_ge(end, snd->maxend)))
 		snd->hole = 1;
 	if (seq_gt(end, snd->end)) {
 		snd->end = end;
 		snd->flags |= TCP_TRACK_PEER_UNACKED;
 	}
-	bool old_ack = (p->flags & TCP_FLAG_ACK) && (snd->flags & TCP_TRACK_PEER_MAXACK) &&
-		       seq_lt(w->ack, snd->maxack);
 	if (p->flags & TCP_FLAG_ACK) {
 		if (!(snd->flags & TCP_TRACK_PEER_MAXACK) || seq_gt(w->ack, snd->maxack))
 			snd->maxack = w->ack;
@@ -116,18 +137,6 @@ void tcp_window_commit(struct tcp_track_peer *snd, struct tcp_track_peer *rcv,
 		rcv->maxwin += end - snd->maxend;
 	if (seq_gt(w->sack + win, rcv->maxend))
 		rcv->maxend = w->sack + win + (win == 0); /* room for a zero-window probe */
-	/* TS.Recent moves only on a segment at or before the receiver's last ACK (RCV.WUP)
-	 * whose ACK is not older than the last one from its sender, as Linux's tcp_ack calls
-	 * tcp_replace_ts_recent: a TSval from further out, or on a reordered ACK, cannot raise
-	 * it. Nor can a retransmission: the receiver may have acked past it in an ACK still on
-	 * its way, and discard it; so the tracker's TS.Recent never runs ahead of the
-	 * receiver's, and PAWS never rejects what the endpoint takes. (old_ack and retransmit
-	 * are computed before the ends move, above.) */
-	bool at_wup = (!(rcv->flags & TCP_TRACK_PEER_MAXACK) || seq_le(p->seq, rcv->maxack)) &&
-		      !old_ack && !retransmit;
-	if ((p->opt.present & PACKET_OPT_TIMESTAMP) &&
-	    (!(snd->flags & TCP_TRACK_PEER_TS) || (at_wup && seq_ge(p->opt.tsval, snd->tsval)))) {
-		snd->tsval = p->opt.tsval;
-		snd->flags |= TCP_TRACK_PEER_TS;
-	}
+	if (p->opt.present & PACKET_OPT_TIMESTAMP)
+		commit_ts(snd, rcv, p, retransmit || old_ack);
 }
