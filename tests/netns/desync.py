@@ -69,6 +69,8 @@ import threading
 import time
 from contextlib import nullcontext
 
+from inet_sum import csum16
+
 IP = TCP = IPv6 = Raw = None  # scapy, imported by serve only (it takes a second)
 
 MOD = 1 << 32
@@ -132,13 +134,6 @@ def mac_bytes(text):
 
 # ---- checksums and byte edits ----
 
-def csum16(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return s
 
 
 def tcp_sum(fam, src, dst, seg):

@@ -61,6 +61,8 @@ import time
 
 from scapy.all import IP, TCP, IPv6, Raw, conf
 
+from inet_sum import csum16
+
 conf.verb = 0
 
 ETH_P_ALL = 0x0003
@@ -115,13 +117,6 @@ def raw_socket(iface, receive):
 
 # ---- checksums and byte edits ----
 
-def csum16(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return s
 
 
 def fix_ip4_csum(b):
