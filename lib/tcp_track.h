@@ -18,11 +18,12 @@
  * for RST, SYN and ACK, RFC 7323 PAWS, RFC 2385/5925 signatures). A segment the receiver would
  * discard is passed untouched (IGNORE: the endpoint discards or challenges it) or dropped
  * (INVALID), under a named reason. The tracker's picture of the receiver is conservative: its
- * RCV.NXT is the last ACK seen from it, or the sender's end of data when nothing is missing; its
- * TS.Recent is updated only from segments at or before that ACK, so PAWS never rejects what the
- * endpoint accepts. Where the tracker cannot see enough to know (holes it did not see, ACKs still
- * in flight) it errs towards passing without change. tcp_track_deviations[] lists each rule that
- * differs from Linux conntrack, with its reason.
+ * RCV.WUP is the last ACK seen from it, and an RST is exact only once that ACK covers all its
+ * sender sent; its TS.Recent moves only on a segment at its sender's end, at or before that ACK,
+ * carrying no older ACK, so PAWS never rejects what the endpoint accepts. Where the tracker
+ * cannot know (holes it did not see, ACKs still in flight) it errs towards passing without
+ * change. tcp_track_deviations[] lists each rule that differs from Linux conntrack, with its
+ * reason; tests/model checks the principle against a reference receiver.
  *
  * The tracker holds no clock and allocates nothing. It says which timeout class applies after an
  * accepted segment; the caller owns timers. Direction 0 (ORIGINAL) is the side that sent the

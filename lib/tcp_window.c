@@ -81,16 +81,18 @@ void tcp_window_check(struct tcp_track_peer *snd, struct tcp_track_peer *rcv,
 /*
  * TS.Recent moves only on a segment at or before the receiver's last ACK (RCV.WUP) whose ACK is
  * not older than the last one from its sender, as Linux's tcp_ack calls tcp_replace_ts_recent:
- * a TSval from further out, or on a reordered ACK, cannot raise it. Nor can a retransmission:
- * the receiver may have acked past it in an ACK still on its way, and discard it. So the
- * tracker's TS.Recent never runs ahead of the receiver's, and PAWS never rejects what the
- * endpoint takes. The first TSval a side sends is taken as it is.
+ * a TSval from further out, or on a reordered ACK, cannot raise it. Nor can a segment that
+ * does not start at its sender's end (a retransmission, an ACK sent from behind): the receiver
+ * may have acked past it in an ACK still on its way, and discard it, and a forger could plant
+ * a TSval that way. So the tracker's TS.Recent never runs ahead of the receiver's, and PAWS
+ * never rejects what the endpoint takes. The first TSval a side sends (its SYN's) is taken
+ * as it is.
  */
 static void commit_ts(struct tcp_track_peer *snd, const struct tcp_track_peer *rcv,
 		      const struct packet *p, bool stale)
 {
-	bool at_wup = !stale &&
-		      (!(rcv->flags & TCP_TRACK_PEER_MAXACK) || seq_le(p->seq, rcv->maxack));
+	/* until the receiver has sent an ACK, its RCV.WUP is unknown: only the SYN counts */
+	bool at_wup = !stale && (rcv->flags & TCP_TRACK_PEER_MAXACK) && seq_le(p->seq, rcv->maxack);
 
 	if (!(snd->flags & TCP_TRACK_PEER_TS) || (at_wup && seq_ge(p->opt.tsval, snd->tsval))) {
 		snd->tsval = p->opt.tsval;
@@ -103,14 +105,16 @@ void tcp_window_commit(struct tcp_track_peer *snd, struct tcp_track_peer *rcv,
 {
 	uint32_t win = p->window;
 	/* before the ends move: for the TS.Recent rule below */
-	bool retransmit = seq_lt(p->seq, snd->end);
+	bool front = p->seq == snd->end;
 	bool old_ack = (p->flags & TCP_FLAG_ACK) && (snd->flags & TCP_TRACK_PEER_MAXACK) &&
 		       seq_lt(w->ack, snd->maxack);
 
 	if (!(p->flags & TCP_FLAG_SYN))
 		win <<= snd->wscale;
-	if (snd->maxwin < win + (w->sack - w->ack))
-		snd->maxwin = win + (w->sack - w->ack);
+	/* the largest window it advertised, as its peer's MAX.SND.WND (RFC 5961 5.2); conntrack
+	 * adds the SACKed span, which lets ACKs through that the peer discards */
+	if (snd->maxwin < win)
+		snd->maxwin = win;
 	/* the receiver lacks bytes the sender has sent: the firewall did not see what lies
 	 * between, or a probe went into a closed window (its right edge one past its last
 	 * ACK), whose data the receiver drops */
@@ -133,10 +137,10 @@ void tcp_window_commit(struct tcp_track_peer *snd, struct tcp_track_peer *rcv,
 		if ((rcv->flags & TCP_TRACK_PEER_FIN) && seq_ge(w->ack, rcv->end))
 			rcv->flags |= TCP_TRACK_PEER_FIN_ACKED;
 	}
-	if (rcv->maxwin && seq_gt(end, snd->maxend))
-		rcv->maxwin += end - snd->maxend;
-	if (seq_gt(w->sack + win, rcv->maxend))
-		rcv->maxend = w->sack + win + (win == 0); /* room for a zero-window probe */
+	/* the window runs from the cumulative ACK, not from SACKed data (RFC 2018 section 3;
+	 * Linux's tcp_wnd_end): conntrack's sack + win lets a segment past the receiver's edge */
+	if (seq_gt(w->ack + win, rcv->maxend))
+		rcv->maxend = w->ack + win + (win == 0); /* room for a zero-window probe */
 	if (p->opt.present & PACKET_OPT_TIMESTAMP)
-		commit_ts(snd, rcv, p, retransmit || old_ack);
+		commit_ts(snd, rcv, p, !front || old_ack);
 }

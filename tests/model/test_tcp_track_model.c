@@ -32,7 +32,9 @@
 #include "tcp_track.h"
 #include "track_cmp.h"
 
-#define N_SEEDS	    20000
+#ifndef N_SEEDS
+#define N_SEEDS 20000
+#endif
 #define MAX_STEPS   3000
 #define MAX_CLASSES 96
 #define HIST_MAX    24
@@ -201,6 +203,23 @@ static void moved(const struct model_conv *c, const struct model_conv_event *e, 
 			 res->destroy ? ".destroy" : "");
 }
 
+/*
+ * The tracker's picture of the receiver is exact: its last ACK is the receiver's RCV.WUP, and
+ * with timestamps its TS.Recent for the sender is the receiver's. Both may lag on purpose (a
+ * keep-alive's ACK or a retransmission's TSval is not taken, since the peer may discard it),
+ * and then the tracker errs towards passing: such moments are not judged.
+ */
+static bool picture_exact(const struct model_conv_event *e)
+{
+	const struct tcp_track_peer *rcv = &e->before->peer[!e->from];
+	const struct tcp_track_peer *snd = &e->before->peer[e->from];
+
+	if ((rcv->flags & TCP_TRACK_PEER_MAXACK) && rcv->maxack != e->rcv->rcv_wup)
+		return false;
+	return !e->rcv->ts_on || !(snd->flags & TCP_TRACK_PEER_TS) ||
+	       snd->tsval == e->rcv->ts_recent;
+}
+
 /* The judge model_conv calls after every segment. */
 static void judge(struct model_conv *c, const struct model_conv_event *e)
 {
@@ -223,7 +242,7 @@ static void judge(struct model_conv *c, const struct model_conv_event *e)
 	 * judged.
 	 */
 	if (c->fl[!e->from].n || !st->taken[!e->from] || !tcp_model_synchronized(e->rcv) ||
-	    e->rcv->rcv_nxt != e->rcv->rcv_wup) {
+	    e->rcv->rcv_nxt != e->rcv->rcv_wup || !picture_exact(e)) {
 		st->unseen++;
 		/* a segment moved the tracker there that the receiver, ahead of what the
 		 * firewall saw, discarded: from here on the two pictures differ for reasons
