@@ -350,15 +350,17 @@ check-units: all
 # build-fuzz/artifacts/, logs in build-fuzz/fuzz_<h>.log. Not part of check.
 # make fuzz-replay: the same harnesses built with $(CC) and tests/fuzz/replay.c instead of
 # libFuzzer, every corpus file run once; check runs it with SANITIZE=1 (ASan+UBSan, seconds).
-FUZZ_HARNESSES ?= packet engine config ctl_proto snapshot
+FUZZ_HARNESSES ?= packet engine config ctl_proto snapshot model
 FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
 FUZZ_BUILD := build-fuzz
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE -DTCPFW_VERSION='"$(VERSION)"' $(filter-out -Werror,$(WARN)) \
-	-O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link -MMD -MP -Ilib $(LIB_CFLAGS)
+	-O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link -MMD -MP -Ilib -Itests/unit -Itests/model \
+	$(LIB_CFLAGS)
 # What every harness links besides its own file, in both builds.
-FUZZ_HELPERS := tests/unit/pktbuild.o tests/unit/track_cmp.o tests/fuzz/fuzz_common.o
+FUZZ_HELPERS := tests/unit/pktbuild.o tests/unit/track_cmp.o tests/fuzz/fuzz_common.o \
+	tests/model/tcp_model.o tests/model/model_conv.o tests/model/model_judge.o
 FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(FUZZ_BUILD)/%.o) $(FUZZ_HELPERS:%=$(FUZZ_BUILD)/%)
 FUZZ_RUNS := $(FUZZ_HARNESSES:%=fuzz-run-%)
 FUZZ_ENV = ASAN_OPTIONS=detect_leaks=1 \

@@ -24,6 +24,10 @@
 
 static uint64_t rnd(struct model_conv *c)
 {
+	if (c->src_len) {
+		c->rng ^= (uint64_t)*c->src++ << 32;
+		c->src_len--;
+	}
 	uint64_t z = (c->rng += 0x9e3779b97f4a7c15ull);
 
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
@@ -605,7 +609,8 @@ static bool handshake(struct model_conv *c)
 	return true;
 }
 
-void model_conv_run(struct model_conv *c, uint64_t seed, unsigned long max_steps,
+void model_conv_run(struct model_conv *c, uint64_t seed, const uint8_t *src, size_t src_len,
+		    unsigned long max_steps,
 		    void (*judge)(struct model_conv *c, const struct model_conv_event *e),
 		    void *ctx, struct model_conv_counts *n)
 {
@@ -613,7 +618,9 @@ void model_conv_run(struct model_conv *c, uint64_t seed, unsigned long max_steps
 				 .seed = seed,
 				 .judge = judge,
 				 .ctx = ctx,
-				 .n = n};
+				 .n = n,
+				 .src = src,
+				 .src_len = src_len};
 	c->par = (struct tcp_track_params){.tw_policy = TCP_TRACK_TW_ENFORCE, .max_retrans = 3};
 	side_init(c, 0);
 	side_init(c, 1);

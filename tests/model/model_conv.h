@@ -25,6 +25,7 @@
 #define TCPFW_MODEL_CONV_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "packet.h"
@@ -85,14 +86,19 @@ struct model_conv {
 	void (*judge)(struct model_conv *c, const struct model_conv_event *e);
 	void *ctx; /* the judge's */
 	struct model_conv_counts *n;
+	const uint8_t *src; /* bytes that steer the choices while they last (a fuzzer's) */
+	size_t src_len;
 };
 
 /*
  * Runs the conversation of `seed` for at most max_steps actions, calling judge after every
  * segment and adding to *n. Strict tracker parameters: no pickup, not liberal, TIME_WAIT
- * enforced. *c is reset first; judge, ctx and n are taken from the arguments.
+ * enforced. *c is reset first; judge, ctx and n are taken from the arguments. src (src_len
+ * bytes, may be NULL) is mixed into the generator, one byte a draw, while it lasts: a fuzzer's
+ * input steers the conversation that way.
  */
-void model_conv_run(struct model_conv *c, uint64_t seed, unsigned long max_steps,
+void model_conv_run(struct model_conv *c, uint64_t seed, const uint8_t *src, size_t src_len,
+		    unsigned long max_steps,
 		    void (*judge)(struct model_conv *c, const struct model_conv_event *e),
 		    void *ctx, struct model_conv_counts *n);
 

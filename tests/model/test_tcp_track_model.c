@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "model_conv.h"
+#include "model_judge.h"
 #include "packet.h"
 #include "reason.h"
 #include "tcp_model.h"
@@ -67,8 +68,7 @@ struct stats {
 	struct model_conv_counts n;
 	unsigned long legit_discarded, legit_ignored, timer_refresh;
 	unsigned long unseen; /* not judged: see judge() */
-	bool taken[2];	      /* the tracker ACCEPTed the last legitimate segment of each side */
-	bool diverged;	      /* this conversation is no longer judged: see judge() */
+	struct model_judge j; /* per conversation */
 	unsigned long n_diverged;
 	struct hist drops; /* why receivers discarded legitimate segments */
 	struct classes fails;
@@ -185,104 +185,45 @@ static void record(const struct model_conv *c, struct classes *cl, const char *w
 	add_names(cl->k[k].fields, sizeof(cl->k[k].fields), diff);
 }
 
-/* What moved in the tracker and its result, as "name before->after; " items. */
-static void moved(const struct model_conv *c, const struct model_conv_event *e, char *diff,
-		  size_t len)
-{
-	const struct tcp_track_result *res = e->res;
-	size_t n;
-
-	track_cmp_unmoved(e->before, &c->t, diff, len);
-	n = strlen(diff);
-	if (res->new_state != res->old_state && n < len)
-		n += (size_t)snprintf(diff + n, len - n, "result.new_state %s->%s; ",
-				      tcp_track_state_name(res->old_state),
-				      tcp_track_state_name(res->new_state));
-	if ((res->reopen || res->destroy) && n < len)
-		snprintf(diff + n, len - n, "result%s%s 0->1; ", res->reopen ? ".reopen" : "",
-			 res->destroy ? ".destroy" : "");
-}
-
-/*
- * The tracker's picture of the receiver is exact: its last ACK is the receiver's RCV.WUP, and
- * with timestamps its TS.Recent for the sender is the receiver's. Both may lag on purpose (a
- * keep-alive's ACK or a retransmission's TSval is not taken, since the peer may discard it),
- * and then the tracker errs towards passing: such moments are not judged.
- */
-static bool picture_exact(const struct model_conv_event *e)
-{
-	const struct tcp_track_peer *rcv = &e->before->peer[!e->from];
-	const struct tcp_track_peer *snd = &e->before->peer[e->from];
-
-	if ((rcv->flags & TCP_TRACK_PEER_MAXACK) && rcv->maxack != e->rcv->rcv_wup)
-		return false;
-	return !e->rcv->ts_on || !(snd->flags & TCP_TRACK_PEER_TS) ||
-	       snd->tsval == e->rcv->ts_recent;
-}
-
-/* The judge model_conv calls after every segment. */
+/* The judge model_conv calls after every segment: model_judge's verdict, counted and shown. */
 static void judge(struct model_conv *c, const struct model_conv_event *e)
 {
 	struct stats *st = c->ctx;
 	char diff[1024];
+	bool fresh;
 
-	if (e->legit && e->res->verdict == TCP_TRACK_INVALID) {
+	switch (model_judge(&st->j, c, e, diff, sizeof(diff), &fresh)) {
+	case MODEL_JUDGE_LEGIT_INVALID:
 		record(c, &st->fails, "legitimate segment INVALID", e, "");
 		c->stop = true; /* the endpoints and the tracker no longer see the same segments */
 		return;
-	}
-	if (e->legit)
-		st->taken[e->from] = e->res->verdict == TCP_TRACK_ACCEPT;
-	/*
-	 * Judged only where the firewall can know the receiver: it is synchronized (the scope
-	 * of RFC 9293 3.10.7.4 and RFC 5961), everything it sent has passed the firewall, the
-	 * tracker took its last segment, and it has acknowledged all it received (RCV.NXT is
-	 * its last ACK). Otherwise its state is ahead of anything the tracker has seen, and
-	 * whether it discards this segment says nothing about the tracker. Counted, not
-	 * judged.
-	 */
-	if (c->fl[!e->from].n || !st->taken[!e->from] || !tcp_model_synchronized(e->rcv) ||
-	    e->rcv->rcv_nxt != e->rcv->rcv_wup || !picture_exact(e)) {
+	case MODEL_JUDGE_UNSEEN:
 		st->unseen++;
-		/* a segment moved the tracker there that the receiver, ahead of what the
-		 * firewall saw, discarded: from here on the two pictures differ for reasons
-		 * the tracker could not see, and the rest of the conversation is not judged */
-		if (e->verdict == TCP_MODEL_DISCARD && !st->diverged) {
-			moved(c, e, diff, sizeof(diff));
-			if (diff[0]) {
-				st->diverged = true;
-				st->n_diverged++;
-			}
-		}
+		st->n_diverged += fresh;
 		return;
-	}
-	if (st->diverged) {
-		st->unseen++;
-		return;
-	}
-	if (e->verdict == TCP_MODEL_ACCEPT) {
-		if (e->legit && e->res->verdict == TCP_TRACK_IGNORE) {
-			st->legit_ignored++;
-			record(c, &st->notes, "note: accepted by the receiver, tracker IGNORE", e,
-			       "");
-		}
-		return;
-	}
-	if (e->legit) {
-		st->legit_discarded++;
-		hist_add(&st->drops, e->why);
-	}
-	moved(c, e, diff, sizeof(diff));
-	if (diff[0]) {
+	case MODEL_JUDGE_MOVED:
 		record(c, &st->fails,
 		       e->legit ? "discarded legitimate segment moved the tracker"
 				: "discarded injection moved the tracker",
 		       e, diff);
 		c->t = *e->before; /* go on as if it had not moved, to find the next class */
-	} else if (e->res->verdict == TCP_TRACK_ACCEPT) {
-		st->timer_refresh++;
-		record(c, &st->notes, "note: discarded by the receiver, tracker ACCEPT (timer)", e,
-		       "");
+		break;
+	case MODEL_JUDGE_FINE:
+		if (e->verdict == TCP_MODEL_ACCEPT && e->legit &&
+		    e->res->verdict == TCP_TRACK_IGNORE) {
+			st->legit_ignored++;
+			record(c, &st->notes, "note: accepted by the receiver, tracker IGNORE", e,
+			       "");
+		} else if (e->verdict == TCP_MODEL_DISCARD && e->res->verdict == TCP_TRACK_ACCEPT) {
+			st->timer_refresh++;
+			record(c, &st->notes, "note: discarded by the receiver, tracker ACCEPT (timer)",
+			       e, "");
+		}
+		break;
+	}
+	if (e->verdict == TCP_MODEL_DISCARD && e->legit) {
+		st->legit_discarded++;
+		hist_add(&st->drops, e->why);
 	}
 }
 
@@ -462,8 +403,8 @@ static void differential(void **state)
 	print_message("tcp_model: seeds %" PRIu64 "..%" PRIu64 " (TCP_MODEL_SEED=n replays one)\n",
 		      first, last);
 	for (uint64_t seed = first; seed <= last; seed++) {
-		st->taken[0] = st->taken[1] = st->diverged = false;
-		model_conv_run(&c, seed, MAX_STEPS, judge, st, &st->n);
+		st->j = (struct model_judge){0};
+		model_conv_run(&c, seed, NULL, 0, MAX_STEPS, judge, st, &st->n);
 	}
 	print_message("tcp_model: %lu conversations (%lu closed, %lu aborted), %lu steps\n",
 		      st->n.conversations, st->n.closed, st->n.aborted, st->n.steps);
