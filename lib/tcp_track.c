@@ -602,9 +602,11 @@ static void track_rst(struct ctx *c)
 		return;
 	case TCP_TRACK_TIME_WAIT:
 		/* RFC 1337: never let an RST assassinate TIME_WAIT, except the exact answer to
-		 * the challenge ACK that followed an old-looking SYN */
+		 * the challenge ACK that followed an old-looking SYN, at the holder's RCV.NXT
+		 * (the end of all its peer sent): an ACK with another number was not its own */
 		if ((t->flags & TCP_TRACK_F_CHALLENGE) &&
-		    last_was(t, true, TCP_TRACK_IDX_ACK, !c->dir) && c->p->seq == t->last_ack)
+		    last_was(t, true, TCP_TRACK_IDX_ACK, !c->dir) && c->p->seq == t->last_ack &&
+		    c->p->seq == c->snd->end)
 			rst_close(c);
 		else
 			invalid(c, REASON_TIME_WAIT_RST);
