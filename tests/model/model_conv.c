@@ -390,12 +390,20 @@ static void inject(struct model_conv *c)
 	struct tcp_model_ep e0 = y->ep;
 	struct tcp_track_result res;
 	uint8_t flags = base[rn(c, sizeof(base))];
+	uint32_t seq, len;
 	struct packet p;
 
 	if (!tcp_model_synchronized(&y->ep) && y->ep.state != TCP_MODEL_CLOSED)
 		return; /* the handshake's own rules are not refereed */
-	flags |= (chance(c, 15) ? F_URG : 0) | (chance(c, 30) ? F_PSH : 0);
-	p = blank(i, flags, bogus_seq(c, i), chance(c, 60) ? 0 : 1 + rn(c, 1460));
+	/* one draw per statement: C leaves the order of operands and arguments
+	 * open, and a seed must replay the same conversation under any compiler */
+	if (chance(c, 15))
+		flags |= F_URG;
+	if (chance(c, 30))
+		flags |= F_PSH;
+	seq = bogus_seq(c, i);
+	len = chance(c, 60) ? 0 : 1 + rn(c, 1460);
+	p = blank(i, flags, seq, len);
 	p.ack = (flags & F_ACK) ? bogus_ack(c, i) : 0;
 	p.window = chance(c, 50) ? select_window(&c->side[i]) : (uint16_t)rnd(c);
 	bogus_opts(c, i, &p);
@@ -539,14 +547,14 @@ static void side_init(struct model_conv *c, int i)
 	static const uint8_t auths[] = {TCP_MODEL_AUTH_MD5, TCP_MODEL_AUTH_AO};
 	struct model_conv_side *x = &c->side[i];
 
-	x->cfg = (struct tcp_model_cfg){
-		.iss = chance(c, 30) ? UINT32_MAX - rn(c, 100000) : (uint32_t)rnd(c),
-		.wscale = chance(c, 70) ? (int8_t)rn(c, 15) : -1,
-		.ts = chance(c, 70),
-		.sack = chance(c, 70),
-		.listen = i == 1,
-		.auth = i ? c->side[0].cfg.auth : (chance(c, 80) ? 0 : auths[rn(c, 2)]),
-	};
+	/* field by field: an initializer list's order of evaluation is unspecified */
+	memset(&x->cfg, 0, sizeof(x->cfg));
+	x->cfg.iss = chance(c, 30) ? UINT32_MAX - rn(c, 100000) : (uint32_t)rnd(c);
+	x->cfg.wscale = chance(c, 70) ? (int8_t)rn(c, 15) : -1;
+	x->cfg.ts = chance(c, 70);
+	x->cfg.sack = chance(c, 70);
+	x->cfg.listen = i == 1;
+	x->cfg.auth = i ? c->side[0].cfg.auth : (chance(c, 80) ? 0 : auths[rn(c, 2)]);
 	tcp_model_init(&x->ep, &x->cfg);
 	/* a later SYN to A's port is a new connection too, as at B's listener (RFC 6191) */
 	x->ep.listener = true;
