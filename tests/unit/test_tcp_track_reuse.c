@@ -342,6 +342,26 @@ static void case_42_old_syn_challenge_chain(void **state)
 	finish_open(&v, ISN_S + 300000);
 }
 
+/*
+ * The same chain with a forged "challenge ACK" from S's side first: an RST at that ACK's number
+ * is not at S's RCV.NXT, and S would discard it. Only S's own challenge ACK (which acks all that
+ * C sent) makes an RST exact. fuzz_model found the forged form closing TIME-WAIT.
+ */
+static void case_42b_forged_challenge_ack(void **state)
+{
+	struct conv v;
+
+	(void)state;
+	est(&v);
+	close_by(&v, S);
+	STEP(&v, C, syn(v.nxt[C] - 500, WS), IGN, REASON_TIME_WAIT_OLD_SYN, sTW);
+	STEP(&v, S, mkseg(TCP_FLAG_ACK, v.nxt[S], v.nxt[C] - 200, 0), IGN, REASON_CHALLENGE_ACK,
+	     sTW);
+	STEP(&v, C, rst(v.nxt[C] - 200), INV, REASON_TIME_WAIT_RST, sTW);
+	STEP(&v, S, ack_of(&v, S), IGN, REASON_TIME_WAIT_ACK, sTW);
+	STEP(&v, C, rst(v.nxt[C]), ACC, REASON_OK, sCL);
+}
+
 static void case_43_reopen_with_newer_timestamp(void **state)
 {
 	struct conv v;
@@ -737,6 +757,7 @@ int main(void)
 		cmocka_unit_test(case_40_last_ack_retransmit_in_time_wait),
 		cmocka_unit_test(case_41_reopen_with_higher_seq),
 		cmocka_unit_test(case_42_old_syn_challenge_chain),
+		cmocka_unit_test(case_42b_forged_challenge_ack),
 		cmocka_unit_test(case_43_reopen_with_newer_timestamp),
 		cmocka_unit_test(case_44_reopen_roles_switched),
 		cmocka_unit_test(case_45_syn_after_rst_close),
