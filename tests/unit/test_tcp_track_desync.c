@@ -308,6 +308,42 @@ static void rst_answering_a_syn(void **state)
 }
 
 /*
+ * A peer rebuilt from a remembered SYN or SYN/ACK (a re-sync, a restarted responder) keeps
+ * the signature option that segment carried: its peer's unsigned segments stay auth_missing.
+ */
+static void signature_survives_rebuilt_peers(void **state)
+{
+	const uint32_t isn2 = 9000000;
+	struct conv v;
+	struct packet sa;
+
+	(void)state;
+	md5_handshake(&v, PACKET_OPT_MD5);
+	STEP(&v, C, with_opt(syn(isn2, WS), PACKET_OPT_MD5), IGN, REASON_SYN_IGNORED, sES);
+	sa = with_opt(synack(7000000, isn2 + 1, WS), PACKET_OPT_MD5);
+	tx(&v, S, sa);
+	assert_true(v.r.resync);
+	tcp_track_resync(&v.t, &sa, S, &v.par, &v.r);
+	EXPECT(&v, ACC, REASON_OK, sSR);
+	assert_int_equal(v.t.peer[C].auth, TCP_TRACK_AUTH_MD5);
+	v.nxt[C] = isn2 + 1;
+	v.nxt[S] = 7000001;
+	STEP(&v, S, mkseg(TCP_FLAG_ACK, v.nxt[S], v.nxt[C], 0), INV, REASON_AUTH_MISSING, sSR);
+
+	conv_init(&v);
+	first(&v, with_opt(syn(ISN_C, WS), PACKET_OPT_AO));
+	v.nxt[C] = ISN_C + 1;
+	STEP(&v, S, with_opt(synack(ISN_S, v.nxt[C], WS), PACKET_OPT_AO), ACC, REASON_OK, sSR);
+	STEP(&v, S, with_opt(synack(ISN_S + 777, v.nxt[C], WS), PACKET_OPT_AO), IGN,
+	     REASON_SYNACK_IGNORED, sSR);
+	v.nxt[S] = ISN_S + 778;
+	STEP(&v, C, with_opt(ack_of(&v, C), PACKET_OPT_AO), ACC, REASON_OK, sES);
+	assert_int_equal(v.t.peer[S].isn, ISN_S + 777);
+	assert_int_equal(v.t.peer[S].auth, TCP_TRACK_AUTH_AO);
+	STEP(&v, C, dat(&v, C, 10), INV, REASON_AUTH_MISSING, sES);
+}
+
+/*
  * A second SYN/ACK with another ISN in SYN_RECV: an initiator that took the first one discards
  * it, so it moves nothing; an initiator that lost the first takes it, and its ACK of the new ISN
  * re-initialises the responder then (Linux 82b72cb94666 does it on the SYN/ACK itself).
@@ -417,6 +453,7 @@ int main(void)
 		cmocka_unit_test(time_wait_duplicate_syn),
 		cmocka_unit_test(rst_answering_a_syn),
 		cmocka_unit_test(second_synack_waits_for_its_ack),
+		cmocka_unit_test(signature_survives_rebuilt_peers),
 		cmocka_unit_test(rst_that_never_arrived),
 		cmocka_unit_test(rst_with_data_and_unknown_sum),
 		cmocka_unit_test(rules_are_listed),
