@@ -24,9 +24,10 @@
 
 /*
  * A SYN/ACK or RST answering a SYN on a reused tuple restarts or closes the flow
- * (tcp_track_resync) only when no segment has moved the flow for this long. A live connection's endpoints would discard the
- * pair, and a blind attacker can forge it; a tuple reused for real belongs to a connection that
- * died unseen, and the new one's SYN retransmissions (1 s, 3 s) reach it after the wait.
+ * (tcp_track_resync) only when no segment has moved the flow for this long. A live
+ * connection's endpoints would discard the pair, and a blind attacker can forge it; a tuple
+ * reused for real belongs to a connection that died unseen, and the new one's SYN
+ * retransmissions (1 s, 3 s) reach it after the wait.
  */
 #define ENGINE_RESYNC_QUIET_MS 2000
 

@@ -414,26 +414,43 @@ static bool rst_answers_syn(const struct ctx *c)
 	       last_was(c->t, true, TCP_TRACK_IDX_SYN, !c->dir) && c->p->ack == c->t->last_end;
 }
 
+/* The SYN or SYN/ACK that remember() kept in last_*, rebuilt (all but its timestamp). */
+static struct packet remembered_syn(const struct tcp_track *t, uint8_t flags)
+{
+	static const uint8_t auth_opts[] = {
+		[TCP_TRACK_AUTH_NONE] = 0,
+		[TCP_TRACK_AUTH_MD5] = PACKET_OPT_MD5,
+		[TCP_TRACK_AUTH_AO] = PACKET_OPT_AO,
+		[TCP_TRACK_AUTH_BAD] = PACKET_OPT_MD5 | PACKET_OPT_AO,
+	};
+	struct packet q = {
+		.flags = flags,
+		.seq = t->last_seq,
+		.ack = t->last_ack,
+		.window = t->last_win,
+	};
+
+	if (t->last_opts & TCP_TRACK_OPT_WSCALE) {
+		q.opt.present |= PACKET_OPT_WSCALE;
+		q.opt.wscale = t->last_opts & TCP_TRACK_OPT_WSCALE_MASK;
+	}
+	if (t->last_opts & TCP_TRACK_OPT_SACK_PERM)
+		q.opt.present |= PACKET_OPT_SACK_PERM;
+	q.opt.present |= auth_opts[t->last_opts >> TCP_TRACK_OPT_AUTH_SHIFT];
+	return q;
+}
+
 static bool try_resync(struct ctx *c)
 {
 	struct tcp_track *t = c->t;
 	struct tcp_track_peer *orig = &t->peer[TCP_TRACK_ORIGINAL];
+	struct packet syn;
 
 	if (!resync_matches(c))
 		return false;
-	*orig = (struct tcp_track_peer){
-		.isn = t->last_seq,
-		.end = t->last_end,
-		.maxend = t->last_end,
-		.maxwin = t->last_win ? t->last_win : 1,
-	};
-	if (t->last_opts & TCP_TRACK_OPT_WSCALE) {
-		orig->flags |= TCP_TRACK_PEER_WSCALE;
-		orig->wscale = t->last_opts & TCP_TRACK_OPT_WSCALE_MASK;
-	}
-	if (t->last_opts & TCP_TRACK_OPT_SACK_PERM)
-		orig->flags |= TCP_TRACK_PEER_SACK_PERM;
-	orig->auth = t->last_opts >> TCP_TRACK_OPT_AUTH_SHIFT;
+	syn = remembered_syn(t, TCP_FLAG_SYN);
+	*orig = (struct tcp_track_peer){0};
+	peer_init_from_syn(orig, &syn, t->last_end);
 	c->snd->flags = 0;
 	t->flags &= TCP_TRACK_F_SEEN_REPLY;
 	t->retrans = 0;
@@ -644,7 +661,6 @@ static void track_ack_time_wait(struct ctx *c)
 		ignore(c, REASON_TIME_WAIT_ACK);
 }
 
-/* Is this ACK-class segment allowed to complete a SYN_RECV handshake, and does it? */
 /*
  * The initiator's ACK acknowledges the SYN/ACK with a new ISN that was passed last: the
  * responder did restart, and the initiator took its new SYN/ACK. Re-initialise the responder
@@ -653,21 +669,10 @@ static void track_ack_time_wait(struct ctx *c)
 static void responder_restarted(struct ctx *c)
 {
 	struct tcp_track *t = c->t;
-	struct packet q = {
-		.flags = TCP_FLAG_SYN | TCP_FLAG_ACK,
-		.seq = t->last_seq,
-		.ack = t->last_ack,
-		.window = t->last_win,
-	};
+	struct packet q = remembered_syn(t, TCP_FLAG_SYN | TCP_FLAG_ACK);
 	struct tcp_track_result res = *c->res;
 	struct ctx r = *c;
 
-	if (t->last_opts & TCP_TRACK_OPT_WSCALE) {
-		q.opt.present |= PACKET_OPT_WSCALE;
-		q.opt.wscale = t->last_opts & TCP_TRACK_OPT_WSCALE_MASK;
-	}
-	if (t->last_opts & TCP_TRACK_OPT_SACK_PERM)
-		q.opt.present |= PACKET_OPT_SACK_PERM;
 	r.p = &q;
 	r.snd = c->rcv;
 	r.rcv = c->snd;
@@ -675,11 +680,10 @@ static void responder_restarted(struct ctx *c)
 	r.idx = TCP_TRACK_IDX_SYNACK;
 	r.end = t->last_end;
 	r.res = &res;
-	uint8_t auth = t->last_opts >> TCP_TRACK_OPT_AUTH_SHIFT;
 	synack_from_responder(&r);
-	r.snd->auth = auth;
 }
 
+/* Is this ACK-class segment allowed to complete a SYN_RECV handshake, and does it? */
 static bool handshake_ack_ok(struct ctx *c)
 {
 	struct tcp_track *t = c->t;
