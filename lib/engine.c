@@ -96,7 +96,35 @@ static inline bool flow_assured(const struct engine_flow *f)
 	return f->track[TRACK_AT(flags)] & TCP_TRACK_F_ASSURED;
 }
 
+/*
+ * The header of a live image. Its layout word changes whenever struct engine_flow or the
+ * packing does (the asserts above) or ENGINE_IMAGE_VERSION is bumped, so that a resume never
+ * reads flows another build wrote differently.
+ */
+#define ENGINE_IMAGE_VERSION 1
+#define ENGINE_IMAGE_LAYOUT                                                                        \
+	((uint32_t)ENGINE_IMAGE_VERSION << 24 | (uint32_t)TRACK_PACKED << 16 |                    \
+	 (uint32_t)sizeof(struct engine_flow) << 8 | FLOW_TABLE_HEADER_SIZE)
+
+static const uint8_t engine_image_magic[8] = {'T', 'C', 'P', 'F', 'W', 'E', 'N', 'G'};
+
+struct engine_image {
+	uint8_t magic[8]; /* written last: a header without it was never completed */
+	uint32_t layout;  /* ENGINE_IMAGE_LAYOUT */
+	uint32_t max_flows;
+	uint32_t buckets; /* table.buckets as configured */
+	uint32_t tick_ms;
+	uint64_t base_ms; /* the wheel's tick 0 on the caller's monotonic clock */
+	uint32_t hwm;	  /* ids below it have been handed out */
+	uint32_t busy;	  /* the flow being changed now, or FLOW_TABLE_NONE */
+	uint8_t reserved[24];
+};
+
+_Static_assert(sizeof(struct engine_image) == ENGINE_IMAGE_HEADER_SIZE, "image header size");
+
 struct engine {
+	struct engine_image *img; /* the caller's, or own_img */
+	struct engine_image own_img;
 	struct config cfg;
 	struct config prev_cfg; /* the one before the last reconfigure, for retime */
 	struct tcp_track_params tparams;
@@ -109,6 +137,19 @@ struct engine {
 };
 
 #define ENGINE_GEN_MASK 31 /* struct engine_flow's gen has five bits */
+
+/* Names the flow about to change (see "live state" in engine.h); flow_done() clears it. */
+static inline void flow_busy(struct engine *e, uint32_t id)
+{
+	e->img->busy = id;
+	compiler_barrier();
+}
+
+static inline void flow_done(struct engine *e)
+{
+	compiler_barrier();
+	e->img->busy = FLOW_TABLE_NONE;
+}
 
 /* ---- timeouts ---- */
 
@@ -252,17 +293,35 @@ static unsigned evict_score(const void *value, void *arg)
 	return flow_assured(f) ? 0 : 1;
 }
 
+/*
+ * Inserts k at the table's next free id, which is busy from here until the caller's
+ * flow_done(), so that a death before the flow is filled in drops it. NONE when full.
+ */
+static uint32_t insert_free(struct engine *e, const struct flow_key *k, uint32_t hash)
+{
+	uint32_t id = flow_table_next_id(e->table);
+
+	if (id == FLOW_TABLE_NONE)
+		return FLOW_TABLE_NONE;
+	flow_busy(e, id);
+	id = flow_table_insert(e->table, k, hash);
+	if (id >= e->img->hwm)
+		e->img->hwm = id + 1;
+	return id;
+}
+
+/* As insert_free(), evicting a flow when the table is full. */
 static uint32_t insert(struct engine *e, const struct flow_key *k, uint32_t hash)
 {
-	uint32_t id = flow_table_insert(e->table, k, hash);
+	if (unlikely(flow_table_next_id(e->table) == FLOW_TABLE_NONE)) {
+		uint32_t victim = flow_table_find_victim(e->table, hash, evict_score, NULL);
 
-	if (id != FLOW_TABLE_NONE)
-		return id;
-	uint32_t victim = flow_table_find_victim(e->table, hash, evict_score, NULL);
-	if (victim == FLOW_TABLE_NONE)
-		return FLOW_TABLE_NONE;
-	destroy(e, victim, ENGINE_CAUSE_EVICTED);
-	return flow_table_insert(e->table, k, hash);
+		if (victim == FLOW_TABLE_NONE)
+			return FLOW_TABLE_NONE;
+		flow_busy(e, victim);
+		destroy(e, victim, ENGINE_CAUSE_EVICTED); /* its id is the next one handed out */
+	}
+	return insert_free(e, k, hash);
 }
 
 static void new_flow(struct engine *e, const struct packet *p, const struct flow_key *k,
@@ -307,13 +366,16 @@ static void track(struct engine *e, uint32_t id, const struct packet *p, const s
 	struct tcp_track t;
 
 	track_load(f, &t);
-	if (unlikely(f->gen != e->gen)) { /* packets bypassed us since it last learned */
+	bool relearn = f->gen != e->gen;
+	if (unlikely(relearn)) /* packets bypassed us since it last learned */
 		tcp_track_forget_windows(&t);
-		f->gen = e->gen;
-	}
 	tcp_track_packet(&t, p, dir, &e->tparams, &tr);
 	if (unlikely(tr.resync) && quiet_ms(e, id, f, now_ms) >= ENGINE_RESYNC_QUIET_MS)
 		tcp_track_resync(&t, p, dir, &e->tparams, &tr);
+	/* busy only while its bytes change, not while the segment is judged (judge() clears) */
+	flow_busy(e, id);
+	if (unlikely(relearn))
+		f->gen = e->gen;
 	track_store(f, &t);
 	res->reason = tr.reason;
 	res->verdict = tr.verdict == TCP_TRACK_INVALID ? ENGINE_DROP : ENGINE_ACCEPT;
@@ -386,10 +448,12 @@ static void judge(struct engine *e, const struct engine_staged *s, uint64_t now_
 	} else {
 		uint32_t id = flow_table_lookup(e->table, &s->k, s->hash);
 
-		if (id == FLOW_TABLE_NONE)
+		if (id == FLOW_TABLE_NONE) {
 			new_flow(e, &s->p, &s->k, s->hash, s->src_ep, now_ms, res);
-		else
+		} else {
 			track(e, id, &s->p, &s->k, s->hash, s->src_ep, now_ms, res);
+		}
+		flow_done(e);
 	}
 	e->ctr.verdicts[res->verdict]++;
 	e->ctr.reasons[res->reason]++;
@@ -450,7 +514,11 @@ void engine_process_batch(struct engine *e, const struct engine_packet *pkts, un
 
 static void expire_one(uint32_t id, void *arg)
 {
-	destroy(arg, id, ENGINE_CAUSE_TIMEOUT);
+	struct engine *e = arg;
+
+	flow_busy(e, id);
+	destroy(e, id, ENGINE_CAUSE_TIMEOUT);
+	flow_done(e);
 }
 
 unsigned engine_expire(struct engine *e, uint64_t now_ms, unsigned budget)
@@ -534,10 +602,12 @@ unsigned engine_forget_windows(struct engine *e)
 		struct engine_flow *f = flow_table_value(e->table, id);
 		struct tcp_track t;
 
+		flow_busy(e, id);
 		track_load(f, &t);
 		tcp_track_forget_windows(&t);
 		track_store(f, &t);
 		f->gen = 0;
+		flow_done(e);
 		n++;
 	}
 	return n;
@@ -598,7 +668,9 @@ unsigned engine_kill(struct engine *e, const struct engine_filter *f, enum engin
 			continue;
 		flow_info(e, id, &info);
 		if (engine_filter_match(f, &info)) {
+			flow_busy(e, id);
 			destroy(e, id, cause);
+			flow_done(e);
 			n++;
 		}
 	}
@@ -649,14 +721,9 @@ unsigned engine_export(const struct engine *e, uint32_t *cursor, unsigned budget
 	return n;
 }
 
-/* A record from outside (a file) is untrusted: everything the tracker indexes is checked. */
-static bool record_valid(const struct engine_flow_record *r)
+/* Tracker state from outside (a file, an image) is untrusted: whatever it indexes is checked. */
+static bool track_valid(const struct tcp_track *t)
 {
-	const struct tcp_track *t = &r->track;
-
-	if ((r->family != 4 && r->family != 6) || r->orig > 1 ||
-	    r->tclass >= _TCP_TRACK_TIMEOUT_MAX)
-		return false;
 	if (t->state == TCP_TRACK_NONE || t->state >= _TCP_TRACK_STATE_MAX ||
 	    t->last_index >= _TCP_TRACK_IDX_MAX)
 		return false;
@@ -664,6 +731,14 @@ static bool record_valid(const struct engine_flow_record *r)
 		if (t->peer[i].wscale > PACKET_WSCALE_MAX)
 			return false;
 	return true;
+}
+
+static bool record_valid(const struct engine_flow_record *r)
+{
+	if ((r->family != 4 && r->family != 6) || r->orig > 1 ||
+	    r->tclass >= _TCP_TRACK_TIMEOUT_MAX)
+		return false;
+	return track_valid(&r->track);
 }
 
 int engine_import(struct engine *e, const struct engine_flow_record *rec, uint64_t now_ms)
@@ -678,7 +753,7 @@ int engine_import(struct engine *e, const struct engine_flow_record *rec, uint64
 	uint32_t hash = flow_table_hash(e->table, &k);
 	if (flow_table_lookup(e->table, &k, hash) != FLOW_TABLE_NONE)
 		return -EEXIST;
-	uint32_t id = flow_table_insert(e->table, &k, hash);
+	uint32_t id = insert_free(e, &k, hash);
 	if (id == FLOW_TABLE_NONE)
 		return -ENOSPC;
 	struct engine_flow *f = flow_table_value(e->table, id);
@@ -687,6 +762,7 @@ int engine_import(struct engine *e, const struct engine_flow_record *rec, uint64
 	f->gen = e->gen;
 	f->tclass = rec->tclass & 3;
 	timer_wheel_schedule(e->wheel, id, now_ms + rec->remaining_ms);
+	flow_done(e);
 	e->ctr.states[flow_state(f)]++;
 	e->ctr.flows_created++;
 	return 0;
@@ -694,14 +770,135 @@ int engine_import(struct engine *e, const struct engine_flow_record *rec, uint64
 
 /* ---- life cycle and reporting ---- */
 
+static void table_params(const struct config *cfg, struct flow_table_params *tp)
+{
+	*tp = (struct flow_table_params){
+		.max_flows = cfg->table.max_flows,
+		.buckets = cfg->table.buckets,
+		.value_size = sizeof(struct engine_flow),
+	};
+}
+
+size_t engine_image_pool_size(const struct config *cfg)
+{
+	struct flow_table_params tp;
+
+	table_params(cfg, &tp);
+	return flow_table_pool_size(&tp);
+}
+
+int engine_image_check(const void *image, const struct config *cfg, uint64_t now_ms)
+{
+	const struct engine_image *img = image;
+
+	if (memcmp(img->magic, engine_image_magic, sizeof(img->magic)) != 0)
+		return -ENODATA;
+	if (img->layout != ENGINE_IMAGE_LAYOUT || img->tick_ms != ENGINE_TICK_MS)
+		return -EPROTO;
+	if (img->max_flows != cfg->table.max_flows || img->buckets != cfg->table.buckets)
+		return -ERANGE;
+	if (img->base_ms > now_ms)
+		return -ETIME;
+	return 0;
+}
+
+/* Starts an empty image; the magic goes last, so a header cut short reads as never made. */
+static void image_init(struct engine_image *img, const struct config *cfg, uint64_t now_ms)
+{
+	memset(img->magic, 0, sizeof(img->magic));
+	compiler_barrier();
+	*img = (struct engine_image){
+		.layout = ENGINE_IMAGE_LAYOUT,
+		.max_flows = cfg->table.max_flows,
+		.buckets = cfg->table.buckets,
+		.tick_ms = ENGINE_TICK_MS,
+		.base_ms = now_ms,
+		.hwm = 0,
+		.busy = FLOW_TABLE_NONE,
+	};
+	compiler_barrier();
+	memcpy(img->magic, engine_image_magic, sizeof(img->magic));
+}
+
+/* ---- resume ---- */
+
+struct resume_ctx {
+	struct engine *e;
+	uint64_t now_ms;
+	uint32_t torn; /* the id the dead process was changing */
+	struct engine_resume_stats st;
+};
+
+/*
+ * Judges one entry of a resumed image, and readies the ones it keeps (the table drops the
+ * rest). Each is busy while it is looked at: a process that dies here too leaves the next
+ * resume the same choice.
+ */
+static bool resume_keep(uint32_t id, const struct flow_key *k, void *value, void *arg)
+{
+	struct resume_ctx *c = arg;
+	struct engine *e = c->e;
+	struct engine_flow *f = value;
+	struct tcp_track t;
+
+	(void)k;
+	flow_busy(e, id);
+	uint64_t expiry = timer_wheel_take_stored(e->wheel, id);
+	if (id == c->torn) {
+		c->st.torn++;
+		return false;
+	}
+	track_load(f, &t);
+	if (!track_valid(&t) || f->tclass >= _TCP_TRACK_TIMEOUT_MAX ||
+	    f->tclass == TCP_TRACK_TIMEOUT_KEEP || expiry == 0) {
+		c->st.invalid++;
+		return false;
+	}
+	if (expiry <= c->now_ms) {
+		c->st.expired++;
+		return false;
+	}
+	/* no timer runs longer than its class allows now: a bad expiry cannot pin a flow */
+	uint64_t longest = c->now_ms + timeout_ms(e, &e->cfg, t.state, f->tclass);
+	if (expiry > longest)
+		expiry = longest;
+	tcp_track_forget_windows(&t);
+	track_store(f, &t);
+	f->gen = e->gen;
+	timer_wheel_schedule(e->wheel, id, expiry);
+	e->ctr.states[t.state]++;
+	c->st.flows++;
+	return true;
+}
+
+static int resume(struct engine *e, uint64_t now_ms, struct engine_resume_stats *out)
+{
+	struct resume_ctx c = {.e = e, .now_ms = now_ms, .torn = e->img->busy};
+
+	/* the wheel reads stored expiries against its horizon: bring it to the present */
+	timer_wheel_advance(e->wheel, now_ms, 1, expire_one, e);
+	flow_table_rebuild(e->table, e->img->hwm, resume_keep, &c);
+	flow_done(e);
+	e->ctr.flows_created = c.st.flows;
+	if (out)
+		*out = c.st;
+	return 0;
+}
+
 int engine_new(const struct engine_params *params, uint64_t now_ms, struct engine **ret)
 {
 	const struct config *cfg = params->config;
 	struct engine *e;
 	int r;
 
-	if (!cfg || !cfg->table.max_flows)
+	if (!cfg || !cfg->table.max_flows || (params->image && !params->image_pool) ||
+	    ((uintptr_t)params->image % 8))
 		return -EINVAL;
+	if (params->image && params->resume) {
+		r = engine_image_check(params->image, cfg, now_ms);
+		if (r < 0)
+			return r;
+	}
 	e = calloc(1, sizeof(*e));
 	if (!e)
 		return -ENOMEM;
@@ -709,12 +906,13 @@ int engine_new(const struct engine_params *params, uint64_t now_ms, struct engin
 	e->on_event = params->on_event;
 	e->event_arg = params->event_arg;
 	set_tcp_params(e);
+	e->img = params->image ? params->image : &e->own_img;
+	if (!params->image || !params->resume)
+		image_init(e->img, cfg, now_ms);
 
-	struct flow_table_params tp = {
-		.max_flows = cfg->table.max_flows,
-		.buckets = cfg->table.buckets,
-		.value_size = sizeof(struct engine_flow),
-	};
+	struct flow_table_params tp;
+	table_params(cfg, &tp);
+	tp.pool = params->image_pool;
 	memcpy(tp.hash_key, params->hash_key, sizeof(tp.hash_key));
 	r = flow_table_new(&tp, &e->table);
 	if (r < 0)
@@ -728,10 +926,12 @@ int engine_new(const struct engine_params *params, uint64_t now_ms, struct engin
 			 offsetof(struct engine_flow, timer),
 		.node_stride = flow_table_stride(e->table),
 	};
-	r = timer_wheel_new(&wp, now_ms, &e->wheel);
+	r = timer_wheel_new(&wp, e->img->base_ms, &e->wheel);
 	if (r < 0)
 		goto fail;
 	e->ctr.max_flows = cfg->table.max_flows;
+	if (params->image && params->resume)
+		resume(e, now_ms, params->resumed);
 	*ret = e;
 	return 0;
 fail:
@@ -746,6 +946,35 @@ void engine_free(struct engine *e)
 	timer_wheel_free(e->wheel);
 	flow_table_free(e->table);
 	free(e);
+}
+
+const char *engine_check(const struct engine *e)
+{
+	uint32_t cap = flow_table_capacity(e->table), n = 0;
+	uint32_t states[_TCP_TRACK_STATE_MAX] = {0};
+
+	for (uint32_t id = 0; id < cap; id++) {
+		if (!flow_table_is_used(e->table, id))
+			continue;
+		const struct flow_key *k = flow_table_key(e->table, id);
+		const struct engine_flow *f = flow_table_value_const(e->table, id);
+		struct tcp_track t;
+
+		if (flow_table_lookup(e->table, k, flow_table_hash(e->table, k)) != id)
+			return "a flow is not found by its key";
+		track_load(f, &t);
+		if (!track_valid(&t))
+			return "a flow holds an invalid tracker state";
+		if (!timer_wheel_is_armed(e->wheel, id))
+			return "a flow has no timer";
+		states[t.state]++;
+		n++;
+	}
+	if (n != flow_table_count(e->table) || n != timer_wheel_armed_count(e->wheel))
+		return "the table's count, the flows and the armed timers disagree";
+	if (memcmp(states, e->ctr.states, sizeof(states)) != 0)
+		return "the per-state counts disagree with the flows";
+	return NULL;
 }
 
 void engine_get_counters(const struct engine *e, struct engine_counters *out)

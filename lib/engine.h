@@ -66,11 +66,29 @@ struct engine_event {
 /* Called synchronously from inside engine calls; must not call back into the engine. */
 typedef void engine_event_fn(const struct engine_event *ev, void *arg);
 
+/* What engine_new() found in an image it resumed. */
+struct engine_resume_stats {
+	uint32_t flows;	  /* taken over */
+	uint32_t torn;	  /* the one flow a dying process was changing, dropped */
+	uint32_t invalid; /* entries no engine could have written, dropped */
+	uint32_t expired; /* timers that ran out while nobody ran them, dropped */
+};
+
 struct engine_params {
 	const struct config *config; /* copied; tcp and table sections are used */
 	uint8_t hash_key[16];	     /* SipHash key for the flow table; caller's randomness */
 	engine_event_fn *on_event;   /* may be NULL */
 	void *event_arg;
+	/*
+	 * A table that outlives the process (see "live state" below). NULL: the flows live in
+	 * the engine's own memory. Otherwise the caller's memory, normally a shared mapping of a
+	 * file: image is ENGINE_IMAGE_HEADER_SIZE bytes, 8-aligned, and image_pool
+	 * engine_image_pool_size() bytes, 64-aligned, both kept for the engine's life.
+	 */
+	void *image;
+	void *image_pool;
+	bool resume;			     /* take over what the image holds, else start it empty */
+	struct engine_resume_stats *resumed; /* filled on resume; may be NULL */
 };
 
 struct engine_result {
@@ -106,7 +124,9 @@ struct engine;
 
 /*
  * Creates an engine with room for config->table.max_flows flows. Returns 0 and sets *ret, or
- * -EINVAL (bad parameters) or -ENOMEM. The engine copies the config; the caller keeps its own.
+ * -EINVAL (bad parameters) or -ENOMEM; on resume also engine_image_check()'s errors. The engine
+ * copies the config; the caller keeps its own. now_ms starts the timer wheel, unless a resumed
+ * image says when it started.
  */
 int engine_new(const struct engine_params *params, uint64_t now_ms, struct engine **ret);
 
@@ -234,6 +254,41 @@ unsigned engine_export(const struct engine *e, uint32_t *cursor, unsigned budget
  * -EEXIST (the tuple is already tracked) or -ENOSPC (the table is full). No event is sent.
  */
 int engine_import(struct engine *e, const struct engine_flow_record *rec, uint64_t now_ms);
+
+/* ---- live state: a table that outlives the process ---- */
+
+/*
+ * With an image, every flow, its timer's expiry and the table's high-water mark are written in
+ * place, in the caller's memory, as the packet path goes: nothing is copied or flushed, and a
+ * process that dies leaves its table there for the next one. The image records when the wheel's
+ * tick 0 was on the caller's monotonic clock, so expiries stay absolute and the time nobody ran
+ * counts against every flow. Before changing a flow the engine names it in the image's header
+ * (one store), and clears the name after: a process killed in the middle leaves at most that one
+ * flow half-written, and a resume drops it. Resuming checks the rest as untrusted input: every
+ * entry's key, orientation, state and options must be ones an engine could have written, or it
+ * is dropped; so is any flow whose time ran out. Kept flows re-learn their windows from their
+ * next segments, as after a fail-open bypass, since packets may have passed unseen; the wheel
+ * and the hash chains are rebuilt (under a new hash key), and the counters start again.
+ */
+#define ENGINE_IMAGE_HEADER_SIZE 64
+
+/* Bytes of flow pool an image for cfg needs; 0 when cfg's table is out of range. */
+size_t engine_image_pool_size(const struct config *cfg);
+
+/*
+ * Whether image holds the header of an engine with cfg's table, made on this clock: 0, or
+ * -ENODATA (never completed: no magic), -EPROTO (another layout: another tcpfwd version),
+ * -ERANGE (another table size) or -ETIME (made in the future: another boot's clock). The
+ * resume in engine_new() checks the same.
+ */
+int engine_image_check(const void *image, const struct config *cfg, uint64_t now_ms);
+
+/*
+ * Checks the engine's invariants: every flow in the table is found by its key, holds a valid
+ * state and an armed timer, and the per-state counts add up to the table's count. O(flows).
+ * Returns NULL, or a short description of the first violation.
+ */
+const char *engine_check(const struct engine *e);
 
 /* A snapshot of the counters. */
 void engine_get_counters(const struct engine *e, struct engine_counters *out);

@@ -20,7 +20,6 @@
 
 #include "util.h"
 
-#define FLOW_TABLE_POOL_ALIGN 64	 /* cache line: a 128-byte stride then spans exactly two */
 #define FLOW_TABLE_HUGE	      (2u << 20) /* a transparent huge page on x86-64 and arm64 */
 
 /* A zeroed allocation; large ones are mapped huge-page aligned (see region_alloc). */
@@ -52,7 +51,7 @@ struct flow_table {
 	uint32_t free_head; /* LIFO of removed ids */
 	uint32_t count;
 	uint32_t value_size;
-	struct region pool_mem;
+	struct region pool_mem; /* empty when the caller owns the pool */
 	struct region bucket_mem;
 	size_t pool_bytes;
 	uint32_t victim;	/* the last victim found, or NONE ... */
@@ -119,6 +118,17 @@ static inline int addr_cmp(uint8_t family, const uint8_t *a, const uint8_t *b)
 		y = load_be64(b + 8);
 	}
 	return (x > y) - (x < y);
+}
+
+/*
+ * Frees a key in a pool that may outlive the process: the family byte (one store) goes first,
+ * so a process killed in the middle leaves a free entry, never a half-cleared key in use.
+ */
+static inline void key_clear(struct flow_key *k)
+{
+	k->family = 0;
+	compiler_barrier();
+	memset(k, 0, sizeof(*k));
 }
 
 unsigned flow_key_make(struct flow_key *k, uint8_t family, const uint8_t *saddr,
@@ -202,6 +212,16 @@ static void region_free(struct region *r)
 	r->base = NULL;
 }
 
+size_t flow_table_pool_size(const struct flow_table_params *p)
+{
+	size_t stride, pool_bytes;
+	uint32_t nbuckets;
+
+	if (flow_table_sizes(p, &stride, &pool_bytes, &nbuckets))
+		return 0;
+	return pool_bytes - (FLOW_TABLE_POOL_ALIGN - 1); /* a caller's pool comes aligned */
+}
+
 int flow_table_new(const struct flow_table_params *p, struct flow_table **ret)
 {
 	struct flow_table *t;
@@ -209,7 +229,7 @@ int flow_table_new(const struct flow_table_params *p, struct flow_table **ret)
 	uint32_t nbuckets, i;
 	int err;
 
-	if (!p || !ret)
+	if (!p || !ret || ((uintptr_t)p->pool % FLOW_TABLE_POOL_ALIGN))
 		return -EINVAL;
 	err = flow_table_sizes(p, &stride, &pool_bytes, &nbuckets);
 	if (err)
@@ -219,7 +239,7 @@ int flow_table_new(const struct flow_table_params *p, struct flow_table **ret)
 	if (!t)
 		return -ENOMEM;
 	/* zeroed, not memset: a large block costs nothing until used */
-	uint8_t *pool = region_alloc(&t->pool_mem, pool_bytes);
+	uint8_t *pool = p->pool ? p->pool : region_alloc(&t->pool_mem, pool_bytes);
 	t->buckets = region_alloc(&t->bucket_mem, (size_t)nbuckets * sizeof(*t->buckets));
 	if (!pool || !t->buckets) {
 		flow_table_free(t);
@@ -371,6 +391,13 @@ uint32_t flow_table_insert(struct flow_table *t, const struct flow_key *k, uint3
 	return id;
 }
 
+uint32_t flow_table_next_id(const struct flow_table *t)
+{
+	if (t->free_head != FLOW_TABLE_NONE)
+		return t->free_head;
+	return t->fresh < t->max_flows ? t->fresh : FLOW_TABLE_NONE;
+}
+
 void flow_table_remove(struct flow_table *t, uint32_t id)
 {
 	struct flow_table_entry *e;
@@ -390,7 +417,7 @@ void flow_table_remove(struct flow_table *t, uint32_t id)
 	if (*link == id)
 		*link = e->next;
 
-	memset(&e->key, 0, sizeof(e->key));
+	key_clear(&e->key);
 	e->next = t->free_head;
 	t->free_head = id;
 	t->count--;
@@ -470,6 +497,56 @@ uint32_t flow_table_find_victim(struct flow_table *t, uint32_t hash, flow_table_
 	t->victim = best;
 	t->victim_bucket = best_bucket;
 	return best;
+}
+
+/* A key insert could have written: family 4 or 6, canonical order, zeros where nothing is. */
+static bool flow_key_well_formed(const struct flow_key *k)
+{
+	static const uint8_t zero[12];
+	struct flow_key c;
+
+	if (k->family != 4 && k->family != 6)
+		return false;
+	if (k->pad[0] | k->pad[1] | k->pad[2])
+		return false;
+	if (k->family == 4 &&
+	    (memcmp(k->addr[0] + 4, zero, 12) != 0 || memcmp(k->addr[1] + 4, zero, 12) != 0))
+		return false;
+	flow_key_make(&c, k->family, k->addr[0], k->addr[1], k->port[0], k->port[1]);
+	return memcmp(&c, k, sizeof(c)) == 0;
+}
+
+uint32_t flow_table_rebuild(struct flow_table *t, uint32_t hwm, flow_table_keep_fn *keep,
+			    void *arg)
+{
+	if (t->count || t->fresh) /* only a new table takes over a pool */
+		return 0;
+	if (hwm > t->max_flows)
+		hwm = t->max_flows;
+	t->fresh = hwm;
+	for (uint32_t id = 0; id < hwm; id++) {
+		struct flow_table_entry *e = flow_table_slot(t, id);
+		uint32_t hash = 0;
+		bool used = flow_key_well_formed(&e->key);
+
+		if (used) {
+			hash = flow_table_hash(t, &e->key);
+			used = flow_table_lookup(t, &e->key, hash) == FLOW_TABLE_NONE &&
+			       keep(id, &e->key, flow_table_entry_value(e), arg);
+		}
+		if (used) {
+			uint32_t *head = &t->buckets[hash & t->bucket_mask];
+
+			e->next = *head;
+			*head = id;
+			t->count++;
+		} else {
+			key_clear(&e->key);
+			e->next = t->free_head;
+			t->free_head = id;
+		}
+	}
+	return t->count;
 }
 
 size_t flow_table_memory(const struct flow_table *t)

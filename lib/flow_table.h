@@ -51,7 +51,19 @@ struct flow_table_params {
 	uint32_t buckets;    /* 0: a power of two >= max_flows; else rounded up to a power of two */
 	uint32_t value_size; /* bytes of caller data per entry, may be 0 */
 	uint8_t hash_key[16]; /* SipHash key; the caller supplies randomness */
+	/*
+	 * NULL: the table allocates its pool. Otherwise flow_table_pool_size() bytes of the
+	 * caller's, FLOW_TABLE_POOL_ALIGN-aligned, which it keeps for the table's life and frees
+	 * itself (a shared mapping, so that the flows outlive the process). The table does not
+	 * read what is there before flow_table_rebuild() or an insert writes it.
+	 */
+	void *pool;
 };
+
+#define FLOW_TABLE_POOL_ALIGN 64 /* cache line: a 128-byte stride then spans exactly two */
+
+/* Bytes of pool the table of *p needs, or 0 when *p is out of range (see flow_table_new). */
+size_t flow_table_pool_size(const struct flow_table_params *p);
 
 struct flow_table;
 
@@ -64,7 +76,8 @@ struct flow_table;
  */
 int flow_table_new(const struct flow_table_params *p, struct flow_table **ret);
 
-/* Releases the table and all its entries; their key and value pointers die. NULL is a no-op. */
+/* Releases the table and all its entries; their key and value pointers die (a caller's pool
+ * stays as it is). NULL is a no-op. */
 void flow_table_free(struct flow_table *t);
 
 /* The most bytes of a key that carry meaning: IPv6 addresses, ports, family. */
@@ -118,6 +131,9 @@ void flow_table_prefetch_next(const struct flow_table *t, const struct flow_key 
  * k->family is 0 (which would read as a free entry). The most recently removed id is reused first.
  */
 uint32_t flow_table_insert(struct flow_table *t, const struct flow_key *k, uint32_t hash);
+
+/* The id the next insert takes (the next free one), or FLOW_TABLE_NONE when the pool is empty. */
+uint32_t flow_table_next_id(const struct flow_table *t);
 
 /*
  * Unlinks entry id and returns it to the pool, where it is the next id handed out. id must be in
@@ -178,6 +194,22 @@ typedef unsigned flow_table_score_fn(const void *value, void *arg);
  */
 uint32_t flow_table_find_victim(struct flow_table *t, uint32_t hash, flow_table_score_fn *score,
 				void *arg);
+
+/*
+ * Decides, for flow_table_rebuild(), whether a used entry stays: it may read and change the
+ * value (borrowed for the call). Returning false frees the entry.
+ */
+typedef bool flow_table_keep_fn(uint32_t id, const struct flow_key *k, void *value, void *arg);
+
+/*
+ * Takes over the entries a previous table left in the caller's pool: t must be new (nothing
+ * inserted), and ids below hwm (clamped to the capacity) are the ones that table handed out.
+ * Each entry there whose key is a used one (family 4 or 6, canonical, zero padding) and not
+ * yet present goes to keep(); kept ones are linked, every other id below hwm is zeroed and
+ * freed. Returns the number kept. O(hwm); hashes under t's key, not the old table's.
+ */
+uint32_t flow_table_rebuild(struct flow_table *t, uint32_t hwm, flow_table_keep_fn *keep,
+			    void *arg);
 
 /*
  * Bytes the table allocated (pool, buckets, descriptor), for the bytes-per-flow report. The

@@ -317,6 +317,20 @@ uint64_t timer_wheel_expiry_ms(const struct timer_wheel *w, uint32_t id)
 	return w->base_ms + tw_tick64(w, tw_at(w, id)->expire) * w->tick_ms;
 }
 
+uint64_t timer_wheel_take_stored(struct timer_wheel *w, uint32_t id)
+{
+	if (id >= w->capacity)
+		return 0;
+	struct timer_wheel_node *n = tw_at(w, id);
+	int64_t d = (int32_t)(n->expire - (uint32_t)w->horizon);
+	uint64_t tick = d < 0 && (uint64_t)-d > w->horizon ? 0 : w->horizon + (uint64_t)d;
+	uint64_t ms = w->base_ms + tick * w->tick_ms;
+	bool armed = tw_armed(n);
+
+	*n = (struct timer_wheel_node){0};
+	return armed ? (ms ? ms : 1) : 0;
+}
+
 /*
  * Claims ticks horizon + 1 .. target (at most TW_CLAIM_MAX of them) and starts a sweep of their
  * slots: all of them when the gap is a revolution or more, so a long gap costs one visit per slot.

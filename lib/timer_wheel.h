@@ -113,6 +113,16 @@ bool timer_wheel_is_armed(const struct timer_wheel *w, uint32_t id);
 uint64_t timer_wheel_expiry_ms(const struct timer_wheel *w, uint32_t id);
 
 /*
+ * For a table that outlives the process: a node left by an earlier wheel that had the same
+ * creation time and tick (the caller keeps both) is read as that wheel would have read it.
+ * Returns its expiry in ms (as timer_wheel_expiry_ms gave it), or 0 when it was not armed, and
+ * leaves the node zeroed, not armed, to be scheduled again or not. The wheel must have been
+ * advanced to about the present first, since stored ticks are read relative to the horizon
+ * (within 2^31 ticks). Call it for an id only before this wheel arms that id.
+ */
+uint64_t timer_wheel_take_stored(struct timer_wheel *w, uint32_t id);
+
+/*
  * Fires every timer due at now_ms: unlinks it, then calls fn(id, arg). fn must not be NULL and
  * must not call advance or free. Does at most `budget` units of work: one per timer visited,
  * fired, skipped or moved, and one per empty slot stepped over; when the budget runs out it stops,

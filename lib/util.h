@@ -18,4 +18,11 @@
 #define likely(x)   __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 
+/*
+ * Keeps the compiler from moving memory accesses across it. Enough to order a thread's own
+ * stores as seen after the thread dies (a signal stops it between two instructions), which is
+ * all a table that outlives the process needs; it orders nothing between threads.
+ */
+#define compiler_barrier() __asm__ __volatile__("" ::: "memory")
+
 #endif /* TCPFW_UTIL_H */
