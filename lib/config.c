@@ -77,6 +77,7 @@ const char *config_log_level_name(enum config_log_level l)
  *   control.max_request          1024..16777216 B   one framed message
  *   control.idle_timeout         1..86400 s
  *   state.directory              absolute, < 108 B
+ *   state.runtime_directory      absolute, < 108 B
  *
  * The time_wait cross-field rules hold whatever the policy, because set-param may switch the
  * policy at run time without a reload.
@@ -168,6 +169,7 @@ static const struct config_key config_control_keys[] = {
 
 static const struct config_key config_state_keys[] = {
 	CONFIG_STR("directory", CONFIG_KIND_PATH, state.directory, "/var/lib/tcpfwd"),
+	CONFIG_STR("runtime_directory", CONFIG_KIND_PATH, state.runtime_directory, "/run/tcpfwd"),
 	{0},
 };
 

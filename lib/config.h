@@ -98,6 +98,7 @@ struct config {
 	} control;
 	struct {
 		char directory[CONFIG_PATH_MAX]; /* where the flow snapshot lives across restarts */
+		char runtime_directory[CONFIG_PATH_MAX]; /* the live table, on tmpfs */
 	} state;
 };
 

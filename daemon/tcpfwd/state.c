@@ -190,7 +190,6 @@ int state_restore(const struct config *cfg, struct worker *const *workers, unsig
 	if (r < 0)
 		goto bad;
 	close(fd);
-	unlink(path);
 	log_info("state: restored %lu flows from %s (%lu expired while down, %lu of queues no "
 		 "longer served, %lu rejected)",
 		 c.restored, path, c.expired, c.gone, c.rejected);
@@ -201,4 +200,13 @@ bad:
 	rename(path, bad);
 	return log_errno(CONFIG_LOG_WARNING, r,
 			 "state: %s unusable, set aside as %s; starting empty", path, bad);
+}
+
+void state_remove(const struct config *cfg)
+{
+	char path[CONFIG_PATH_MAX + 32];
+
+	snprintf(path, sizeof(path), "%s/" STATE_FILE, cfg->state.directory);
+	if (unlink(path) == 0)
+		log_debug("state: removed %s", path);
 }

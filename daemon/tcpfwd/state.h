@@ -8,7 +8,8 @@
  * time of the write, so the time the daemon was down counts against every flow's timer, and
  * flows whose time ran out are not restored. A file that is corrupt, truncated or of another
  * version is set aside as flows.snapshot.bad with one log line, and the daemon starts empty. A
- * restored file is removed, so a later crash cannot bring back stale flows.
+ * restored file is removed (state_remove) once its flows are safe in the live table, so a later
+ * crash cannot bring back stale flows.
  */
 #ifndef TCPFW_STATE_H
 #define TCPFW_STATE_H
@@ -26,5 +27,8 @@ int state_save(const struct config *cfg, struct worker *const *workers, unsigned
  * not an error. Returns 0, or -errno when a file was there but unusable (logged once).
  */
 int state_restore(const struct config *cfg, struct worker *const *workers, unsigned n);
+
+/* Removes the snapshot: its flows were restored, or the live table holds newer ones. */
+void state_remove(const struct config *cfg);
 
 #endif /* TCPFW_STATE_H */

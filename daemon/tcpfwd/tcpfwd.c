@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "ctl_proto.h"
 #include "ctl_server.h"
+#include "live.h"
 #include "log.h"
 #include "loop.h"
 #include "notify.h"
@@ -37,6 +38,7 @@ struct tcpfwd {
 	unsigned n_overridden; /* set-param changes in force until the next reload */
 	char overridden[16][64];
 	struct ctl_server *ctl;
+	struct live *live; /* the live table; NULL: flows in private memory */
 };
 
 /* ---- configuration ---- */
@@ -163,7 +165,8 @@ int tcpfwd_reload(struct tcpfwd *d, char *err, size_t err_len)
 		return r;
 	}
 	if (queue_changed(&d->cfg, &next) || strcmp(next.control.socket, d->cfg.control.socket) ||
-	    strcmp(next.state.directory, d->cfg.state.directory))
+	    strcmp(next.state.directory, d->cfg.state.directory) ||
+	    strcmp(next.state.runtime_directory, d->cfg.state.runtime_directory))
 		log_warning("reload: queue, control and state settings change only on restart");
 	if (next.table.max_flows != d->cfg.table.max_flows ||
 	    next.table.buckets != d->cfg.table.buckets)
@@ -294,6 +297,99 @@ static void on_tick(void *arg)
 	}
 }
 
+/* ---- start-up: the flow table ---- */
+
+static void free_workers(struct tcpfwd *d)
+{
+	for (unsigned i = 0; i < d->n_workers; i++)
+		worker_free(d->workers[i]);
+	d->n_workers = 0;
+}
+
+/* Creates the workers, their engines in the live table when there is one. */
+static int make_workers(struct tcpfwd *d, bool resume, struct engine_resume_stats *sum)
+{
+	const struct config *cfg = &d->cfg;
+
+	for (unsigned i = 0; i < cfg->queue.count; i++) {
+		struct engine_resume_stats st = {0};
+		struct worker_image img = {.resume = resume, .resumed = &st};
+
+		if (d->live) {
+			img.image = live_engine_image(d->live, i);
+			img.pool = live_engine_pool(d->live, i);
+		}
+		int r = worker_new(cfg, (uint16_t)(cfg->queue.num + i), d->live ? &img : NULL,
+				   &d->workers[i]);
+		if (r < 0)
+			return r; /* worker_new logged it */
+		d->n_workers++;
+		sum->flows += st.flows;
+		sum->torn += st.torn;
+		sum->invalid += st.invalid;
+		sum->expired += st.expired;
+	}
+	return 0;
+}
+
+/* The invariants of every resumed engine; NULL when they hold. */
+static const char *check_workers(struct tcpfwd *d)
+{
+	for (unsigned i = 0; i < d->n_workers; i++) {
+		const char *why = engine_check(worker_engine(d->workers[i]));
+		if (why)
+			return why;
+	}
+	return NULL;
+}
+
+/*
+ * The flows the last process left: its live table when it can be resumed (a crash, a kill, a
+ * restart), else the clean stop's snapshot, restored into a new live table. The snapshot goes
+ * once its flows are safe in the live table; a live table that was resumed is newer than any
+ * snapshot, so that goes too.
+ */
+static int start_flows(struct tcpfwd *d)
+{
+	struct engine_resume_stats st = {0};
+	uint64_t t0 = clock_now_ms();
+	bool resume = false;
+	int r;
+
+	if (live_open(&d->cfg, &d->live, &resume) < 0)
+		d->live = NULL; /* logged: private memory */
+	r = make_workers(d, resume, &st);
+	if (r < 0)
+		return r;
+	if (resume) {
+		const char *why = check_workers(d);
+
+		if (!why) {
+			log_info("state: resumed %u flows from %s in %llu ms (%u torn, %u invalid, "
+				 "%u expired while down dropped); table check passed",
+				 st.flows, live_path(d->live),
+				 (unsigned long long)(clock_now_ms() - t0), st.torn, st.invalid,
+				 st.expired);
+			state_remove(&d->cfg);
+			return 0;
+		}
+		/* a resume that left a broken engine is a bug: keep nothing of it */
+		free_workers(d);
+		live_discard(d->live, why);
+		d->live = NULL;
+		if (live_open(&d->cfg, &d->live, &resume) < 0)
+			d->live = NULL;
+		memset(&st, 0, sizeof(st));
+		r = make_workers(d, false, &st);
+		if (r < 0)
+			return r;
+	}
+	state_restore(&d->cfg, d->workers, d->n_workers);
+	if (!d->live || live_commit(d->live) == 0)
+		state_remove(&d->cfg);
+	return 0;
+}
+
 int tcpfwd_new(const struct config *cfg, const char *config_path, struct tcpfwd **ret)
 {
 	static const int signals[] = {SIGTERM, SIGINT, SIGHUP};
@@ -325,16 +421,12 @@ int tcpfwd_new(const struct config *cfg, const char *config_path, struct tcpfwd 
 		r = -ENOMEM;
 		goto fail;
 	}
-	for (unsigned i = 0; i < cfg->queue.count; i++) {
-		r = worker_new(cfg, (uint16_t)(cfg->queue.num + i), &d->workers[i]);
-		if (r < 0) {
-			tcpfwd_free(d);
-			return r; /* worker_new logged it */
-		}
-		d->n_workers++;
+	/* the flows, from the live table or the snapshot, go in before any queue is bound */
+	r = start_flows(d);
+	if (r < 0) {
+		tcpfwd_free(d);
+		return r; /* logged */
 	}
-	/* saved flows go in before any queue is bound, so their next segment finds them */
-	state_restore(cfg, d->workers, d->n_workers);
 	for (unsigned i = 0; i < d->n_workers; i++) {
 		r = worker_run(d->workers[i], cfg);
 		if (r < 0) {
@@ -411,10 +503,10 @@ void tcpfwd_free(struct tcpfwd *d)
 	ctl_server_free(d->ctl);
 	for (unsigned i = 0; i < d->n_workers; i++)
 		worker_halt(d->workers[i]);
-	if (d->running)
-		state_save(&d->cfg, d->workers, d->n_workers);
-	for (unsigned i = 0; i < d->n_workers; i++)
-		worker_free(d->workers[i]);
+	/* the live table goes only once the snapshot holds its flows */
+	bool saved = d->running && state_save(&d->cfg, d->workers, d->n_workers) == 0;
+	free_workers(d);
+	live_close(d->live, saved);
 	free(d->workers);
 	loop_free(d->loop);
 	free(d);

@@ -347,10 +347,17 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-static int worker_init(struct worker *w, const struct config *cfg)
+static int worker_init(struct worker *w, const struct config *cfg, const struct worker_image *img)
 {
 	struct engine_params ep = {.config = cfg, .on_event = on_engine_event, .event_arg = w};
 	int r;
+
+	if (img) {
+		ep.image = img->image;
+		ep.image_pool = img->pool;
+		ep.resume = img->resume;
+		ep.resumed = img->resumed;
+	}
 
 	if (getrandom(ep.hash_key, sizeof(ep.hash_key), 0) != sizeof(ep.hash_key))
 		return log_errno(CONFIG_LOG_ERR, -errno, "queue %u: getrandom", w->queue);
@@ -397,7 +404,8 @@ void worker_free(struct worker *w)
 	free(w);
 }
 
-int worker_new(const struct config *cfg, uint16_t queue, struct worker **ret)
+int worker_new(const struct config *cfg, uint16_t queue, const struct worker_image *img,
+	       struct worker **ret)
 {
 	struct worker *w = calloc(1, sizeof(*w));
 	int r;
@@ -409,7 +417,7 @@ int worker_new(const struct config *cfg, uint16_t queue, struct worker **ret)
 	pthread_mutex_init(&w->call_lock, NULL);
 	pthread_cond_init(&w->call_done, NULL);
 	pthread_mutex_init(&w->stats_lock, NULL);
-	r = worker_init(w, cfg);
+	r = worker_init(w, cfg, img);
 	if (r < 0) {
 		worker_free(w);
 		return r;

@@ -31,12 +31,21 @@ struct worker_stats {
 /* Runs on the worker's thread with its engine. Must be short: it delays the next batch. */
 typedef void worker_fn(struct engine *e, void *arg);
 
+/* Where a worker's engine keeps its flows when they are to outlive the process (live.h). */
+struct worker_image {
+	void *image; /* the engine's image header */
+	void *pool;
+	bool resume; /* take over the flows found there */
+	struct engine_resume_stats *resumed;
+};
+
 /*
- * Creates the worker for `queue` and its engine (from cfg, with a random hash key), without
- * binding the queue or starting the thread, so that saved flows can be put into the engine
- * first. Returns 0 and *ret, or -errno (logged).
+ * Creates the worker for `queue` and its engine (from cfg, with a random hash key; in img, or
+ * in private memory when img is NULL), without binding the queue or starting the thread, so that
+ * saved flows can be put into the engine first. Returns 0 and *ret, or -errno (logged).
  */
-int worker_new(const struct config *cfg, uint16_t queue, struct worker **ret);
+int worker_new(const struct config *cfg, uint16_t queue, const struct worker_image *img,
+	       struct worker **ret);
 
 /* The engine, for the owner's direct use while the thread is not running. */
 struct engine *worker_engine(struct worker *w);

@@ -351,7 +351,7 @@ cons_start() { # floor|tcpfwd NQUEUES TAG
 		mkdir -p "$TMP/state-$tag"
 		cat >"$TMP/tcpfwd-$tag.conf" <<-EOF
 			queue = { count = $nq; };
-			state = { directory = "$TMP/state-$tag"; };
+			state = { directory = "$TMP/state-$tag"; runtime_directory = "$TMP/state-$tag"; };
 			control = { socket = "$TMP/ctl-$tag.sock"; };
 		EOF
 		bg_start "$NS_F" "$TMP/tcpfwd-$tag.log" "$TCPFWD" -f -c "$TMP/tcpfwd-$tag.conf"

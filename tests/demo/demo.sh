@@ -157,7 +157,7 @@ tcp = {
     time_wait = { policy = "enforce"; duration = 120; };
 };
 control = { socket = "$TMP/ctl.sock"; };
-state = { directory = "$TMP"; };
+state = { directory = "$TMP"; runtime_directory = "$TMP"; };
 logging = { level = "info"; };
 EOF
 cat "$TMP/tcpfwd.conf"

@@ -458,12 +458,12 @@ loss_dropped() { # NS HOOK: packets the loss rule of that hook dropped
 # minimum, timeouts (a libconfig fragment for tcp.timeouts), group and admin_group
 # (control.*), level, log_invalid and rate_limit (logging.*). maxlen, rcvbuf, pickup,
 # log_invalid and rate_limit are left to tcpfwd's defaults unless given. control.socket is
-# $CTL_SOCK, state.directory $TMP.
+# $CTL_SOCK; state.directory and state.runtime_directory are statedir (default $TMP).
 write_conf() {
 	local file=$1
 	shift
 	local fail_open=true policy=enforce duration=120 shortened=30 minimum=1 level=debug
-	local max_flows=65536 timeouts="" group="" admin_group="" kv
+	local max_flows=65536 timeouts="" group="" admin_group="" statedir=$TMP kv
 	local queue="" tcp="" logging="" # optional settings, each with its leading space
 	for kv in "$@"; do
 		case $kv in
@@ -480,6 +480,7 @@ write_conf() {
 		timeouts=*) timeouts=${kv#*=} ;;
 		group=*) group=${kv#*=} ;;
 		admin_group=*) admin_group=${kv#*=} ;;
+		statedir=*) statedir=${kv#*=} ;;
 		*) die "write_conf: unknown key $kv" ;;
 		esac
 	done
@@ -492,7 +493,7 @@ write_conf() {
 			timeouts = { $timeouts };
 		};
 		control = { socket = "$CTL_SOCK"; group = "$group"; admin_group = "$admin_group"; };
-		state = { directory = "$TMP"; };
+		state = { directory = "$statedir"; runtime_directory = "$statedir"; };
 		logging = { level = "$level";$logging };
 	EOF
 	"$TCPFWD" --check -c "$file" >/dev/null || die "tcpfwd --check rejects $file"

@@ -10,6 +10,7 @@ MODE eof:  read until the peer's FIN, then close (the peer closes first and ends
            TIME-WAIT; so does the flow in tcpfwd).
 MODE echo: send back everything read; close after the peer's FIN.
 """
+import resource
 import selectors
 import signal
 import socket
@@ -20,6 +21,8 @@ def main():
     if len(sys.argv) < 3 or sys.argv[1] not in ("hold", "eof", "echo"):
         sys.exit(__doc__)
     mode = sys.argv[1]
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)  # thousands of connections
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     sel = selectors.DefaultSelector()
     for port in sys.argv[2:]:
@@ -27,7 +30,7 @@ def main():
         ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         ls.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
         ls.bind(("::", int(port)))
-        ls.listen(64)
+        ls.listen(1024)
         sel.register(ls, selectors.EVENT_READ, "listen")
     half_closed = []  # referenced so that they stay open
     while True:

@@ -26,6 +26,12 @@ usage: traffic.py MODE ARGS...
                           side, waits for the server's EOF and logs "closed TIME" (a session
                           that ends with a full close, not a kill)
   listen PORT             server, dual stack: accepts (backlog 4096) and closes at once
+  idle HOST PORT N LOG GOFILE WAIT
+                          client of an echo server: N connections, one after the other, each
+                          checked with a round trip; LOG gets "open N TIME". They stay idle
+                          until GOFILE exists; then a round trip on every one at once, each
+                          echo checked, for up to WAIT seconds: LOG gets "alive K of N TIME"
+                          and the exit status is 0 only when K = N
   burst HOST PORT N WAIT  N connections at once (non-blocking connects), then waits up to
                           WAIT seconds for them: prints "connected C of N in MS ms ports P,..."
                           (the local ports of the first 8 that connected, or -), closes them
@@ -33,6 +39,8 @@ usage: traffic.py MODE ARGS...
 
 TIME is time.time() with 3 decimals, so that the shell can compare it with its own clock.
 """
+import os
+import resource
 import selectors
 import signal
 import socket
@@ -192,6 +200,58 @@ def echo(host, port, log, wait, count):
         sys.exit(1)
 
 
+def raise_fd_limit():
+    """Thousands of sockets need more than the usual 1024 descriptors."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+def round_trip_all(socks, tag, wait):
+    """Sends a line on every socket, then reads every echo; returns how many came back right."""
+    sel = selectors.DefaultSelector()
+    want, got = {}, {}
+    for i, s in enumerate(socks):
+        want[s] = b"%s %06d\n" % (tag, i)
+        got[s] = b""
+        s.setblocking(True)
+        s.sendall(want[s])
+        s.setblocking(False)
+        sel.register(s, selectors.EVENT_READ)
+    ok = 0
+    deadline = time.monotonic() + wait
+    while ok < len(socks) and time.monotonic() < deadline:
+        for key, _ in sel.select(max(deadline - time.monotonic(), 0)):
+            s = key.fileobj
+            try:
+                c = s.recv(64)
+            except OSError:
+                c = b""
+            got[s] += c
+            if not c or len(got[s]) >= len(want[s]):
+                sel.unregister(s)
+                ok += got[s] == want[s]
+    return ok
+
+
+def idle(host, port, n, log, gofile, wait):
+    raise_fd_limit()
+    socks = []
+    try:
+        for _ in range(n):
+            socks.append(socket.create_connection((host, port), timeout=10))
+        if round_trip_all(socks, b"open", 10) != n:
+            raise ValueError("not every connection echoed when opened")
+        log.write("open %d %s\n" % (n, now()))
+        while not os.path.exists(gofile):
+            time.sleep(0.1)
+        ok = round_trip_all(socks, b"again", wait)
+        log.write("alive %d of %d %s\n" % (ok, n, now()))
+        sys.exit(0 if ok == n else 1)
+    except (OSError, ValueError) as e:
+        log.write("error %s\n" % e)
+        sys.exit(1)
+
+
 def burst(host, port, n, wait):
     fam = socket.AF_INET6 if ":" in host else socket.AF_INET
     sel = selectors.DefaultSelector()
@@ -235,6 +295,8 @@ def main():
     elif len(a) in (4, 5, 6) and a[0] == "echo":
         echo(a[1], int(a[2]), open(a[3], "w", buffering=1), float(a[4]) if len(a) >= 5 else 60,
              int(a[5]) if len(a) == 6 else None)
+    elif len(a) == 7 and a[0] == "idle":
+        idle(a[1], int(a[2]), int(a[3]), open(a[4], "w", buffering=1), a[5], float(a[6]))
     elif len(a) == 5 and a[0] == "burst":
         burst(a[1], int(a[2]), int(a[3]), float(a[4]))
     else:

@@ -97,6 +97,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c.control.max_request, 65536);
 	assert_int_equal(c.control.idle_timeout_ms, 60000);
 	assert_string_equal(c.state.directory, "/var/lib/tcpfwd");
+	assert_string_equal(c.state.runtime_directory, "/run/tcpfwd");
 }
 
 static void test_empty_is_defaults(void **state)
@@ -138,7 +139,7 @@ static void test_every_key_lands(void **state)
 		"control = { socket = \"/run/tcpfw-test/x.sock\"; group = \"tcpfw-ro\";\n"
 		"  admin_group = \"_adm1\"; max_clients = 5; max_request = 1024;\n"
 		"  idle_timeout = 3; };\n"
-		"state = { directory = \"/srv/tcpfwd\"; };\n";
+		"state = { directory = \"/srv/tcpfwd\"; runtime_directory = \"/run/tcpfw2\"; };\n";
 	struct config c;
 
 	(void)state;
@@ -179,6 +180,7 @@ static void test_every_key_lands(void **state)
 	assert_int_equal(c.control.max_request, 1024);
 	assert_int_equal(c.control.idle_timeout_ms, 3000);
 	assert_string_equal(c.state.directory, "/srv/tcpfwd");
+	assert_string_equal(c.state.runtime_directory, "/run/tcpfw2");
 }
 
 static void test_all_log_levels(void **state)

@@ -55,6 +55,7 @@ static const struct {
 	{"control.max_request", "65536"},
 	{"control.idle_timeout", "60"},
 	{"state.directory", "\"/var/lib/tcpfwd\""},
+	{"state.runtime_directory", "\"/run/tcpfwd\""},
 };
 #define N_KEYS (sizeof(defaults) / sizeof(defaults[0]))
 
@@ -485,6 +486,7 @@ static void test_set_not_settable(void **state)
 		"control.max_request",
 		"control.idle_timeout",
 		"state.directory",
+		"state.runtime_directory",
 	};
 	struct config c;
 	char want[128];
