@@ -774,6 +774,46 @@ client_port() {
 	echo "$ports"
 }
 
+# streamed LOG: the bytes a traffic.py sink has received (its last "bytes N" line), 0 before any
+streamed() {
+	local n
+	n=$(sed -n 's/^bytes \([0-9]*\) .*/\1/p' "$1" 2>/dev/null | tail -n 1)
+	echo "${n:-0}"
+}
+
+# streamed_above BYTES LOG: the sink of LOG has received more than BYTES
+streamed_above() { [ "$(streamed "$2")" -gt "$1" ]; }
+
+# moving WHAT BYTES LOG...: PASS when, within 10 s each, every traffic.py sink LOG receives
+# BYTES more and every echo LOG (a name with "echo" in it) 5 more round trips; else FAIL.
+moving() {
+	local what=$1 step=$2 f n
+	shift 2
+	for f in "$@"; do
+		if [[ $(basename "$f") == *echo* ]]; then
+			n=$(echoes "$f")
+			wait_for 10 echoes_ge "$f" $((n + 5)) ||
+				{ fail "$what: $(basename "$f") stalled at $n round trips"; return; }
+		else
+			n=$(streamed "$f")
+			wait_for 10 streamed_above $((n + step)) "$f" ||
+				{ fail "$what: $(basename "$f") stalled at $n bytes"; return; }
+		fi
+	done
+	pass "$what: streams and echo sessions move on"
+}
+
+# spoofed_replies_setup: for floods from spoofed 192.0.2.0/24 and 203.0.113.0/24 hosts: the
+# server answers with SYN cookies only (no request sockets, no SYN/ACK retransmissions), and fw
+# routes the answers back to the client side (the /25s are more specific than the connected
+# /24), so it never ARPs for hosts that do not exist and its reverse-path check is content.
+spoofed_replies_setup() {
+	ip -n "$NS_F" route add 203.0.113.0/24 via "$C4" dev fc || die "route 203.0.113.0/24 in fw"
+	ip -n "$NS_F" route add 192.0.2.0/25 via "$C4" dev fc || die "route 192.0.2.0/25 in fw"
+	ip -n "$NS_F" route add 192.0.2.128/25 via "$C4" dev fc || die "route 192.0.2.128/25 in fw"
+	nsx "$NS_S" sysctl -qw net.ipv4.tcp_syncookies=2 || die "tcp_syncookies in the server namespace"
+}
+
 # echoes LOG: round trips in the LOG of a traffic.py echo client
 echoes() {
 	local n

@@ -63,10 +63,7 @@ netns_require curl
 netns_setup bypass
 
 # Spoofed hosts' replies go back to the client side (see the header).
-ip -n "$NS_F" route add 203.0.113.0/24 via "$C4" dev fc || die "route 203.0.113.0/24 in fw"
-ip -n "$NS_F" route add 192.0.2.0/25 via "$C4" dev fc || die "route 192.0.2.0/25 in fw"
-ip -n "$NS_F" route add 192.0.2.128/25 via "$C4" dev fc || die "route 192.0.2.128/25 in fw"
-nsx "$NS_S" sysctl -qw net.ipv4.tcp_syncookies=2 || die "tcp_syncookies in the server namespace"
+spoofed_replies_setup
 
 # a small table, every drop logged within the rate limit
 conf=$TMP/tcpfwd.conf

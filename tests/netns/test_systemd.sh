@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# The shipped unit under a real systemd as PID 1: a throwaway container (systemd-nspawn -b) on
+# the host's /usr, read-only, with its own /etc and /var in $TMP and the test's fw namespace as
+# its network. Its /etc holds the shipped tcpfwd.service (only the binaries' paths changed: they
+# sit in /opt/tcpfw), the shipped sysusers snippet and tcpfwd.conf, and, on a kernel without the
+# nft `queue` expression, the drop-in tcpfw-iptables.sh documents.
+#   - At boot the unit starts, hardened as shipped, and tracks a byte-checked stream and an echo
+#     session over IPv4 and IPv6 (fail-open and pickup off, as shipped).
+#   - SIGKILL, then SIGABRT (systemctl kill): Restart=on-failure brings tcpfwd back (NRestarts
+#     rises), /run/tcpfwd/flows.live outlived the process (RuntimeDirectoryPreserve=restart),
+#     and the journal says the flows were resumed with the table check passed. The connections
+#     go on, and the new process drops nothing.
+#   - systemctl stop, then start: the snapshot in /var/lib/tcpfwd carries the flows instead,
+#     /run/tcpfwd is gone in between, and the connections go on again.
+
+. "$(dirname "$0")/lib.sh"
+
+ECHO_PORT=7000
+SRC_PORT=8000
+RATE=$((128 * 1024))
+
+netns_require
+command -v systemd-nspawn >/dev/null || skip "needs systemd-nspawn (systemd-container)"
+[ -x /lib/systemd/systemd ] || skip "needs systemd"
+netns_setup bypass
+# the unit loads its own ruleset: take the test's away, but remember which kind works here
+ipt=false
+[[ $QUEUE_METHOD == iptables* ]] && ipt=true
+nsx "$NS_F" nft delete table inet tcpfw_test 2>/dev/null
+nsx "$NS_F" iptables -F FORWARD
+nsx "$NS_F" ip6tables -F FORWARD
+
+# ---- the container's root ----
+
+ROOT=$TMP/root
+mkdir -p "$ROOT"/{usr,etc,var,run,tmp,proc,sys,dev,root,opt/tcpfw}
+for d in bin sbin lib lib64; do
+	if [ -L "/$d" ]; then ln -s "usr/$d" "$ROOT/$d"; fi
+done
+cp /usr/lib/os-release "$ROOT/etc/os-release"
+cp -a /etc/alternatives "$ROOT/etc/" # Debian's iptables (and more) are alternatives
+printf 'root:x:0:0:root:/root:/bin/sh\n' >"$ROOT/etc/passwd"
+printf 'root:x:0:\n' >"$ROOT/etc/group"
+printf 'root:*:19000:0:99999:7:::\n' >"$ROOT/etc/shadow"
+printf 'passwd: files\ngroup: files\nshadow: files\nhosts: files\n' >"$ROOT/etc/nsswitch.conf"
+: >"$ROOT/etc/machine-id"
+mkdir -p "$ROOT/etc/sysusers.d" "$ROOT/etc/tcpfwd" \
+	"$ROOT/etc/systemd/system/multi-user.target.wants" "$ROOT/etc/systemd/system/tcpfwd.service.d"
+cp "$TOP/systemd/tcpfwd.sysusers" "$ROOT/etc/sysusers.d/tcpfwd.conf"
+cp "$TOP/conf/tcpfwd.conf" "$TOP/conf/tcpfw-iptables.sh" "$ROOT/etc/tcpfwd/"
+cp "$TCPFWD" "$TCPFWCTL" "$ROOT/opt/tcpfw/"
+sed -e 's|/usr/sbin/tcpfwd|/opt/tcpfw/tcpfwd|g' -e 's|/usr/sbin/tcpfwctl|/opt/tcpfw/tcpfwctl|g' \
+	"$TOP/systemd/tcpfwd.service" >"$ROOT/etc/systemd/system/tcpfwd.service"
+ln -s ../tcpfwd.service "$ROOT/etc/systemd/system/multi-user.target.wants/tcpfwd.service"
+if $ipt; then
+	cat >"$ROOT/etc/systemd/system/tcpfwd.service.d/iptables.conf" <<-'EOF'
+		[Service]
+		ExecStartPre=
+		ExecStartPre=+/bin/sh /etc/tcpfwd/tcpfw-iptables.sh start
+		ExecReload=
+		ExecReload=+/bin/sh /etc/tcpfwd/tcpfw-iptables.sh start
+		ExecReload=+/opt/tcpfw/tcpfwctl reload
+	EOF
+	info "no nft queue here: the unit uses the tcpfw-iptables.sh drop-in"
+fi
+
+# ---- boot ----
+
+systemd-nspawn -q -D "$ROOT" --bind-ro=/usr --network-namespace-path="/run/netns/$NS_F" \
+	--capability=CAP_NET_ADMIN --register=no --keep-unit -b --console=passive --machine="tcpfw-test-$$" \
+	>"$TMP/nspawn.log" 2>&1 </dev/null &
+NSPAWN_PID=$!
+BG_PIDS="$BG_PIDS $NSPAWN_PID"
+leader() { LEADER=$(pgrep -P "$NSPAWN_PID" | head -n 1); [ -n "$LEADER" ]; }
+wait_for 10 leader || die "the container did not start: $(tail -n 3 "$TMP/nspawn.log")"
+inside() { nsenter -t "$LEADER" -a "$@"; }
+booted() { [[ $(inside systemctl is-system-running 2>/dev/null) == @(running|degraded) ]]; }
+wait_for 60 booted || die "the container did not finish booting: $(inside systemctl --failed --no-pager 2>&1 | head -n 5)"
+info "systemd is PID 1 in the container (host pid $LEADER)"
+
+unit_prop() { inside systemctl show -P "$1" tcpfwd.service 2>/dev/null; }
+active() { [ "$(unit_prop ActiveState)" = active ] && [ "$(unit_prop SubState)" = running ]; }
+wait_for 20 active || die "tcpfwd.service not running: $(inside systemctl status tcpfwd --no-pager 2>&1 | tail -n 8)"
+pass "tcpfwd.service started at boot, as shipped (pid $(unit_prop MainPID) in the container)"
+
+cctl() { inside /opt/tcpfw/tcpfwctl "$@"; }
+cstats() { cctl -j stats >"$TMP/c.json" 2>/dev/null && $CTL_JSON get "$TMP/c.json" "$1"; }
+journal_has() { inside journalctl -q -u tcpfwd.service --no-pager 2>/dev/null | grep -Eq -- "$1"; }
+
+# ---- traffic ----
+
+bg_start "$NS_S" "$TMP/echo-server.log" "$PY" "$NETNS_DIR/tcp_server.py" echo $ECHO_PORT
+bg_start "$NS_S" "$TMP/source.log" "$PY" "$NETNS_DIR/traffic.py" source $SRC_PORT $RATE
+wait_listen "$NS_S" $ECHO_PORT
+wait_listen "$NS_S" $SRC_PORT
+for fam in 4 6; do
+	bg_start "$NS_C" "$TMP/sink-$fam.err" "$PY" "$NETNS_DIR/traffic.py" sink \
+		"$(server_addr $fam)" $SRC_PORT "$TMP/sink-$fam.log"
+	bg_start "$NS_C" "$TMP/echo-$fam.err" "$PY" "$NETNS_DIR/traffic.py" echo \
+		"$(server_addr $fam)" $ECHO_PORT "$TMP/echo-$fam.log" 60
+done
+
+tracked() { [ "$(cstats states.ESTABLISHED)" -ge 4 ] 2>/dev/null; }
+
+for fam in 4 6; do
+	wait_for 10 streamed_above 0 "$TMP/sink-$fam.log" && wait_for 10 echoes_ge "$TMP/echo-$fam.log" 1 ||
+		die "IPv$fam traffic did not start through tcpfwd"
+done
+moving "under the unit" $((RATE / 4)) "$TMP"/sink-?.log "$TMP"/echo-?.log
+wait_for 5 tracked || fail "tcpfwd does not track the 4 connections: $(cat "$TMP/c.json")"
+
+# ---- crashes: Restart=on-failure ----
+
+restarts=$(unit_prop NRestarts)
+for sig in KILL ABRT; do
+	old=$(unit_prop MainPID)
+	inside systemctl kill --signal="SIG$sig" tcpfwd.service
+	restarted() { [ "$(unit_prop NRestarts)" -gt "$restarts" ] && active && [ "$(unit_prop MainPID)" != "$old" ]; }
+	if wait_for 15 restarted; then
+		pass "SIG$sig: Restart=on-failure brought tcpfwd back (NRestarts $(unit_prop NRestarts))"
+	else
+		fail "SIG$sig: tcpfwd not restarted: $(inside systemctl status tcpfwd --no-pager 2>&1 | tail -n 5)"
+	fi
+	restarts=$(unit_prop NRestarts)
+	inside test -f /run/tcpfwd/flows.live && pass "SIG$sig: /run/tcpfwd/flows.live outlived the process" ||
+		fail "SIG$sig: no /run/tcpfwd/flows.live after the restart"
+	line=$(inside journalctl -q -u tcpfwd.service _PID="$(unit_prop MainPID)" --no-pager 2>/dev/null |
+		grep -Eo 'resumed [0-9]+ flows.*' | head -n 1)
+	n=${line#resumed }
+	n=${n%% *}
+	if [[ $line == *"table check passed"* ]] && [ "${n:-0}" -ge 4 ]; then
+		pass "SIG$sig: the state was found: $line"
+	else
+		fail "SIG$sig: no resume in the new process's journal: '$line'"
+	fi
+	moving "after SIG$sig" $((RATE / 4)) "$TMP"/sink-?.log "$TMP"/echo-?.log
+	expect_eq "SIG$sig: drops by the restarted tcpfwd" "$(cstats verdicts.drop)" 0
+done
+
+# ---- a clean stop and start: the snapshot ----
+
+inside systemctl stop tcpfwd.service
+inside test -e /run/tcpfwd && fail "stop: /run/tcpfwd still there" ||
+	pass "stop: /run/tcpfwd removed with the live table"
+inside test -s /var/lib/tcpfwd/flows.snapshot && pass "stop: /var/lib/tcpfwd/flows.snapshot written" ||
+	fail "stop: no snapshot"
+inside systemctl start tcpfwd.service
+wait_for 20 active || fail "start after stop: not running"
+line=$(inside journalctl -q -u tcpfwd.service _PID="$(unit_prop MainPID)" --no-pager 2>/dev/null |
+	grep -Eo 'restored [0-9]+ flows.*' | head -n 1)
+[ -n "$line" ] && pass "start after stop: $line" || fail "start after stop: nothing restored"
+moving "after stop and start" $((RATE / 4)) "$TMP"/sink-?.log "$TMP"/echo-?.log
+bad=$(grep -h '^error' "$TMP"/sink-?.log "$TMP"/echo-?.log 2>/dev/null | head -n 1)
+[ -z "$bad" ] && pass "no client error" || fail "client error: $bad"
+
+inside systemctl poweroff --no-block >/dev/null 2>&1
+wait_for 20 eval "! alive $NSPAWN_PID" || info "the container did not power off in 20 s"
+
+[ $RET = 0 ] || dump_debug
+exit $RET
