@@ -11,6 +11,13 @@
  * short); the harness adds magic, version, record size and a valid trailer, so mutations reach
  * the record decoder and engine_import. What follows is a program of steps on the imported
  * flows. Bits 1-2 pick the table size (2..64), bits 3-5 the tcp policy.
+ *
+ * Bit 6 set: the other restart input, a live image a dead process left (engine.h, "live state").
+ * The harness fills a table on an image with SYNs from as many clients as it has room for (so
+ * every id of the pool was handed out), drops that engine, XORs the next max_flows x 128 input
+ * bytes over its pool (zeros past the end leave flows as they were) and resumes the image: the
+ * resume must keep only entries that pass, leave a table that passes engine_check() and every
+ * check of the harness, and the flows it kept take the same steps as imported ones.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -32,7 +39,7 @@
 struct run {
 	struct fuzz_engine fe; /* live counts the imported flows too */
 	unsigned n_recs;
-	struct engine_flow_record recs[RECORDS_MAX]; /* the imported ones */
+	struct engine_flow_record recs[FUZZ_FLOWS_MAX]; /* the imported or resumed ones */
 };
 
 static void put_le(uint8_t *p, uint64_t v, unsigned n)
@@ -162,6 +169,53 @@ static void step_packet(struct run *r, struct fuzz_in *f)
 	      res.state < _TCP_TRACK_STATE_MAX);
 }
 
+/* The live image of the bit-6 mode, aligned as a mapping is. */
+static uint8_t image_hdr[ENGINE_IMAGE_HEADER_SIZE] __attribute__((aligned(64)));
+static uint8_t image_pool[FUZZ_FLOWS_MAX * 128] __attribute__((aligned(64)));
+
+/* A full table on the image, then the input over its pool, then the resume. */
+static void resume_image(struct run *r, struct fuzz_in *f)
+{
+	struct engine_params params = {
+		.config = &r->fe.cfg, .image = image_hdr, .image_pool = image_pool};
+	struct engine_resume_stats st;
+	struct engine_result res;
+	struct engine *e;
+	uint8_t buf[128];
+
+	CHECK(engine_image_pool_size(&r->fe.cfg) <= sizeof(image_pool));
+	CHECK(engine_new(&params, r->fe.now, &e) == 0);
+	for (unsigned i = 0; i < r->fe.cfg.table.max_flows; i++) {
+		struct pktbuild b;
+
+		fuzz_tuple(&b, i & 1 ? 6 : 4, i, 0);
+		b.flags = TCP_FLAG_SYN;
+		b.mss = 1460;
+		b.wscale = 7;
+		b.ts = i & 2;
+		size_t len = pktbuild_write(&b, buf, sizeof(buf));
+		engine_process(e, buf, len, len, r->fe.now, &res);
+		CHECK(res.verdict == ENGINE_ACCEPT);
+	}
+	engine_free(e); /* the process dies; the image stays */
+	for (size_t i = 0; i < engine_image_pool_size(&r->fe.cfg); i++)
+		image_pool[i] ^= fuzz_u8(f);
+
+	engine_free(r->fe.e);
+	params.on_event = fuzz_on_event;
+	params.event_arg = &r->fe;
+	params.resume = true;
+	params.resumed = &st;
+	r->fe.now += fuzz_u8(f) * 1000; /* time down: up to 255 s */
+	CHECK(engine_new(&params, r->fe.now, &r->fe.e) == 0);
+	CHECK(engine_check(r->fe.e) == NULL);
+	CHECK(st.flows <= r->fe.cfg.table.max_flows && st.torn == 0);
+	r->fe.live = st.flows;
+	struct engine_counters c;
+	r->n_recs = fuzz_export_all(r->fe.e, 5, r->recs, r->fe.now, &c);
+	CHECK(r->n_recs == st.flows);
+}
+
 /* What an engine of imported flows exports imports again, unchanged, into a fresh engine. */
 static void round_trip(struct run *r)
 {
@@ -207,7 +261,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.config = &r.fe.cfg, .on_event = fuzz_on_event, .event_arg = &r.fe};
 	CHECK(engine_new(&params, r.fe.now, &r.fe.e) == 0);
 
-	if (mode & 1) {
+	if (mode & 0x40) {
+		resume_image(&r, &f);
+	} else if (mode & 1) {
 		size_t len = forge(&f, forged);
 		import_all(&r, forged, len);
 	} else {

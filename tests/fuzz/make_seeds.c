@@ -837,6 +837,37 @@ static void snapshot_seeds(void)
 	put("snapshot", "forged-garbage-records", forged, k);
 }
 
+/* Live images (fuzz_snapshot's bit-6 mode): a full table XORed with the input, then steps. */
+static void live_seeds(void)
+{
+	static uint8_t seed[1 + 64 * 128 + 64];
+	size_t k;
+
+	/* 8 flows as they were, 10 s down, then expiry and an export round trip */
+	memset(seed, 0, sizeof(seed));
+	seed[0] = 0x42;
+	k = 1 + 8 * 128;
+	seed[k++] = 10;
+	seed[k++] = 0x03;
+	seed[k++] = 0x82 | 20 << 2;
+	put("snapshot", "live-8-flows", seed, k);
+	/* one flow's state and one key's family flipped, the 64-flow table */
+	memset(seed, 0, sizeof(seed));
+	seed[0] = 0x46;
+	seed[1 + 3 * 128 + 0x79] = 0x0f;
+	seed[1 + 5 * 128 + 36] = 0x02;
+	k = 1 + 64 * 128;
+	seed[k++] = 1;
+	seed[k++] = 0x00; /* a packet on the first resumed flow */
+	memcpy(seed + k, (const uint8_t[]){0x00, 0x10, 0, 0, 0, 0x40, 0}, 7);
+	k += 7;
+	put("snapshot", "live-64-flows-flipped", seed, k);
+	/* every byte of an 8-flow pool smeared */
+	memset(seed, 0xa5, sizeof(seed));
+	seed[0] = 0x42;
+	put("snapshot", "live-8-garbage", seed, 1 + 8 * 128 + 1);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -850,6 +881,7 @@ int main(int argc, char **argv)
 	config_seeds();
 	ctl_seeds();
 	snapshot_seeds();
+	live_seeds();
 	printf("make_seeds: %u files under %s\n", n_written, root);
 	return 0;
 }
