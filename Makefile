@@ -197,6 +197,7 @@ demo: deps
 bench: $(BENCH_BIN) $(MKFLOWS) $(FLOOR_BIN) all
 	$(BENCH_BIN) $(BENCH_ARGS)
 	bash tests/bench/list_stall.sh
+	BUILD=$(BUILD) bash tests/bench/resume_time.sh
 	BUILD=$(BUILD) bash tests/bench/netns_bench.sh
 
 # Instructions per packet of a fixed workload: only the timed loop (feed_timed) is collected.

@@ -948,27 +948,52 @@ void engine_free(struct engine *e)
 	free(e);
 }
 
+/* Flows engine_check() hashes and prefetches ahead of looking them up. */
+#define ENGINE_CHECK_CHUNK 32
+
+/* One used flow: found by its key (hash given), valid, armed; counted in states. */
+static const char *check_flow(const struct engine *e, uint32_t id, uint32_t hash,
+			      uint32_t *states)
+{
+	const struct engine_flow *f = flow_table_value_const(e->table, id);
+	struct tcp_track t;
+
+	if (flow_table_lookup(e->table, flow_table_key(e->table, id), hash) != id)
+		return "a flow is not found by its key";
+	track_load(f, &t);
+	if (!track_valid(&t))
+		return "a flow holds an invalid tracker state";
+	if (!timer_wheel_is_armed(e->wheel, id))
+		return "a flow has no timer";
+	states[t.state]++;
+	return NULL;
+}
+
 const char *engine_check(const struct engine *e)
 {
 	uint32_t cap = flow_table_capacity(e->table), n = 0;
 	uint32_t states[_TCP_TRACK_STATE_MAX] = {0};
+	uint32_t ids[ENGINE_CHECK_CHUNK], hashes[ENGINE_CHECK_CHUNK];
+	uint32_t id = flow_table_next(e->table, 0);
 
-	for (uint32_t id = 0; id < cap; id++) {
-		if (!flow_table_is_used(e->table, id))
-			continue;
-		const struct flow_key *k = flow_table_key(e->table, id);
-		const struct engine_flow *f = flow_table_value_const(e->table, id);
-		struct tcp_track t;
+	/* in chunks, as the batch path does, so that the lookups' misses overlap */
+	while (id != FLOW_TABLE_NONE && id < cap) {
+		unsigned m = 0;
 
-		if (flow_table_lookup(e->table, k, flow_table_hash(e->table, k)) != id)
-			return "a flow is not found by its key";
-		track_load(f, &t);
-		if (!track_valid(&t))
-			return "a flow holds an invalid tracker state";
-		if (!timer_wheel_is_armed(e->wheel, id))
-			return "a flow has no timer";
-		states[t.state]++;
-		n++;
+		for (; m < ENGINE_CHECK_CHUNK && id != FLOW_TABLE_NONE;
+		     id = flow_table_next(e->table, id + 1)) {
+			ids[m] = id;
+			hashes[m] = flow_table_hash(e->table, flow_table_key(e->table, id));
+			flow_table_prefetch_bucket(e->table, hashes[m++]);
+		}
+		for (unsigned i = 0; i < m; i++)
+			flow_table_prefetch_entry(e->table, hashes[i]);
+		for (unsigned i = 0; i < m; i++) {
+			const char *why = check_flow(e, ids[i], hashes[i], states);
+			if (why)
+				return why;
+		}
+		n += m;
 	}
 	if (n != flow_table_count(e->table) || n != timer_wheel_armed_count(e->wheel))
 		return "the table's count, the flows and the armed timers disagree";

@@ -516,34 +516,52 @@ static bool flow_key_well_formed(const struct flow_key *k)
 	return memcmp(&c, k, sizeof(c)) == 0;
 }
 
+/* Ids the rebuild hashes and prefetches ahead of linking: their bucket misses overlap. */
+#define FLOW_TABLE_REBUILD_CHUNK 32
+
 uint32_t flow_table_rebuild(struct flow_table *t, uint32_t hwm, flow_table_keep_fn *keep,
 			    void *arg)
 {
+	uint32_t hashes[FLOW_TABLE_REBUILD_CHUNK];
+	bool used[FLOW_TABLE_REBUILD_CHUNK];
+
 	if (t->count || t->fresh) /* only a new table takes over a pool */
 		return 0;
 	if (hwm > t->max_flows)
 		hwm = t->max_flows;
 	t->fresh = hwm;
-	for (uint32_t id = 0; id < hwm; id++) {
-		struct flow_table_entry *e = flow_table_slot(t, id);
-		uint32_t hash = 0;
-		bool used = flow_key_well_formed(&e->key);
+	for (uint32_t base = 0; base < hwm; base += FLOW_TABLE_REBUILD_CHUNK) {
+		uint32_t n = hwm - base < FLOW_TABLE_REBUILD_CHUNK ? hwm - base
+								   : FLOW_TABLE_REBUILD_CHUNK;
 
-		if (used) {
-			hash = flow_table_hash(t, &e->key);
-			used = flow_table_lookup(t, &e->key, hash) == FLOW_TABLE_NONE &&
-			       keep(id, &e->key, flow_table_entry_value(e), arg);
+		for (uint32_t i = 0; i < n; i++) {
+			const struct flow_table_entry *e = flow_table_slot(t, base + i);
+
+			used[i] = flow_key_well_formed(&e->key);
+			if (used[i]) {
+				hashes[i] = flow_table_hash(t, &e->key);
+				flow_table_prefetch_bucket(t, hashes[i]);
+			}
 		}
-		if (used) {
-			uint32_t *head = &t->buckets[hash & t->bucket_mask];
+		for (uint32_t i = 0; i < n; i++)
+			if (used[i])
+				flow_table_prefetch_entry(t, hashes[i]);
+		for (uint32_t i = 0; i < n; i++) {
+			uint32_t id = base + i;
+			struct flow_table_entry *e = flow_table_slot(t, id);
 
-			e->next = *head;
-			*head = id;
-			t->count++;
-		} else {
-			key_clear(&e->key);
-			e->next = t->free_head;
-			t->free_head = id;
+			if (used[i] && flow_table_lookup(t, &e->key, hashes[i]) == FLOW_TABLE_NONE &&
+			    keep(id, &e->key, flow_table_entry_value(e), arg)) {
+				uint32_t *head = &t->buckets[hashes[i] & t->bucket_mask];
+
+				e->next = *head;
+				*head = id;
+				t->count++;
+			} else {
+				key_clear(&e->key);
+				e->next = t->free_head;
+				t->free_head = id;
+			}
 		}
 	}
 	return t->count;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -154,6 +155,14 @@ int live_open(const struct config *cfg, struct live **ret, bool *resume)
 		return log_errno(CONFIG_LOG_WARNING, r,
 				 "state: %s: no live table, a crash will lose the flows",
 				 cfg->state.runtime_directory);
+	}
+	/* held for the process's life: a second daemon on this table would wreck the first's */
+	if (flock(l->dirfd, LOCK_EX | LOCK_NB) == -1) {
+		r = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		log_errno(CONFIG_LOG_ERR, r, "state: another tcpfwd runs on %s",
+			  cfg->state.runtime_directory);
+		live_close(l, false);
+		return r;
 	}
 	*resume = open_previous(l, boot) == 0;
 	if (!*resume) {

@@ -21,9 +21,10 @@
 struct live;
 
 /*
- * Maps the previous table if it can be resumed (*resume true), or a new empty one. Returns 0
- * and *ret, or -errno (logged): the daemon then runs on private memory, and a crash loses the
- * flows.
+ * Maps the previous table if it can be resumed (*resume true), or a new empty one, holding the
+ * runtime directory locked (flock) for the process's life. Returns 0 and *ret; -EBUSY (logged)
+ * when another process holds it, so this one must not start; or another -errno (logged): the
+ * daemon then runs on private memory, and a crash loses the flows.
  */
 int live_open(const struct config *cfg, struct live **ret, bool *resume);
 

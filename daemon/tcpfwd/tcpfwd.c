@@ -356,7 +356,10 @@ static int start_flows(struct tcpfwd *d)
 	bool resume = false;
 	int r;
 
-	if (live_open(&d->cfg, &d->live, &resume) < 0)
+	r = live_open(&d->cfg, &d->live, &resume);
+	if (r == -EBUSY)
+		return r; /* another tcpfwd runs on this table */
+	if (r < 0)
 		d->live = NULL; /* logged: private memory */
 	r = make_workers(d, resume, &st);
 	if (r < 0)

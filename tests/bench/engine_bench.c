@@ -26,17 +26,26 @@
  *                       --callgrind, --batched counts the batched path
  *   --cpu-time          time with the thread's CPU clock instead of the wall clock (a shared,
  *                       busy VM deschedules the benchmark; CPU time leaves that out)
+ *   --pool K[,K...]     where the flow pool lives: anon (private memory on transparent huge
+ *                       pages, the default), memfd (a shared memfd mapping with its memory
+ *                       reserved, as tcpfwd maps flows.live on tmpfs: 4 KiB pages unless
+ *                       shmem_enabled allows huge ones), hugetlb (a MFD_HUGETLB memfd: needs
+ *                       vm.nr_hugepages reserved). With several, every row runs each kind in
+ *                       turn, run by run, and prints its throughput relative to the first.
  */
 #include <inttypes.h>
 #include <limits.h>
 #include <malloc.h>
 #include <stdio.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "engine.h"
+#include "util.h"
 #include "../unit/pktbuild.h"
 
 #define PKTS_PER_MS   10000 /* fake clock: 10 kpps per ms */
@@ -384,18 +393,81 @@ static double timed(struct feed *f, const struct pktset *s)
 	return now_ns() - t0;
 }
 
+/* ---- where the pool lives (--pool) ---- */
+
+enum pool_kind { POOL_ANON, POOL_MEMFD, POOL_HUGETLB, _POOL_MAX };
+static const char *const pool_names[] = {"anon", "memfd", "hugetlb"};
+static enum pool_kind pool_kind; /* of the engines engine_make() makes now */
+
+#define HUGE_2M (2u << 20)
+
+/* The shared mappings of the live engines: at most two are alive at once. */
+static struct mapping {
+	struct engine *e;
+	void *base;
+	size_t len;
+} mappings[4];
+
+/* A live image as tcpfwd maps it: a header page, then the pool, in one shared memfd. */
+static void *image_map(const struct config *cfg, size_t *len)
+{
+	size_t pool = engine_image_pool_size(cfg);
+	unsigned flags = MFD_CLOEXEC;
+
+	*len = HUGE_2M + ((pool + HUGE_2M - 1) & ~(size_t)(HUGE_2M - 1));
+	if (pool_kind == POOL_HUGETLB)
+		flags |= MFD_HUGETLB;
+	int fd = memfd_create("engine_bench", flags);
+	if (fd < 0 || ftruncate(fd, (off_t)*len) < 0)
+		die("memfd_create/ftruncate failed (hugetlb needs vm.nr_hugepages)");
+	if (pool_kind == POOL_MEMFD && posix_fallocate(fd, 0, (off_t)*len) != 0)
+		die("posix_fallocate failed");
+	void *m = mmap(NULL, *len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (m == MAP_FAILED)
+		die("mmap of the memfd failed (hugetlb needs vm.nr_hugepages)");
+	(void)madvise((uint8_t *)m + HUGE_2M, *len - HUGE_2M, MADV_HUGEPAGE);
+	return m;
+}
+
 static struct engine *engine_make(uint32_t max_flows)
 {
 	struct engine_params p = {.hash_key = "tcpfw-bench-key"};
 	struct config cfg;
 	struct engine *e;
+	void *base = NULL;
+	size_t len = 0;
 
 	config_defaults(&cfg);
 	cfg.table.max_flows = max_flows;
 	p.config = &cfg;
+	if (pool_kind != POOL_ANON) {
+		base = image_map(&cfg, &len);
+		p.image = base;
+		p.image_pool = (uint8_t *)base + HUGE_2M;
+	}
 	if (engine_new(&p, BASE_MS, &e) < 0)
 		die("engine_new failed");
+	for (unsigned i = 0; base && i < ARRAY_SIZE(mappings); i++) {
+		if (!mappings[i].e) {
+			mappings[i] = (struct mapping){e, base, len};
+			base = NULL;
+		}
+	}
+	if (base)
+		die("too many mapped engines");
 	return e;
+}
+
+static void engine_unmake(struct engine *e)
+{
+	engine_free(e);
+	for (unsigned i = 0; i < ARRAY_SIZE(mappings); i++) {
+		if (mappings[i].e == e) {
+			munmap(mappings[i].base, mappings[i].len);
+			mappings[i].e = NULL;
+		}
+	}
 }
 
 static void engine_flush(struct engine *e)
@@ -493,7 +565,7 @@ static void run_replay(struct result *r, const struct pktset *s, uint32_t max_fl
 		r->bad = drops(f.e);
 	else
 		r->bad = r->c.verdicts[ENGINE_DROP] - r->c.reasons[REASON_TABLE_FULL];
-	engine_free(f.e);
+	engine_unmake(f.e);
 }
 
 /* Established: a fresh engine per run; the first also gives the bytes per flow. */
@@ -513,7 +585,7 @@ static void run_est(struct result *r, uint8_t family, uint32_t n, uint64_t targe
 			note_rss(r, f.e, rss0, n);
 		measure(r, &f, &data, 1, NULL);
 		r->bad += drops(f.e);
-		engine_free(f.e);
+		engine_unmake(f.e);
 	}
 	r->pkts = data.n;
 	pktset_free(&setup);
@@ -529,9 +601,15 @@ static int cmp_double(const void *a, const void *b)
 
 static void print_header(void)
 {
-	printf("%-6s %-5s %-4s %8s %9s %7s %8s %8s %8s %11s %9s %9s %10s %9s  %s\n", "mix", "api",
+	printf("%-6s %-11s %-4s %8s %9s %7s %8s %8s %8s %11s %9s %9s %10s %9s  %s\n", "mix", "api/pool",
 	       "ip", "flows", "pkts/run", "Mpps", "ns/pkt", "min", "max", "newflows/s", "RSS B/fl",
 	       "eng B/fl", "accepted", "dropped", "notes");
+}
+
+static double median_ns(struct result *r)
+{
+	qsort(r->ns, r->runs, sizeof(r->ns[0]), cmp_double);
+	return r->runs & 1 ? r->ns[r->runs / 2] : (r->ns[r->runs / 2 - 1] + r->ns[r->runs / 2]) / 2;
 }
 
 static void print_row(const char *mix, const char *api, uint8_t family, uint32_t flows,
@@ -539,10 +617,8 @@ static void print_row(const char *mix, const char *api, uint8_t family, uint32_t
 {
 	uint64_t acc = r->c.verdicts[ENGINE_ACCEPT], drop = r->c.verdicts[ENGINE_DROP];
 	char fl[24] = "-", note[96] = "";
-	double med;
+	double med = median_ns(r);
 
-	qsort(r->ns, r->runs, sizeof(r->ns[0]), cmp_double);
-	med = r->runs & 1 ? r->ns[r->runs / 2] : (r->ns[r->runs / 2 - 1] + r->ns[r->runs / 2]) / 2;
 	if (strcmp(mix, "est"))
 		snprintf(fl, sizeof(fl), "%.0f", r->flows_created / (r->total_ns / 1e9));
 	if (!strcmp(mix, "flood"))
@@ -556,7 +632,7 @@ static void print_row(const char *mix, const char *api, uint8_t family, uint32_t
 	if (r->bad)
 		snprintf(note + strlen(note), sizeof(note) - strlen(note),
 			 " BAD: %" PRIu64 " legitimate drops", r->bad);
-	printf("%-6s %-5s %-4s %8" PRIu32 " %9" PRIu64
+	printf("%-6s %-11s %-4s %8" PRIu32 " %9" PRIu64
 	       " %7.2f %8.1f %8.1f %8.1f %11s %9.1f %9.1f %10" PRIu64 " %9" PRIu64 "  %s\n",
 	       mix, api, family == 6 ? "v6" : "v4", flows, r->pkts, 1e3 / med, med, r->ns[0],
 	       r->ns[r->runs - 1], fl, r->rss_per_flow, r->mem_per_flow, acc, drop, note);
@@ -569,7 +645,14 @@ static void print_row(const char *mix, const char *api, uint8_t family, uint32_t
 	fflush(stdout);
 }
 
-/* One row per API: engine_process() one by one, then engine_process_batch(). */
+static enum pool_kind pools[_POOL_MAX] = {POOL_ANON}; /* --pool */
+static unsigned npools = 1;
+
+/*
+ * One row per API (engine_process() one by one, then engine_process_batch()) and pool kind. With
+ * several kinds the runs take turns, a run of each kind after the other, so that a slow spell of
+ * the machine weighs on all of them alike; then each kind's throughput relative to the first.
+ */
 static uint64_t run_row(const char *mix, uint8_t family, uint32_t n, uint64_t target, unsigned runs,
 			unsigned apis)
 {
@@ -581,18 +664,33 @@ static uint64_t run_row(const char *mix, uint8_t family, uint32_t n, uint64_t ta
 	else if (!strcmp(mix, "flood"))
 		gen_flood(&s, 2 * n);
 	for (unsigned batch = 0; batch < 2; batch++) {
-		struct result r = {0};
+		struct result r[_POOL_MAX] = {0};
+		char api[16];
 
 		if (!(apis & (1u << batch)))
 			continue;
-		if (!strcmp(mix, "est"))
-			run_est(&r, family, n, target, runs, batch);
-		else if (!strcmp(mix, "churn"))
-			run_replay(&r, &s, n + n / 4, target, runs, true, batch);
-		else
-			run_replay(&r, &s, n, target, runs, false, batch);
-		print_row(mix, batch ? "batch" : "one", family, n, &r);
-		bad += r.bad;
+		for (unsigned k = 0; k < runs; k++) {
+			for (unsigned i = 0; i < npools; i++) {
+				pool_kind = pools[i];
+				if (!strcmp(mix, "est"))
+					run_est(&r[i], family, n, target, 1, batch);
+				else if (!strcmp(mix, "churn"))
+					run_replay(&r[i], &s, n + n / 4, target, 1, true, batch);
+				else
+					run_replay(&r[i], &s, n, target, 1, false, batch);
+			}
+		}
+		for (unsigned i = 0; i < npools; i++) {
+			snprintf(api, sizeof(api), "%s/%s", batch ? "batch" : "one",
+				 pool_names[pools[i]]);
+			print_row(mix, api, family, n, &r[i]);
+			bad += r[i].bad;
+		}
+		for (unsigned i = 1; i < npools; i++)
+			printf("%-6s %-11s %-4s %8" PRIu32 "  throughput %s/%s = %.3f\n", mix,
+			       batch ? "batch" : "one", family == 6 ? "v6" : "v4", n,
+			       pool_names[pools[i]], pool_names[pools[0]],
+			       median_ns(&r[0]) / median_ns(&r[i]));
 	}
 	if (strcmp(mix, "est"))
 		pktset_free(&s);
@@ -633,7 +731,7 @@ static int run_callgrind(const char *mix, uint32_t flows, bool batch)
 	       batch ? "engine_process_batch" : "engine_process");
 	if (bad)
 		printf("BAD: %" PRIu64 " legitimate drops\n", bad);
-	engine_free(f.e);
+	engine_unmake(f.e);
 	if (est)
 		pktset_free(&setup);
 	pktset_free(&data);
@@ -672,19 +770,37 @@ int main(int argc, char **argv)
 			only_mix = argv[++i]; /* churn, est, est6 or flood */
 		} else if (!strcmp(argv[i], "--flows") && i + 1 < argc) {
 			only_flows = (uint32_t)strtoul(argv[++i], NULL, 10);
+		} else if (!strcmp(argv[i], "--pool") && i + 1 < argc) {
+			char *list = argv[++i], *tok, *save = NULL;
+
+			npools = 0;
+			for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+				unsigned k = 0;
+
+				while (k < _POOL_MAX && strcmp(tok, pool_names[k]))
+					k++;
+				if (k == _POOL_MAX || npools == _POOL_MAX)
+					die("--pool: anon, memfd or hugetlb, at most three");
+				pools[npools++] = (enum pool_kind)k;
+			}
+			if (!npools)
+				die("--pool: no kind given");
 		} else if (!strcmp(argv[i], "--runs") && i + 1 < argc) {
 			only_runs = (unsigned)strtoul(argv[++i], NULL, 10);
 		} else {
 			fprintf(stderr,
 				"usage: %s [--quick | --callgrind [FLOWS] | [--only MIX] [--flows "
 				"N] "
-				"[--runs N]] [--one | --batched] [--batch N] [--cpu-time]\n",
+				"[--runs N]] [--one | --batched] [--batch N] [--cpu-time] "
+				"[--pool K[,K...]]\n",
 				argv[0]);
 			return 2;
 		}
 	}
-	if (callgrind)
+	if (callgrind) {
+		pool_kind = pools[0];
 		return run_callgrind(only_mix, cg_flows ? cg_flows : CG_FLOWS, apis == 2);
+	}
 	/* A fixed threshold keeps every engine in its own mapping, so RSS deltas are its own. */
 	mallopt(M_MMAP_THRESHOLD, 64 * 1024);
 	runs = quick ? 3 : 5;

@@ -10,6 +10,7 @@
 #   - over IPv4 and IPv6 each: a paced byte stream (traffic.py source/sink: every byte checked),
 #     an interactive echo session (a round trip every 100 ms, every echo checked) and 1,000
 #     idle established connections (each checked with a round trip before and after);
+#   - a second tcpfwd started on the same table exits 1 at once and touches nothing;
 #   - SIGKILL, restart; SIGABRT, restart; then (fail-closed) 10 SIGKILLs in a row, a restart
 #     after each, 0.5 to 1.5 s apart;
 #   - after each restart: the log says how many flows were resumed (at least the 2,004 of the
@@ -93,6 +94,16 @@ phase() {
 			die "fail-$mode: IPv$fam idle connections not open: $(cat "$DIR/idle-$fam.log" "$DIR/idle-$fam.err" 2>/dev/null | head -n 3)"
 	done
 	pass "fail-$mode: $IDLE idle connections open over IPv4 and IPv6 each"
+	if [ "$mode" = closed ]; then # a second daemon on the same table must not touch it
+		local out rc
+		out=$(timeout 10 ip netns exec "$NS_F" "$TCPFWD" -f -c "$CONF" 2>&1 </dev/null)
+		rc=$?
+		if [ $rc = 1 ] && [[ $out == *"another tcpfwd runs on $DIR"* ]]; then
+			pass "fail-$mode: a second tcpfwd on the same table refuses to start"
+		else
+			fail "fail-$mode: a second tcpfwd on the same table: exit $rc: $out"
+		fi
+	fi
 	moving "fail-$mode: before any kill" $((RATE / 4)) "$DIR"/sink-?.log "$DIR"/echo-?.log
 
 	crash KILL "fail-$mode: SIGKILL"
