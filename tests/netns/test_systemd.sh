@@ -73,7 +73,15 @@ systemd-nspawn -q -D "$ROOT" --bind-ro=/usr --network-namespace-path="/run/netns
 	>"$TMP/nspawn.log" 2>&1 </dev/null &
 NSPAWN_PID=$!
 BG_PIDS="$BG_PIDS $NSPAWN_PID"
-leader() { LEADER=$(pgrep -P "$NSPAWN_PID" | head -n 1); [ -n "$LEADER" ]; }
+# the container's PID 1: nspawn's child that runs systemd (an intermediate child comes first)
+leader() {
+	local c
+	LEADER=""
+	for c in $(pgrep -P "$NSPAWN_PID"); do
+		[ "$(cat "/proc/$c/comm" 2>/dev/null)" = systemd ] && LEADER=$c
+	done
+	[ -n "$LEADER" ]
+}
 wait_for 10 leader || die "the container did not start: $(tail -n 3 "$TMP/nspawn.log")"
 inside() { nsenter -t "$LEADER" -a "$@"; }
 booted() { [[ $(inside systemctl is-system-running 2>/dev/null) == @(running|degraded) ]]; }
