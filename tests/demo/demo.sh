@@ -5,7 +5,8 @@
 # client -- fw -- server, with tcpfwd judging every forwarded TCP segment through a real
 # NFQUEUE. It runs real traffic (HTTP requests, a 20 MB download checked byte for byte),
 # sends crafted out-of-state segments with scapy and shows that tcpfwd dropped each one with
-# its own reason, then shows the operator's view: tcpfwctl list, stats and watch.
+# its own reason, then shows the operator's view: tcpfwctl list, stats and watch; last, it kills
+# tcpfwd with SIGKILL during an echo session and starts it again, and the session goes on.
 #
 # Only the demo's own output goes to the terminal; setup chatter goes to a log file, whose tail
 # is printed if anything fails (the file is then kept). Exit status 0 when every check held,
@@ -40,7 +41,7 @@ NS_S="$NS_PREFIX-server"
 TCPFWCTL=${TCPFWCTL:-$TOP/build/tcpfwctl}
 BULK_MB=${BULK_MB:-20}
 HTTP_PORT=8080
-P_ACK=5101 P_SYNACK=5102 P_XMAS=5104 P_RST=5111 P_HOLD=5120 P_CLOSED=5130
+P_ACK=5101 P_SYNACK=5102 P_XMAS=5104 P_RST=5111 P_HOLD=5120 P_CLOSED=5130 P_ECHO=5140
 WATCH_S=3
 DEMO_FAIL=""
 
@@ -311,5 +312,30 @@ for ev in NEW UPDATE DESTROY; do
 	grep -q "^\[$ev\]" "$TMP/watch.out" || fatal "tcpfwctl watch showed no [$ev] event"
 done
 
-printf '\nPASS: tcpfwd passed all real traffic and dropped every crafted segment (%s s)\n' "$(elapsed)" >&3
+# ---- 7. a crash ----
+
+section "\$ kill -9 tcpfwd; tcpfwd -f -c tcpfwd.conf"
+say "tcpfwd dies during an echo session; started again, it resumes the table it left in $TMP/flows.live:"
+bg_start "$NS_S" "$TMP/echo-server.log" "$PY" "$NETNS_DIR/tcp_server.py" echo $P_ECHO
+wait_listen "$NS_S" $P_ECHO
+bg_start "$NS_C" "$TMP/echo.err" "$PY" "$NETNS_DIR/traffic.py" echo "$S4" $P_ECHO "$TMP/echo.log" 30
+wait_for 10 echoes_ge "$TMP/echo.log" 5 || fatal "the echo session did not start"
+kill -KILL "$TCPFWD_PID"
+wait "$TCPFWD_PID" 2>/dev/null
+TCPFWD_PID=""
+before=$(echoes "$TMP/echo.log")
+tcpfwd_start "$TMP/tcpfwd.conf"
+resumed=$(tcpfwd_new_log | grep -Eo 'resumed [0-9]+ flows .*' | head -n 1)
+[ -n "$resumed" ] || fatal "the restarted tcpfwd resumed nothing: $(tcpfwd_new_log | grep -m2 state:)"
+say "   tcpfwd: ${resumed/ from $TMP\/flows.live/}"
+wait_for 10 echoes_ge "$TMP/echo.log" $((before + 10)) || fatal "the echo session stalled after the crash"
+row "echo session across the crash" "$(echoes "$TMP/echo.log") round trips, each checked, none lost"
+[ "$(ctl -H list --state ESTABLISHED | grep -c .)" -ge 2 ] ||
+	fatal "the idle session and the echo session are not ESTABLISHED after the crash"
+row "idle IPv6 session" "still ESTABLISHED in the new process's table"
+drops=$(ctl -j stats >"$TMP/s.crash" && stat_json "$TMP/s.crash" verdict.drop)
+[ "$drops" = 0 ] || fatal "the restarted tcpfwd dropped $drops segments"
+row "segments dropped by the new process" 0
+
+printf '\nPASS: tcpfwd passed all real traffic, dropped every crafted segment and lost no connection to a crash (%s s)\n' "$(elapsed)" >&3
 exit 0
