@@ -116,8 +116,10 @@ static int create_new(struct live *l, const uint8_t boot[16])
 			0600);
 	if (fd == -1)
 		return -errno;
-	if (fstatfs(fd, &sf) == 0 && sf.f_type != TMPFS_MAGIC && sf.f_type != RAMFS_MAGIC)
-		log_warning("state: %s is not on tmpfs: the kernel will write flows back to disk",
+	if (fstatfs(fd, &sf) == 0 && sf.f_type != TMPFS_MAGIC && sf.f_type != RAMFS_MAGIC &&
+	    sf.f_type != HUGETLBFS_MAGIC)
+		log_warning("state: %s is not in memory (tmpfs): the kernel will write flows "
+			    "back to disk",
 			    l->cfg->state.runtime_directory);
 	/* reserve it all now: a tmpfs that fills later would kill the packet path with SIGBUS */
 	int r = -posix_fallocate(fd, 0, (off_t)len);
