@@ -825,7 +825,6 @@ static void image_init(struct engine_image *img, const struct config *cfg, uint6
 struct resume_ctx {
 	struct engine *e;
 	uint64_t now_ms;
-	uint32_t torn; /* the id the dead process was changing */
 	struct engine_resume_stats st;
 };
 
@@ -844,16 +843,13 @@ static bool resume_keep(uint32_t id, const struct flow_key *k, void *value, void
 	(void)k;
 	flow_busy(e, id);
 	uint64_t expiry = timer_wheel_take_stored(e->wheel, id);
-	if (id == c->torn) {
-		c->st.torn++;
-		return false;
-	}
 	track_load(f, &t);
 	if (!track_valid(&t) || f->tclass >= _TCP_TRACK_TIMEOUT_MAX ||
-	    f->tclass == TCP_TRACK_TIMEOUT_KEEP || expiry == 0) {
+	    f->tclass == TCP_TRACK_TIMEOUT_KEEP) {
 		c->st.invalid++;
 		return false;
 	}
+	/* no timer: it fired, and the flow was on its way out when the process died */
 	if (expiry <= c->now_ms) {
 		c->st.expired++;
 		return false;
@@ -873,8 +869,13 @@ static bool resume_keep(uint32_t id, const struct flow_key *k, void *value, void
 
 static int resume(struct engine *e, uint64_t now_ms, struct engine_resume_stats *out)
 {
-	struct resume_ctx c = {.e = e, .now_ms = now_ms, .torn = e->img->busy};
+	struct resume_ctx c = {.e = e, .now_ms = now_ms};
 
+	/*
+	 * The torn flow goes first, while the header still names it: the rebuild names each flow
+	 * it looks at in turn, so a resume that dies too would leave no trace of it otherwise.
+	 */
+	c.st.torn = flow_table_discard(e->table, e->img->busy);
 	/* the wheel reads stored expiries against its horizon: bring it to the present */
 	timer_wheel_advance(e->wheel, now_ms, 1, expire_one, e);
 	flow_table_rebuild(e->table, e->img->hwm, resume_keep, &c);

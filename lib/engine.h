@@ -71,7 +71,7 @@ struct engine_resume_stats {
 	uint32_t flows;	  /* taken over */
 	uint32_t torn;	  /* the one flow a dying process was changing, dropped */
 	uint32_t invalid; /* entries no engine could have written, dropped */
-	uint32_t expired; /* timers that ran out while nobody ran them, dropped */
+	uint32_t expired; /* timers that ran out (while nobody ran them, or firing), dropped */
 };
 
 struct engine_params {

@@ -516,6 +516,17 @@ static bool flow_key_well_formed(const struct flow_key *k)
 	return memcmp(&c, k, sizeof(c)) == 0;
 }
 
+bool flow_table_discard(struct flow_table *t, uint32_t id)
+{
+	if (id >= t->max_flows || t->count || t->fresh)
+		return false;
+	struct flow_key *k = &flow_table_slot(t, id)->key;
+	bool held = k->family != 0;
+
+	key_clear(k);
+	return held;
+}
+
 /* Ids the rebuild hashes and prefetches ahead of linking: their bucket misses overlap. */
 #define FLOW_TABLE_REBUILD_CHUNK 32
 

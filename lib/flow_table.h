@@ -202,6 +202,13 @@ uint32_t flow_table_find_victim(struct flow_table *t, uint32_t hash, flow_table_
 typedef bool flow_table_keep_fn(uint32_t id, const struct flow_key *k, void *value, void *arg);
 
 /*
+ * Before flow_table_rebuild(): frees entry id of a pool being taken over, whatever it holds (an
+ * entry its previous owner was half-way through writing), the family byte first, so that even
+ * a death in the middle leaves it free. Returns whether it held a key. Ids >= capacity: false.
+ */
+bool flow_table_discard(struct flow_table *t, uint32_t id);
+
+/*
  * Takes over the entries a previous table left in the caller's pool: t must be new (nothing
  * inserted), and ids below hwm (clamped to the capacity) are the ones that table handed out.
  * Each entry there whose key is a used one (family 4 or 6, canonical, zero padding) and not

@@ -10,7 +10,7 @@
  *   4096   the engines' image headers, ENGINE_IMAGE_HEADER_SIZE bytes per queue in queue order
  *   2 MiB  the flow pools, one per queue, each on a 2 MiB boundary, so that huge pages can back
  *          them where shared memory gets them
- * A pool costs memory only for the flows it has held: the rest of the file is holes.
+ * The daemon reserves the whole file's memory when it makes it (see daemon/tcpfwd/live.h).
  */
 #ifndef TCPFW_LIVE_IMAGE_H
 #define TCPFW_LIVE_IMAGE_H

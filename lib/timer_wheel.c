@@ -117,7 +117,12 @@ static inline void tw_link_tail(struct timer_wheel *w, uint32_t head, uint32_t i
 	tw_set_prev(h, id);
 }
 
-static inline void tw_unlink(struct timer_wheel *w, uint32_t id)
+/*
+ * Takes id out of its list but leaves its own links as they were, for a move: a node that is
+ * relinked at once never reads as disarmed, not even to a process that reads the nodes after
+ * this one died in between (a table that outlives the process keeps each flow's expiry).
+ */
+static inline void tw_detach(struct timer_wheel *w, uint32_t id)
 {
 	struct timer_wheel_node *n = tw_at(w, id);
 	uint32_t prev = tw_prev(n), next = tw_next(n);
@@ -127,6 +132,13 @@ static inline void tw_unlink(struct timer_wheel *w, uint32_t id)
 		w->cursor = next;
 	tw_set_next(tw_at(w, prev), next);
 	tw_set_prev(tw_at(w, next), prev);
+}
+
+static inline void tw_unlink(struct timer_wheel *w, uint32_t id)
+{
+	struct timer_wheel_node *n = tw_at(w, id);
+
+	tw_detach(w, id);
 	n->next = 0;
 	n->prev = 0;
 }
@@ -285,7 +297,7 @@ void timer_wheel_schedule(struct timer_wheel *w, uint32_t id, uint64_t expire_ms
 			w->stats.deferred++;
 			return;
 		}
-		tw_unlink(w, id);
+		tw_detach(w, id);
 	} else {
 		w->armed++;
 	}
@@ -426,7 +438,7 @@ unsigned timer_wheel_advance(struct timer_wheel *w, uint64_t now_ms, unsigned bu
 			/* re-armed since it was linked here: catch up with its expiry */
 			uint32_t slot = n->expire & w->mask;
 
-			tw_unlink(w, id);
+			tw_detach(w, id);
 			tw_link_tail(w, w->capacity + slot, id, slot);
 			w->stats.moved++;
 		}

@@ -230,3 +230,12 @@ void live_close(struct live *l, bool remove)
 		close(l->dirfd);
 	free(l);
 }
+
+void live_remove_stale(const struct config *cfg)
+{
+	char path[CONFIG_PATH_MAX + 16];
+
+	snprintf(path, sizeof(path), "%s/" LIVE_FILE, cfg->state.runtime_directory);
+	if (unlink(path) == 0)
+		log_info("state: removed %s, older than the snapshot just saved", path);
+}

@@ -47,4 +47,10 @@ void live_discard(struct live *l, const char *why);
 /* Unmaps the table; with remove, deletes the file too (after a clean stop's snapshot). */
 void live_close(struct live *l, bool remove);
 
+/*
+ * For a daemon that ran without its live table: after a clean stop's snapshot, deletes any
+ * flows.live an earlier process left, so that it cannot win over the newer snapshot.
+ */
+void live_remove_stale(const struct config *cfg);
+
 #endif /* TCPFW_LIVE_H */

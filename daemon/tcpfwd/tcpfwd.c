@@ -510,6 +510,8 @@ void tcpfwd_free(struct tcpfwd *d)
 	bool saved = d->running && state_save(&d->cfg, d->workers, d->n_workers) == 0;
 	free_workers(d);
 	live_close(d->live, saved);
+	if (saved && !d->live)
+		live_remove_stale(&d->cfg);
 	free(d->workers);
 	loop_free(d->loop);
 	free(d);

@@ -526,6 +526,70 @@ static void test_killed_at_random(void **state)
 	image_free(&im);
 }
 
+/*
+ * A resume killed in its turn: the header named a torn flow, and whatever moment the second
+ * death comes, the next resume must still drop it. The torn flow here holds another tuple, as a
+ * half-written key could, so keeping it shows as a flow nobody made.
+ */
+static void test_killed_during_resume(void **state)
+{
+	struct config cfg;
+	const uint32_t n = 1u << 17;
+	struct engine_flow_record r = {.family = 4, .tclass = 0, .remaining_ms = 3600 * 1000};
+	uint8_t poison_src[4] = {203, 0, 113, 9}, dst[4] = {10, 0, 0, 1};
+	struct engine_flow_info info;
+	unsigned killed = 0;
+
+	(void)state;
+	config_defaults(&cfg);
+	cfg.table.max_flows = n;
+	struct image im = image_new(&cfg);
+	srand((unsigned)time(NULL));
+	for (int round = 0; round < 8; round++) {
+		memset(im.mem, 0, im.len);
+		struct engine *e = engine_on(&cfg, &im, false, T0, NULL, NULL);
+		r.track.state = TCP_TRACK_ESTABLISHED;
+		for (uint32_t i = 0; i < n; i++) { /* 10.0.0.1:80 <- 198.18.x.y:40000 */
+			memset(r.addr, 0, sizeof(r.addr));
+			memcpy(r.addr[0], dst, 4);
+			uint32_t a = 0xc6120000u + i;
+			uint8_t src[4] = {a >> 24, a >> 16, a >> 8, a};
+			memcpy(r.addr[1], src, 4);
+			r.port[0] = 80;
+			r.port[1] = 40000;
+			r.orig = 1;
+			assert_int_equal(engine_import(e, &r, T0), 0);
+		}
+		engine_free(e);
+		/* the last flow was being written: it holds another tuple, and the header says so */
+		uint32_t torn = n - 1;
+		uint8_t *key = (uint8_t *)im.pool + (size_t)torn * 128;
+		memcpy(key + 16, poison_src, 4); /* endpoint 1's address */
+		memcpy((uint8_t *)im.hdr + 36, &torn, sizeof(torn));
+
+		pid_t pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			engine_on(&cfg, &im, true, T0 + 1000, NULL, NULL);
+			_exit(0);
+		}
+		struct timespec ts = {0, (1 + rand() % 60) * 1000000L};
+		nanosleep(&ts, NULL);
+		kill(pid, SIGKILL);
+		int status;
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		killed += WIFSIGNALED(status);
+
+		e = engine_on(&cfg, &im, true, T0 + 2000, NULL, NULL);
+		assert_null(engine_check(e));
+		if (engine_get(e, 4, poison_src, 40000, dst, 80, &info))
+			fail_msg("round %d: the torn flow was trusted after a resume died", round);
+		engine_free(e);
+	}
+	print_message("%u of 8 resumes killed before they ended\n", killed);
+	image_free(&im);
+}
+
 static void test_private_engine_unchanged(void **state)
 {
 	struct config cfg = live_config();
@@ -548,6 +612,7 @@ int main(void)
 		cmocka_unit_test(test_torn_flow_dropped),
 		cmocka_unit_test(test_garbage_pool),
 		cmocka_unit_test(test_killed_at_random),
+		cmocka_unit_test(test_killed_during_resume),
 		cmocka_unit_test(test_private_engine_unchanged),
 	};
 
