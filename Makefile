@@ -31,7 +31,7 @@ ALL_LDFLAGS := $(LDFLAGS) $(SAN_FLAGS)
 DEB_BUILD := build-essential pkg-config libsodium-dev libconfig-dev libjansson-dev \
 	libmnl-dev libnetfilter-queue-dev libsystemd-dev libcmocka-dev
 DEB_TEST := iproute2 nftables iptables python3-scapy socat curl iperf3 man-db \
-	systemd systemd-container procps psmisc
+	systemd systemd-container procps psmisc prometheus
 DEB_DEPS := $(DEB_BUILD) $(DEB_TEST)
 
 LIB_PKGS := libsodium libconfig jansson
@@ -117,7 +117,11 @@ deps:
 	if [ -n "$$missing" ]; then \
 		echo "deps: installing" $$missing; \
 		if [ "$$(id -u)" != 0 ]; then echo "deps: run as root to install packages" >&2; exit 1; fi; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing || exit 1; \
+		if echo " $$missing " | grep -q ' prometheus ' && [ -d /run/systemd/system ]; then \
+			echo "deps: the tests need only promtool: stopping and disabling prometheus.service"; \
+			systemctl disable --now prometheus.service; \
+		fi; \
 	else echo "deps: all present"; fi
 
 # lib/ is a pure core: no I/O, clock, logging or process control. The list is matched against
@@ -252,7 +256,9 @@ install: all
 		install -m 0755 $(BUILD)/tcpfwctl $(DESTDIR)$(SBINDIR)/tcpfwctl; \
 	else echo "install: $(BUILD)/tcpfwctl not built, skipped (the unit's ExecReload needs it)" >&2; fi
 	$(INSTALL_SED) systemd/tcpfwd.service > $(DESTDIR)$(UNITDIR)/tcpfwd.service
-	chmod 0644 $(DESTDIR)$(UNITDIR)/tcpfwd.service
+	$(INSTALL_SED) systemd/tcpfwd-metrics.service > $(DESTDIR)$(UNITDIR)/tcpfwd-metrics.service
+	install -m 0644 systemd/tcpfwd-metrics.timer $(DESTDIR)$(UNITDIR)/tcpfwd-metrics.timer
+	chmod 0644 $(DESTDIR)$(UNITDIR)/tcpfwd.service $(DESTDIR)$(UNITDIR)/tcpfwd-metrics.service
 	install -m 0644 systemd/tcpfwd.sysusers $(DESTDIR)$(SYSUSERSDIR)/tcpfwd.conf
 	install -m 0644 systemd/tcpfwd.tmpfiles $(DESTDIR)$(TMPFILESDIR)/tcpfwd.conf
 	$(if $(INSTALL_MAN8),install -d $(DESTDIR)$(MANDIR)/man8)
@@ -272,7 +278,8 @@ install: all
 # the nft table: `systemctl disable --now tcpfwd` first.
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/tcpfwd $(DESTDIR)$(SBINDIR)/tcpfwctl \
-		$(DESTDIR)$(UNITDIR)/tcpfwd.service $(DESTDIR)$(SYSUSERSDIR)/tcpfwd.conf \
+		$(DESTDIR)$(UNITDIR)/tcpfwd.service $(DESTDIR)$(UNITDIR)/tcpfwd-metrics.service \
+		$(DESTDIR)$(UNITDIR)/tcpfwd-metrics.timer $(DESTDIR)$(SYSUSERSDIR)/tcpfwd.conf \
 		$(DESTDIR)$(TMPFILESDIR)/tcpfwd.conf \
 		$(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(INSTALL_MAN8))) \
 		$(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(INSTALL_MAN5)))
@@ -300,7 +307,8 @@ check-units: all
 	man=$(if $(filter-out $(wildcard $(CHECK_UNITS_MAN)),$(CHECK_UNITS_MAN)),no,yes); \
 	[ $$man = yes ] || echo "check-units: man pages not checked, missing:" \
 		$(filter-out $(wildcard $(CHECK_UNITS_MAN)),$(CHECK_UNITS_MAN)); \
-	out=$$(MANPATH=$$tmp/usr/share/man systemd-analyze verify --man=$$man "$$unit" 2>&1) && \
+	out=$$(MANPATH=$$tmp/usr/share/man systemd-analyze verify --man=$$man "$$unit" \
+		"$${unit%/*}/tcpfwd-metrics.service" "$${unit%/*}/tcpfwd-metrics.timer" 2>&1) && \
 		[ -z "$$out" ] || { echo "$$out" >&2; echo "check-units: verify failed" >&2; exit 1; }; \
 	echo "check-units: systemd-analyze verify: clean"; \
 	out=$$(systemd-analyze security --offline=yes --threshold=25 "$$unit" 2>&1) || \

@@ -42,6 +42,7 @@ enum rc {
 #define CMD_FILTER 0x01 /* takes the flow filter */
 #define CMD_TUPLE  0x02 /* takes one flow's addresses and ports */
 #define CMD_MORE   0x04 /* replies continue: "more":true */
+#define CMD_METRICS 0x08 /* Stats.Get printed as Prometheus text */
 
 struct cmd {
 	const char *name;
@@ -59,6 +60,8 @@ static const struct cmd cmds[] = {
 	{"get", CTL_FLOWS_GET, 0, 4, CMD_TUPLE, "SRC SPORT DST DPORT", "show one flow"},
 	{"count", CTL_FLOWS_COUNT, 0, 0, CMD_FILTER, "[FILTER]", "print the number of flows"},
 	{"stats", CTL_STATS_GET, 0, 0, 0, "", "verdict, reason, state and queue counters"},
+	{"metrics", CTL_STATS_GET, 0, 0, CMD_METRICS, "",
+	 "the same counters as Prometheus text (for node_exporter's textfile collector)"},
 	{"status", CTL_DAEMON_STATUS, 0, 0, 0, "", "daemon version, uptime and settings"},
 	{"kill", CTL_FLOWS_KILL, 0, 0, CMD_FILTER, "FILTER", "remove the flows that match"},
 	{"flush", CTL_FLOWS_FLUSH, 0, 0, 0, "", "remove every flow"},
@@ -547,7 +550,7 @@ static int show(const struct cmd *c, const struct opts *o, const struct ctl_repl
 	case CTL_EVENTS_WATCH:
 		return out_event(&o->out, r);
 	case CTL_STATS_GET:
-		return out_stats(&o->out, r);
+		return c->flags & CMD_METRICS ? out_metrics(r) : out_stats(&o->out, r);
 	case CTL_DAEMON_STATUS:
 		return out_status(&o->out, r);
 	case CTL_PARAMS_GET:

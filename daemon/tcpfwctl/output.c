@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "metrics.h"
 #include "output.h"
 #include "reason.h"
 #include "tcp_track.h"
@@ -319,6 +320,21 @@ static void stats_queues(const struct ctl_stats *s)
 		printf("  %-6u %14" PRIu32 " %14" PRIu64 " %14" PRIu64 " %14" PRIu64 "\n", q->num,
 		       q->queue_total, q->queue_dropped, q->user_dropped, q->id_sequence);
 	}
+}
+
+int out_metrics(const struct ctl_reply *r)
+{
+	if (!r->stats)
+		return 0;
+	size_t need = metrics_format(r->stats, NULL, 0);
+	char *text = malloc(need + 1);
+
+	if (!text)
+		return -ENOMEM;
+	metrics_format(r->stats, text, need + 1);
+	fwrite(text, 1, need, stdout);
+	free(text);
+	return 0;
 }
 
 int out_stats(const struct out_opts *o, const struct ctl_reply *r)

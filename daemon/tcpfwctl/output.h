@@ -46,6 +46,9 @@ int out_event(const struct out_opts *o, const struct ctl_reply *r);
 /* Stats.Get: pfctl -si style sections. */
 int out_stats(const struct out_opts *o, const struct ctl_reply *r);
 
+/* Stats.Get as Prometheus text (lib/metrics.h), whatever -j says: that is its format. */
+int out_metrics(const struct ctl_reply *r);
+
 /* Daemon.Status: "key: value" lines. */
 int out_status(const struct out_opts *o, const struct ctl_reply *r);
 

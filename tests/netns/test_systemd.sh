@@ -12,6 +12,8 @@
 #     rises), /run/tcpfwd/flows.live outlived the process (RuntimeDirectoryPreserve=restart),
 #     and the journal says the flows were resumed with the table check passed. The connections
 #     go on, and the new process drops nothing.
+#   - tcpfwd-metrics.service, hardened as shipped, writes node_exporter's tcpfwd.prom, which
+#     promtool accepts.
 #   - systemctl stop, then start: the snapshot in /var/lib/tcpfwd carries the flows instead,
 #     /run/tcpfwd is gone in between, and the connections go on again.
 
@@ -51,8 +53,11 @@ mkdir -p "$ROOT/etc/sysusers.d" "$ROOT/etc/tcpfwd" \
 cp "$TOP/systemd/tcpfwd.sysusers" "$ROOT/etc/sysusers.d/tcpfwd.conf"
 cp "$TOP/conf/tcpfwd.conf" "$TOP/conf/tcpfw-iptables.sh" "$ROOT/etc/tcpfwd/"
 cp "$TCPFWD" "$TCPFWCTL" "$ROOT/opt/tcpfw/"
-sed -e 's|/usr/sbin/tcpfwd|/opt/tcpfw/tcpfwd|g' -e 's|/usr/sbin/tcpfwctl|/opt/tcpfw/tcpfwctl|g' \
-	"$TOP/systemd/tcpfwd.service" >"$ROOT/etc/systemd/system/tcpfwd.service"
+for u in tcpfwd.service tcpfwd-metrics.service tcpfwd-metrics.timer; do
+	sed -e 's|/usr/sbin/tcpfwd|/opt/tcpfw/tcpfwd|g' -e 's|/usr/sbin/tcpfwctl|/opt/tcpfw/tcpfwctl|g' \
+		"$TOP/systemd/$u" >"$ROOT/etc/systemd/system/$u"
+done
+mkdir -p "$ROOT/var/lib/prometheus/node-exporter" # as prometheus-node-exporter makes it
 ln -s ../tcpfwd.service "$ROOT/etc/systemd/system/multi-user.target.wants/tcpfwd.service"
 if $ipt; then
 	cat >"$ROOT/etc/systemd/system/tcpfwd.service.d/iptables.conf" <<-'EOF'
@@ -146,6 +151,21 @@ for sig in KILL ABRT; do
 	moving "after SIG$sig" $((RATE / 4)) "$TMP"/sink-?.log "$TMP"/echo-?.log
 	expect_eq "SIG$sig: drops by the restarted tcpfwd" "$(cstats verdicts.drop)" 0
 done
+
+# ---- node_exporter's textfile: tcpfwd-metrics.service ----
+
+prom=$ROOT/var/lib/prometheus/node-exporter/tcpfwd.prom
+if inside systemctl start tcpfwd-metrics.service && [ -s "$prom" ]; then
+	if command -v promtool >/dev/null; then
+		out=$(promtool check metrics <"$prom" 2>&1) && [ -z "$out" ] &&
+			pass "tcpfwd-metrics.service wrote tcpfwd.prom, and promtool accepts it" ||
+			fail "tcpfwd.prom: promtool: $out"
+	else
+		pass "tcpfwd-metrics.service wrote tcpfwd.prom ($(grep -c '^# TYPE' "$prom") families)"
+	fi
+else
+	fail "tcpfwd-metrics.service: $(inside systemctl status tcpfwd-metrics.service --no-pager 2>&1 | tail -n 5)"
+fi
 
 # ---- a clean stop and start: the snapshot ----
 
