@@ -21,6 +21,7 @@ int conn_open(struct conn *c, const char *path)
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
 	c->deadline_ms = -1;
+	c->out_fd = -1;
 	if (n >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
 	memcpy(sa.sun_path, path, n + 1);
@@ -58,9 +59,14 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-void conn_set_timeout(struct conn *c, int64_t timeout_ms)
+int64_t conn_now_ms(void)
 {
-	c->deadline_ms = now_ms() + timeout_ms;
+	return now_ms();
+}
+
+void conn_set_deadline(struct conn *c, int64_t deadline_ms)
+{
+	c->deadline_ms = deadline_ms;
 }
 
 static bool stopped(const struct conn *c)
@@ -71,7 +77,8 @@ static bool stopped(const struct conn *c)
 /* Waits for input until the deadline: 1 readable, -ETIMEDOUT, -EINTR on a stop signal. */
 static int conn_wait(struct conn *c)
 {
-	struct pollfd pfd = {.fd = c->fd, .events = POLLIN};
+	/* a pipe's write end reports POLLERR once its reader is gone; no event needs asking */
+	struct pollfd pfd[2] = {{.fd = c->fd, .events = POLLIN}, {.fd = c->out_fd}};
 	int64_t left;
 	int n;
 
@@ -79,7 +86,10 @@ static int conn_wait(struct conn *c)
 		left = c->deadline_ms < 0 ? -1 : c->deadline_ms - now_ms();
 		if (c->deadline_ms >= 0 && left <= 0)
 			return -ETIMEDOUT;
-		n = poll(&pfd, 1, left < 0 ? -1 : left > 60000 ? 60000 : (int)left);
+		n = poll(pfd, c->out_fd >= 0 ? 2 : 1,
+			 left < 0 ? -1 : left > 60000 ? 60000 : (int)left);
+		if (n > 0 && pfd[1].revents & (POLLERR | POLLHUP))
+			return -EPIPE;
 		if (n > 0)
 			return 1;
 		if (n < 0 && errno != EINTR)

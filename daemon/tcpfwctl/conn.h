@@ -5,7 +5,8 @@
  * Replies are handed out one at a time from a buffer that grows to the largest reply seen (at
  * most CONN_MAX_MESSAGE bytes) and is reused, so a stream of any length costs one reply's worth
  * of memory. A deadline and a stop flag (set from a signal handler) end a wait early, which is
- * how `watch --timeout` and ^C finish cleanly.
+ * how a daemon that does not answer, `watch --duration` and ^C finish cleanly; so does a reader
+ * of our output that went away (`watch | head -1`).
  */
 #ifndef TCPFWCTL_CONN_H
 #define TCPFWCTL_CONN_H
@@ -22,6 +23,7 @@ struct conn {
 	size_t off, scanned, len, cap;
 	int64_t deadline_ms;		   /* CLOCK_MONOTONIC; -1: wait forever */
 	const volatile sig_atomic_t *stop; /* may be NULL */
+	int out_fd;			   /* -1, or our output: a wait ends when it breaks */
 };
 
 /* Connects to the AF_UNIX stream socket at path. Returns 0, or a negative errno. */
@@ -33,12 +35,16 @@ int conn_send(struct conn *c, const char *msg, size_t len);
 /*
  * The next reply without its NUL, valid until the next call: returns 1 and sets *msg and *len,
  * 0 when the daemon closed the connection, or a negative errno: -ETIMEDOUT past the deadline,
- * -EINTR when *stop was set, -EMSGSIZE for a reply over CONN_MAX_MESSAGE.
+ * -EINTR when *stop was set, -EPIPE when out_fd's reader went away, -EMSGSIZE for a reply
+ * over CONN_MAX_MESSAGE.
  */
 int conn_next(struct conn *c, char **msg, size_t *len);
 
-/* Ends the wait at now + timeout_ms. */
-void conn_set_timeout(struct conn *c, int64_t timeout_ms);
+/* The clock deadlines are on: CLOCK_MONOTONIC, in ms. */
+int64_t conn_now_ms(void);
+
+/* Ends the waits at deadline_ms (conn_now_ms() time), or never with -1. */
+void conn_set_deadline(struct conn *c, int64_t deadline_ms);
 
 /* Closes the socket and frees the buffer. */
 void conn_close(struct conn *c);

@@ -11,6 +11,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <math.h> /* isfinite, a macro: no libm */
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -65,7 +66,7 @@ static const struct cmd cmds[] = {
 	{"status", CTL_DAEMON_STATUS, 0, 0, 0, "", "daemon version, uptime and settings"},
 	{"kill", CTL_FLOWS_KILL, 0, 0, CMD_FILTER, "FILTER", "remove the flows that match"},
 	{"flush", CTL_FLOWS_FLUSH, 0, 0, 0, "", "remove every flow"},
-	{"watch", CTL_EVENTS_WATCH, 0, 0, CMD_FILTER | CMD_MORE, "[FILTER] [-c N] [--timeout S]",
+	{"watch", CTL_EVENTS_WATCH, 0, 0, CMD_FILTER | CMD_MORE, "[FILTER] [-c N] [--duration S]",
 	 "print flow events as they happen (like conntrack -E)"},
 	{"get-param", CTL_PARAMS_GET, 0, 1, 0, "[NAME]", "print runtime parameters"},
 	{"set-param", CTL_PARAMS_SET, 1, 2, 0, "NAME VALUE",
@@ -81,11 +82,16 @@ struct opts {
 	bool has_filter; /* any filter option */
 	bool has_tuple;	 /* -s, -d, --sport or --dport */
 	bool has_state;
-	bool has_watch; /* -c or --timeout */
+	bool has_watch; /* -c or --duration */
 	const char *socket;
 	unsigned long watch_count; /* 0: no limit */
-	int64_t timeout_ms;	   /* -1: none */
+	int64_t duration_ms;	   /* watch --duration; -1: none */
+	int64_t reply_ms;	   /* --timeout: the longest wait for a reply; -1: none */
+	const char *alias;	   /* the command a conntrack option (-L ...) named */
 };
+
+/* How long tcpfwctl waits for each reply by default: a stopped daemon must not hang it. */
+#define REPLY_TIMEOUT_MS 5000
 
 enum {
 	OPT_SPORT = 256,
@@ -93,6 +99,7 @@ enum {
 	OPT_STATE,
 	OPT_SOCKET,
 	OPT_TIMEOUT,
+	OPT_DURATION,
 };
 
 static const struct option long_opts[] = {
@@ -109,6 +116,7 @@ static const struct option long_opts[] = {
 	{"socket", required_argument, NULL, OPT_SOCKET},
 	{"count", required_argument, NULL, 'c'},
 	{"timeout", required_argument, NULL, OPT_TIMEOUT},
+	{"duration", required_argument, NULL, OPT_DURATION},
 	{"version", no_argument, NULL, 'V'},
 	{"help", no_argument, NULL, 'h'},
 	{0},
@@ -160,12 +168,16 @@ static void help(void)
 	      "  -o, --output extended                conntrack-style lines; stats: every counter\n"
 	      "  -H, --no-header                      no column header\n"
 	      "  -c, --count N                        watch: stop after N events\n"
-	      "      --timeout SECONDS                watch: stop after SECONDS\n"
+	      "      --duration SECONDS               watch: stop after SECONDS\n"
+	      "      --timeout SECONDS                wait at most SECONDS for each reply (default 5;\n"
+	      "                                       0: no limit); a silent tcpfwd exits 3\n"
 	      "      --socket PATH                    control socket (default: $TCPFWD_SOCKET, "
 	      "else\n"
 	      "                                       " DEFAULT_SOCKET ")\n"
 	      "  -V, --version                        print the client version\n"
-	      "  -h, --help                           print this help\n\nStates:",
+	      "  -h, --help                           print this help\n"
+	      "\nconntrack's spellings: -L list, -G get, -E watch, -S stats, -D kill, -F flush,\n"
+	      "-C count; -p tcp is accepted (tcpfwd tracks TCP only).\n\nStates:",
 	      stdout);
 	for (int s = TCP_TRACK_SYN_SENT; s < _TCP_TRACK_STATE_MAX; s++)
 		printf(" %s", tcp_track_state_name(s));
@@ -284,21 +296,40 @@ static int opt_count(struct opts *o, const char *s)
 	return 0;
 }
 
-static int opt_timeout(struct opts *o, const char *s)
+/* SECONDS (fractions allowed) into ms, rounded up; zero only when allowed. */
+static int parse_seconds(const char *s, bool zero_ok, int64_t *ms)
 {
 	char *end;
 	double v;
 
 	errno = 0;
 	v = strtod(s, &end);
-	if (end == s || *end || errno || !isfinite(v) || v <= 0 || v > 1e9)
-		return usage_error("'%s' is not a timeout in seconds", s);
+	if (end == s || *end || errno || !isfinite(v) || v < 0 || (v == 0 && !zero_ok) || v > 1e9)
+		return usage_error("'%s' is not a time in seconds", s);
 	v *= 1000;
-	o->timeout_ms = (int64_t)v;
-	if ((double)o->timeout_ms < v)
-		o->timeout_ms++;
-	o->has_watch = true;
+	*ms = (int64_t)v;
+	if ((double)*ms < v)
+		++*ms;
 	return 0;
+}
+
+/* conntrack's command options: -L list, -G get, -E watch, -S stats, -D kill, -F flush, -C count */
+static int opt_alias(struct opts *o, int c)
+{
+	static const char *const names[][2] = {
+		{"L", "list"}, {"G", "get"},   {"E", "watch"}, {"S", "stats"},
+		{"D", "kill"}, {"F", "flush"}, {"C", "count"},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		if (names[i][0][0] != c)
+			continue;
+		if (o->alias && strcmp(o->alias, names[i][1]))
+			return usage_error("-%c: one command at a time (%s given)", c, o->alias);
+		o->alias = names[i][1];
+		return 0;
+	}
+	return usage_error("unknown option '-%c'", c);
 }
 
 /* One option; returns 0, RC_USAGE, or -1 when the run ends here successfully (-h, -V). */
@@ -338,8 +369,23 @@ static int parse_opt(struct opts *o, int c, char *arg, char *const argv[])
 		return 0;
 	case 'c':
 		return opt_count(o, arg);
-	case OPT_TIMEOUT:
-		return opt_timeout(o, arg);
+	case OPT_TIMEOUT: /* 0: wait as long as it takes */
+		if (parse_seconds(arg, true, &o->reply_ms))
+			return RC_USAGE;
+		if (!o->reply_ms)
+			o->reply_ms = -1;
+		return 0;
+	case OPT_DURATION:
+		o->has_watch = true;
+		return parse_seconds(arg, false, &o->duration_ms) ? RC_USAGE : 0;
+	case 'L':
+	case 'G':
+	case 'E':
+	case 'S':
+	case 'D':
+	case 'F':
+	case 'C':
+		return opt_alias(o, c);
 	case 'V':
 		printf("tcpfwctl %s\n", TCPFW_VERSION);
 		return -1;
@@ -361,7 +407,7 @@ static int parse_opts(int argc, char *argv[], struct opts *o)
 	int c, rc;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":s:d:f:jpo:Hc:Vh", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":s:d:f:jpo:Hc:VhLGESDFC", long_opts, NULL)) != -1) {
 		rc = parse_opt(o, c, optarg, argv);
 		if (rc)
 			return rc;
@@ -376,7 +422,7 @@ static int check_opts(const struct cmd *c, const struct opts *o)
 	if (o->has_state && (c->flags & CMD_TUPLE))
 		return usage_error("'%s' takes no --state", c->name);
 	if (o->has_watch && c->method != CTL_EVENTS_WATCH)
-		return usage_error("-c and --timeout apply to 'watch' only");
+		return usage_error("-c and --duration apply to 'watch' only");
 	return 0;
 }
 
@@ -565,7 +611,7 @@ static int show(const struct cmd *c, const struct opts *o, const struct ctl_repl
 /* Why the stream ended before its last reply; a watch may end by its own limits. */
 static int stream_end(const struct cmd *c, const char *path, int err)
 {
-	if (c->method == CTL_EVENTS_WATCH && (err == -ETIMEDOUT || err == -EINTR))
+	if (c->method == CTL_EVENTS_WATCH && (err == -ETIMEDOUT || err == -EINTR || err == -EPIPE))
 		return RC_OK;
 	if (err == 0)
 		fprintf(stderr, "tcpfwctl: tcpfwd at %s closed the connection\n", path);
@@ -643,15 +689,31 @@ static int exchange(const struct cmd *c, const struct opts *o, const char *path,
 	rc = send_request(c, conn, path, req);
 	if (rc)
 		return rc;
-	if (o->timeout_ms >= 0)
-		conn_set_timeout(conn, o->timeout_ms);
+	bool watch = c->method == CTL_EVENTS_WATCH, answered = false;
+	int64_t end = o->duration_ms >= 0 ? conn_now_ms() + o->duration_ms : -1;
+
 	conn->stop = &stop_requested;
+	if (watch)
+		conn->out_fd = STDOUT_FILENO;
 	for (rc = -1; rc < 0;) {
+		/* every reply is due within the reply timeout, but a watch's events come when
+		 * they come: once the watch is answered, only its --duration ends it */
+		int64_t due = o->reply_ms >= 0 && !(watch && answered) ? conn_now_ms() + o->reply_ms
+									: -1;
+		bool reply_due = due >= 0 && (end < 0 || due < end);
+
+		conn_set_deadline(conn, reply_due ? due : end);
 		ret = conn_next(conn, &msg, &len);
-		if (ret <= 0)
+		if (ret == -ETIMEDOUT && reply_due) {
+			fprintf(stderr, "tcpfwctl: tcpfwd at %s did not answer within %.1f s\n", path,
+				(double)o->reply_ms / 1000);
+			rc = RC_UNREACHABLE;
+		} else if (ret <= 0) {
 			rc = stream_end(c, path, ret);
-		else
+		} else {
+			answered = true;
 			rc = one_reply(c, o, msg, len, &list, &events);
+		}
 	}
 	if (c->method == CTL_FLOWS_LIST && (rc == RC_OK || list.started))
 		out_list_end(&o->out, &list);
@@ -674,12 +736,22 @@ static void catch_stop_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
+/* Whether stdout is a pipe whose reader is gone: the write end then reports POLLERR. */
+static bool reader_gone(void)
+{
+	struct pollfd p = {.fd = STDOUT_FILENO};
+
+	return poll(&p, 1, 0) == 1 && (p.revents & POLLERR);
+}
+
 static int flush_stdout(void)
 {
 	if (fflush(stdout) == 0 && !ferror(stdout))
 		return RC_OK;
-	if (errno != EPIPE) /* a reader that stopped early (| head) is not an error to report */
-		fprintf(stderr, "tcpfwctl: write error: %s\n", strerror(errno));
+	/* a reader that stopped early (| head) had what it wanted: not a failure */
+	if (errno == EPIPE || reader_gone())
+		return RC_OK;
+	fprintf(stderr, "tcpfwctl: write error: %s\n", strerror(errno));
 	return RC_FAILED;
 }
 
@@ -710,22 +782,58 @@ static int run(const struct cmd *c, struct opts *o, char **args, unsigned nargs)
 	return rc;
 }
 
+/*
+ * conntrack's -p PROTO (--proto): tcpfwd tracks TCP only, so "-p tcp" (or 6) is dropped from the
+ * command line and any other protocol is a usage error. A -p followed by anything else stays
+ * tcpfwctl's own -p (--pretty).
+ */
+static int drop_protocol(int *argc, char *argv[])
+{
+	static const char *const others[] = {"udp",  "udplite", "icmp", "icmpv6", "sctp",
+					     "dccp", "gre",	"17",	"1",	  "58"};
+
+	for (int i = 1; i + 1 < *argc; i++) {
+		bool p = !strcmp(argv[i], "-p") || !strcmp(argv[i], "--proto");
+		const char *v = argv[i + 1];
+
+		if (!p)
+			continue;
+		for (size_t k = 0; k < ARRAY_SIZE(others); k++)
+			if (!strcasecmp(v, others[k]))
+				return usage_error("tcpfwd tracks TCP only, not '%s'", v);
+		if (strcasecmp(v, "tcp") && strcmp(v, "6"))
+			continue;
+		memmove(&argv[i], &argv[i + 2], (size_t)(*argc - i - 1) * sizeof(*argv));
+		*argc -= 2;
+		i--;
+	}
+	return 0;
+}
+
 int main(int argc, char *argv[])
 {
-	struct opts o = {.timeout_ms = -1};
+	struct opts o = {.duration_ms = -1, .reply_ms = REPLY_TIMEOUT_MS};
 	const struct cmd *c;
 	unsigned nargs;
 	int rc;
 
 	signal(SIGPIPE, SIG_IGN);
+	rc = drop_protocol(&argc, argv);
+	if (rc)
+		return rc;
 	rc = parse_opts(argc, argv, &o);
 	if (rc)
 		return rc < 0 ? flush_stdout() : rc;
-	if (optind >= argc)
-		return usage_error("no command given");
-	c = find_cmd(argv[optind]);
-	if (!c)
-		return usage_error("unknown command '%s'", argv[optind]);
+	if (o.alias) { /* conntrack style: the option named the command, the rest are arguments */
+		optind--;
+		c = find_cmd(o.alias);
+	} else {
+		if (optind >= argc)
+			return usage_error("no command given");
+		c = find_cmd(argv[optind]);
+		if (!c)
+			return usage_error("unknown command '%s'", argv[optind]);
+	}
 	nargs = (unsigned)(argc - optind - 1);
 	if (nargs < c->min_args || nargs > c->max_args)
 		return usage_error("wrong number of arguments; usage: tcpfwctl %s%s%s", c->name,

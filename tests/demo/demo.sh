@@ -292,10 +292,10 @@ printf '%s\n' "$out" |
 	sed -E 's/^(  (new_not_syn|invalid_new|bad_flags|rst_out_of_window) .*)$/\1   <-- crafted/' |
 	sed 's/^/   /' >&3
 
-section "\$ tcpfwctl watch --timeout $WATCH_S"
+section "\$ tcpfwctl watch --duration $WATCH_S"
 say "Live flow events while one HTTP request runs and one connection is refused (closed port $P_CLOSED):"
 watching=$(grep -c 'watching flow events' "$TMP/tcpfwd.log")
-"$TCPFWCTL" --socket "$TMP/ctl.sock" watch --timeout "$WATCH_S" >"$TMP/watch.out" 2>&1 </dev/null &
+"$TCPFWCTL" --socket "$TMP/ctl.sock" watch --duration "$WATCH_S" >"$TMP/watch.out" 2>&1 </dev/null &
 watch_pid=$!
 BG_PIDS="$BG_PIDS $watch_pid"
 wait_for 5 eval '[ "$(grep -c "watching flow events" "$TMP/tcpfwd.log")" -gt "$watching" ]' ||

@@ -268,11 +268,11 @@ watch_start() {
 watchers_logged() { echo $(($(grep -c 'watching flow events' "$TMP/tcpfwd.log"))); }
 watchers_above() { [ "$(watchers_logged)" -ge "$1" ]; }
 n0=$(watchers_logged)
-watch_start "$TMP/w.json" -j --dport $P_WATCH --timeout 60
+watch_start "$TMP/w.json" -j --dport $P_WATCH --duration 60
 wpid_json=$WPID
-watch_start "$TMP/w.txt" --timeout 60
+watch_start "$TMP/w.txt" --duration 60
 wpid_txt=$WPID
-watch_start "$TMP/w.c2" -j --dport $P_WATCH -c 2 --timeout 60
+watch_start "$TMP/w.c2" -j --dport $P_WATCH -c 2 --duration 60
 wpid_c2=$WPID
 wait_for 5 watchers_above $((n0 + 3)) || fail "tcpfwd logged $(($(watchers_logged) - n0)) of 3 watchers"
 
@@ -451,7 +451,7 @@ else
 	fail "member list: exit $rc, '$(oneline "$TMP/m.out")' '$(oneline "$TMP/m.err")'"
 fi
 expect_eq "member (primary group) list: exit" "$(run_rc "$TMP/m.out" "$TMP/m.err" member_primary list)" 0
-for cmd in stats status count get-param version "get $C4 $SP_D $S4 $P_ECHO" "watch --timeout 0.3"; do
+for cmd in stats status count get-param version "get $C4 $SP_D $S4 $P_ECHO" "watch --duration 0.3"; do
 	# shellcheck disable=SC2086 # word splitting wanted
 	expect_eq "member $cmd: exit" "$(run_rc "$TMP/m.out" "$TMP/m.err" member $cmd)" 0
 done
