@@ -334,9 +334,10 @@ uint64_t timer_wheel_take_stored(struct timer_wheel *w, uint32_t id)
 	if (id >= w->capacity)
 		return 0;
 	struct timer_wheel_node *n = tw_at(w, id);
-	int64_t d = (int32_t)(n->expire - (uint32_t)w->horizon);
-	uint64_t tick = d < 0 && (uint64_t)-d > w->horizon ? 0 : w->horizon + (uint64_t)d;
-	uint64_t ms = w->base_ms + tick * w->tick_ms;
+	/* a tick from before the wheel's tick 0 (only garbage can hold one) reads as tick 0 */
+	bool before_base = (int32_t)(n->expire - (uint32_t)w->horizon) < 0 &&
+			   (uint32_t)w->horizon - n->expire > w->horizon;
+	uint64_t ms = w->base_ms + (before_base ? 0 : tw_tick64(w, n->expire)) * w->tick_ms;
 	bool armed = tw_armed(n);
 
 	*n = (struct timer_wheel_node){0};

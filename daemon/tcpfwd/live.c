@@ -20,6 +20,7 @@
 #define LIVE_FILE "flows.live"
 #define LIVE_NEW  LIVE_FILE ".new"
 #define LIVE_BAD  LIVE_FILE ".bad"
+#define LIVE_PATH_MAX (CONFIG_PATH_MAX + 16)
 
 struct live {
 	const struct config *cfg;
@@ -27,8 +28,14 @@ struct live {
 	uint8_t *map;
 	size_t len;
 	bool committed; /* the map is flows.live, not flows.live.new */
-	char path[CONFIG_PATH_MAX + 16];
+	char path[LIVE_PATH_MAX];
 };
+
+/* <state.runtime_directory>/flows.live */
+static void live_file_path(const struct config *cfg, char path[LIVE_PATH_MAX])
+{
+	snprintf(path, LIVE_PATH_MAX, "%s/" LIVE_FILE, cfg->state.runtime_directory);
+}
 
 static int boot_id(uint8_t out[16])
 {
@@ -143,7 +150,7 @@ int live_open(const struct config *cfg, struct live **ret, bool *resume)
 	if (!l)
 		return log_errno(CONFIG_LOG_ERR, -ENOMEM, "state: live table");
 	l->cfg = cfg;
-	snprintf(l->path, sizeof(l->path), "%s/" LIVE_FILE, cfg->state.runtime_directory);
+	live_file_path(cfg, l->path);
 	r = boot_id(boot);
 	if (r < 0) {
 		free(l);
@@ -233,9 +240,9 @@ void live_close(struct live *l, bool remove)
 
 void live_remove_stale(const struct config *cfg)
 {
-	char path[CONFIG_PATH_MAX + 16];
+	char path[LIVE_PATH_MAX];
 
-	snprintf(path, sizeof(path), "%s/" LIVE_FILE, cfg->state.runtime_directory);
+	live_file_path(cfg, path);
 	if (unlink(path) == 0)
 		log_info("state: removed %s, older than the snapshot just saved", path);
 }

@@ -16,7 +16,14 @@
 #include "worker.h"
 
 #define STATE_FILE  "flows.snapshot"
+#define STATE_PATH_MAX (CONFIG_PATH_MAX + 32)
 #define STATE_CHUNK 256 /* records exported and written at a time */
+
+/* <state.directory>/flows.snapshot */
+static void snapshot_path(const struct config *cfg, char path[STATE_PATH_MAX])
+{
+	snprintf(path, STATE_PATH_MAX, "%s/" STATE_FILE, cfg->state.directory);
+}
 
 static uint64_t wall_now_ms(void)
 {
@@ -73,7 +80,7 @@ static long save_engine(int fd, struct snapshot_writer *sw, struct worker *w, ui
 
 int state_save(const struct config *cfg, struct worker *const *workers, unsigned n)
 {
-	char path[CONFIG_PATH_MAX + 32], tmp[CONFIG_PATH_MAX + 40];
+	char path[STATE_PATH_MAX], tmp[STATE_PATH_MAX + 8];
 	uint8_t head[SNAPSHOT_HEADER_SIZE], tail[SNAPSHOT_TRAILER_SIZE];
 	struct snapshot_writer sw;
 	uint64_t now = clock_now_ms();
@@ -84,7 +91,7 @@ int state_save(const struct config *cfg, struct worker *const *workers, unsigned
 
 	if (!b)
 		return log_errno(CONFIG_LOG_ERR, -ENOMEM, "state: saving flows");
-	snprintf(path, sizeof(path), "%s/" STATE_FILE, cfg->state.directory);
+	snapshot_path(cfg, path);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd == -1) {
@@ -163,13 +170,13 @@ static void restore_records(const uint8_t *buf, const struct snapshot_info *info
 
 int state_restore(const struct config *cfg, struct worker *const *workers, unsigned n)
 {
-	char path[CONFIG_PATH_MAX + 32], bad[CONFIG_PATH_MAX + 40];
+	char path[STATE_PATH_MAX], bad[STATE_PATH_MAX + 8];
 	struct restore_counts c = {0};
 	struct snapshot_info info;
 	struct stat st;
 	int fd, r;
 
-	snprintf(path, sizeof(path), "%s/" STATE_FILE, cfg->state.directory);
+	snapshot_path(cfg, path);
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd == -1)
 		return errno == ENOENT ? 0
@@ -204,9 +211,9 @@ bad:
 
 void state_remove(const struct config *cfg)
 {
-	char path[CONFIG_PATH_MAX + 32];
+	char path[STATE_PATH_MAX];
 
-	snprintf(path, sizeof(path), "%s/" STATE_FILE, cfg->state.directory);
+	snapshot_path(cfg, path);
 	if (unlink(path) == 0)
 		log_debug("state: removed %s", path);
 }

@@ -320,14 +320,10 @@ bg_start "$NS_S" "$TMP/echo-server.log" "$PY" "$NETNS_DIR/tcp_server.py" echo $P
 wait_listen "$NS_S" $P_ECHO
 bg_start "$NS_C" "$TMP/echo.err" "$PY" "$NETNS_DIR/traffic.py" echo "$S4" $P_ECHO "$TMP/echo.log" 30
 wait_for 10 echoes_ge "$TMP/echo.log" 5 || fatal "the echo session did not start"
-kill -KILL "$TCPFWD_PID"
-wait "$TCPFWD_PID" 2>/dev/null
-TCPFWD_PID=""
 before=$(echoes "$TMP/echo.log")
-tcpfwd_start "$TMP/tcpfwd.conf"
-resumed=$(tcpfwd_new_log | grep -Eo 'resumed [0-9]+ flows .*' | head -n 1)
-[ -n "$resumed" ] || fatal "the restarted tcpfwd resumed nothing: $(tcpfwd_new_log | grep -m2 state:)"
-say "   tcpfwd: ${resumed/ from $TMP\/flows.live/}"
+tcpfwd_crash KILL "$TMP/tcpfwd.conf"
+[ "$RESUMED_N" -gt 0 ] || fatal "the restarted tcpfwd resumed nothing: $(tcpfwd_new_log | grep -m2 state:)"
+say "   tcpfwd: ${RESUMED/ from $TMP\/flows.live/}"
 wait_for 10 echoes_ge "$TMP/echo.log" $((before + 10)) || fatal "the echo session stalled after the crash"
 row "echo session across the crash" "$(echoes "$TMP/echo.log") round trips, each checked, none lost"
 [ "$(ctl -H list --state ESTABLISHED | grep -c .)" -ge 2 ] ||

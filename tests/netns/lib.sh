@@ -579,6 +579,23 @@ tcpfwd_restored() {
 	tcpfwd_new_log | sed -nE 's/.*state: restored ([0-9]+) flows.*/\1/p' | head -n 1
 }
 
+# tcpfwd_crash SIG [CONF]: kills tcpfwd with SIG, waits for it to die (dies itself after
+# 10 s) and starts it again with the same configuration, as a crash and a restart would. RESUMED
+# gets the new process's "resumed N flows ..." log line (empty when it resumed nothing),
+# RESUMED_N its N (0 without one).
+tcpfwd_crash() {
+	local sig=$1 pid=$TCPFWD_PID
+	kill "-$sig" "$pid"
+	wait_for 10 eval "! alive $pid" || die "tcpfwd survived SIG$sig"
+	wait "$pid" 2>/dev/null
+	TCPFWD_PID=""
+	tcpfwd_start "${2:-$TCPFWD_CONF}"
+	RESUMED=$(tcpfwd_new_log | grep -Eo 'resumed [0-9]+ flows.*' | head -n 1)
+	RESUMED_N=${RESUMED#resumed }
+	RESUMED_N=${RESUMED_N%% *}
+	[ -n "$RESUMED" ] || RESUMED_N=0
+}
+
 # ---- tcpfwctl ----
 
 # ctl ARGS...: tcpfwctl on this test's control socket. It runs in the caller's network

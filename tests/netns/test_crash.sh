@@ -43,26 +43,19 @@ no_client_error() {
 	pass "$1: no client saw an error"
 }
 
-# crash SIG WHAT: checks this process dropped nothing, kills it with SIG, waits for its death
-# and starts tcpfwd again with the same command; then the log must report the resume.
+# crash SIG WHAT: checks this process dropped nothing, then tcpfwd_crash; the log must report
+# the resume.
 crash() {
-	local sig=$1 what=$2 pid=$TCPFWD_PID line drops
+	local sig=$1 what=$2 drops
 	drops=$(stat_get verdicts.drop)
 	[ "$drops" = 0 ] ||
 		fail "$what: drops before the kill: $drops: $(tcpfwd_new_log | grep -m3 ' drop ' | tr '\n' ' ')"
-	kill "-$sig" "$pid"
-	wait_for 10 eval "! alive $pid" || die "$what: tcpfwd survived SIG$sig"
-	wait "$pid" 2>/dev/null
-	TCPFWD_PID=""
-	tcpfwd_start "$CONF"
-	line=$(tcpfwd_new_log | grep -Eo 'resumed [0-9]+ flows.*' | head -n 1)
-	local n=${line#resumed }
-	n=${n%% *}
-	if [ -n "$line" ] && [ "$n" -ge "$CONNS" ] && [[ $line == *"table check passed"* ]]; then
-		RESUMES="$RESUMES $n"
-		info "$what: $line"
+	tcpfwd_crash "$sig" "$CONF"
+	if [ "$RESUMED_N" -ge "$CONNS" ] && [[ $RESUMED == *"table check passed"* ]]; then
+		RESUMES="$RESUMES $RESUMED_N"
+		info "$what: $RESUMED"
 	else
-		fail "$what: no resume of >= $CONNS flows with a passing check: '${line:-$(tcpfwd_new_log | grep -m2 'state:' | tr '\n' ' ')}'"
+		fail "$what: no resume of >= $CONNS flows with a passing check: '${RESUMED:-$(tcpfwd_new_log | grep -m2 'state:' | tr '\n' ' ')}'"
 	fi
 }
 

@@ -51,20 +51,12 @@ wait_for 4 evicting || die "no eviction within 4 s of the flood's start"
 pass "the table is full and evicting ($(stat_get flows) flows, $(stat_get destroyed.evicted) evicted)"
 
 for ((i = 1; i <= KILLS; i++)); do
-	pid=$TCPFWD_PID
-	kill -KILL "$pid"
-	wait_for 10 eval "! alive $pid" || die "tcpfwd survived SIGKILL"
-	wait "$pid" 2>/dev/null
-	TCPFWD_PID=""
-	tcpfwd_start "$conf"
-	line=$(tcpfwd_new_log | grep -Eo 'resumed [0-9]+ flows.*' | head -n 1)
-	n=${line#resumed }
-	n=${n%% *}
-	if [[ $line == *"table check passed"* && $line == *", 0 invalid,"* ]] &&
-		[ "$n" -ge 2 ] && [ "$n" -le $MAX_FLOWS ]; then
-		pass "kill $i during the flood: $line"
+	tcpfwd_crash KILL "$conf"
+	if [[ $RESUMED == *"table check passed"* && $RESUMED == *", 0 invalid,"* ]] &&
+		[ "$RESUMED_N" -ge 2 ] && [ "$RESUMED_N" -le $MAX_FLOWS ]; then
+		pass "kill $i during the flood: $RESUMED"
 	else
-		fail "kill $i during the flood: '${line:-$(tcpfwd_new_log | grep -m2 'state:' | tr '\n' ' ')}'"
+		fail "kill $i during the flood: '${RESUMED:-$(tcpfwd_new_log | grep -m2 'state:' | tr '\n' ' ')}'"
 	fi
 	alive "$flood_pid" || info "kill $i: the flood had already ended"
 	sleep 0.7
