@@ -103,7 +103,7 @@ static inline bool flow_assured(const struct engine_flow *f)
  */
 #define ENGINE_IMAGE_VERSION 1
 #define ENGINE_IMAGE_LAYOUT                                                                        \
-	((uint32_t)ENGINE_IMAGE_VERSION << 24 | (uint32_t)TRACK_PACKED << 16 |                    \
+	((uint32_t)ENGINE_IMAGE_VERSION << 24 | (uint32_t)TRACK_PACKED << 16 |                     \
 	 (uint32_t)sizeof(struct engine_flow) << 8 | FLOW_TABLE_HEADER_SIZE)
 
 static const uint8_t engine_image_magic[8] = {'T', 'C', 'P', 'F', 'W', 'E', 'N', 'G'};
@@ -132,6 +132,8 @@ struct engine {
 	struct timer_wheel *wheel;
 	engine_event_fn *on_event;
 	void *event_arg;
+	engine_trace_fn *on_trace; /* NULL unless someone traces */
+	void *trace_arg;
 	struct engine_counters ctr;
 	uint8_t gen; /* window generation (ENGINE_GEN_MASK): see engine_forget_windows() */
 };
@@ -438,8 +440,8 @@ static void stage(const struct engine *e, const uint8_t *buf, size_t cap_len, si
 }
 
 /* Finds or creates the flow and tracks the segment; then counts it. */
-static void judge(struct engine *e, const struct engine_staged *s, uint64_t now_ms,
-		  struct engine_result *res)
+static void judge_untraced(struct engine *e, const struct engine_staged *s, uint64_t now_ms,
+			   struct engine_result *res)
 {
 	*res = (struct engine_result){.verdict = ENGINE_DROP, .state = TCP_TRACK_NONE};
 	res->reason = s->reason;
@@ -459,13 +461,79 @@ static void judge(struct engine *e, const struct engine_staged *s, uint64_t now_
 	e->ctr.reasons[res->reason]++;
 }
 
+/* The packet's own tuple, its sender as the initiator: for a packet that has no flow. */
+static void packet_flow_info(const struct packet *p, struct engine_flow_info *out)
+{
+	size_t alen = p->family == 4 ? 4 : 16;
+
+	*out = (struct engine_flow_info){.id = FLOW_TABLE_NONE, .family = p->family};
+	memcpy(out->src, p->saddr, alen);
+	memcpy(out->dst, p->daddr, alen);
+	out->sport = p->sport;
+	out->dport = p->dport;
+}
+
+/* judge_untraced(), with a look at the flow before and after, for the trace callback. */
+static noinline void judge_traced(struct engine *e, const struct engine_staged *s,
+				  const struct engine_packet *pkt, uint64_t now_ms,
+				  struct engine_result *res)
+{
+	struct engine_trace t = {.buf = pkt->buf,
+				 .cap_len = (uint32_t)pkt->cap_len,
+				 .pkt_len = (uint32_t)pkt->pkt_len,
+				 .has_segment = s->reason == REASON_OK};
+	uint32_t id = FLOW_TABLE_NONE;
+
+	if (t.has_segment) {
+		t.seg = s->p;
+		id = flow_table_lookup(e->table, &s->k, s->hash);
+	}
+	if (id != FLOW_TABLE_NONE) {
+		const struct engine_flow *f = flow_table_value_const(e->table, id);
+		struct tcp_track before;
+
+		track_load(f, &before);
+		t.has_flow = true;
+		t.dir = s->src_ep == f->orig ? TCP_TRACK_ORIGINAL : TCP_TRACK_REPLY;
+		t.old_state = before.state;
+		memcpy(t.peer, before.peer, sizeof(t.peer));
+	}
+	judge_untraced(e, s, now_ms, res);
+	t.res = *res;
+	if (t.has_segment) {
+		id = flow_table_lookup(e->table, &s->k, s->hash);
+		if (id != FLOW_TABLE_NONE)
+			flow_info(e, id, &t.flow);
+		else
+			packet_flow_info(&s->p, &t.flow);
+	}
+	e->on_trace(&t, e->trace_arg);
+}
+
+static inline void judge(struct engine *e, const struct engine_staged *s,
+			 const struct engine_packet *pkt, uint64_t now_ms,
+			 struct engine_result *res)
+{
+	if (unlikely(e->on_trace))
+		judge_traced(e, s, pkt, now_ms, res);
+	else
+		judge_untraced(e, s, now_ms, res);
+}
+
+void engine_set_trace(struct engine *e, engine_trace_fn *fn, void *arg)
+{
+	e->on_trace = fn;
+	e->trace_arg = arg;
+}
+
 void engine_process(struct engine *e, const uint8_t *buf, size_t cap_len, size_t pkt_len,
 		    uint64_t now_ms, struct engine_result *res)
 {
+	struct engine_packet pkt = {.buf = buf, .cap_len = cap_len, .pkt_len = pkt_len};
 	struct engine_staged s;
 
 	stage(e, buf, cap_len, pkt_len, 0, &s);
-	judge(e, &s, now_ms, res);
+	judge(e, &s, &pkt, now_ms, res);
 }
 
 /*
@@ -502,7 +570,7 @@ void engine_process_batch(struct engine *e, const struct engine_packet *pkts, un
 
 			if (j < m && s[j].reason == REASON_OK)
 				flow_table_prefetch_next(e->table, &s[j].k, s[j].hash);
-			judge(e, &s[i], now_ms, &res[i]);
+			judge(e, &s[i], &pkts[i], now_ms, &res[i]);
 		}
 		pkts += m;
 		res += m;
@@ -953,8 +1021,7 @@ void engine_free(struct engine *e)
 #define ENGINE_CHECK_CHUNK 32
 
 /* One used flow: found by its key (hash given), valid, armed; counted in states. */
-static const char *check_flow(const struct engine *e, uint32_t id, uint32_t hash,
-			      uint32_t *states)
+static const char *check_flow(const struct engine *e, uint32_t id, uint32_t hash, uint32_t *states)
 {
 	const struct engine_flow *f = flow_table_value_const(e->table, id);
 	struct tcp_track t;

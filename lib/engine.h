@@ -87,7 +87,7 @@ struct engine_params {
 	 */
 	void *image;
 	void *image_pool;
-	bool resume;			     /* take over what the image holds, else start it empty */
+	bool resume; /* take over what the image holds, else start it empty */
 	struct engine_resume_stats *resumed; /* filled on resume; may be NULL */
 };
 
@@ -169,6 +169,38 @@ struct engine_packet {
  */
 void engine_process_batch(struct engine *e, const struct engine_packet *pkts, unsigned n,
 			  uint64_t now_ms, struct engine_result *res);
+
+/* ---- tracing: what the engine saw of each packet ---- */
+
+/*
+ * One judged packet, for `tcpfwctl trace` and `capture`. `flow` says whom it concerns, oriented
+ * as the initiator: the flow after the packet, or, when it has none (a refused first segment,
+ * a flow the packet removed), the packet's own tuple with its sender as src and state NONE.
+ * peer[] is the tracker as the segment found it, so the window bounds it was checked against
+ * follow from it (tcp_window_bounds(&peer[dir], &peer[!dir])).
+ */
+struct engine_trace {
+	struct engine_result res;
+	const uint8_t *buf; /* the packet's bytes, borrowed for the callback */
+	uint32_t cap_len;
+	uint32_t pkt_len;
+	bool has_segment;  /* parsed as TCP: seg is valid */
+	bool has_flow;	   /* the packet found a flow: dir, old_state and peer are valid */
+	uint8_t dir;	   /* enum tcp_track_dir of the sender */
+	uint8_t old_state; /* enum tcp_track_state; NONE without a flow */
+	struct packet seg; /* its addresses point into buf */
+	struct tcp_track_peer peer[2]; /* by direction, before the segment */
+	struct engine_flow_info flow;
+};
+
+/* Called for each packet, after its verdict and events; must not call back into the engine. */
+typedef void engine_trace_fn(const struct engine_trace *t, void *arg);
+
+/*
+ * Starts (fn != NULL) or stops tracing. While nobody traces, the packet path pays one
+ * predictable branch; while tracing, each packet costs a second lookup and this copy.
+ */
+void engine_set_trace(struct engine *e, engine_trace_fn *fn, void *arg);
 
 /*
  * Expires flows whose time has come, at most `budget` units of timer work per call (see

@@ -30,6 +30,28 @@ void tcp_window_init_sender(struct tcp_track_peer *snd, struct tcp_track_peer *r
 		rcv->end++; /* keep-alive reply: acknowledges the probe byte */
 }
 
+void tcp_window_bounds(const struct tcp_track_peer *snd, const struct tcp_track_peer *rcv,
+		       struct tcp_window_bounds *b)
+{
+	uint32_t maxackwin = snd->maxwin > MAXACKWINDOW_MIN ? snd->maxwin : MAXACKWINDOW_MIN;
+
+	b->seq_min = snd->end - rcv->maxwin;
+	b->seq_max = snd->maxend;
+	b->ack_min = rcv->end - maxackwin;
+	b->ack_max = rcv->end;
+	/* RFC 5961 5.2: the receiver discards an ACK older than SND.UNA - MAX.SND.WND; its
+	 * SND.UNA is the sender's highest ACK and its MAX.SND.WND the sender's largest window,
+	 * but no more than it has acknowledged so far (Linux since 2023) */
+	b->has_ack_floor = snd->flags & TCP_TRACK_PEER_MAXACK;
+	b->ack_floor = 0;
+	if (b->has_ack_floor) {
+		uint32_t acked = snd->maxack - (rcv->isn + 1);
+		uint32_t back = snd->maxwin < acked ? snd->maxwin : acked;
+
+		b->ack_floor = snd->maxack - back;
+	}
+}
+
 void tcp_window_check(struct tcp_track_peer *snd, struct tcp_track_peer *rcv,
 		      const struct packet *p, uint32_t end, bool liberal, struct tcp_window *w)
 {
@@ -39,21 +61,15 @@ void tcp_window_check(struct tcp_track_peer *snd, struct tcp_track_peer *rcv,
 	if (!snd->maxwin)
 		tcp_window_init_sender(snd, rcv, p, end, w);
 
-	uint32_t maxackwin = snd->maxwin > MAXACKWINDOW_MIN ? snd->maxwin : MAXACKWINDOW_MIN;
-	bool ack_ok = seq_le(w->sack, rcv->end);			       /* III */
-	bool seq_low_ok = !rcv->maxwin || seq_ge(end, snd->end - rcv->maxwin); /* II */
-	bool ack_low_ok = seq_ge(w->sack, rcv->end - maxackwin);	       /* IV */
-	/* RFC 5961 5.2: the receiver discards an ACK older than SND.UNA - MAX.SND.WND; its
-	 * SND.UNA is the sender's highest ACK and its MAX.SND.WND the sender's largest window,
-	 * but no more than it has acknowledged so far (Linux since 2023) */
-	if ((p->flags & TCP_FLAG_ACK) && (snd->flags & TCP_TRACK_PEER_MAXACK)) {
-		uint32_t acked = snd->maxack - (rcv->isn + 1);
-		uint32_t back = snd->maxwin < acked ? snd->maxwin : acked;
-		if (seq_lt(w->ack, snd->maxack - back))
-			ack_low_ok = false;
-	}
+	struct tcp_window_bounds b;
+	tcp_window_bounds(snd, rcv, &b);
+	bool ack_ok = seq_le(w->sack, b.ack_max);		  /* III */
+	bool seq_low_ok = !rcv->maxwin || seq_ge(end, b.seq_min); /* II */
+	bool ack_low_ok = seq_ge(w->sack, b.ack_min);		  /* IV */
+	if ((p->flags & TCP_FLAG_ACK) && b.has_ack_floor && seq_lt(w->ack, b.ack_floor))
+		ack_low_ok = false;
 
-	if (seq_gt(p->seq, snd->maxend)) { /* I */
+	if (seq_gt(p->seq, b.seq_max)) { /* I */
 		if (ack_ok && seq_low_ok && ack_low_ok && end - snd->maxend <= rcv->maxwin) {
 			w->verdict = TCP_TRACK_IGNORE;
 			w->reason = REASON_SEQ_OVERSHOOT;

@@ -25,6 +25,26 @@ struct tcp_window {
 	uint8_t reason;	 /* enum reason */
 };
 
+/*
+ * The bounds a segment from snd to rcv is checked against, from the peers as it finds them:
+ * its end must reach seq_min (II: not older than a window), its seq must not pass seq_max (I:
+ * the receiver's right edge), its ACK (SACK edges included) must lie in [ack_min, ack_max]
+ * (IV, III). With ack_floor, an ACK before ack_floor is older than the receiver's SND.UNA -
+ * MAX.SND.WND (RFC 5961 5.2). A bound on a side not yet seen (maxwin 0) is meaningless:
+ * that side learns from the segment. For the checks and for `tcpfwctl trace`.
+ */
+struct tcp_window_bounds {
+	uint32_t seq_min;
+	uint32_t seq_max;
+	uint32_t ack_min;
+	uint32_t ack_max;
+	uint32_t ack_floor;
+	bool has_ack_floor;
+};
+
+void tcp_window_bounds(const struct tcp_track_peer *snd, const struct tcp_track_peer *rcv,
+		       struct tcp_window_bounds *b);
+
 /* The ACK a segment carries in effect; a segment without one is treated as perfect. SACK
  * blocks count only when the receiver offered SACK in its SYN (RFC 2018). */
 void tcp_window_ack(const struct tcp_track_peer *rcv, const struct packet *p, struct tcp_window *w);

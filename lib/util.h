@@ -17,6 +17,8 @@
 
 #define likely(x)   __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
+/* keeps a rarely taken path out of its caller, so that it costs the common one nothing */
+#define noinline __attribute__((noinline))
 
 /*
  * Keeps the compiler from moving memory accesses across it. Enough to order a thread's own

@@ -13,6 +13,8 @@
 #include <string.h>
 
 #include "engine.h"
+#include "seq.h"
+#include "tcp_window.h"
 #include "pktbuild.h"
 #include "util.h"
 
@@ -892,10 +894,79 @@ static void test_bad_params(void **state)
 	assert_string_equal(engine_cause_name(_ENGINE_CAUSE_MAX), "unknown");
 }
 
+struct traces {
+	unsigned n;
+	struct engine_trace t[8];
+	uint8_t bytes[8][64]; /* the first bytes the callback could read */
+};
+
+static void on_trace(const struct engine_trace *t, void *arg)
+{
+	struct traces *tr = arg;
+
+	if (tr->n < ARRAY_SIZE(tr->t)) {
+		tr->t[tr->n] = *t;
+		memcpy(tr->bytes[tr->n], t->buf, t->cap_len < 64 ? t->cap_len : 64);
+	}
+	tr->n++;
+}
+
+/* A trace shows the verdict, the flow before and after, and the bounds the segment met. */
+static void test_trace(void **state)
+{
+	(void)state;
+	struct config cfg = small_config(64);
+	struct fixture *fx = fx_new(&cfg);
+	struct traces tr = {0};
+	struct conn c = conn_make(4, 40000);
+	struct tcp_window_bounds b;
+
+	engine_set_trace(fx->e, on_trace, &tr);
+	expect(seg(fx, &c, C2S, SYN, 0), ENGINE_ACCEPT, REASON_OK, TCP_TRACK_SYN_SENT);
+	assert_int_equal(tr.n, 1);
+	assert_true(tr.t[0].has_segment);
+	assert_false(tr.t[0].has_flow); /* the SYN found none */
+	assert_int_equal(tr.t[0].flow.state, TCP_TRACK_SYN_SENT);
+	assert_int_equal(tr.t[0].flow.sport, 40000);
+	assert_int_equal(tr.t[0].seg.seq, 1000000);
+	assert_int_equal(tr.bytes[0][0] >> 4, 4); /* buf is the packet */
+
+	expect(seg(fx, &c, S2C, SYN | ACK, 0), ENGINE_ACCEPT, REASON_OK, TCP_TRACK_SYN_RECV);
+	expect(seg(fx, &c, C2S, ACK, 0), ENGINE_ACCEPT, REASON_OK, TCP_TRACK_ESTABLISHED);
+	assert_int_equal(tr.n, 3);
+	assert_true(tr.t[2].has_flow);
+	assert_int_equal(tr.t[2].dir, TCP_TRACK_ORIGINAL);
+	assert_int_equal(tr.t[2].old_state, TCP_TRACK_SYN_RECV);
+	assert_int_equal(tr.t[2].res.state, TCP_TRACK_ESTABLISHED);
+	assert_int_equal(tr.t[2].flow.sport, 40000); /* oriented as the initiator */
+
+	/* a server segment far past the client's window: dropped, and the trace says why */
+	uint32_t far = c.next[S2C] + 10000000;
+	struct engine_result r = send_seg(fx, &c, S2C, ACK, 100, far);
+	expect(r, ENGINE_DROP, REASON_SEQ_OVER_WINDOW, TCP_TRACK_ESTABLISHED);
+	assert_int_equal(tr.n, 4);
+	const struct engine_trace *t = &tr.t[3];
+	assert_int_equal(t->res.verdict, ENGINE_DROP);
+	assert_int_equal(t->dir, TCP_TRACK_REPLY);
+	assert_int_equal(t->seg.seq, far);
+	tcp_window_bounds(&t->peer[t->dir], &t->peer[!t->dir], &b);
+	assert_int_equal(b.seq_max, t->peer[TCP_TRACK_REPLY].maxend);
+	assert_true(seq_gt(t->seg.seq, b.seq_max));
+	assert_int_equal(b.ack_max, c.next[C2S]); /* the client's end */
+	assert_int_equal(t->peer[TCP_TRACK_REPLY].end, c.next[S2C]);
+
+	/* off again: no more calls, same verdicts */
+	engine_set_trace(fx->e, NULL, NULL);
+	expect(seg(fx, &c, C2S, ACK, 10), ENGINE_ACCEPT, REASON_OK, TCP_TRACK_ESTABLISHED);
+	assert_int_equal(tr.n, 4);
+	fx_free(fx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_conversation_v4_and_v6),
+		cmocka_unit_test(test_trace),
 		cmocka_unit_test(test_forget_windows_after_bypass),
 		cmocka_unit_test(test_bad_checksum_rst),
 		cmocka_unit_test(test_drops_are_counted),
