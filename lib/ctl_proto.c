@@ -306,6 +306,21 @@ static const struct ctl_key ctl_filter_keys[] = {
 	{"states", ctl_param_states},
 	{NULL, NULL},
 };
+static int ctl_param_drops(struct ctl_parse *p, const char *key, const json_t *v)
+{
+	if (!json_is_boolean(v))
+		return ctl_bad(p, key, "true or false");
+	p->req.drops = json_is_true(v);
+	return 0;
+}
+
+/* Trace and Capture: the filter's keys, and whether only drops count */
+static const struct ctl_key ctl_trace_keys[] = {
+	{"family", ctl_param_family}, {"src", ctl_param_addr},
+	{"dst", ctl_param_addr},      {"sport", ctl_param_port},
+	{"dport", ctl_param_port},    {"states", ctl_param_states},
+	{"drops", ctl_param_drops},   {NULL, NULL},
+};
 static const struct ctl_key ctl_tuple_keys[] = {
 	{"family", ctl_param_family}, {"src", ctl_param_addr},	 {"dst", ctl_param_addr},
 	{"sport", ctl_param_port},    {"dport", ctl_param_port}, {NULL, NULL},
@@ -386,6 +401,12 @@ static int ctl_format_tuple(json_t *o, const struct ctl_request *req)
 	return ctl_filter_format(o, &req->filter, true);
 }
 
+static int ctl_format_trace(json_t *o, const struct ctl_request *req)
+{
+	return ctl_filter_format(o, &req->filter, false) |
+	       (req->drops ? json_object_set_new(o, "drops", json_true()) : 0);
+}
+
 static int ctl_format_name(json_t *o, const struct ctl_request *req)
 {
 	const char *name = req->param.name;
@@ -423,6 +444,11 @@ struct ctl_method_info {
 		.name = n, .admin = adm, .keys = ctl_filter_keys, .check = ctl_check_filter,       \
 		.format = ctl_format_filter                                                        \
 	}
+#define CTL_TRACE_METHOD(n, adm)                                                                   \
+	{                                                                                          \
+		.name = n, .admin = adm, .keys = ctl_trace_keys, .check = ctl_check_filter,        \
+		.format = ctl_format_trace                                                         \
+	}
 #define CTL_PLAIN_METHOD(n, adm)                                                                   \
 	{                                                                                          \
 		.name = n, .admin = adm, .keys = ctl_no_keys                                       \
@@ -452,6 +478,9 @@ static const struct ctl_method_info ctl_methods[] = {
 	[CTL_DAEMON_STATUS] = CTL_PLAIN_METHOD("io.tcpfw.Daemon.Status", false),
 	[CTL_DAEMON_RELOAD] = CTL_PLAIN_METHOD("io.tcpfw.Daemon.Reload", true),
 	[CTL_DAEMON_VERSION] = CTL_PLAIN_METHOD("io.tcpfw.Daemon.Version", false),
+	[CTL_PACKETS_TRACE] = CTL_TRACE_METHOD("io.tcpfw.Packets.Trace", false),
+	/* the packets' bytes: what only root sees with tcpdump */
+	[CTL_PACKETS_CAPTURE] = CTL_TRACE_METHOD("io.tcpfw.Packets.Capture", true),
 };
 _Static_assert(ARRAY_SIZE(ctl_methods) == _CTL_METHOD_MAX, "ctl_methods out of sync");
 

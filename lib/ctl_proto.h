@@ -24,18 +24,22 @@
 #define CTL_PROTO_LIST_CHUNK	      256   /* flows per List reply */
 
 enum ctl_method {
-	CTL_FLOWS_LIST = 0, /* io.tcpfw.Flows.List {filter}        -> {flows:[...]} (continues) */
-	CTL_FLOWS_GET,	    /* io.tcpfw.Flows.Get {tuple}          -> {flow:{...}} */
-	CTL_FLOWS_COUNT,    /* io.tcpfw.Flows.Count {filter}       -> {count:N} */
-	CTL_FLOWS_KILL,	    /* io.tcpfw.Flows.Kill {filter}        -> {killed:N}   admin */
-	CTL_FLOWS_FLUSH,    /* io.tcpfw.Flows.Flush {}             -> {flushed:N}  admin */
-	CTL_EVENTS_WATCH,   /* io.tcpfw.Events.Watch {filter}      -> {event:{...}} (continues) */
-	CTL_STATS_GET,	    /* io.tcpfw.Stats.Get {}               -> {stats...} */
-	CTL_PARAMS_GET,	    /* io.tcpfw.Params.Get {name?}         -> {params:{name:value}} */
-	CTL_PARAMS_SET,	    /* io.tcpfw.Params.Set {name, value}   -> {}          admin */
-	CTL_DAEMON_STATUS,  /* io.tcpfw.Daemon.Status {}           -> {status...} */
-	CTL_DAEMON_RELOAD,  /* io.tcpfw.Daemon.Reload {}           -> {}          admin */
-	CTL_DAEMON_VERSION, /* io.tcpfw.Daemon.Version {}          -> {version:"..."} */
+	CTL_FLOWS_LIST = 0,  /* io.tcpfw.Flows.List {filter}        -> {flows:[...]} (continues) */
+	CTL_FLOWS_GET,	     /* io.tcpfw.Flows.Get {tuple}          -> {flow:{...}} */
+	CTL_FLOWS_COUNT,     /* io.tcpfw.Flows.Count {filter}       -> {count:N} */
+	CTL_FLOWS_KILL,	     /* io.tcpfw.Flows.Kill {filter}        -> {killed:N}   admin */
+	CTL_FLOWS_FLUSH,     /* io.tcpfw.Flows.Flush {}             -> {flushed:N}  admin */
+	CTL_EVENTS_WATCH,    /* io.tcpfw.Events.Watch {filter}      -> {event:{...}} (continues) */
+	CTL_STATS_GET,	     /* io.tcpfw.Stats.Get {}               -> {stats...} */
+	CTL_PARAMS_GET,	     /* io.tcpfw.Params.Get {name?}         -> {params:{name:value}} */
+	CTL_PARAMS_SET,	     /* io.tcpfw.Params.Set {name, value}   -> {}          admin */
+	CTL_DAEMON_STATUS,   /* io.tcpfw.Daemon.Status {}           -> {status...} */
+	CTL_DAEMON_RELOAD,   /* io.tcpfw.Daemon.Reload {}           -> {}          admin */
+	CTL_DAEMON_VERSION,  /* io.tcpfw.Daemon.Version {}          -> {version:"..."} */
+	CTL_PACKETS_TRACE,   /* io.tcpfw.Packets.Trace {filter, drops?} -> {snaplen}, then
+			      *   {trace:{...}} and {lost:N} (continues) */
+	CTL_PACKETS_CAPTURE, /* io.tcpfw.Packets.Capture: as Trace, each trace with its
+			      *   packet's bytes                                 admin */
 	_CTL_METHOD_MAX
 };
 
@@ -82,11 +86,63 @@ struct ctl_flow {
 };
 
 struct ctl_event {
-	uint8_t type;	   /* "type":"new"|"state"|"destroy" (enum engine_event_type) */
-	uint8_t cause;	   /* "cause":"timeout"... with destroy (enum engine_cause) */
-	uint8_t old_state; /* "old_state" with state */
-	uint64_t time_ms;  /* "time": monotonic ms when it happened */
+	uint8_t type;	       /* "type":"new"|"state"|"destroy" (enum engine_event_type) */
+	uint8_t cause;	       /* "cause":"timeout"... with destroy (enum engine_cause) */
+	uint8_t old_state;     /* "old_state" with state */
+	uint64_t time_ms;      /* "time": monotonic ms when it happened */
+	uint64_t timestamp_ms; /* "timestamp": the same moment, wall clock: seconds since the
+				* epoch with ms precision (0: absent, from an older daemon) */
 	struct ctl_flow flow;
+};
+
+#define CTL_TRACE_BYTES_MAX 2048 /* the most of a packet a capture carries */
+
+/* One side of a traced flow, as the segment found it (struct tcp_track_peer). */
+struct ctl_trace_peer {
+	uint32_t end;	 /* "end": its SND.NXT */
+	uint32_t maxend; /* "maxend": the right edge of the window it may send into */
+	uint32_t maxwin; /* "maxwin": the largest window it advertised, scaled */
+	uint32_t maxack; /* "maxack": the highest ACK it sent, when has_maxack */
+	uint8_t wscale;	 /* "wscale" */
+	bool has_maxack;
+};
+
+/*
+ * One packet as the engine judged it. The tuple is the packet's own (src sent it); `state` is
+ * its flow's after it, NONE when it has none. With has_flow it found a flow: dir says which
+ * side sent it, old_state what the flow was, and the window bounds it was checked against
+ * (tcp_window_bounds) follow from sender and receiver, which are also sent as "window".
+ */
+struct ctl_trace {
+	uint64_t time_ms;      /* "time": monotonic ms */
+	uint64_t timestamp_ms; /* "timestamp": wall clock, seconds since the epoch */
+	uint16_t queue;	       /* "queue" */
+	uint8_t verdict;       /* "verdict":"accept"|"drop" */
+	uint8_t reason;	       /* "reason":"seq_over_window" */
+	uint8_t state;	       /* "state" */
+	uint8_t family;	       /* "family"; 0 when the bytes were no TCP segment: no tuple */
+	uint8_t src[16];       /* "src", "sport", "dst", "dport" */
+	uint8_t dst[16];
+	uint16_t sport;
+	uint16_t dport;
+	uint8_t flags; /* "flags":"S." as tcpdump writes them */
+	uint16_t win;  /* "win": raw, unscaled */
+	uint32_t seq;  /* "seq", "ack", "len" (payload bytes) */
+	uint32_t ack;
+	uint32_t len;
+	bool has_flow;
+	uint8_t dir;				/* "dir":"original"|"reply" */
+	uint8_t old_state;			/* "old_state" */
+	struct ctl_trace_peer sender, receiver; /* "window":{"sender":{...},"receiver":{...}} */
+	uint32_t pkt_len;			/* "pktlen": the packet's length on the wire */
+	uint16_t cap_len; /* bytes in `bytes`: "packet":"4500..." (hex), Capture only */
+	uint8_t bytes[CTL_TRACE_BYTES_MAX];
+};
+
+enum ctl_trace_kind {
+	CTL_TRACE_START = 0, /* {"snaplen":N}: the first reply; N bytes of each packet are kept */
+	CTL_TRACE_PACKET,    /* {"trace":{...}} */
+	CTL_TRACE_LOST,	     /* {"lost":N}: N traces were dropped, not packets (a slow reader) */
 };
 
 struct ctl_stats {
@@ -143,6 +199,7 @@ struct ctl_request {
 	bool more;		  /* "more":true: the client accepts continued replies */
 	struct ctl_filter filter; /* List, Count, Kill, Watch; Get uses family/src/dst/ports */
 	struct ctl_param param;	  /* Params.Get (name may be empty: all), Params.Set */
+	bool drops;		  /* Trace, Capture: "drops":true, dropped packets only */
 };
 
 struct ctl_reply {
@@ -160,13 +217,21 @@ struct ctl_reply {
 	struct ctl_status *status; /* Daemon.Status */
 	struct ctl_param *params;  /* Params.Get */
 	size_t n_params;
-	char version[32]; /* Daemon.Version */
+	char version[32];	 /* Daemon.Version */
+	uint8_t trace_kind;	 /* Trace, Capture: enum ctl_trace_kind */
+	uint32_t snaplen;	 /*   START */
+	uint64_t lost;		 /*   LOST */
+	struct ctl_trace *trace; /*   PACKET */
 };
 
 /* The names the JSON uses for an event's type ("new", "state", "destroy") and a destroy
  * cause ("timeout", ...); "unknown" past the last one. */
 const char *ctl_event_name(unsigned type);
 const char *ctl_cause_name(unsigned cause);
+
+/* A traced segment's flags as tcpdump writes them ("S.", "FP.", "-" for none). */
+#define CTL_TRACE_FLAGS_LEN 9
+const char *ctl_trace_flags_text(uint8_t flags, char out[CTL_TRACE_FLAGS_LEN]);
 
 const char *ctl_method_name(enum ctl_method m);
 int ctl_method_from_name(const char *name);   /* -1 if unknown */
@@ -214,7 +279,8 @@ void ctl_reply_free_members(struct ctl_reply *reply);
  * The result of a reply as the JSON tcpfwctl -j prints: List -> an array of flow objects, Get
  * -> one flow object, Stats/Status -> an object, Watch -> one event object (NDJSON, one per
  * line), Count/Kill/Flush -> {"count":N}, Params.Get -> {name:value,...} with JSON values,
- * Version -> object, Params.Set/Reload -> {}; an error reply -> {"error","message","parameter"}.
+ * Version -> object, Params.Set/Reload -> {}, Trace/Capture -> the trace object, {"lost":N}
+ * or {"snaplen":N} (NDJSON); an error reply -> {"error","message","parameter"}.
  * `pretty` indents. NULL on allocation failure or what ctl_reply_format() refuses.
  */
 char *ctl_reply_result_json(const struct ctl_reply *reply, bool pretty);

@@ -9,10 +9,13 @@
 #ifndef TCPFW_CTL_PROTO_JSON_H
 #define TCPFW_CTL_PROTO_JSON_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include <jansson.h>
+
+#include "ctl_proto.h"
 
 /* 15 significant digits print every ms-precision timeout exactly and read back the same. */
 #define CTL_PROTO_COMPACT (JSON_COMPACT | JSON_REAL_PRECISION(15))
@@ -41,6 +44,29 @@ json_t *ctl_proto_value_json(const char *text);
 
 /* JSON integer, boolean or string -> libconfig text in out (len bytes); 0 or -EINVAL. */
 int ctl_proto_value_text(const json_t *v, char *out, size_t len);
+
+/* Defined in ctl_proto_reply.c for the replies of ctl_proto_trace.c too. */
+
+/* A JSON integer; counters above INT64_MAX saturate. */
+json_t *ctl_jint(uint64_t v);
+
+/* o's integer member key, when it is in 0..max: 0, else -EINVAL. */
+int ctl_get_uint(const json_t *o, const char *key, uint64_t max, uint64_t *out);
+
+/* o's boolean member key: 0, else -EINVAL. */
+int ctl_get_bool(const json_t *o, const char *key, bool *out);
+
+/* The index whose name(i) is s, for i < n; -1 if none. */
+int ctl_lookup(const char *(*name)(unsigned), unsigned n, const char *s);
+
+/* State and reason names by index, in ctl_lookup()'s shape. */
+const char *ctl_state_name(unsigned i);
+const char *ctl_reason_name(unsigned i);
+
+/* Trace and Capture replies (ctl_proto_trace.c): parameters, their parser, the -j shape. */
+json_t *ctl_result_trace(const struct ctl_reply *r);
+int ctl_parse_trace(const json_t *params, struct ctl_reply *r);
+json_t *ctl_json_trace(const struct ctl_reply *r);
 
 /* Dumps j with flags and drops the reference (j may be NULL); the text is the caller's. */
 char *ctl_proto_dump(json_t *j, size_t flags);

@@ -44,13 +44,13 @@ static json_t *ctl_jstr(const char *s, size_t max)
 }
 
 /* Counters are uint64_t, JSON integers int64: saturate rather than wrap negative. */
-static json_t *ctl_jint(uint64_t v)
+json_t *ctl_jint(uint64_t v)
 {
 	return json_integer(v > INT64_MAX ? INT64_MAX : (json_int_t)v);
 }
 
 /* An integer member in 0..max. */
-static int ctl_get_uint(const json_t *o, const char *key, uint64_t max, uint64_t *out)
+int ctl_get_uint(const json_t *o, const char *key, uint64_t max, uint64_t *out)
 {
 	const json_t *v = json_object_get(o, key);
 
@@ -90,7 +90,7 @@ static int ctl_get_str(const json_t *o, const char *key, char *dst, size_t len)
 	return 0;
 }
 
-static int ctl_get_bool(const json_t *o, const char *key, bool *out)
+int ctl_get_bool(const json_t *o, const char *key, bool *out)
 {
 	const json_t *v = json_object_get(o, key);
 
@@ -101,7 +101,7 @@ static int ctl_get_bool(const json_t *o, const char *key, bool *out)
 }
 
 /* The event, cause and state enums by name: -1 if unknown. */
-static int ctl_lookup(const char *(*name)(unsigned), unsigned n, const char *s)
+int ctl_lookup(const char *(*name)(unsigned), unsigned n, const char *s)
 {
 	for (unsigned i = 0; i < n; i++)
 		if (strcmp(name(i), s) == 0)
@@ -109,12 +109,12 @@ static int ctl_lookup(const char *(*name)(unsigned), unsigned n, const char *s)
 	return -1;
 }
 
-static const char *ctl_state_name(unsigned i)
+const char *ctl_state_name(unsigned i)
 {
 	return tcp_track_state_name((enum tcp_track_state)i);
 }
 
-static const char *ctl_reason_name(unsigned i)
+const char *ctl_reason_name(unsigned i)
 {
 	return reason_name((enum reason)i);
 }
@@ -263,6 +263,7 @@ static json_t *ctl_event_json(const struct ctl_event *ev)
 	     json_object_set_new(o, "old_state", json_string(ctl_state_name(ev->old_state)))))
 		goto fail;
 	if (json_object_set_new(o, "time", ctl_jint(ev->time_ms)) ||
+	    (ev->timestamp_ms && json_object_set_new(o, "timestamp", ctl_jsec(ev->timestamp_ms))) ||
 	    json_object_set_new(o, "flow", ctl_flow_json(&ev->flow)))
 		goto fail;
 	return o;
@@ -279,6 +280,7 @@ static int ctl_event_parse(const json_t *o, struct ctl_event *ev)
 	int t = type ? ctl_lookup(ctl_event_name, _ENGINE_EVENT_MAX, type) : -1, v = 0;
 
 	if (t < 0 || ctl_get_uint(o, "time", INT64_MAX, &ev->time_ms) ||
+	    (json_object_get(o, "timestamp") && ctl_get_ms(o, "timestamp", &ev->timestamp_ms)) ||
 	    ctl_flow_parse(json_object_get(o, "flow"), &ev->flow))
 		return -EINVAL;
 	ev->type = (uint8_t)t;
@@ -625,6 +627,8 @@ static const struct ctl_reply_kind ctl_reply_kinds[] = {
 	[CTL_DAEMON_STATUS] = {ctl_result_status, ctl_parse_status, NULL},
 	[CTL_DAEMON_RELOAD] = {ctl_result_empty, ctl_parse_empty, NULL},
 	[CTL_DAEMON_VERSION] = {ctl_result_version, ctl_parse_version, NULL},
+	[CTL_PACKETS_TRACE] = {ctl_result_trace, ctl_parse_trace, ctl_json_trace},
+	[CTL_PACKETS_CAPTURE] = {ctl_result_trace, ctl_parse_trace, ctl_json_trace},
 };
 _Static_assert(ARRAY_SIZE(ctl_reply_kinds) == _CTL_METHOD_MAX, "ctl_reply_kinds out of sync");
 
@@ -740,6 +744,8 @@ void ctl_reply_free_members(struct ctl_reply *reply)
 	free(reply->stats);
 	free(reply->status);
 	free(reply->params);
+	free(reply->trace);
+	reply->trace = NULL;
 	reply->flows = NULL;
 	reply->stats = NULL;
 	reply->status = NULL;

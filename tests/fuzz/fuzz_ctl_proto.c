@@ -22,8 +22,8 @@ static bool same_request(const struct ctl_request *a, const struct ctl_request *
 {
 	const struct ctl_filter *x = &a->filter, *y = &b->filter;
 
-	return a->method == b->method && a->more == b->more && x->family == y->family &&
-	       x->has_src == y->has_src && x->has_dst == y->has_dst &&
+	return a->method == b->method && a->more == b->more && a->drops == b->drops &&
+	       x->family == y->family && x->has_src == y->has_src && x->has_dst == y->has_dst &&
 	       (!x->has_src || memcmp(x->src, y->src, 16) == 0) &&
 	       (!x->has_dst || memcmp(x->dst, y->dst, 16) == 0) && x->sport == y->sport &&
 	       x->dport == y->dport && x->state_mask == y->state_mask &&
@@ -96,7 +96,8 @@ static void check_reply(const char *msg, size_t len, enum ctl_method m)
 	CHECK(r == 0 || r == -EINVAL || r == -ENOMEM);
 	if (r) {
 		/* *reply untouched and nothing allocated */
-		CHECK(!rep.flows && !rep.stats && !rep.status && !rep.params && !rep.error);
+		CHECK(!rep.flows && !rep.stats && !rep.status && !rep.params && !rep.trace &&
+		      !rep.error);
 		return;
 	}
 	CHECK(rep.method == m && rep.error < _CTL_ERR_MAX);
@@ -132,7 +133,7 @@ static void check_reply(const char *msg, size_t len, enum ctl_method m)
 	free(t2);
 	ctl_reply_free_members(&again);
 	ctl_reply_free_members(&rep);
-	CHECK(!rep.flows && !rep.stats && !rep.status && !rep.params);
+	CHECK(!rep.flows && !rep.stats && !rep.status && !rep.params && !rep.trace);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

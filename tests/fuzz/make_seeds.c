@@ -624,6 +624,46 @@ static void ctl_seeds(void)
 	rep.event.type = ENGINE_EVENT_STATE;
 	rep.event.old_state = TCP_TRACK_SYN_RECV;
 	put_reply("reply-watch-state", &rep);
+	rep.event.timestamp_ms = 1765094400123ULL;
+	put_reply("reply-watch-timestamp", &rep);
+
+	static struct ctl_trace trace;
+	memset(&rep, 0, sizeof(rep));
+	rep.method = CTL_PACKETS_CAPTURE;
+	rep.continues = true;
+	rep.snaplen = 128;
+	put_reply("reply-capture-start", &rep);
+	rep.trace_kind = CTL_TRACE_LOST;
+	rep.lost = 99;
+	put_reply("reply-capture-lost", &rep);
+	rep.trace_kind = CTL_TRACE_PACKET;
+	rep.trace = &trace;
+	trace = (struct ctl_trace){.time_ms = 5,
+				   .timestamp_ms = 1765094400123ULL,
+				   .verdict = ENGINE_DROP,
+				   .reason = REASON_SEQ_OVER_WINDOW,
+				   .state = TCP_TRACK_ESTABLISHED,
+				   .family = 4,
+				   .sport = 40000,
+				   .dport = 443,
+				   .flags = TCP_FLAG_ACK,
+				   .seq = 1,
+				   .ack = 2,
+				   .len = 3,
+				   .win = 4,
+				   .has_flow = true,
+				   .dir = TCP_TRACK_REPLY,
+				   .old_state = TCP_TRACK_ESTABLISHED,
+				   .sender = {.end = 1, .maxend = 2, .maxwin = 3, .has_maxack = true},
+				   .receiver = {.end = 5, .maxend = 6, .maxwin = 7, .wscale = 7},
+				   .pkt_len = 43,
+				   .cap_len = 4};
+	memcpy(trace.src, "\xc0\x00\x02\x01", 4);
+	memcpy(trace.dst, "\xc6\x33\x64\x02", 4);
+	memcpy(trace.bytes, "\x45\x00\x00\x2b", 4);
+	put_reply("reply-capture-packet", &rep);
+	rep.method = CTL_PACKETS_TRACE;
+	put_reply("reply-trace-packet", &rep);
 
 	static struct ctl_stats stats;
 	memset(&rep, 0, sizeof(rep));

@@ -125,7 +125,8 @@ static void test_names(void **state)
 		assert_int_equal(ctl_method_from_name(name), m);
 		assert_int_equal(ctl_method_is_admin((enum ctl_method)m),
 				 m == CTL_FLOWS_KILL || m == CTL_FLOWS_FLUSH ||
-					 m == CTL_PARAMS_SET || m == CTL_DAEMON_RELOAD);
+					 m == CTL_PARAMS_SET || m == CTL_DAEMON_RELOAD ||
+					 m == CTL_PACKETS_CAPTURE);
 	}
 	assert_string_equal(ctl_method_name(CTL_FLOWS_LIST), "io.tcpfw.Flows.List");
 	assert_string_equal(ctl_method_name(CTL_EVENTS_WATCH), "io.tcpfw.Events.Watch");
@@ -147,8 +148,9 @@ static void test_names(void **state)
 
 static void test_request_roundtrip_filters(void **state)
 {
-	static const uint8_t filter_methods[] = {CTL_FLOWS_LIST, CTL_FLOWS_COUNT, CTL_FLOWS_KILL,
-						 CTL_EVENTS_WATCH};
+	static const uint8_t filter_methods[] = {CTL_FLOWS_LIST,    CTL_FLOWS_COUNT,
+						 CTL_FLOWS_KILL,    CTL_EVENTS_WATCH,
+						 CTL_PACKETS_TRACE, CTL_PACKETS_CAPTURE};
 	struct ctl_request req;
 	char *text;
 
@@ -475,8 +477,9 @@ static void complete_tuple(const char *params, char *out, size_t len)
 
 static void test_request_reject_types(void **state)
 {
-	static const char *const filters[] = {"io.tcpfw.Flows.List", "io.tcpfw.Flows.Count",
-					      "io.tcpfw.Flows.Kill", "io.tcpfw.Events.Watch",
+	static const char *const filters[] = {"io.tcpfw.Flows.List",	"io.tcpfw.Flows.Count",
+					      "io.tcpfw.Flows.Kill",	"io.tcpfw.Events.Watch",
+					      "io.tcpfw.Packets.Trace", "io.tcpfw.Packets.Capture",
 					      "io.tcpfw.Flows.Get"};
 	static const struct {
 		const char *params, *param;
@@ -526,6 +529,30 @@ static void test_request_reject_types(void **state)
 			assert_bad_param(filters[f], params, cases[i].param);
 		}
 	}
+}
+
+/* Trace and Capture take the filter and "drops"; nothing else does. */
+static void test_request_trace(void **state)
+{
+	struct ctl_request req;
+	char *text;
+
+	(void)state;
+	memset(&req, 0, sizeof(req));
+	req.method = CTL_PACKETS_CAPTURE;
+	req.more = true;
+	req.drops = true;
+	req.filter.dport = 80;
+	text = roundtrip_req(&req);
+	assert_string_equal(text, "{\"method\":\"io.tcpfw.Packets.Capture\",\"parameters\":"
+				  "{\"dport\":80,\"drops\":true},\"more\":true}");
+	free(text);
+	req = parse_ok("{\"method\":\"io.tcpfw.Packets.Trace\",\"parameters\":{\"drops\":false}}");
+	assert_false(req.drops);
+	assert_bad_param("io.tcpfw.Packets.Trace", "{\"drops\":1}", "drops");
+	assert_bad_param("io.tcpfw.Packets.Trace", "{\"drops\":\"yes\"}", "drops");
+	assert_bad_param("io.tcpfw.Flows.List", "{\"drops\":true}", "drops");
+	assert_bad_param("io.tcpfw.Events.Watch", "{\"drops\":true}", "drops");
 }
 
 static void test_request_reject_states(void **state)
@@ -660,6 +687,7 @@ int main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_request_roundtrip_filters),
 		cmocka_unit_test(test_request_roundtrip_others),
+		cmocka_unit_test(test_request_trace),
 		cmocka_unit_test(test_request_format_invalid),
 		cmocka_unit_test(test_request_parse_forms),
 		cmocka_unit_test(test_request_reject_framing),

@@ -149,6 +149,7 @@ static void test_reply_events(void **state)
 			in.continues = true;
 			in.event.type = type;
 			in.event.time_ms = 123456789012ULL + sub;
+			in.event.timestamp_ms = sub ? 1765094400000ULL + sub : 0; /* 0: none */
 			in.event.flow =
 				ctlcase_flow(sub % 2 ? 6 : 4, sub % 2 ? "2001:db8::7" : "10.1.2.3",
 					     sub % 2 ? "2001:db8::8" : "10.3.2.1", sub);
@@ -161,6 +162,8 @@ static void test_reply_events(void **state)
 			assert_int_equal(out.event.cause, in.event.cause);
 			assert_int_equal(out.event.old_state, in.event.old_state);
 			assert_int_equal(out.event.time_ms, in.event.time_ms);
+			assert_int_equal(out.event.timestamp_ms, in.event.timestamp_ms);
+			assert_true(!sub == !strstr(text, "\"timestamp\":1765094400.00"));
 			ctlcase_assert_flow_equal(&out.event.flow, &in.event.flow);
 			assert_non_null(
 				strstr(text, engine_event_name((enum engine_event_type)type)));
@@ -187,6 +190,135 @@ static void test_reply_events(void **state)
 	in.event.type = ENGINE_EVENT_STATE;
 	in.event.old_state = _TCP_TRACK_STATE_MAX;
 	assert_null(ctl_reply_format(&in));
+}
+
+static struct ctl_trace sample_trace(bool with_flow)
+{
+	struct ctl_trace t = {.time_ms = 987654321,
+			      .timestamp_ms = 1765094400123ULL,
+			      .queue = 2,
+			      .verdict = ENGINE_DROP,
+			      .reason = REASON_SEQ_OVER_WINDOW,
+			      .state = TCP_TRACK_ESTABLISHED,
+			      .family = 4,
+			      .sport = 80,
+			      .dport = 40000,
+			      .flags = TCP_FLAG_ACK | TCP_FLAG_PSH,
+			      .win = 502,
+			      .seq = 4000000000u,
+			      .ack = 17,
+			      .len = 100,
+			      .pkt_len = 152};
+
+	ctlcase_addr(4, "198.51.100.2", t.src);
+	ctlcase_addr(4, "192.0.2.1", t.dst);
+	if (with_flow) {
+		t.has_flow = true;
+		t.dir = TCP_TRACK_REPLY;
+		t.old_state = TCP_TRACK_ESTABLISHED;
+		t.sender = (struct ctl_trace_peer){.end = 3000000001u,
+						   .maxend = 3000065536u,
+						   .maxwin = 64256,
+						   .maxack = 17,
+						   .wscale = 7,
+						   .has_maxack = true};
+		t.receiver = (struct ctl_trace_peer){.end = 17, .maxend = 900, .maxwin = 1};
+	}
+	return t;
+}
+
+static void assert_trace_equal(const struct ctl_trace *a, const struct ctl_trace *b)
+{
+	assert_memory_equal(a, b, offsetof(struct ctl_trace, bytes));
+	assert_memory_equal(a->bytes, b->bytes, a->cap_len);
+}
+
+static void test_reply_trace(void **state)
+{
+	struct ctl_reply in, out;
+	struct ctl_trace t;
+	char *text;
+
+	(void)state;
+	for (int variant = 0; variant < 4; variant++) {
+		t = sample_trace(variant & 1);
+		memset(&in, 0, sizeof(in));
+		in.method = variant & 2 ? CTL_PACKETS_CAPTURE : CTL_PACKETS_TRACE;
+		in.continues = true;
+		in.trace_kind = CTL_TRACE_PACKET;
+		in.trace = &t;
+		if (variant & 2) {
+			t.cap_len = 133; /* odd, and not the whole packet */
+			for (unsigned i = 0; i < t.cap_len; i++)
+				t.bytes[i] = (uint8_t)(i * 7 + 3);
+		}
+		text = ctlcase_roundtrip_reply(&in, &out);
+		assert_int_equal(out.trace_kind, CTL_TRACE_PACKET);
+		assert_non_null(out.trace);
+		assert_trace_equal(out.trace, &t);
+		assert_non_null(strstr(text, "\"flags\":\"P.\""));
+		assert_non_null(strstr(text, "\"reason\":\"seq_over_window\""));
+		assert_true(!(variant & 1) == !strstr(text, "\"maxack\":17"));
+		assert_true(!(variant & 2) == !strstr(text, "\"packet\":\"030a11"));
+		ctl_reply_free_members(&out);
+		free(text);
+	}
+
+	/* a packet that was no TCP segment: no tuple */
+	t = (struct ctl_trace){.verdict = ENGINE_DROP, .reason = REASON_IP_FRAGMENT, .pkt_len = 60};
+	memset(&in, 0, sizeof(in));
+	in.method = CTL_PACKETS_TRACE;
+	in.trace_kind = CTL_TRACE_PACKET;
+	in.trace = &t;
+	text = ctlcase_roundtrip_reply(&in, &out);
+	assert_trace_equal(out.trace, &t);
+	assert_null(strstr(text, "\"src\""));
+	ctl_reply_free_members(&out);
+	free(text);
+
+	/* the first reply, and a loss */
+	memset(&in, 0, sizeof(in));
+	in.method = CTL_PACKETS_CAPTURE;
+	in.continues = true;
+	in.snaplen = 128;
+	text = ctlcase_roundtrip_reply(&in, &out);
+	assert_string_equal(text, "{\"parameters\":{\"snaplen\":128},\"continues\":true}");
+	assert_int_equal(out.trace_kind, CTL_TRACE_START);
+	assert_int_equal(out.snaplen, 128);
+	free(text);
+	in.trace_kind = CTL_TRACE_LOST;
+	in.lost = 12345;
+	text = ctlcase_roundtrip_reply(&in, &out);
+	assert_int_equal(out.trace_kind, CTL_TRACE_LOST);
+	assert_int_equal(out.lost, 12345);
+	free(text);
+	text = ctl_reply_result_json(&in, false);
+	assert_string_equal(text, "{\"lost\":12345}");
+	free(text);
+
+	/* -j prints the trace itself */
+	t = sample_trace(true);
+	in.trace_kind = CTL_TRACE_PACKET;
+	in.trace = &t;
+	text = ctl_reply_result_json(&in, false);
+	static const char head[] = "{\"time\":987654321,\"timestamp\":1765094400.123,";
+	assert_int_equal(strncmp(text, head, strlen(head)), 0);
+	free(text);
+
+	/* what the daemon never sends */
+	t.verdict = _ENGINE_VERDICT_MAX;
+	assert_null(ctl_reply_format(&in));
+	t = sample_trace(true);
+	t.family = 0; /* a flow without a tuple */
+	assert_null(ctl_reply_format(&in));
+	t = sample_trace(false);
+	t.cap_len = CTL_TRACE_BYTES_MAX + 1;
+	assert_null(ctl_reply_format(&in));
+
+	ctlcase_assert_reply_rejected(CTL_PACKETS_TRACE, "{\"parameters\":{\"trace\":{}}}");
+	ctlcase_assert_reply_rejected(CTL_PACKETS_TRACE, "{\"parameters\":{\"lost\":-1}}");
+	ctlcase_assert_reply_rejected(CTL_PACKETS_TRACE, "{\"parameters\":{\"snaplen\":\"x\"}}");
+	ctlcase_assert_reply_rejected(CTL_PACKETS_TRACE, "{\"parameters\":{}}");
 }
 
 static void test_reply_stats(void **state)
@@ -766,6 +898,7 @@ int main(void)
 		cmocka_unit_test(test_reply_reject_stats_status),
 		cmocka_unit_test(test_reply_lenient),
 		cmocka_unit_test(test_result_json),
+		cmocka_unit_test(test_reply_trace),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
