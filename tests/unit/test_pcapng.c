@@ -330,17 +330,22 @@ static void test_comment_cut(void **state)
 	/* exactly the maximum is kept whole */
 	c[PCAPNG_STRING_MAX] = '\0';
 	assert_int_equal(comment_len(c, buf, sizeof(buf), &v), PCAPNG_STRING_MAX);
-	/* U+2260 (3 bytes) across the limit goes whole, at each of its two straddling places */
-	for (unsigned at = PCAPNG_STRING_MAX - 2; at < PCAPNG_STRING_MAX; at++) {
+	/* a character across the limit goes whole, at each place it can straddle it, and is kept
+	 * when it ends there: U+2260 (3 bytes), U+1F600 (4 bytes) */
+	static const char *const chars[] = {"\xe2\x89\xa0", "\xf0\x9f\x98\x80"};
+	for (unsigned k = 0; k < 2; k++) {
+		size_t w = strlen(chars[k]);
+
+		for (size_t at = PCAPNG_STRING_MAX - w + 1; at < PCAPNG_STRING_MAX; at++) {
+			memset(c, 'a', sizeof(c) - 1);
+			memcpy(c + at, chars[k], w);
+			assert_int_equal(comment_len(c, buf, sizeof(buf), &v), at);
+			assert_int_equal(v[at - 1], 'a');
+		}
 		memset(c, 'a', sizeof(c) - 1);
-		memcpy(c + at, "\xe2\x89\xa0", 3);
-		assert_int_equal(comment_len(c, buf, sizeof(buf), &v), at);
-		assert_int_equal(v[at - 1], 'a');
+		memcpy(c + PCAPNG_STRING_MAX - w, chars[k], w);
+		assert_int_equal(comment_len(c, buf, sizeof(buf), &v), PCAPNG_STRING_MAX);
 	}
-	/* ... and is kept when it ends at the limit */
-	memset(c, 'a', sizeof(c) - 1);
-	memcpy(c + PCAPNG_STRING_MAX - 3, "\xe2\x89\xa0", 3);
-	assert_int_equal(comment_len(c, buf, sizeof(buf), &v), PCAPNG_STRING_MAX);
 	/* the string ends at its NUL: nothing after it, and never a NUL in the value */
 	assert_int_equal(comment_len("ab\0cd", buf, sizeof(buf), &v), 2);
 	assert_memory_equal(v, "ab", 2);
