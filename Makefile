@@ -29,9 +29,9 @@ ALL_LDFLAGS := $(LDFLAGS) $(SAN_FLAGS)
 
 # Debian packages, by name: what builds the code and what the tests run.
 DEB_BUILD := build-essential pkg-config libsodium-dev libconfig-dev libjansson-dev \
-	libmnl-dev libnetfilter-queue-dev libsystemd-dev libcmocka-dev
+	libmnl-dev libnetfilter-queue-dev libsystemd-dev libcmocka-dev libpcap-dev
 DEB_TEST := iproute2 nftables iptables python3-scapy socat curl iperf3 man-db \
-	systemd systemd-container procps psmisc prometheus
+	systemd systemd-container procps psmisc prometheus tshark
 DEB_DEPS := $(DEB_BUILD) $(DEB_TEST)
 
 LIB_PKGS := libsodium libconfig jansson
@@ -48,6 +48,10 @@ UNIT_HELPER_OBJS := $(UNIT_HELPERS:%.c=$(BUILD)/%.o)
 UNIT_BINS := $(UNIT_TESTS:%.c=$(BUILD)/%)
 
 BENCH_BIN := $(BUILD)/tests/bench/engine_bench
+
+# libpcap reads back the capture files lib/pcapng writes; only what needs it links it.
+PCAP_CFLAGS = $(shell $(PKG_CONFIG) --cflags libpcap 2>/dev/null)
+PCAP_LIBS = $(or $(shell $(PKG_CONFIG) --libs libpcap 2>/dev/null),-lpcap)
 
 DAEMON_PKGS := libmnl libnetfilter_queue libsystemd
 DAEMON_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(DAEMON_PKGS)) -pthread
@@ -91,7 +95,10 @@ $(LIBTCPFW): $(LIB_OBJS)
 	ar rcs $@ $^
 
 $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(UNIT_HELPER_OBJS) $(LIBTCPFW)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(shell $(PKG_CONFIG) --libs cmocka)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(shell $(PKG_CONFIG) --libs cmocka) $(UNIT_LIBS)
+
+$(BUILD)/tests/unit/test_pcapng.o: ALL_CFLAGS += $(PCAP_CFLAGS)
+$(BUILD)/tests/unit/test_pcapng: UNIT_LIBS = $(PCAP_LIBS)
 
 MKFLOWS := $(BUILD)/tests/bench/mkflows
 $(MKFLOWS): $(BUILD)/tests/bench/mkflows.o $(BUILD)/tests/unit/pktbuild.o $(LIBTCPFW)
