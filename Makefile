@@ -49,7 +49,8 @@ UNIT_BINS := $(UNIT_TESTS:%.c=$(BUILD)/%)
 
 BENCH_BIN := $(BUILD)/tests/bench/engine_bench
 
-# libpcap reads back the capture files lib/pcapng writes; only what needs it links it.
+# libpcap reads back the capture files lib/pcapng writes: in test_pcapng and fuzz_pcapng,
+# which alone link it (EXTRA_LIBS, set per binary below).
 PCAP_CFLAGS = $(shell $(PKG_CONFIG) --cflags libpcap 2>/dev/null)
 PCAP_LIBS = $(or $(shell $(PKG_CONFIG) --libs libpcap 2>/dev/null),-lpcap)
 
@@ -95,10 +96,7 @@ $(LIBTCPFW): $(LIB_OBJS)
 	ar rcs $@ $^
 
 $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(UNIT_HELPER_OBJS) $(LIBTCPFW)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(shell $(PKG_CONFIG) --libs cmocka) $(UNIT_LIBS)
-
-$(BUILD)/tests/unit/test_pcapng.o: ALL_CFLAGS += $(PCAP_CFLAGS)
-$(BUILD)/tests/unit/test_pcapng: UNIT_LIBS = $(PCAP_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(shell $(PKG_CONFIG) --libs cmocka) $(EXTRA_LIBS)
 
 MKFLOWS := $(BUILD)/tests/bench/mkflows
 $(MKFLOWS): $(BUILD)/tests/bench/mkflows.o $(BUILD)/tests/unit/pktbuild.o $(LIBTCPFW)
@@ -366,7 +364,7 @@ check-units: all
 # build-fuzz/artifacts/, logs in build-fuzz/fuzz_<h>.log. Not part of check.
 # make fuzz-replay: the same harnesses built with $(CC) and tests/fuzz/replay.c instead of
 # libFuzzer, every corpus file run once; check runs it with SANITIZE=1 (ASan+UBSan, seconds).
-FUZZ_HARNESSES ?= packet engine config ctl_proto snapshot model
+FUZZ_HARNESSES ?= packet engine config ctl_proto snapshot model pcapng
 FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
 FUZZ_BUILD := build-fuzz
@@ -376,7 +374,8 @@ FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE -DTCPFW_VERSION='"$(VERSION)"' $(filter-o
 	$(LIB_CFLAGS)
 # What every harness links besides its own file, in both builds.
 FUZZ_HELPERS := tests/unit/pktbuild.o tests/unit/track_cmp.o tests/fuzz/fuzz_common.o \
-	tests/model/tcp_model.o tests/model/model_conv.o tests/model/model_judge.o
+	tests/model/tcp_model.o tests/model/model_conv.o tests/model/model_judge.o \
+	tests/unit/pcapng_walk.o
 FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(FUZZ_BUILD)/%.o) $(FUZZ_HELPERS:%=$(FUZZ_BUILD)/%)
 FUZZ_RUNS := $(FUZZ_HARNESSES:%=fuzz-run-%)
 FUZZ_ENV = ASAN_OPTIONS=detect_leaks=1 \
@@ -390,7 +389,7 @@ $(FUZZ_BUILD)/%.o: %.c
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
 
 $(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/tests/fuzz/fuzz_%.o $(FUZZ_LIB_OBJS)
-	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LIB_LIBS)
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LIB_LIBS) $(EXTRA_LIBS)
 
 # One run; its result line goes to build-fuzz/fuzz_<h>.result for the summary below.
 $(FUZZ_RUNS): fuzz-run-%: $(FUZZ_BUILD)/fuzz_%
@@ -416,7 +415,13 @@ fuzz: $(FUZZ_RUNS)
 
 $(BUILD)/tests/fuzz/replay_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/replay.o \
 		$(FUZZ_HELPERS:%=$(BUILD)/%) $(LIBTCPFW)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(EXTRA_LIBS)
+
+# The pcapng tests read what the writer wrote with libpcap.
+$(BUILD)/tests/unit/test_pcapng.o $(BUILD)/tests/fuzz/fuzz_pcapng.o: ALL_CFLAGS += $(PCAP_CFLAGS)
+$(FUZZ_BUILD)/tests/fuzz/fuzz_pcapng.o: FUZZ_CFLAGS += $(PCAP_CFLAGS)
+$(BUILD)/tests/unit/test_pcapng $(BUILD)/tests/fuzz/replay_pcapng $(FUZZ_BUILD)/fuzz_pcapng: \
+	EXTRA_LIBS = $(PCAP_LIBS)
 
 fuzz-replay: $(REPLAY_BINS)
 	@fail=0; for h in $(FUZZ_HARNESSES); do \

@@ -13,7 +13,9 @@
  * express. engine: programs in fuzz_engine.c's step format (handshakes, transfers, closes,
  * resets, floods, expiry, operator calls). config: the shipped file and small variants.
  * ctl_proto: every call and every reply kind, formatted by the module itself, and some damage.
- * snapshot: snapshots of real engine states, raw and in the harness's forging mode.
+ * snapshot: snapshots of real engine states, raw and in the harness's forging mode. pcapng:
+ * packets and comments at the writer's edges (clamps, the UTF-8 cut, refusals, the largest
+ * snaplen).
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -28,6 +30,7 @@
 #include "ctl_proto.h"
 #include "engine.h"
 #include "fuzz_common.h"
+#include "pcapng.h"
 #include "snapshot.h"
 
 static const char *root;
@@ -908,6 +911,65 @@ static void live_seeds(void)
 	put("snapshot", "live-8-garbage", seed, 1 + 8 * 128 + 1);
 }
 
+/* ---- pcapng ---- */
+
+/* One input in fuzz_pcapng.c's format: the string, then data as the packet. */
+static void pcapng_seed(const char *name, uint8_t mode, uint32_t snaplen, uint32_t caplen,
+			uint32_t origlen, const char *str, size_t slen, const uint8_t *data,
+			size_t dlen)
+{
+	static uint8_t seed[4096];
+	const uint64_t ts_us = 1700000000123456ull;
+	size_t k = 0;
+
+	seed[k++] = mode;
+	for (unsigned i = 0; i < 3; i++)
+		seed[k++] = (uint8_t)(snaplen >> (8 * i));
+	for (unsigned i = 0; i < 8; i++)
+		seed[k++] = (uint8_t)(ts_us >> (8 * i));
+	for (unsigned i = 0; i < 3; i++)
+		seed[k++] = (uint8_t)(caplen >> (8 * i));
+	for (unsigned i = 0; i < 4; i++)
+		seed[k++] = (uint8_t)(origlen >> (8 * i));
+	seed[k++] = (uint8_t)slen;
+	seed[k++] = (uint8_t)(slen >> 8);
+	memcpy(seed + k, str, slen);
+	k += slen;
+	memcpy(seed + k, data, dlen);
+	put("pcapng", name, seed, k + dlen);
+}
+
+/* Modes: bits 0-1 linktype, 2 userappl, 3 if_name, 4 big data, 5 NULL data, 6 raw snaplen,
+ * 7 raw origlen. Snaplens here are taken as is (bit 6) unless refused on purpose. */
+static void pcapng_seeds(void)
+{
+	static char lng[1100];
+	uint8_t buf[200];
+	size_t len4 = syn(4, buf), len6;
+	uint8_t v6[200];
+
+	len6 = syn(6, v6);
+	pcapng_seed("raw-v4-comment", 0x4d, 65535, (uint32_t)len4, (uint32_t)len4, "tcp_bad_flags",
+		    13, buf, len4);
+	pcapng_seed("raw-v6-odd-none", 0xc1, 65535, (uint32_t)len6 - 1, 1500, "", 0, v6, len6);
+	pcapng_seed("cut-to-snaplen", 0xc1, 40, (uint32_t)len6, (uint32_t)len6, "window", 6, v6,
+		    len6);
+	pcapng_seed("caplen-over-origlen", 0xc1, 65535, (uint32_t)len4, 20, "short", 5, buf, len4);
+	pcapng_seed("nul-in-comment", 0xc0, 65535, 0, 0, "ab\0cd", 5, buf, 0);
+	/* UTF-8 characters across the cut: U+2260 (3 bytes) one back, U+1F600 (4 bytes) three */
+	memset(lng, 'a', sizeof(lng));
+	memcpy(lng + PCAPNG_STRING_MAX - 1, "\xe2\x89\xa0", 3);
+	pcapng_seed("long-utf8-3", 0xc5, 65535, 8, 8, lng, sizeof(lng), buf, 8);
+	memset(lng, 'a', sizeof(lng));
+	memcpy(lng + PCAPNG_STRING_MAX - 3, "\xf0\x9f\x98\x80", 4);
+	pcapng_seed("long-utf8-4", 0xc1, 65535, 8, 8, lng, sizeof(lng), buf, 8);
+	pcapng_seed("big-snaplen", 0xd1, PCAPNG_SNAPLEN_MAX, PCAPNG_SNAPLEN_MAX, 0x7fffffff, "big",
+		    3, buf, 0);
+	pcapng_seed("null-data", 0xe1, 65535, 0, 0, "none", 4, buf, 0);
+	pcapng_seed("refused-snaplen-0", 0xc1, 0, 0, 0, "", 0, buf, 0);
+	pcapng_seed("derived-fields", 0x00, 0, 0, 0, "", 0, buf, len4);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -922,6 +984,7 @@ int main(int argc, char **argv)
 	ctl_seeds();
 	snapshot_seeds();
 	live_seeds();
+	pcapng_seeds();
 	printf("make_seeds: %u files under %s\n", n_written, root);
 	return 0;
 }
