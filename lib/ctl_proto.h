@@ -110,8 +110,8 @@ struct ctl_trace_peer {
 /*
  * One packet as the engine judged it. The tuple is the packet's own (src sent it); `state` is
  * its flow's after it, NONE when it has none. With has_flow it found a flow: dir says which
- * side sent it, old_state what the flow was, and the window bounds it was checked against
- * (tcp_window_bounds) follow from sender and receiver, which are also sent as "window".
+ * side sent it, old_state what the flow was, sender and receiver its two sides as the segment
+ * found them, and the bounds it was checked against (tcp_window_bounds).
  */
 struct ctl_trace {
 	uint64_t time_ms;      /* "time": monotonic ms */
@@ -133,8 +133,12 @@ struct ctl_trace {
 	bool has_flow;
 	uint8_t dir;				/* "dir":"original"|"reply" */
 	uint8_t old_state;			/* "old_state" */
-	struct ctl_trace_peer sender, receiver; /* "window":{"sender":{...},"receiver":{...}} */
-	uint32_t pkt_len;			/* "pktlen": the packet's length on the wire */
+	struct ctl_trace_peer sender, receiver; /* "window":{"sender":{...},"receiver":{...}, */
+	uint32_t seq_min, seq_max;		/*   "seq_min", "seq_max", "ack_min", "ack_max" */
+	uint32_t ack_min, ack_max;		/*   and "ack_floor" (tcp_window_bounds) } */
+	uint32_t ack_floor;
+	bool has_ack_floor;
+	uint32_t pkt_len; /* "pktlen": the packet's length on the wire */
 	uint16_t cap_len; /* bytes in `bytes`: "packet":"4500..." (hex), Capture only */
 	uint8_t bytes[CTL_TRACE_BYTES_MAX];
 };

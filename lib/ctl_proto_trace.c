@@ -156,11 +156,19 @@ static int ctl_trace_flow_json(json_t *o, const struct ctl_trace *t)
 {
 	if (t->dir > TCP_TRACK_REPLY || t->old_state >= _TCP_TRACK_STATE_MAX)
 		return -EINVAL;
+	json_t *w = json_pack("{s:o, s:o, s:I, s:I, s:I, s:I}", "sender", ctl_peer_json(&t->sender),
+			      "receiver", ctl_peer_json(&t->receiver), "seq_min",
+			      (json_int_t)t->seq_min, "seq_max", (json_int_t)t->seq_max, "ack_min",
+			      (json_int_t)t->ack_min, "ack_max", (json_int_t)t->ack_max);
+
+	if (w && t->has_ack_floor &&
+	    json_object_set_new(w, "ack_floor", json_integer((json_int_t)t->ack_floor))) {
+		json_decref(w);
+		return -EINVAL;
+	}
 	return json_object_set_new(o, "dir", json_string(ctl_dir_name(t->dir))) |
 	       json_object_set_new(o, "old_state", json_string(ctl_state_name(t->old_state))) |
-	       json_object_set_new(o, "window",
-				   json_pack("{s:o, s:o}", "sender", ctl_peer_json(&t->sender),
-					     "receiver", ctl_peer_json(&t->receiver)));
+	       json_object_set_new(o, "window", w);
 }
 
 static int ctl_trace_segment_json(json_t *o, const struct ctl_trace *t)
@@ -243,10 +251,24 @@ static int ctl_trace_flow_parse(const json_t *o, struct ctl_trace *t)
 	int d = dir ? ctl_lookup(ctl_dir_name, 2, dir) : -1;
 	int s = old ? tcp_track_state_from_name(old) : -1;
 
+	uint64_t b[5] = {0};
+
 	if (d < 0 || s < 0 || !t->family ||
 	    ctl_peer_parse(json_object_get(w, "sender"), &t->sender) ||
-	    ctl_peer_parse(json_object_get(w, "receiver"), &t->receiver))
+	    ctl_peer_parse(json_object_get(w, "receiver"), &t->receiver) ||
+	    ctl_get_uint(w, "seq_min", UINT32_MAX, &b[0]) ||
+	    ctl_get_uint(w, "seq_max", UINT32_MAX, &b[1]) ||
+	    ctl_get_uint(w, "ack_min", UINT32_MAX, &b[2]) ||
+	    ctl_get_uint(w, "ack_max", UINT32_MAX, &b[3]))
 		return -EINVAL;
+	t->has_ack_floor = json_object_get(w, "ack_floor") != NULL;
+	if (t->has_ack_floor && ctl_get_uint(w, "ack_floor", UINT32_MAX, &b[4]))
+		return -EINVAL;
+	t->seq_min = (uint32_t)b[0];
+	t->seq_max = (uint32_t)b[1];
+	t->ack_min = (uint32_t)b[2];
+	t->ack_max = (uint32_t)b[3];
+	t->ack_floor = (uint32_t)b[4];
 	t->has_flow = true;
 	t->dir = (uint8_t)d;
 	t->old_state = (uint8_t)s;

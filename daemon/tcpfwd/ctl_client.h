@@ -21,6 +21,8 @@
 /* the longest a request may take to arrive whole, from its first byte (idle_timeout if less) */
 #define CTL_REQUEST_TIMEOUT_MS 5000
 #define CTL_EVENT_BATCH	       512 /* events taken from a worker at a time */
+/* unsent trace bytes past which a tracer loses traces (counted) instead of being dropped */
+#define CTL_TRACE_BACKLOG (256u << 10)
 
 enum ctl_role {
 	CTL_ROLE_NONE = 0,
@@ -32,6 +34,7 @@ enum ctl_op {
 	CTL_OP_NONE = 0, /* waiting for a request */
 	CTL_OP_LIST,	 /* streaming a list: more chunks as the client reads */
 	CTL_OP_WATCH,	 /* receiving events until it hangs up */
+	CTL_OP_TRACE,	 /* receiving traced packets until it hangs up */
 };
 
 struct ctl_server;
@@ -55,6 +58,7 @@ struct ctl_client {
 	struct ctl_request req; /* the request of the running op */
 	unsigned list_worker;	/* List progress: which worker, and where in its table */
 	uint32_t list_cursor;
+	uint64_t trace_lost; /* traces this tracer missed and has not been told of */
 };
 
 struct tcpfwd;
@@ -75,6 +79,7 @@ struct ctl_server {
 	bool accept_paused; /* out of file descriptors: accepting resumes at the next tick */
 	unsigned n_clients;
 	unsigned n_watchers;
+	unsigned n_tracers;
 	struct ctl_client *clients[CTL_MAX_CLIENTS];
 	struct worker_event events[CTL_EVENT_BATCH]; /* scratch for the event pump */
 };
@@ -97,5 +102,17 @@ void ctl_methods_pump_events(struct ctl_server *s);
 
 /* A watcher hung up or was dropped: stop capturing events if it was the last. */
 void ctl_methods_unwatch(struct ctl_server *s, struct ctl_client *c);
+
+/* The flow filter of a request as the engine takes it (ctl_methods.c). */
+struct engine_filter to_engine_filter(const struct ctl_filter *f);
+
+/* Packets.Trace and Packets.Capture (ctl_trace.c): starts streaming the client's traces. */
+void ctl_trace_start(struct ctl_server *s, struct ctl_client *c);
+
+/* Moves traced packets from the workers to the tracing clients. */
+void ctl_trace_pump(struct ctl_server *s);
+
+/* A tracer hung up: its filter leaves the workers. */
+void ctl_trace_stop(struct ctl_server *s, struct ctl_client *c);
 
 #endif /* TCPFW_CTL_CLIENT_H */

@@ -19,7 +19,7 @@
 #define SLICE_BUDGET	   4096	 /* table slots one worker call may scan */
 #define LIST_ONE_REPLY_MAX 65536 /* flows in a List answered without "more" */
 
-static struct engine_filter to_engine_filter(const struct ctl_filter *f)
+struct engine_filter to_engine_filter(const struct ctl_filter *f)
 {
 	struct engine_filter e = {
 		.family = f->family,
@@ -449,6 +449,7 @@ void ctl_methods_pump_events(struct ctl_server *s)
 					.cause = evs[i].ev.cause,
 					.old_state = evs[i].ev.old_state,
 					.time_ms = evs[i].time_ms,
+					.timestamp_ms = clock_wall_at(evs[i].time_ms, now),
 					.flow = to_ctl_flow(&evs[i].ev.flow, evs[i].queue, now),
 				};
 				for (unsigned k = 0; k < CTL_MAX_CLIENTS; k++) {
@@ -503,6 +504,10 @@ void ctl_methods_run(struct ctl_server *s, struct ctl_client *c, const struct ct
 	case CTL_DAEMON_VERSION:
 		snprintf(r.version, sizeof(r.version), "%s", TCPFW_VERSION);
 		ctl_client_reply(s, c, &r);
+		break;
+	case CTL_PACKETS_TRACE:
+	case CTL_PACKETS_CAPTURE:
+		ctl_trace_start(s, c);
 		break;
 	default:
 		ctl_client_error(s, c, CTL_ERR_METHOD_NOT_FOUND, "unknown method");

@@ -30,6 +30,8 @@ static void client_close(struct ctl_server *s, struct ctl_client *c)
 {
 	if (c->op == CTL_OP_WATCH)
 		ctl_methods_unwatch(s, c);
+	if (c->op == CTL_OP_TRACE)
+		ctl_trace_stop(s, c);
 	loop_remove_fd(s->loop, c->fd);
 	close(c->fd);
 	s->clients[c->slot] = NULL;
@@ -333,6 +335,8 @@ static void on_tick(void *arg)
 
 	if (s->n_watchers)
 		ctl_methods_pump_events(s);
+	if (s->n_tracers)
+		ctl_trace_pump(s);
 	/* the counts the limiters held back, once their second is over */
 	uint32_t n = log_ratelimit_flush(&call_refuse_rl, now);
 	if (n)
@@ -356,6 +360,10 @@ static void on_tick(void *arg)
 						 "watch consumer fell behind");
 				c->closing = true;
 			}
+			client_flush(s, c);
+			continue;
+		}
+		if (c->op == CTL_OP_TRACE) {
 			client_flush(s, c);
 			continue;
 		}

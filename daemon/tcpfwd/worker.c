@@ -14,6 +14,7 @@
 #include "clock.h"
 #include "log.h"
 #include "packet.h"
+#include "tap.h"
 #include "worker.h"
 
 #define WORKER_TICK_MS	     100 /* the longest a worker sleeps: timer expiry and heartbeat */
@@ -75,6 +76,8 @@ struct worker {
 	atomic_uint_fast64_t ev_tail; /* next slot to read */
 	atomic_uint_fast64_t ev_lost;
 	struct worker_event *ring;
+
+	struct tap *tap; /* made by the first worker_trace(), then the worker's until it is freed */
 };
 
 static void on_engine_event(const struct engine_event *ev, void *arg)
@@ -112,6 +115,45 @@ unsigned worker_pop_events(struct worker *w, struct worker_event *out, unsigned 
 	atomic_store_explicit(&w->ev_tail, tail, memory_order_release);
 	*lost = atomic_exchange(&w->ev_lost, 0);
 	return n;
+}
+
+static void on_engine_trace(const struct engine_trace *t, void *arg)
+{
+	struct worker *w = arg;
+
+	tap_packet(w->tap, t, w->now_ms);
+}
+
+struct trace_call {
+	struct worker *w;
+	const struct tap_filter *filters;
+	unsigned n;
+};
+
+static void set_trace(struct engine *e, void *arg)
+{
+	const struct trace_call *c = arg;
+
+	tap_set_filters(c->w->tap, c->filters, c->n);
+	engine_set_trace(e, c->n ? on_engine_trace : NULL, c->w);
+}
+
+int worker_trace(struct worker *w, const struct tap_filter *filters, unsigned n)
+{
+	struct trace_call c = {w, filters, n};
+
+	if (!w->tap) {
+		/* no more than the worker keeps of a packet it batches */
+		w->tap = tap_new(w->queue, w->slot_size);
+		if (!w->tap)
+			return -ENOMEM;
+	}
+	return worker_call(w, set_trace, &c);
+}
+
+struct tap *worker_tap(struct worker *w)
+{
+	return w->tap;
 }
 
 static void format_addr(char *out, size_t len, uint8_t family, const uint8_t *addr)
@@ -401,6 +443,7 @@ void worker_free(struct worker *w)
 	pthread_mutex_destroy(&w->stats_lock);
 	free(w->ring);
 	free(w->scratch);
+	tap_free(w->tap);
 	free(w);
 }
 

@@ -81,6 +81,19 @@ void worker_watch(struct worker *w, bool on);
 unsigned worker_pop_events(struct worker *w, struct worker_event *out, unsigned max,
 			   uint64_t *lost);
 
+struct tap;
+struct tap_filter;
+
+/*
+ * Traces the packets that match any of n filters (n 0: none) from the next batch on; the
+ * first call gives the worker its tap (tap.h). Waits for the worker's thread, as
+ * worker_call(). Returns 0, -ENOMEM or -ESHUTDOWN.
+ */
+int worker_trace(struct worker *w, const struct tap_filter *filters, unsigned n);
+
+/* The worker's tap, NULL until worker_trace() made it; read it on the control thread. */
+struct tap *worker_tap(struct worker *w);
+
 /* The counters as of the last batch. */
 void worker_get_stats(struct worker *w, struct worker_stats *out);
 

@@ -223,6 +223,12 @@ static struct ctl_trace sample_trace(bool with_flow)
 						   .wscale = 7,
 						   .has_maxack = true};
 		t.receiver = (struct ctl_trace_peer){.end = 17, .maxend = 900, .maxwin = 1};
+		t.seq_min = 3000000000u;
+		t.seq_max = 3000065536u;
+		t.ack_min = 4294901777u;
+		t.ack_max = 17;
+		t.ack_floor = 5;
+		t.has_ack_floor = true;
 	}
 	return t;
 }
