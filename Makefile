@@ -31,7 +31,7 @@ ALL_LDFLAGS := $(LDFLAGS) $(SAN_FLAGS)
 DEB_BUILD := build-essential pkg-config libsodium-dev libconfig-dev libjansson-dev \
 	libmnl-dev libnetfilter-queue-dev libsystemd-dev libcmocka-dev libpcap-dev
 DEB_TEST := iproute2 nftables iptables python3-scapy socat curl iperf3 man-db \
-	systemd systemd-container procps psmisc prometheus tshark
+	systemd systemd-container procps psmisc prometheus tshark tcpdump
 DEB_DEPS := $(DEB_BUILD) $(DEB_TEST)
 
 LIB_PKGS := libsodium libconfig jansson

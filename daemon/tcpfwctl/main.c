@@ -24,6 +24,7 @@
 #include "ctl_proto.h"
 #include "output.h"
 #include "tcp_track.h"
+#include "trace.h"
 
 #ifndef TCPFW_VERSION
 #define TCPFW_VERSION "0.1"
@@ -68,6 +69,12 @@ static const struct cmd cmds[] = {
 	{"flush", CTL_FLOWS_FLUSH, 0, 0, 0, "", "remove every flow"},
 	{"watch", CTL_EVENTS_WATCH, 0, 0, CMD_FILTER | CMD_MORE, "[FILTER] [-c N] [--duration S]",
 	 "print flow events as they happen (like conntrack -E)"},
+	{"trace", CTL_PACKETS_TRACE, 0, 0, CMD_FILTER | CMD_MORE,
+	 "[FILTER] [--drops] [-c N] [--duration S]",
+	 "print each packet with its verdict, reason and window bounds"},
+	{"capture", CTL_PACKETS_CAPTURE, 0, 0, CMD_FILTER | CMD_MORE,
+	 "-w FILE [FILTER] [--all] [-c N] [--duration S]",
+	 "write dropped packets (--all: every one) to a pcapng file, each with its reason"},
 	{"get-param", CTL_PARAMS_GET, 0, 1, 0, "[NAME]", "print runtime parameters"},
 	{"set-param", CTL_PARAMS_SET, 1, 2, 0, "NAME VALUE",
 	 "change a parameter until the next reload"},
@@ -88,6 +95,9 @@ struct opts {
 	int64_t duration_ms;	   /* watch --duration; -1: none */
 	int64_t reply_ms;	   /* --timeout: the longest wait for a reply; -1: none */
 	const char *alias;	   /* the command a conntrack option (-L ...) named */
+	bool drops;		   /* trace --drops */
+	bool all;		   /* capture --all */
+	const char *write_path;	   /* capture -w FILE; "-" is stdout */
 };
 
 /* How long tcpfwctl waits for each reply by default: a stopped daemon must not hang it. */
@@ -100,6 +110,8 @@ enum {
 	OPT_SOCKET,
 	OPT_TIMEOUT,
 	OPT_DURATION,
+	OPT_DROPS,
+	OPT_ALL,
 };
 
 static const struct option long_opts[] = {
@@ -117,6 +129,9 @@ static const struct option long_opts[] = {
 	{"count", required_argument, NULL, 'c'},
 	{"timeout", required_argument, NULL, OPT_TIMEOUT},
 	{"duration", required_argument, NULL, OPT_DURATION},
+	{"drops", no_argument, NULL, OPT_DROPS},
+	{"all", no_argument, NULL, OPT_ALL},
+	{"write", required_argument, NULL, 'w'},
 	{"version", no_argument, NULL, 'V'},
 	{"help", no_argument, NULL, 'h'},
 	{0},
@@ -166,9 +181,13 @@ static void help(void)
 	      "  -j, --json                           JSON output\n"
 	      "  -p, --pretty                         indented JSON\n"
 	      "  -o, --output extended                conntrack-style lines; stats: every counter\n"
+	      "  -o, --output timestamp               watch: each event starts with its time\n"
 	      "  -H, --no-header                      no column header\n"
-	      "  -c, --count N                        watch: stop after N events\n"
-	      "      --duration SECONDS               watch: stop after SECONDS\n"
+	      "  -c, --count N                        watch, trace, capture: stop after N\n"
+	      "      --duration SECONDS               watch, trace, capture: stop after SECONDS\n"
+	      "      --drops                          trace: dropped packets only\n"
+	      "      --all                            capture: every packet, not only drops\n"
+	      "  -w, --write FILE                     capture: the pcapng file (- for stdout)\n"
 	      "      --timeout SECONDS                wait at most SECONDS for each reply (default 5;\n"
 	      "                                       0: no limit); a silent tcpfwd exits 3\n"
 	      "      --socket PATH                    control socket (default: $TCPFWD_SOCKET, "
@@ -313,6 +332,25 @@ static int parse_seconds(const char *s, bool zero_ok, int64_t *ms)
 	return 0;
 }
 
+/* -o extended,timestamp: conntrack's comma-separated output formats */
+static int opt_output(struct opts *o, const char *list)
+{
+	char *copy = strdup(list), *tok, *save = NULL;
+	int rc = copy ? 0 : usage_error("out of memory");
+
+	for (tok = copy ? strtok_r(copy, ",", &save) : NULL; tok && !rc;
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(tok, "extended"))
+			o->out.extended = true;
+		else if (!strcmp(tok, "timestamp"))
+			o->out.timestamp = true;
+		else
+			rc = usage_error("'%s' is not an output format (extended, timestamp)", tok);
+	}
+	free(copy);
+	return rc;
+}
+
 /* conntrack's command options: -L list, -G get, -E watch, -S stats, -D kill, -F flush, -C count */
 static int opt_alias(struct opts *o, int c)
 {
@@ -360,9 +398,15 @@ static int parse_opt(struct opts *o, int c, char *arg, char *const argv[])
 		o->out.no_header = true;
 		return 0;
 	case 'o':
-		if (strcmp(arg, "extended"))
-			return usage_error("'%s' is not an output format (extended)", arg);
-		o->out.extended = true;
+		return opt_output(o, arg);
+	case OPT_DROPS:
+		o->drops = true;
+		return 0;
+	case OPT_ALL:
+		o->all = true;
+		return 0;
+	case 'w':
+		o->write_path = arg;
 		return 0;
 	case OPT_SOCKET:
 		o->socket = arg;
@@ -407,12 +451,19 @@ static int parse_opts(int argc, char *argv[], struct opts *o)
 	int c, rc;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":s:d:f:jpo:Hc:VhLGESDFC", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":s:d:f:jpo:Hc:w:VhLGESDFC", long_opts, NULL)) != -1) {
 		rc = parse_opt(o, c, optarg, argv);
 		if (rc)
 			return rc;
 	}
 	return 0;
+}
+
+/* Commands whose replies go on until they are stopped. */
+static bool is_stream(const struct cmd *c)
+{
+	return c->method == CTL_EVENTS_WATCH || c->method == CTL_PACKETS_TRACE ||
+	       c->method == CTL_PACKETS_CAPTURE;
 }
 
 static int check_opts(const struct cmd *c, const struct opts *o)
@@ -421,8 +472,16 @@ static int check_opts(const struct cmd *c, const struct opts *o)
 		return usage_error("'%s' takes no filter", c->name);
 	if (o->has_state && (c->flags & CMD_TUPLE))
 		return usage_error("'%s' takes no --state", c->name);
-	if (o->has_watch && c->method != CTL_EVENTS_WATCH)
-		return usage_error("-c and --duration apply to 'watch' only");
+	if (o->has_watch && !is_stream(c))
+		return usage_error("-c and --duration apply to 'watch', 'trace' and 'capture'");
+	if (o->drops && c->method != CTL_PACKETS_TRACE)
+		return usage_error("--drops applies to 'trace' (capture takes drops unless --all)");
+	if ((o->all || o->write_path) && c->method != CTL_PACKETS_CAPTURE)
+		return usage_error("--all and -w apply to 'capture' only");
+	if (c->method == CTL_PACKETS_CAPTURE && !o->write_path)
+		return usage_error("'capture' needs -w FILE (- for stdout)");
+	if (o->out.timestamp && c->method != CTL_EVENTS_WATCH)
+		return usage_error("-o timestamp applies to 'watch' only");
 	return 0;
 }
 
@@ -519,6 +578,7 @@ static int build_request(const struct cmd *c, struct opts *o, char **args, unsig
 	else if (c->method == CTL_PARAMS_GET || c->method == CTL_PARAMS_SET)
 		rc = build_param(c, &req->param, args, nargs);
 	req->filter = o->filter;
+	req->drops = c->method == CTL_PACKETS_CAPTURE ? !o->all : o->drops;
 	return rc;
 }
 
@@ -581,9 +641,12 @@ static void print_error(const struct ctl_reply *r)
 }
 
 static int show(const struct cmd *c, const struct opts *o, const struct ctl_reply *r,
-		struct out_list *list)
+		struct out_list *list, struct trace_out *trace)
 {
 	switch (c->method) {
+	case CTL_PACKETS_TRACE:
+	case CTL_PACKETS_CAPTURE:
+		return trace_reply(trace, r);
 	case CTL_FLOWS_LIST:
 		return out_list_chunk(&o->out, list, r);
 	case CTL_FLOWS_GET:
@@ -611,7 +674,7 @@ static int show(const struct cmd *c, const struct opts *o, const struct ctl_repl
 /* Why the stream ended before its last reply; a watch may end by its own limits. */
 static int stream_end(const struct cmd *c, const char *path, int err)
 {
-	if (c->method == CTL_EVENTS_WATCH && (err == -ETIMEDOUT || err == -EINTR || err == -EPIPE))
+	if (is_stream(c) && (err == -ETIMEDOUT || err == -EINTR || err == -EPIPE))
 		return RC_OK;
 	if (err == 0)
 		fprintf(stderr, "tcpfwctl: tcpfwd at %s closed the connection\n", path);
@@ -625,7 +688,7 @@ static int stream_end(const struct cmd *c, const char *path, int err)
 
 /* Handles one reply; returns -1 to read the next one, else the exit code. */
 static int one_reply(const struct cmd *c, const struct opts *o, const char *msg, size_t len,
-		     struct out_list *list, unsigned long *events)
+		     struct out_list *list, struct trace_out *trace, unsigned long *events)
 {
 	struct ctl_reply r;
 	int rc = RC_OK;
@@ -639,12 +702,17 @@ static int one_reply(const struct cmd *c, const struct opts *o, const char *msg,
 	if (r.error != CTL_OK) {
 		print_error(&r);
 		rc = RC_FAILED;
-	} else if (show(c, o, &r, list)) {
-		fprintf(stderr, "tcpfwctl: out of memory\n");
+	} else if ((rc = show(c, o, &r, list, trace))) {
+		if (rc == -EIO)
+			fprintf(stderr, "tcpfwctl: writing %s: %s\n", o->write_path, strerror(errno));
+		else
+			fprintf(stderr, "tcpfwctl: out of memory\n");
 		rc = RC_FAILED;
 	} else if (r.continues && !ferror(stdout)) {
 		rc = -1;
-		if (c->method == CTL_EVENTS_WATCH && o->watch_count && ++*events >= o->watch_count)
+		/* -c counts events and packets, not a trace's start or loss reports */
+		bool counted = c->method == CTL_EVENTS_WATCH || r.trace_kind == CTL_TRACE_PACKET;
+		if (is_stream(c) && counted && o->watch_count && ++*events >= o->watch_count)
 			rc = RC_OK;
 	}
 	ctl_reply_free_members(&r);
@@ -678,7 +746,7 @@ static int send_request(const struct cmd *c, struct conn *conn, const char *path
 }
 
 static int exchange(const struct cmd *c, const struct opts *o, const char *path, struct conn *conn,
-		    const struct ctl_request *req)
+		    const struct ctl_request *req, struct trace_out *trace)
 {
 	struct out_list list = {0};
 	unsigned long events = 0;
@@ -689,11 +757,12 @@ static int exchange(const struct cmd *c, const struct opts *o, const char *path,
 	rc = send_request(c, conn, path, req);
 	if (rc)
 		return rc;
-	bool watch = c->method == CTL_EVENTS_WATCH, answered = false;
+	bool watch = is_stream(c), answered = false;
 	int64_t end = o->duration_ms >= 0 ? conn_now_ms() + o->duration_ms : -1;
 
 	conn->stop = &stop_requested;
-	if (watch)
+	/* a reader of stdout that went away ends the stream (watch | head -1) */
+	if (watch && (!trace->file || trace->file == stdout))
 		conn->out_fd = STDOUT_FILENO;
 	for (rc = -1; rc < 0;) {
 		/* every reply is due within the reply timeout, but a watch's events come when
@@ -712,7 +781,7 @@ static int exchange(const struct cmd *c, const struct opts *o, const char *path,
 			rc = stream_end(c, path, ret);
 		} else {
 			answered = true;
-			rc = one_reply(c, o, msg, len, &list, &events);
+			rc = one_reply(c, o, msg, len, &list, trace, &events);
 		}
 	}
 	if (c->method == CTL_FLOWS_LIST && (rc == RC_OK || list.started))
@@ -755,6 +824,23 @@ static int flush_stdout(void)
 	return RC_FAILED;
 }
 
+/* capture -w FILE: created (or truncated) before the call, so a bad path fails at once */
+static int open_capture(const struct opts *o, struct trace_out *t)
+{
+	if (!o->write_path)
+		return RC_OK;
+	if (!strcmp(o->write_path, "-")) {
+		t->file = stdout;
+		return RC_OK;
+	}
+	t->file = fopen(o->write_path, "wb");
+	if (!t->file) {
+		fprintf(stderr, "tcpfwctl: cannot write %s: %s\n", o->write_path, strerror(errno));
+		return RC_FAILED;
+	}
+	return RC_OK;
+}
+
 static int run(const struct cmd *c, struct opts *o, char **args, unsigned nargs)
 {
 	struct ctl_request req;
@@ -775,10 +861,19 @@ static int run(const struct cmd *c, struct opts *o, char **args, unsigned nargs)
 	rc = connect_daemon(&conn, path);
 	if (rc)
 		return rc;
-	if (c->method == CTL_EVENTS_WATCH)
+	if (is_stream(c))
 		catch_stop_signals();
-	rc = exchange(c, o, path, &conn, &req);
+	struct trace_out trace = {.opts = &o->out, .path = o->write_path, .queues = "nfqueue"};
+	rc = open_capture(o, &trace);
+	if (!rc)
+		rc = exchange(c, o, path, &conn, &req, &trace);
 	conn_close(&conn);
+	if (c->method == CTL_PACKETS_TRACE || c->method == CTL_PACKETS_CAPTURE)
+		trace_summary(&trace);
+	if (trace.file && trace.file != stdout && fclose(trace.file) && !rc) {
+		fprintf(stderr, "tcpfwctl: writing %s: %s\n", o->write_path, strerror(errno));
+		rc = RC_FAILED;
+	}
 	return rc;
 }
 

@@ -33,8 +33,7 @@ static const char *addr_str(uint8_t family, const uint8_t *addr, char *buf, size
 	return buf;
 }
 
-/* ss host syntax: 192.0.2.1:80, [2001:db8::1]:80 */
-static int endpoint_str(uint8_t family, const uint8_t *addr, uint16_t port, char *buf, size_t len)
+int endpoint_str(uint8_t family, const uint8_t *addr, uint16_t port, char *buf, size_t len)
 {
 	char a[INET6_ADDRSTRLEN];
 
@@ -242,6 +241,9 @@ int out_event(const struct out_opts *o, const struct ctl_reply *r)
 		puts(json);
 		free(json);
 	} else {
+		if (o->timestamp && ev->timestamp_ms)
+			printf("[%" PRIu64 ".%03u] ", ev->timestamp_ms / 1000,
+			       (unsigned)(ev->timestamp_ms % 1000));
 		printf("%-9s tcp %s ",
 		       ev->type < ARRAY_SIZE(event_tags) ? event_tags[ev->type] : "[?]",
 		       tcp_track_state_name(f->state));

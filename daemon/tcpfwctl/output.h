@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "ctl_proto.h"
 
@@ -22,7 +23,11 @@ struct out_opts {
 	bool pretty;	/* indented JSON */
 	bool extended;	/* -o extended */
 	bool no_header; /* -H */
+	bool timestamp; /* -o timestamp: events start with [seconds.ms since the epoch] */
 };
+
+/* An endpoint as ss writes it: 192.0.2.1:80, [2001:db8::1]:80. Returns snprintf's count. */
+int endpoint_str(uint8_t family, const uint8_t *addr, uint16_t port, char *buf, size_t len);
 
 /* A list being printed: columns only grow, so chunks stay aligned with the header. */
 struct out_list {

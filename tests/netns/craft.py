@@ -144,8 +144,15 @@ def conn(iface, dmac, src, dst, sport, dport, case, release):
     s.bind((src, sport))
     s.settimeout(10)
     s.connect((dst, dport))
-    s.sendall(b"hello through tcpfwd\n")
+    # the handshake seen whole first, so that "acked" below means the data was acked
     if not wait_until(lambda: w.acked("cli"), 10):
+        print(f"{case} error=handshake-not-seen", flush=True)
+        return 1
+    start = w.get()[0]["cli"]
+    hello = b"hello through tcpfwd\n"
+    s.sendall(hello)
+    if not wait_until(lambda: w.get()[0]["cli"] == (start + len(hello)) % MOD and w.acked("cli"),
+                      10):
         print(f"{case} error=data-not-acked", flush=True)
         return 1
 

@@ -82,13 +82,14 @@ def counter(obj, key):
 
 
 def value(obj, key):
-    """The number or boolean at a dotted path as the shell reads it, or "missing:KEY"."""
+    """The number, boolean or string at a dotted path as the shell reads it, or
+    "missing:KEY"."""
     cur = at(obj, key)
     if isinstance(cur, bool):
         return "true" if cur else "false"
-    if isinstance(cur, (int, float)):
+    if isinstance(cur, (int, float, str)):
         return str(cur)
-    print("ctl_json.py: no number or boolean %s" % key, file=sys.stderr)
+    print("ctl_json.py: no number, boolean or string %s" % key, file=sys.stderr)
     return "missing:" + key
 
 
