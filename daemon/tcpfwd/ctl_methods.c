@@ -85,7 +85,7 @@ static void call_kill(struct engine *e, void *arg)
 	struct slice_call *c = arg;
 
 	c->n = engine_kill(e, c->has_filter ? &c->filter : NULL, c->cause, &c->cursor,
-			   SLICE_BUDGET);
+			   SLICE_BUDGET, NULL, NULL);
 }
 
 /* Runs fn over every worker's whole table, slice by slice; returns the summed count. */
