@@ -44,6 +44,7 @@ enum rc {
 #define CMD_TUPLE  0x02 /* takes one flow's addresses and ports */
 #define CMD_MORE   0x04 /* replies continue: "more":true */
 #define CMD_METRICS 0x08 /* Stats.Get printed as Prometheus text */
+#define CMD_RESET   0x10 /* takes --reset */
 
 struct cmd {
 	const char *name;
@@ -64,8 +65,9 @@ static const struct cmd cmds[] = {
 	{"metrics", CTL_STATS_GET, 0, 0, CMD_METRICS, "",
 	 "the same counters as Prometheus text (for node_exporter's textfile collector)"},
 	{"status", CTL_DAEMON_STATUS, 0, 0, 0, "", "daemon version, uptime and settings"},
-	{"kill", CTL_FLOWS_KILL, 0, 0, CMD_FILTER, "FILTER", "remove the flows that match"},
-	{"flush", CTL_FLOWS_FLUSH, 0, 0, 0, "", "remove every flow"},
+	{"kill", CTL_FLOWS_KILL, 0, 0, CMD_FILTER | CMD_RESET, "FILTER [--reset]",
+	 "remove the flows that match"},
+	{"flush", CTL_FLOWS_FLUSH, 0, 0, CMD_RESET, "[--reset]", "remove every flow"},
 	{"watch", CTL_EVENTS_WATCH, 0, 0, CMD_FILTER | CMD_MORE, "[FILTER] [-c N] [--duration S]",
 	 "print flow events as they happen (like conntrack -E)"},
 	{"get-param", CTL_PARAMS_GET, 0, 1, 0, "[NAME]", "print runtime parameters"},
@@ -83,6 +85,7 @@ struct opts {
 	bool has_tuple;	 /* -s, -d, --sport or --dport */
 	bool has_state;
 	bool has_watch; /* -c or --duration */
+	bool reset;	/* --reset: kill and flush send RSTs to both endpoints */
 	const char *socket;
 	unsigned long watch_count; /* 0: no limit */
 	int64_t duration_ms;	   /* watch --duration; -1: none */
@@ -100,6 +103,7 @@ enum {
 	OPT_SOCKET,
 	OPT_TIMEOUT,
 	OPT_DURATION,
+	OPT_RESET,
 };
 
 static const struct option long_opts[] = {
@@ -117,6 +121,7 @@ static const struct option long_opts[] = {
 	{"count", required_argument, NULL, 'c'},
 	{"timeout", required_argument, NULL, OPT_TIMEOUT},
 	{"duration", required_argument, NULL, OPT_DURATION},
+	{"reset", no_argument, NULL, OPT_RESET},
 	{"version", no_argument, NULL, 'V'},
 	{"help", no_argument, NULL, 'h'},
 	{0},
@@ -169,6 +174,8 @@ static void help(void)
 	      "  -H, --no-header                      no column header\n"
 	      "  -c, --count N                        watch: stop after N events\n"
 	      "      --duration SECONDS               watch: stop after SECONDS\n"
+	      "      --reset                          kill, flush: send both endpoints an RST too,\n"
+	      "                                       so that their sockets close at once\n"
 	      "      --timeout SECONDS                wait at most SECONDS for each reply (default 5;\n"
 	      "                                       0: no limit); a silent tcpfwd exits 3\n"
 	      "      --socket PATH                    control socket (default: $TCPFWD_SOCKET, "
@@ -378,6 +385,9 @@ static int parse_opt(struct opts *o, int c, char *arg, char *const argv[])
 	case OPT_DURATION:
 		o->has_watch = true;
 		return parse_seconds(arg, false, &o->duration_ms) ? RC_USAGE : 0;
+	case OPT_RESET:
+		o->reset = true;
+		return 0;
 	case 'L':
 	case 'G':
 	case 'E':
@@ -423,6 +433,8 @@ static int check_opts(const struct cmd *c, const struct opts *o)
 		return usage_error("'%s' takes no --state", c->name);
 	if (o->has_watch && c->method != CTL_EVENTS_WATCH)
 		return usage_error("-c and --duration apply to 'watch' only");
+	if (o->reset && !(c->flags & CMD_RESET))
+		return usage_error("--reset applies to 'kill' and 'flush' only");
 	return 0;
 }
 
@@ -511,6 +523,7 @@ static int build_request(const struct cmd *c, struct opts *o, char **args, unsig
 
 	req->method = (uint8_t)c->method;
 	req->more = c->flags & CMD_MORE;
+	req->reset = o->reset;
 	if (c->flags & CMD_TUPLE)
 		rc = build_tuple(o, args, nargs);
 	else if (c->method == CTL_FLOWS_KILL && !o->has_filter)
@@ -641,6 +654,10 @@ static int one_reply(const struct cmd *c, const struct opts *o, const char *msg,
 		rc = RC_FAILED;
 	} else if (show(c, o, &r, list)) {
 		fprintf(stderr, "tcpfwctl: out of memory\n");
+		rc = RC_FAILED;
+	} else if (r.has_reset && r.reset_failed) {
+		fprintf(stderr, "tcpfwctl: %" PRIu64 " RSTs could not be sent (see tcpfwd's log)\n",
+			r.reset_failed);
 		rc = RC_FAILED;
 	} else if (r.continues && !ferror(stdout)) {
 		rc = -1;
