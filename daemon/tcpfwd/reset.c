@@ -52,12 +52,16 @@ int reset_new(struct reset **ret)
 
 		r->fd[i] = fd < 0 ? -1 : fd;
 		r->err[i] = fd < 0 ? fd : 0;
-		if (fd < 0)
-			log_errno(CONFIG_LOG_NOTICE, fd,
-				  "reset: no raw IPv%d socket, so kill --reset cannot reach IPv%d "
-				  "endpoints (it needs CAP_NET_RAW)",
-				  i ? 6 : 4, i ? 6 : 4);
 	}
+	if (r->err[0] && r->err[1])
+		log_errno(
+			CONFIG_LOG_NOTICE, r->err[0],
+			"reset: no raw sockets, so kill --reset is refused (it needs CAP_NET_RAW)");
+	else if (r->err[0] || r->err[1])
+		log_errno(
+			CONFIG_LOG_NOTICE, r->err[0] ? r->err[0] : r->err[1],
+			"reset: no raw IPv%d socket, so kill --reset cannot reach IPv%d endpoints",
+			r->err[0] ? 4 : 6, r->err[0] ? 4 : 6);
 	*ret = r;
 	return 0;
 }

@@ -45,8 +45,8 @@ struct reset_batch {
 
 /*
  * Opens both sockets. A socket that cannot be opened (no CAP_NET_RAW, IPv6 off) is not an
- * error: its family cannot send, which start-up logs once at notice. Returns 0 and *ret, or
- * -ENOMEM (logged).
+ * error: its family cannot send, which start-up logs in one line at notice. Returns 0 and
+ * *ret, or -ENOMEM (logged).
  */
 int reset_new(struct reset **ret);
 
