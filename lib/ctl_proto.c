@@ -291,21 +291,30 @@ static int ctl_param_value(struct ctl_parse *p, const char *key, const json_t *v
 	return 0;
 }
 
+static int ctl_param_reset(struct ctl_parse *p, const char *key, const json_t *v)
+{
+	if (!json_is_boolean(v))
+		return ctl_bad(p, key, "true or false");
+	p->req.reset = json_is_true(v);
+	return 0;
+}
+
 struct ctl_key {
 	const char *name;
 	ctl_param_fn *parse;
 };
 
-/* The filter's keys first: the tuple of Get is a prefix, its required ones are bits 1..4. */
-static const struct ctl_key ctl_filter_keys[] = {
-	{"family", ctl_param_family},
-	{"src", ctl_param_addr},
-	{"dst", ctl_param_addr},
-	{"sport", ctl_param_port},
-	{"dport", ctl_param_port},
-	{"states", ctl_param_states},
-	{NULL, NULL},
-};
+/* The filter's keys first: the tuple of Get is a prefix, its required ones are bits 1..4.
+ * CTL_FILTER_KEYS ends with a comma: the tables go on after it. */
+#define CTL_FILTER_KEYS                                                                            \
+	{"family", ctl_param_family}, {"src", ctl_param_addr}, {"dst", ctl_param_addr},            \
+		{"sport", ctl_param_port}, {"dport", ctl_param_port},                              \
+		{"states", ctl_param_states},
+static const struct ctl_key ctl_filter_keys[] = {CTL_FILTER_KEYS{NULL, NULL}};
+static const struct ctl_key ctl_kill_keys[] = {CTL_FILTER_KEYS{"reset", ctl_param_reset},
+					       {NULL, NULL}};
+static const struct ctl_key ctl_flush_keys[] = {{"reset", ctl_param_reset}, {NULL, NULL}};
+
 static int ctl_param_drops(struct ctl_parse *p, const char *key, const json_t *v)
 {
 	if (!json_is_boolean(v))
@@ -315,12 +324,8 @@ static int ctl_param_drops(struct ctl_parse *p, const char *key, const json_t *v
 }
 
 /* Trace and Capture: the filter's keys, and whether only drops count */
-static const struct ctl_key ctl_trace_keys[] = {
-	{"family", ctl_param_family}, {"src", ctl_param_addr},
-	{"dst", ctl_param_addr},      {"sport", ctl_param_port},
-	{"dport", ctl_param_port},    {"states", ctl_param_states},
-	{"drops", ctl_param_drops},   {NULL, NULL},
-};
+static const struct ctl_key ctl_trace_keys[] = {CTL_FILTER_KEYS{"drops", ctl_param_drops},
+						{NULL, NULL}};
 static const struct ctl_key ctl_tuple_keys[] = {
 	{"family", ctl_param_family}, {"src", ctl_param_addr},	 {"dst", ctl_param_addr},
 	{"sport", ctl_param_port},    {"dport", ctl_param_port}, {NULL, NULL},
@@ -396,6 +401,16 @@ static int ctl_format_filter(json_t *o, const struct ctl_request *req)
 	return ctl_filter_format(o, &req->filter, false);
 }
 
+static int ctl_format_flush(json_t *o, const struct ctl_request *req)
+{
+	return req->reset ? json_object_set_new(o, "reset", json_true()) : 0;
+}
+
+static int ctl_format_kill(json_t *o, const struct ctl_request *req)
+{
+	return ctl_format_filter(o, req) | ctl_format_flush(o, req);
+}
+
 static int ctl_format_tuple(json_t *o, const struct ctl_request *req)
 {
 	return ctl_filter_format(o, &req->filter, true);
@@ -463,8 +478,15 @@ static const struct ctl_method_info ctl_methods[] = {
 			   .check = ctl_check_filter,
 			   .format = ctl_format_tuple},
 	[CTL_FLOWS_COUNT] = CTL_FILTER_METHOD("io.tcpfw.Flows.Count", false),
-	[CTL_FLOWS_KILL] = CTL_FILTER_METHOD("io.tcpfw.Flows.Kill", true),
-	[CTL_FLOWS_FLUSH] = CTL_PLAIN_METHOD("io.tcpfw.Flows.Flush", true),
+	[CTL_FLOWS_KILL] = {.name = "io.tcpfw.Flows.Kill",
+			    .admin = true,
+			    .keys = ctl_kill_keys,
+			    .check = ctl_check_filter,
+			    .format = ctl_format_kill},
+	[CTL_FLOWS_FLUSH] = {.name = "io.tcpfw.Flows.Flush",
+			     .admin = true,
+			     .keys = ctl_flush_keys,
+			     .format = ctl_format_flush},
 	[CTL_EVENTS_WATCH] = CTL_FILTER_METHOD("io.tcpfw.Events.Watch", false),
 	[CTL_STATS_GET] = CTL_PLAIN_METHOD("io.tcpfw.Stats.Get", false),
 	[CTL_PARAMS_GET] = {.name = "io.tcpfw.Params.Get",

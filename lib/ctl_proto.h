@@ -27,8 +27,8 @@ enum ctl_method {
 	CTL_FLOWS_LIST = 0,  /* io.tcpfw.Flows.List {filter}        -> {flows:[...]} (continues) */
 	CTL_FLOWS_GET,	     /* io.tcpfw.Flows.Get {tuple}          -> {flow:{...}} */
 	CTL_FLOWS_COUNT,     /* io.tcpfw.Flows.Count {filter}       -> {count:N} */
-	CTL_FLOWS_KILL,	     /* io.tcpfw.Flows.Kill {filter}        -> {killed:N}   admin */
-	CTL_FLOWS_FLUSH,     /* io.tcpfw.Flows.Flush {}             -> {flushed:N}  admin */
+	CTL_FLOWS_KILL,	     /* io.tcpfw.Flows.Kill {filter,reset?} -> {killed:N}   admin */
+	CTL_FLOWS_FLUSH,     /* io.tcpfw.Flows.Flush {reset?}       -> {flushed:N}  admin */
 	CTL_EVENTS_WATCH,    /* io.tcpfw.Events.Watch {filter}      -> {event:{...}} (continues) */
 	CTL_STATS_GET,	     /* io.tcpfw.Stats.Get {}               -> {stats...} */
 	CTL_PARAMS_GET,	     /* io.tcpfw.Params.Get {name?}         -> {params:{name:value}} */
@@ -204,6 +204,7 @@ struct ctl_request {
 	struct ctl_filter filter; /* List, Count, Kill, Watch; Get uses family/src/dst/ports */
 	struct ctl_param param;	  /* Params.Get (name may be empty: all), Params.Set */
 	bool drops;		  /* Trace, Capture: "drops":true, dropped packets only */
+	bool reset;		  /* Kill, Flush: "reset":true sends each flow's endpoints an RST */
 };
 
 struct ctl_reply {
@@ -216,6 +217,9 @@ struct ctl_reply {
 	struct ctl_flow *flows; /* List (n_flows), Get (one) */
 	size_t n_flows;
 	uint64_t count;		   /* Count, Kill, Flush */
+	bool has_reset;		   /* Kill, Flush called with "reset":true: */
+	uint64_t reset_sent;	   /*   "reset":N RSTs sent */
+	uint64_t reset_failed;	   /*   "reset_failed":N RSTs that could not be sent */
 	struct ctl_event event;	   /* Watch */
 	struct ctl_stats *stats;   /* Stats.Get */
 	struct ctl_status *status; /* Daemon.Status */
@@ -282,9 +286,10 @@ void ctl_reply_free_members(struct ctl_reply *reply);
 /*
  * The result of a reply as the JSON tcpfwctl -j prints: List -> an array of flow objects, Get
  * -> one flow object, Stats/Status -> an object, Watch -> one event object (NDJSON, one per
- * line), Count/Kill/Flush -> {"count":N}, Params.Get -> {name:value,...} with JSON values,
- * Version -> object, Params.Set/Reload -> {}, Trace/Capture -> the trace object, {"lost":N}
- * or {"snaplen":N} (NDJSON); an error reply -> {"error","message","parameter"}.
+ * line), Count/Kill/Flush -> {"count":N} (Kill/Flush with has_reset add "reset":N and
+ * "reset_failed":N), Params.Get -> {name:value,...} with JSON values, Version -> object,
+ * Params.Set/Reload -> {}, Trace/Capture -> the trace object, {"lost":N} or {"snaplen":N}
+ * (NDJSON); an error reply -> {"error","message","parameter"}.
  * `pretty` indents. NULL on allocation failure or what ctl_reply_format() refuses.
  */
 char *ctl_reply_result_json(const struct ctl_reply *reply, bool pretty);

@@ -237,14 +237,32 @@ static const char *ctl_count_key(uint8_t method)
 					   : "count";
 }
 
+/* Kill and Flush called with "reset":true also say how many RSTs went out, and failed. */
+static json_t *ctl_count_json(const struct ctl_reply *r, const char *key)
+{
+	if (r->has_reset && r->method != CTL_FLOWS_COUNT)
+		return json_pack("{s:o, s:o, s:o}", key, ctl_jint(r->count), "reset",
+				 ctl_jint(r->reset_sent), "reset_failed",
+				 ctl_jint(r->reset_failed));
+	return json_pack("{s:o}", key, ctl_jint(r->count));
+}
+
 static json_t *ctl_result_count(const struct ctl_reply *r)
 {
-	return json_pack("{s:o}", ctl_count_key(r->method), ctl_jint(r->count));
+	return ctl_count_json(r, ctl_count_key(r->method));
 }
 
 static int ctl_parse_count(const json_t *params, struct ctl_reply *r)
 {
-	return ctl_get_uint(params, ctl_count_key(r->method), INT64_MAX, &r->count);
+	if (ctl_get_uint(params, ctl_count_key(r->method), INT64_MAX, &r->count))
+		return -EINVAL;
+	if (r->method == CTL_FLOWS_COUNT || !json_object_get(params, "reset"))
+		return 0;
+	r->has_reset = true;
+	if (ctl_get_uint(params, "reset", INT64_MAX, &r->reset_sent) ||
+	    ctl_get_uint(params, "reset_failed", INT64_MAX, &r->reset_failed))
+		return -EINVAL;
+	return 0;
 }
 
 static json_t *ctl_event_json(const struct ctl_event *ev)
@@ -598,7 +616,7 @@ static json_t *ctl_json_get(const struct ctl_reply *r)
 
 static json_t *ctl_json_count(const struct ctl_reply *r)
 {
-	return json_pack("{s:o}", "count", ctl_jint(r->count));
+	return ctl_count_json(r, "count");
 }
 
 static json_t *ctl_json_watch(const struct ctl_reply *r)

@@ -724,23 +724,29 @@ unsigned engine_list(const struct engine *e, const struct engine_filter *f, uint
 }
 
 unsigned engine_kill(struct engine *e, const struct engine_filter *f, enum engine_cause cause,
-		     uint32_t *cursor, unsigned budget)
+		     uint32_t *cursor, unsigned budget, engine_kill_fn *fn, void *arg)
 {
 	uint32_t cap = flow_table_capacity(e->table), id = *cursor;
 	unsigned n = 0;
 
 	for (; id < cap && budget; id++, budget--) {
 		struct engine_flow_info info;
+		struct tcp_track t;
 
 		if (!flow_table_is_used(e->table, id))
 			continue;
 		flow_info(e, id, &info);
-		if (engine_filter_match(f, &info)) {
-			flow_busy(e, id);
-			destroy(e, id, cause);
-			flow_done(e);
-			n++;
+		if (!engine_filter_match(f, &info))
+			continue;
+		if (fn) {
+			track_load(flow_table_value(e->table, id), &t);
+			if (!fn(&info, &t, arg))
+				break;
 		}
+		flow_busy(e, id);
+		destroy(e, id, cause);
+		flow_done(e);
+		n++;
 	}
 	*cursor = id < cap ? id : 0;
 	return n;

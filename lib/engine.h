@@ -246,12 +246,22 @@ unsigned engine_list(const struct engine *e, const struct engine_filter *f, uint
 		     unsigned budget, struct engine_flow_info *out, unsigned max);
 
 /*
+ * Called by engine_kill() for each flow it is about to remove, with a copy of the flow and of
+ * its tracker (both borrowed for the call). Returns true to have the flow removed, false to
+ * keep it and end the call there: *cursor then names it, so the next call starts with it (one
+ * that refuses the first flow of a call makes no progress). Must not call into the engine.
+ */
+typedef bool engine_kill_fn(const struct engine_flow_info *flow, const struct tcp_track *track,
+			    void *arg);
+
+/*
  * Removes flows matching f (NULL: all) with a DESTROY event of `cause` (KILLED or FLUSHED),
- * scanning at most `budget` slots from *cursor. Returns how many were removed; *cursor is 0
+ * scanning at most `budget` slots from *cursor. With fn, asks fn(flow, track, arg) first about
+ * each; NULL removes them all at no extra cost. Returns how many were removed; *cursor is 0
  * once the walk is complete.
  */
 unsigned engine_kill(struct engine *e, const struct engine_filter *f, enum engine_cause cause,
-		     uint32_t *cursor, unsigned budget);
+		     uint32_t *cursor, unsigned budget, engine_kill_fn *fn, void *arg);
 
 /*
  * Looks one flow up by its tuple as seen from either side (src/sport -> dst/dport). Returns

@@ -347,8 +347,7 @@ enum reason packet_parse(const uint8_t *buf, size_t cap_len, size_t pkt_len, str
 	}
 }
 
-/* One's-complement sum of n bytes (RFC 1071), as 16-bit big-endian words. */
-static uint64_t csum_add(uint64_t sum, const uint8_t *b, size_t n)
+uint64_t packet_csum_add(uint64_t sum, const uint8_t *b, size_t n)
 {
 	for (; n >= 2; b += 2, n -= 2)
 		sum += (uint64_t)b[0] << 8 | b[1];
@@ -368,11 +367,9 @@ int packet_tcp_checksum_ok(const uint8_t *buf, size_t cap_len, const struct pack
 		return -1;
 	if (!p->tcp_len || cap_len - p->tcp_off < p->tcp_len)
 		return -1;
-	sum = csum_add(0, p->saddr, alen);
-	sum = csum_add(sum, p->daddr, alen);
+	sum = packet_csum_add(0, p->saddr, alen);
+	sum = packet_csum_add(sum, p->daddr, alen);
 	sum += PACKET_NH_TCP + (uint64_t)p->tcp_len; /* 32-bit length: the IPv6 form */
-	sum = csum_add(sum, buf + p->tcp_off, p->tcp_len);
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return sum == 0xffff;
+	sum = packet_csum_add(sum, buf + p->tcp_off, p->tcp_len);
+	return packet_csum_fold(sum) == 0xffff;
 }

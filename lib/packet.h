@@ -92,6 +92,17 @@ enum reason packet_parse(const uint8_t *buf, size_t cap_len, size_t pkt_len, str
  */
 int packet_tcp_checksum_ok(const uint8_t *buf, size_t cap_len, const struct packet *p);
 
+/* One's-complement sum (RFC 1071) of n bytes as 16-bit big-endian words, added to sum. */
+uint64_t packet_csum_add(uint64_t sum, const uint8_t *b, size_t n);
+
+/* Folds a packet_csum_add() sum to 16 bits (not complemented). */
+static inline uint16_t packet_csum_fold(uint64_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
 /* Sequence space the segment occupies: payload, plus one for SYN and one for FIN. */
 static inline uint32_t packet_seg_len(const struct packet *p)
 {

@@ -45,6 +45,7 @@ enum rc {
 #define CMD_TUPLE  0x02 /* takes one flow's addresses and ports */
 #define CMD_MORE   0x04 /* replies continue: "more":true */
 #define CMD_METRICS 0x08 /* Stats.Get printed as Prometheus text */
+#define CMD_RESET   0x10 /* takes --reset */
 
 struct cmd {
 	const char *name;
@@ -65,8 +66,9 @@ static const struct cmd cmds[] = {
 	{"metrics", CTL_STATS_GET, 0, 0, CMD_METRICS, "",
 	 "the same counters as Prometheus text (for node_exporter's textfile collector)"},
 	{"status", CTL_DAEMON_STATUS, 0, 0, 0, "", "daemon version, uptime and settings"},
-	{"kill", CTL_FLOWS_KILL, 0, 0, CMD_FILTER, "FILTER", "remove the flows that match"},
-	{"flush", CTL_FLOWS_FLUSH, 0, 0, 0, "", "remove every flow"},
+	{"kill", CTL_FLOWS_KILL, 0, 0, CMD_FILTER | CMD_RESET, "FILTER [--reset]",
+	 "remove the flows that match"},
+	{"flush", CTL_FLOWS_FLUSH, 0, 0, CMD_RESET, "[--reset]", "remove every flow"},
 	{"watch", CTL_EVENTS_WATCH, 0, 0, CMD_FILTER | CMD_MORE, "[FILTER] [-c N] [--duration S]",
 	 "print flow events as they happen (like conntrack -E)"},
 	{"trace", CTL_PACKETS_TRACE, 0, 0, CMD_FILTER | CMD_MORE,
@@ -90,6 +92,7 @@ struct opts {
 	bool has_tuple;	 /* -s, -d, --sport or --dport */
 	bool has_state;
 	bool has_watch; /* -c or --duration */
+	bool reset;	/* --reset: kill and flush send RSTs to both endpoints */
 	const char *socket;
 	unsigned long watch_count; /* 0: no limit */
 	int64_t duration_ms;	   /* watch --duration; -1: none */
@@ -112,6 +115,7 @@ enum {
 	OPT_DURATION,
 	OPT_DROPS,
 	OPT_ALL,
+	OPT_RESET,
 };
 
 static const struct option long_opts[] = {
@@ -132,6 +136,7 @@ static const struct option long_opts[] = {
 	{"drops", no_argument, NULL, OPT_DROPS},
 	{"all", no_argument, NULL, OPT_ALL},
 	{"write", required_argument, NULL, 'w'},
+	{"reset", no_argument, NULL, OPT_RESET},
 	{"version", no_argument, NULL, 'V'},
 	{"help", no_argument, NULL, 'h'},
 	{0},
@@ -188,6 +193,8 @@ static void help(void)
 	      "      --drops                          trace: dropped packets only\n"
 	      "      --all                            capture: every packet, not only drops\n"
 	      "  -w, --write FILE                     capture: the pcapng file (- for stdout)\n"
+	      "      --reset                          kill, flush: send both endpoints an RST too,\n"
+	      "                                       so that their sockets close at once\n"
 	      "      --timeout SECONDS                wait at most SECONDS for each reply (default 5;\n"
 	      "                                       0: no limit); a silent tcpfwd exits 3\n"
 	      "      --socket PATH                    control socket (default: $TCPFWD_SOCKET, "
@@ -422,6 +429,9 @@ static int parse_opt(struct opts *o, int c, char *arg, char *const argv[])
 	case OPT_DURATION:
 		o->has_watch = true;
 		return parse_seconds(arg, false, &o->duration_ms) ? RC_USAGE : 0;
+	case OPT_RESET:
+		o->reset = true;
+		return 0;
 	case 'L':
 	case 'G':
 	case 'E':
@@ -482,6 +492,8 @@ static int check_opts(const struct cmd *c, const struct opts *o)
 		return usage_error("'capture' needs -w FILE (- for stdout)");
 	if (o->out.timestamp && c->method != CTL_EVENTS_WATCH)
 		return usage_error("-o timestamp applies to 'watch' only");
+	if (o->reset && !(c->flags & CMD_RESET))
+		return usage_error("--reset applies to 'kill' and 'flush' only");
 	return 0;
 }
 
@@ -570,6 +582,7 @@ static int build_request(const struct cmd *c, struct opts *o, char **args, unsig
 
 	req->method = (uint8_t)c->method;
 	req->more = c->flags & CMD_MORE;
+	req->reset = o->reset;
 	if (c->flags & CMD_TUPLE)
 		rc = build_tuple(o, args, nargs);
 	else if (c->method == CTL_FLOWS_KILL && !o->has_filter)
@@ -707,6 +720,10 @@ static int one_reply(const struct cmd *c, const struct opts *o, const char *msg,
 			fprintf(stderr, "tcpfwctl: writing %s: %s\n", o->write_path, strerror(errno));
 		else
 			fprintf(stderr, "tcpfwctl: out of memory\n");
+		rc = RC_FAILED;
+	} else if (r.has_reset && r.reset_failed) {
+		fprintf(stderr, "tcpfwctl: %" PRIu64 " RSTs could not be sent (see tcpfwd's log)\n",
+			r.reset_failed);
 		rc = RC_FAILED;
 	} else if (r.continues && !ferror(stdout)) {
 		rc = -1;

@@ -408,7 +408,11 @@ int out_count(const struct out_opts *o, const struct ctl_reply *r, const char *v
 {
 	if (o->json)
 		return put_json(o, r);
-	if (verb)
+	if (verb && r->has_reset)
+		printf("%" PRIu64 " flow%s %s, %" PRIu64 " RST%s sent\n", r->count,
+		       r->count == 1 ? "" : "s", verb, r->reset_sent,
+		       r->reset_sent == 1 ? "" : "s");
+	else if (verb)
 		printf("%" PRIu64 " flow%s %s\n", r->count, r->count == 1 ? "" : "s", verb);
 	else
 		printf("%" PRIu64 "\n", r->count);

@@ -12,6 +12,7 @@
 #include "clock.h"
 #include "ctl_client.h"
 #include "log.h"
+#include "reset.h"
 #include "tcpfwd.h"
 #include "util.h"
 #include "worker.h"
@@ -61,8 +62,9 @@ struct slice_call {
 	uint32_t cursor; /* in: where to resume; out: 0 once the table is done */
 	unsigned max;	 /* List: room left in out[] */
 	struct engine_flow_info *out;
-	unsigned n;    /* List: filled; Count/Kill: counted */
-	uint8_t cause; /* Kill: KILLED or FLUSHED */
+	unsigned n;		    /* List: filled; Count/Kill: counted */
+	uint8_t cause;		    /* Kill: KILLED or FLUSHED */
+	struct reset_batch *resets; /* Kill with reset: the worker fills it, we send it */
 };
 
 static void call_list(struct engine *e, void *arg)
@@ -84,8 +86,8 @@ static void call_kill(struct engine *e, void *arg)
 {
 	struct slice_call *c = arg;
 
-	c->n = engine_kill(e, c->has_filter ? &c->filter : NULL, c->cause, &c->cursor,
-			   SLICE_BUDGET);
+	c->n = engine_kill(e, c->has_filter ? &c->filter : NULL, c->cause, &c->cursor, SLICE_BUDGET,
+			   c->resets ? reset_collect : NULL, c->resets);
 }
 
 /* Runs fn over every worker's whole table, slice by slice; returns the summed count. */
@@ -102,6 +104,8 @@ static uint64_t walk_all(struct ctl_server *s, worker_fn *fn, struct slice_call 
 			c.n = 0;
 			if (worker_call(workers[i], fn, &c) < 0)
 				break;
+			if (c.resets) /* here, on the control thread: no worker waits on it */
+				reset_send(tcpfwd_reset(s->d), c.resets);
 			total += c.n;
 		} while (c.cursor);
 	}
@@ -224,22 +228,54 @@ static void run_get(struct ctl_server *s, struct ctl_client *c)
 	ctl_client_error(s, c, CTL_ERR_NO_SUCH_FLOW, "no flow with that tuple");
 }
 
+/* Kill or Flush with "reset": RSTs to both endpoints of every flow, or a refusal first. */
+static struct reset_batch *reset_begin(struct ctl_server *s, struct ctl_client *c, uint8_t method)
+{
+	struct ctl_reply e = {.method = method, .error = CTL_ERR_INVALID_PARAMETER};
+	struct reset_batch *b;
+
+	if (reset_ready(tcpfwd_reset(s->d), e.message, sizeof(e.message)) < 0) {
+		snprintf(e.parameter, sizeof(e.parameter), "reset");
+		ctl_client_reply(s, c, &e);
+		return NULL;
+	}
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		ctl_client_error(s, c, CTL_ERR_INTERNAL, "out of memory");
+	return b;
+}
+
 static void run_count_or_kill(struct ctl_server *s, struct ctl_client *c,
 			      const struct ctl_request *req)
 {
 	struct slice_call proto = slice_for(req);
 	struct ctl_reply r = {.method = req->method};
+	const char *verb = req->method == CTL_FLOWS_FLUSH ? "flushed" : "killed";
 
 	if (req->method == CTL_FLOWS_COUNT) {
 		r.count = walk_all(s, call_count, &proto);
+		ctl_client_reply(s, c, &r);
+		return;
+	}
+	if (req->reset && !(proto.resets = reset_begin(s, c, req->method)))
+		return; /* answered */
+	proto.cause = req->method == CTL_FLOWS_FLUSH ? ENGINE_CAUSE_FLUSHED : ENGINE_CAUSE_KILLED;
+	if (req->method == CTL_FLOWS_FLUSH)
+		proto.has_filter = false;
+	r.count = walk_all(s, call_kill, &proto);
+	if (proto.resets) {
+		r.has_reset = true;
+		r.reset_sent = proto.resets->sent;
+		r.reset_failed = proto.resets->failed;
+		log_notice("control: uid %u %s %llu flows, %llu RSTs sent", (unsigned)c->uid, verb,
+			   (unsigned long long)r.count, (unsigned long long)r.reset_sent);
+		if (r.reset_failed)
+			log_errno(CONFIG_LOG_WARNING, proto.resets->last_err,
+				  "control: %llu RSTs could not be sent, the last",
+				  (unsigned long long)r.reset_failed);
+		free(proto.resets);
 	} else {
-		proto.cause =
-			req->method == CTL_FLOWS_FLUSH ? ENGINE_CAUSE_FLUSHED : ENGINE_CAUSE_KILLED;
-		if (req->method == CTL_FLOWS_FLUSH)
-			proto.has_filter = false;
-		r.count = walk_all(s, call_kill, &proto);
-		log_notice("control: uid %u %s %llu flows", (unsigned)c->uid,
-			   req->method == CTL_FLOWS_FLUSH ? "flushed" : "killed",
+		log_notice("control: uid %u %s %llu flows", (unsigned)c->uid, verb,
 			   (unsigned long long)r.count);
 	}
 	ctl_client_reply(s, c, &r);

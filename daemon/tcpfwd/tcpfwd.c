@@ -14,6 +14,7 @@
 #include "log.h"
 #include "loop.h"
 #include "notify.h"
+#include "reset.h"
 #include "state.h"
 #include "tcpfwd.h"
 #include "util.h"
@@ -39,6 +40,7 @@ struct tcpfwd {
 	char overridden[16][64];
 	struct ctl_server *ctl;
 	struct live *live; /* the live table; NULL: flows in private memory */
+	struct reset *reset;
 };
 
 /* ---- configuration ---- */
@@ -438,6 +440,11 @@ int tcpfwd_new(const struct config *cfg, const char *config_path, struct tcpfwd 
 		}
 	}
 	d->running = true;
+	r = reset_new(&d->reset);
+	if (r < 0) {
+		tcpfwd_free(d);
+		return r; /* logged */
+	}
 	r = ctl_server_new(d, d->loop, &d->ctl);
 	if (r < 0) {
 		tcpfwd_free(d);
@@ -475,6 +482,11 @@ struct worker *const *tcpfwd_workers(const struct tcpfwd *d, unsigned *n)
 	return d->workers;
 }
 
+struct reset *tcpfwd_reset(const struct tcpfwd *d)
+{
+	return d->reset;
+}
+
 void tcpfwd_status(struct tcpfwd *d, struct ctl_status *st)
 {
 	struct worker_stats s;
@@ -504,6 +516,7 @@ void tcpfwd_free(struct tcpfwd *d)
 	if (!d)
 		return;
 	ctl_server_free(d->ctl);
+	reset_free(d->reset);
 	for (unsigned i = 0; i < d->n_workers; i++)
 		worker_halt(d->workers[i]);
 	/* the live table goes only once the snapshot holds its flows */

@@ -29,6 +29,7 @@ int tcpfwd_new(const struct config *cfg, const char *config_path, struct tcpfwd 
 int tcpfwd_run(struct tcpfwd *d);
 
 struct ctl_status;
+struct reset;
 struct worker;
 struct worker_stats;
 
@@ -37,6 +38,9 @@ const struct config *tcpfwd_config(const struct tcpfwd *d);
 
 /* The workers, one per queue, in queue order. */
 struct worker *const *tcpfwd_workers(const struct tcpfwd *d, unsigned *n);
+
+/* The raw sockets that send kill --reset's RSTs (control thread only). */
+struct reset *tcpfwd_reset(const struct tcpfwd *d);
 
 /* Counters summed over every worker. */
 void tcpfwd_stats(struct tcpfwd *d, struct worker_stats *sum);

@@ -474,7 +474,7 @@ static void engine_flush(struct engine *e)
 {
 	uint32_t cursor = 0;
 
-	engine_kill(e, NULL, ENGINE_CAUSE_FLUSHED, &cursor, UINT_MAX);
+	engine_kill(e, NULL, ENGINE_CAUSE_FLUSHED, &cursor, UINT_MAX, NULL, NULL);
 }
 
 static size_t rss_bytes(void)

@@ -323,6 +323,27 @@ static void round_trip(struct run *r)
 	engine_free(e2);
 }
 
+/* engine_kill's callback: takes up to `room` flows per call, each one the filter matches and
+ * whose tracker agrees with the flow's state. */
+struct kill_take {
+	const struct engine_filter *filter;
+	unsigned room;
+	unsigned taken;
+};
+
+static bool kill_take_some(const struct engine_flow_info *flow, const struct tcp_track *track,
+			   void *arg)
+{
+	struct kill_take *k = arg;
+
+	CHECK(engine_filter_match(k->filter, flow));
+	CHECK(track->state == flow->state);
+	if (k->taken == k->room)
+		return false;
+	k->taken++;
+	return true;
+}
+
 static void step_admin(struct run *r, struct fuzz_in *f)
 {
 	uint8_t a = fuzz_u8(f);
@@ -347,10 +368,13 @@ static void step_admin(struct run *r, struct fuzz_in *f)
 		filter_from(f, a, &flt);
 		for (unsigned i = 0; i < n_all; i++)
 			matches += engine_filter_match(&flt, &all[i]);
+		/* with a callback that takes a few flows per call (kill --reset's collector) */
+		struct kill_take take = {.filter = &flt, .room = 1 + (a >> 5)};
 		do {
+			take.taken = 0;
 			killed += engine_kill(r->fe.e, &flt,
 					      (a & 4) ? ENGINE_CAUSE_FLUSHED : ENGINE_CAUSE_KILLED,
-					      &cursor, 3);
+					      &cursor, 3, (a & 8) ? kill_take_some : NULL, &take);
 		} while (cursor != 0);
 		CHECK(killed == matches);
 		CHECK(fuzz_list_all(r->fe.e, &flt, NULL, 0, UINT32_MAX) == 0);
@@ -436,7 +460,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Tear down: a flush removes everything and the counters return to zero. */
 	uint32_t cursor = 0;
 	do {
-		engine_kill(r.fe.e, NULL, ENGINE_CAUSE_FLUSHED, &cursor, 16);
+		engine_kill(r.fe.e, NULL, ENGINE_CAUSE_FLUSHED, &cursor, 16, NULL, NULL);
 	} while (cursor != 0);
 	struct engine_counters c;
 	engine_get_counters(r.fe.e, &c);

@@ -101,6 +101,7 @@ static void assert_request_equal(const struct ctl_request *a, const struct ctl_r
 	assert_filter_equal(&a->filter, &b->filter);
 	assert_string_equal(a->param.name, b->param.name);
 	assert_string_equal(a->param.value, b->param.value);
+	assert_int_equal(a->reset, b->reset);
 }
 
 /* format -> parse gives the request back; returns the text (free it). */
@@ -423,6 +424,45 @@ static void test_request_reject_call(void **state)
 	assert_int_equal(err.method, CTL_STATS_GET);
 }
 
+/* Kill and Flush take "reset":true; nothing else takes "reset", and it must be a boolean. */
+static void test_request_reset(void **state)
+{
+	static const char *const others[] = {"io.tcpfw.Flows.List", "io.tcpfw.Flows.Count",
+					     "io.tcpfw.Events.Watch", "io.tcpfw.Stats.Get"};
+	struct ctl_request req;
+	char *text;
+
+	(void)state;
+	memset(&req, 0, sizeof(req));
+	req.method = CTL_FLOWS_FLUSH;
+	req.reset = true;
+	text = roundtrip_req(&req);
+	assert_string_equal(text, "{\"method\":\"io.tcpfw.Flows.Flush\",\"parameters\":"
+				  "{\"reset\":true}}");
+	free(text);
+	req.method = CTL_FLOWS_KILL;
+	req.filter.dport = 5001;
+	text = roundtrip_req(&req);
+	assert_string_equal(text, "{\"method\":\"io.tcpfw.Flows.Kill\",\"parameters\":"
+				  "{\"dport\":5001,\"reset\":true}}");
+	free(text);
+	req.reset = false; /* the default is left out */
+	text = roundtrip_req(&req);
+	assert_null(strstr(text, "reset"));
+	free(text);
+	req = parse_ok("{\"method\":\"io.tcpfw.Flows.Kill\",\"parameters\":{\"reset\":false,"
+		       "\"sport\":1}}");
+	assert_false(req.reset);
+	assert_int_equal(req.filter.sport, 1);
+
+	assert_bad_param("io.tcpfw.Flows.Kill", "{\"reset\":1}", "reset");
+	assert_bad_param("io.tcpfw.Flows.Flush", "{\"reset\":\"yes\"}", "reset");
+	assert_bad_param("io.tcpfw.Flows.Flush", "{\"reset\":null}", "reset");
+	assert_bad_param("io.tcpfw.Flows.Flush", "{\"reset\":true,\"sport\":1}", "sport");
+	for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++)
+		assert_bad_param(others[i], "{\"reset\":true}", "reset");
+}
+
 static void test_request_reject_unknown_params(void **state)
 {
 	static const char *const plain[] = {"io.tcpfw.Flows.Flush", "io.tcpfw.Stats.Get",
@@ -692,6 +732,7 @@ int main(void)
 		cmocka_unit_test(test_request_parse_forms),
 		cmocka_unit_test(test_request_reject_framing),
 		cmocka_unit_test(test_request_reject_call),
+		cmocka_unit_test(test_request_reset),
 		cmocka_unit_test(test_request_reject_unknown_params),
 		cmocka_unit_test(test_request_reject_types),
 		cmocka_unit_test(test_request_reject_states),

@@ -131,9 +131,31 @@ static void test_reply_counts(void **state)
 			text = ctlcase_roundtrip_reply(&in, &out);
 			assert_int_equal(out.count, values[v]);
 			assert_non_null(strstr(text, keys[m]));
+			assert_null(strstr(text, "reset"));
+			assert_false(out.has_reset);
 			free(text);
 		}
 	}
+	/* Kill and Flush called with "reset":true say how many RSTs went out */
+	for (size_t m = 1; m < sizeof(methods); m++) {
+		memset(&in, 0, sizeof(in));
+		in.method = methods[m];
+		in.count = 3;
+		in.has_reset = true;
+		in.reset_sent = 6;
+		in.reset_failed = INT64_MAX;
+		text = ctlcase_roundtrip_reply(&in, &out);
+		assert_true(out.has_reset);
+		assert_int_equal(out.count, 3);
+		assert_int_equal(out.reset_sent, 6);
+		assert_int_equal(out.reset_failed, INT64_MAX);
+		assert_non_null(strstr(text, "\"reset\":6,\"reset_failed\":"));
+		free(text);
+	}
+	ctlcase_assert_reply_rejected(CTL_FLOWS_KILL,
+				      "{\"parameters\":{\"killed\":1,\"reset\":2}}");
+	ctlcase_assert_reply_rejected(CTL_FLOWS_FLUSH, "{\"parameters\":{\"flushed\":1,"
+						       "\"reset\":-1,\"reset_failed\":0}}");
 }
 
 static void test_reply_events(void **state)
@@ -822,6 +844,11 @@ static void test_result_json(void **state)
 		assert_string_equal(text, "{\"count\":42}");
 		free(text);
 	}
+	r.has_reset = true;
+	r.reset_sent = 84;
+	text = result_json(&r, false);
+	assert_string_equal(text, "{\"count\":42,\"reset\":84,\"reset_failed\":0}");
+	free(text);
 
 	memset(&r, 0, sizeof(r));
 	r.method = CTL_EVENTS_WATCH;

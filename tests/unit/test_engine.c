@@ -727,6 +727,62 @@ static void test_list_filter_and_cursor(void **state)
 	fx_free(fx);
 }
 
+/* engine_kill's callback: sees each flow with its tracker, and a refusal keeps the flow. */
+struct kill_seen {
+	unsigned n, room;
+	struct engine_flow_info flow[8];
+	struct tcp_track track[8];
+};
+
+static bool kill_seen_fn(const struct engine_flow_info *flow, const struct tcp_track *track,
+			 void *arg)
+{
+	struct kill_seen *k = arg;
+
+	if (!k->room)
+		return false;
+	k->room--;
+	k->flow[k->n] = *flow;
+	k->track[k->n++] = *track;
+	return true;
+}
+
+static void test_kill_hands_over_trackers(void **state)
+{
+	(void)state;
+	struct config cfg = small_config(64);
+	struct fixture *fx = fx_new(&cfg);
+	struct conn conns[5];
+	struct kill_seen k = {0};
+	uint32_t cursor = 0, calls = 0;
+	unsigned killed = 0;
+
+	for (uint16_t i = 0; i < 5; i++) {
+		conns[i] = conn_make(i & 1 ? 6 : 4, (uint16_t)(7100 + i));
+		handshake(fx, &conns[i]);
+	}
+	do { /* two flows per call: each call stops at the third, the next starts there */
+		k.room = 2;
+		killed += engine_kill(fx->e, NULL, ENGINE_CAUSE_FLUSHED, &cursor, UINT32_MAX,
+				      kill_seen_fn, &k);
+		calls++;
+	} while (cursor);
+	assert_int_equal(killed, 5);
+	assert_int_equal(k.n, 5);
+	assert_int_equal(calls, 3);
+	assert_int_equal(counters(fx).flows, 0);
+	for (unsigned i = 0; i < k.n; i++) {
+		const struct conn *c = &conns[k.flow[i].sport - 7100];
+
+		assert_int_equal(k.track[i].state, TCP_TRACK_ESTABLISHED);
+		assert_int_equal(k.flow[i].family, c->family);
+		assert_int_equal(k.track[i].peer[TCP_TRACK_ORIGINAL].end, c->next[C2S]);
+		assert_int_equal(k.track[i].peer[TCP_TRACK_REPLY].end, c->next[S2C]);
+		assert_int_equal(k.track[i].peer[TCP_TRACK_REPLY].maxack, c->next[C2S]);
+	}
+	fx_free(fx);
+}
+
 static void test_kill_and_flush(void **state)
 {
 	(void)state;
@@ -740,7 +796,8 @@ static void test_kill_and_flush(void **state)
 	}
 	struct engine_filter f = {.sport = 7002};
 	uint32_t cursor = 0;
-	assert_int_equal(engine_kill(fx->e, &f, ENGINE_CAUSE_KILLED, &cursor, UINT32_MAX), 1);
+	assert_int_equal(engine_kill(fx->e, &f, ENGINE_CAUSE_KILLED, &cursor, UINT32_MAX, NULL, NULL),
+			 1);
 	assert_int_equal(cursor, 0);
 	assert_int_equal(counters(fx).flows, 5);
 	/* the killed flow's next segment is a counted drop */
@@ -750,7 +807,7 @@ static void test_kill_and_flush(void **state)
 	cursor = 0;
 	unsigned killed = 0;
 	do
-		killed += engine_kill(fx->e, NULL, ENGINE_CAUSE_FLUSHED, &cursor, 2);
+		killed += engine_kill(fx->e, NULL, ENGINE_CAUSE_FLUSHED, &cursor, 2, NULL, NULL);
 	while (cursor != 0);
 	assert_int_equal(killed, 5);
 	struct engine_counters ctr = counters(fx);
@@ -846,7 +903,7 @@ static void test_import_rejects_bad_records(void **state)
 	handshake(fx, &c);
 	assert_int_equal(engine_export(fx->e, &cursor, UINT32_MAX, &good, 1, fx->now), 1);
 	uint32_t kill_cursor = 0;
-	engine_kill(fx->e, NULL, ENGINE_CAUSE_FLUSHED, &kill_cursor, UINT32_MAX);
+	engine_kill(fx->e, NULL, ENGINE_CAUSE_FLUSHED, &kill_cursor, UINT32_MAX, NULL, NULL);
 
 	bad = good;
 	bad.family = 5;
@@ -984,6 +1041,7 @@ int main(void)
 		cmocka_unit_test(test_pickup),
 		cmocka_unit_test(test_list_filter_and_cursor),
 		cmocka_unit_test(test_kill_and_flush),
+		cmocka_unit_test(test_kill_hands_over_trackers),
 		cmocka_unit_test(test_reconfigure_and_retime),
 		cmocka_unit_test(test_export_import_round_trip),
 		cmocka_unit_test(test_import_rejects_bad_records),
