@@ -510,16 +510,6 @@ static noinline void judge_traced(struct engine *e, const struct engine_staged *
 	e->on_trace(&t, e->trace_arg);
 }
 
-static inline void judge(struct engine *e, const struct engine_staged *s,
-			 const struct engine_packet *pkt, uint64_t now_ms,
-			 struct engine_result *res)
-{
-	if (unlikely(e->on_trace))
-		judge_traced(e, s, pkt, now_ms, res);
-	else
-		judge_untraced(e, s, now_ms, res);
-}
-
 void engine_set_trace(struct engine *e, engine_trace_fn *fn, void *arg)
 {
 	e->on_trace = fn;
@@ -529,11 +519,16 @@ void engine_set_trace(struct engine *e, engine_trace_fn *fn, void *arg)
 void engine_process(struct engine *e, const uint8_t *buf, size_t cap_len, size_t pkt_len,
 		    uint64_t now_ms, struct engine_result *res)
 {
-	struct engine_packet pkt = {.buf = buf, .cap_len = cap_len, .pkt_len = pkt_len};
 	struct engine_staged s;
 
 	stage(e, buf, cap_len, pkt_len, 0, &s);
-	judge(e, &s, &pkt, now_ms, res);
+	if (unlikely(e->on_trace)) {
+		struct engine_packet pkt = {.buf = buf, .cap_len = cap_len, .pkt_len = pkt_len};
+
+		judge_traced(e, &s, &pkt, now_ms, res);
+	} else {
+		judge_untraced(e, &s, now_ms, res);
+	}
 }
 
 /*
@@ -550,6 +545,8 @@ void engine_process_batch(struct engine *e, const struct engine_packet *pkts, un
 			  uint64_t now_ms, struct engine_result *res)
 {
 	struct engine_staged s[ENGINE_BATCH_MAX];
+	/* read once: a trace callback cannot call back into the engine to change it */
+	bool traced = e->on_trace;
 
 	while (n) {
 		unsigned m = n < ENGINE_BATCH_MAX ? n : ENGINE_BATCH_MAX, i;
@@ -570,7 +567,10 @@ void engine_process_batch(struct engine *e, const struct engine_packet *pkts, un
 
 			if (j < m && s[j].reason == REASON_OK)
 				flow_table_prefetch_next(e->table, &s[j].k, s[j].hash);
-			judge(e, &s[i], &pkts[i], now_ms, &res[i]);
+			if (unlikely(traced))
+				judge_traced(e, &s[i], &pkts[i], now_ms, &res[i]);
+			else
+				judge_untraced(e, &s[i], now_ms, &res[i]);
 		}
 		pkts += m;
 		res += m;

@@ -30,8 +30,9 @@ void tcp_window_init_sender(struct tcp_track_peer *snd, struct tcp_track_peer *r
 		rcv->end++; /* keep-alive reply: acknowledges the probe byte */
 }
 
-void tcp_window_bounds(const struct tcp_track_peer *snd, const struct tcp_track_peer *rcv,
-		       struct tcp_window_bounds *b)
+/* inline in the check, which runs on every segment */
+static inline void window_bounds(const struct tcp_track_peer *snd, const struct tcp_track_peer *rcv,
+				 struct tcp_window_bounds *b)
 {
 	uint32_t maxackwin = snd->maxwin > MAXACKWINDOW_MIN ? snd->maxwin : MAXACKWINDOW_MIN;
 
@@ -39,17 +40,32 @@ void tcp_window_bounds(const struct tcp_track_peer *snd, const struct tcp_track_
 	b->seq_max = snd->maxend;
 	b->ack_min = rcv->end - maxackwin;
 	b->ack_max = rcv->end;
-	/* RFC 5961 5.2: the receiver discards an ACK older than SND.UNA - MAX.SND.WND; its
-	 * SND.UNA is the sender's highest ACK and its MAX.SND.WND the sender's largest window,
-	 * but no more than it has acknowledged so far (Linux since 2023) */
-	b->has_ack_floor = snd->flags & TCP_TRACK_PEER_MAXACK;
-	b->ack_floor = 0;
-	if (b->has_ack_floor) {
-		uint32_t acked = snd->maxack - (rcv->isn + 1);
-		uint32_t back = snd->maxwin < acked ? snd->maxwin : acked;
+}
 
-		b->ack_floor = snd->maxack - back;
-	}
+/*
+ * RFC 5961 5.2: the receiver discards an ACK older than SND.UNA - MAX.SND.WND; its SND.UNA is
+ * the sender's highest ACK and its MAX.SND.WND the sender's largest window, but no more than it
+ * has acknowledged so far (Linux since 2023). False while the sender has sent no ACK. Apart,
+ * so that the check works it out only for a segment that carries an ACK.
+ */
+static inline bool ack_floor(const struct tcp_track_peer *snd, const struct tcp_track_peer *rcv,
+			     uint32_t *floor)
+{
+	if (!(snd->flags & TCP_TRACK_PEER_MAXACK))
+		return false;
+	uint32_t acked = snd->maxack - (rcv->isn + 1);
+	uint32_t back = snd->maxwin < acked ? snd->maxwin : acked;
+
+	*floor = snd->maxack - back;
+	return true;
+}
+
+void tcp_window_bounds(const struct tcp_track_peer *snd, const struct tcp_track_peer *rcv,
+		       struct tcp_window_bounds *b)
+{
+	window_bounds(snd, rcv, b);
+	b->ack_floor = 0;
+	b->has_ack_floor = ack_floor(snd, rcv, &b->ack_floor);
 }
 
 void tcp_window_check(struct tcp_track_peer *snd, struct tcp_track_peer *rcv,
@@ -62,11 +78,12 @@ void tcp_window_check(struct tcp_track_peer *snd, struct tcp_track_peer *rcv,
 		tcp_window_init_sender(snd, rcv, p, end, w);
 
 	struct tcp_window_bounds b;
-	tcp_window_bounds(snd, rcv, &b);
+	window_bounds(snd, rcv, &b);
 	bool ack_ok = seq_le(w->sack, b.ack_max);		  /* III */
 	bool seq_low_ok = !rcv->maxwin || seq_ge(end, b.seq_min); /* II */
 	bool ack_low_ok = seq_ge(w->sack, b.ack_min);		  /* IV */
-	if ((p->flags & TCP_FLAG_ACK) && b.has_ack_floor && seq_lt(w->ack, b.ack_floor))
+	uint32_t floor;
+	if ((p->flags & TCP_FLAG_ACK) && ack_floor(snd, rcv, &floor) && seq_lt(w->ack, floor))
 		ack_low_ok = false;
 
 	if (seq_gt(p->seq, b.seq_max)) { /* I */
