@@ -226,10 +226,11 @@ clean:
 # ---- install, uninstall, check-units ----
 # make install [PREFIX=/usr] [DESTDIR=/tmp/root]: the binaries `all` built, the unit (its
 # /usr/sbin and /etc/tcpfwd paths rewritten to SBINDIR and SYSCONFDIR), the sysusers.d and
-# tmpfiles.d snippets, man/*.8 and man/*.5, and the configuration files, each only where none
-# exists yet: an existing /etc/tcpfwd/tcpfwd.conf, tcpfw.nft or tcpfw-iptables.sh is never
-# overwritten. Nothing is created, enabled or started: after a real install run
-# systemd-sysusers, systemd-tmpfiles --create tcpfwd.conf and systemctl daemon-reload.
+# tmpfiles.d snippets, the journal catalog, man/*.8 and man/*.5, and the configuration files,
+# each only where none exists yet: an existing /etc/tcpfwd/tcpfwd.conf, tcpfw.nft or
+# tcpfw-iptables.sh is never overwritten. Nothing is created, enabled or started: after a real
+# install run systemd-sysusers, systemd-tmpfiles --create tcpfwd.conf, journalctl
+# --update-catalog and systemctl daemon-reload.
 PREFIX ?= /usr/local
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
@@ -239,10 +240,13 @@ SYSTEMD_PC_VAR = $(shell $(PKG_CONFIG) --variable=$(1) systemd 2>/dev/null)
 UNITDIR ?= $(or $(call SYSTEMD_PC_VAR,systemdsystemunitdir),/lib/systemd/system)
 SYSUSERSDIR ?= $(or $(call SYSTEMD_PC_VAR,sysusersdir),/usr/lib/sysusers.d)
 TMPFILESDIR ?= $(or $(call SYSTEMD_PC_VAR,tmpfilesdir),/usr/lib/tmpfiles.d)
+CATALOGDIR ?= $(or $(call SYSTEMD_PC_VAR,catalogdir),/usr/lib/systemd/catalog)
 else
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+# journalctl reads catalogs from /usr/lib and /usr/local/lib only
+CATALOGDIR ?= $(PREFIX)/lib/systemd/catalog
 endif
 TCPFW_CONFDIR = $(SYSCONFDIR)/tcpfwd
 TCPFW_CONF_FILES := tcpfwd.conf:0644 tcpfw.nft:0644 tcpfw-iptables.sh:0755
@@ -254,7 +258,7 @@ INSTALL_SED = sed -e 's|/usr/sbin/tcpfw|$(SBINDIR)/tcpfw|g' -e 's|/etc/tcpfwd/|$
 .PHONY: install uninstall check-units
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
-		$(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(TCPFW_CONFDIR)
+		$(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(CATALOGDIR) $(DESTDIR)$(TCPFW_CONFDIR)
 	install -m 0755 $(BUILD)/tcpfwd $(DESTDIR)$(SBINDIR)/tcpfwd
 	@if [ -f $(BUILD)/tcpfwctl ]; then \
 		echo "install -m 0755 $(BUILD)/tcpfwctl $(DESTDIR)$(SBINDIR)/tcpfwctl"; \
@@ -266,6 +270,7 @@ install: all
 	chmod 0644 $(DESTDIR)$(UNITDIR)/tcpfwd.service $(DESTDIR)$(UNITDIR)/tcpfwd-metrics.service
 	install -m 0644 systemd/tcpfwd.sysusers $(DESTDIR)$(SYSUSERSDIR)/tcpfwd.conf
 	install -m 0644 systemd/tcpfwd.tmpfiles $(DESTDIR)$(TMPFILESDIR)/tcpfwd.conf
+	install -m 0644 systemd/tcpfwd.catalog $(DESTDIR)$(CATALOGDIR)/tcpfwd.catalog
 	$(if $(INSTALL_MAN8),install -d $(DESTDIR)$(MANDIR)/man8)
 	$(if $(INSTALL_MAN8),install -m 0644 $(INSTALL_MAN8) $(DESTDIR)$(MANDIR)/man8/)
 	$(if $(INSTALL_MAN5),install -d $(DESTDIR)$(MANDIR)/man5)
@@ -285,7 +290,7 @@ uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/tcpfwd $(DESTDIR)$(SBINDIR)/tcpfwctl \
 		$(DESTDIR)$(UNITDIR)/tcpfwd.service $(DESTDIR)$(UNITDIR)/tcpfwd-metrics.service \
 		$(DESTDIR)$(UNITDIR)/tcpfwd-metrics.timer $(DESTDIR)$(SYSUSERSDIR)/tcpfwd.conf \
-		$(DESTDIR)$(TMPFILESDIR)/tcpfwd.conf \
+		$(DESTDIR)$(TMPFILESDIR)/tcpfwd.conf $(DESTDIR)$(CATALOGDIR)/tcpfwd.catalog \
 		$(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(INSTALL_MAN8))) \
 		$(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(INSTALL_MAN5)))
 	@for f in $(TCPFW_CONF_FILES); do \
@@ -300,7 +305,8 @@ uninstall:
 # installed, then checks without a running systemd: the unit (systemd-analyze verify with no
 # output at all, since unknown keys are only warnings; security --offline with exposure
 # <= 2.5; the man pages of Documentation= once man/ has all three), the sysusers.d
-# and tmpfiles.d snippets (applied to a scratch root), and that the shipped tcpfw.nft and
+# and tmpfiles.d snippets (applied to a scratch root), the journal catalog (it compiles, and it
+# and tcpfwd(8) have every MESSAGE_ID of log.h), and that the shipped tcpfw.nft and
 # tcpfw-iptables.sh agree with the queue range and fail_open of the shipped tcpfwd.conf.
 CHECK_UNITS_MAN := man/tcpfwd.8 man/tcpfwctl.8 man/tcpfwd.conf.5
 check-units: all
@@ -328,6 +334,21 @@ check-units: all
 	test -d "$$tmp/root/run/tcpfwd" && test -d "$$tmp/root/var/lib/tcpfwd"; \
 	echo "check-units: sysusers.d and tmpfiles.d snippets apply$$([ "$$(id -u)" = 0 ] || \
 		echo ' (not root: ownership not applied)')"; \
+	out=$$(journalctl --root="$$tmp" --update-catalog 2>&1 && \
+		journalctl --root="$$tmp" --list-catalog 2>&1) || \
+		{ echo "$$out" >&2; echo "check-units: tcpfwd.catalog failed" >&2; exit 1; }; \
+	ids=$$(sed -nE 's/^#define LOG_ID_[A-Z_]+[[:space:]]+"([0-9a-f]{32})".*/\1/p' \
+		daemon/tcpfwd/log.h); \
+	for id in $$ids; do \
+		echo "$$out" | grep -q "^$$id tcpfw: " || \
+			{ echo "check-units: tcpfwd.catalog lacks $$id (log.h)" >&2; exit 1; }; \
+		grep -q "^\.B $$id$$" man/tcpfwd.8 || \
+			{ echo "check-units: tcpfwd.8 lacks $$id (log.h)" >&2; exit 1; }; \
+	done; \
+	[ "$$(echo "$$out" | grep -c ' tcpfw: ')" = "$$(echo "$$ids" | wc -w)" ] || \
+		{ echo "check-units: tcpfwd.catalog has ids log.h does not" >&2; exit 1; }; \
+	echo "check-units: tcpfwd.catalog compiles; it and tcpfwd.8 have the $$(echo "$$ids" | wc -w)" \
+		"MESSAGE_IDs of log.h"; \
 	num=0; count=1; open=true; \
 	eval "$$(awk -F '[=;[:space:]]+' '$$2 == "num" { print "num=" $$3 } \
 		$$2 == "count" { print "count=" $$3 } $$2 == "fail_open" { print "open=" $$3 }' \

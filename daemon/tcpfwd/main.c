@@ -107,6 +107,7 @@ int main(int argc, char **argv)
 	struct tcpfwd *d;
 	int opt, r, ready_fd = -1;
 
+	log_init();
 	while ((opt = getopt_long(argc, argv, "c:tfVh", options, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
@@ -171,6 +172,6 @@ int main(int argc, char **argv)
 	report_start(ready_fd, 0);
 	r = tcpfwd_run(d);
 	tcpfwd_free(d);
-	log_info("stopped");
+	log_struct(CONFIG_LOG_INFO, LOG_ID_STOPPED, NULL, "stopped");
 	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

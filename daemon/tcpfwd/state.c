@@ -83,6 +83,7 @@ int state_save(const struct config *cfg, struct worker *const *workers, unsigned
 	char path[STATE_PATH_MAX], tmp[STATE_PATH_MAX + 8];
 	uint8_t head[SNAPSHOT_HEADER_SIZE], tail[SNAPSHOT_TRAILER_SIZE];
 	struct snapshot_writer sw;
+	struct log_fields f = {0};
 	uint64_t now = clock_now_ms();
 	long flows = 0;
 	int fd, r = 0;
@@ -127,7 +128,9 @@ int state_save(const struct config *cfg, struct worker *const *workers, unsigned
 		fsync(dfd);
 		close(dfd);
 	}
-	log_info("state: saved %ld flows to %s", flows, path);
+	log_fields_add(&f, "TCPFW_FLOWS=%ld", flows);
+	log_fields_add(&f, "TCPFW_PATH=%s", path);
+	log_struct(CONFIG_LOG_INFO, LOG_ID_SAVED, &f, "state: saved %ld flows to %s", flows, path);
 	return 0;
 }
 
@@ -172,6 +175,7 @@ int state_restore(const struct config *cfg, struct worker *const *workers, unsig
 {
 	char path[STATE_PATH_MAX], bad[STATE_PATH_MAX + 8];
 	struct restore_counts c = {0};
+	struct log_fields f = {0};
 	struct snapshot_info info;
 	struct stat st;
 	int fd, r;
@@ -197,9 +201,15 @@ int state_restore(const struct config *cfg, struct worker *const *workers, unsig
 	if (r < 0)
 		goto bad;
 	close(fd);
-	log_info("state: restored %lu flows from %s (%lu expired while down, %lu of queues no "
-		 "longer served, %lu rejected)",
-		 c.restored, path, c.expired, c.gone, c.rejected);
+	log_fields_add(&f, "TCPFW_FLOWS=%lu", c.restored);
+	log_fields_add(&f, "TCPFW_PATH=%s", path);
+	log_fields_add(&f, "TCPFW_EXPIRED=%lu", c.expired);
+	log_fields_add(&f, "TCPFW_GONE=%lu", c.gone);
+	log_fields_add(&f, "TCPFW_REJECTED=%lu", c.rejected);
+	log_struct(CONFIG_LOG_INFO, LOG_ID_RESTORED, &f,
+		   "state: restored %lu flows from %s (%lu expired while down, %lu of queues no "
+		   "longer served, %lu rejected)",
+		   c.restored, path, c.expired, c.gone, c.rejected);
 	return 0;
 bad:
 	close(fd);

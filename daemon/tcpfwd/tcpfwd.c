@@ -154,14 +154,18 @@ static void apply(struct tcpfwd *d, const struct config *next)
 
 int tcpfwd_reload(struct tcpfwd *d, char *err, size_t err_len)
 {
+	struct log_fields f = {0};
 	struct config next;
 	int r;
 
+	log_fields_add(&f, "TCPFW_CONFIG=%s", d->config_path);
 	/* the manager hears about every reload, rejected ones too, and always gets READY back */
 	notify_reloading();
 	r = tcpfwd_load_config(d->config_path, &next, err, err_len);
 	if (r < 0) {
-		log_err("reload failed, keeping the running configuration: %s", err);
+		log_fields_add(&f, "TCPFW_ERROR=%s", err);
+		log_struct(CONFIG_LOG_ERR, LOG_ID_RELOAD_FAILED, &f,
+			   "reload failed, keeping the running configuration: %s", err);
 		notify_status("reload failed: %s", err);
 		notify_ready();
 		return r;
@@ -179,7 +183,7 @@ int tcpfwd_reload(struct tcpfwd *d, char *err, size_t err_len)
 	next.state = d->cfg.state;
 	apply(d, &next);
 	d->n_overridden = 0;
-	log_info("reloaded %s", d->config_path);
+	log_struct(CONFIG_LOG_INFO, LOG_ID_RELOADED, &f, "reloaded %s", d->config_path);
 	notify_ready();
 	return 0;
 }
@@ -243,13 +247,15 @@ void tcpfwd_stats(struct tcpfwd *d, struct worker_stats *sum)
 static void on_signal(void *arg, int signo)
 {
 	struct tcpfwd *d = arg;
+	struct log_fields f = {0};
 
 	switch (signo) {
 	case SIGHUP:
 		reload_on_signal(d);
 		break;
 	default:
-		log_info("stopping on signal %d", signo);
+		log_fields_add(&f, "TCPFW_SIGNAL=%d", signo);
+		log_struct(CONFIG_LOG_INFO, LOG_ID_STOPPING, &f, "stopping on signal %d", signo);
 		loop_quit(d->loop);
 	}
 }
@@ -276,11 +282,15 @@ static void on_tick(void *arg)
 	struct worker_stats s;
 
 	for (unsigned i = 0; i < d->n_workers; i++) {
+		struct log_fields f = {0};
+
 		if (!worker_failed(d->workers[i]))
 			continue;
 		/* a queue nobody serves is worse than a restart: exit and let the manager act */
-		log_err("queue %u stopped serving; exiting so the service restarts",
-			worker_queue(d->workers[i]));
+		log_fields_add(&f, "TCPFW_QUEUE=%u", worker_queue(d->workers[i]));
+		log_struct(CONFIG_LOG_ERR, LOG_ID_QUEUE_FAILED, &f,
+			   "queue %u stopped serving; exiting so the service restarts",
+			   worker_queue(d->workers[i]));
 		d->exit_code = -EIO;
 		loop_quit(d->loop);
 		return;
@@ -370,11 +380,20 @@ static int start_flows(struct tcpfwd *d)
 		const char *why = check_workers(d);
 
 		if (!why) {
-			log_info("state: resumed %u flows from %s in %llu ms (%u torn, %u invalid, "
-				 "%u expired while down dropped); table check passed",
-				 st.flows, live_path(d->live),
-				 (unsigned long long)(clock_now_ms() - t0), st.torn, st.invalid,
-				 st.expired);
+			unsigned long long ms = clock_now_ms() - t0;
+			const char *path = live_path(d->live);
+			struct log_fields f = {0};
+
+			log_fields_add(&f, "TCPFW_FLOWS=%u", st.flows);
+			log_fields_add(&f, "TCPFW_PATH=%s", path);
+			log_fields_add(&f, "TCPFW_DURATION_MS=%llu", ms);
+			log_fields_add(&f, "TCPFW_TORN=%u", st.torn);
+			log_fields_add(&f, "TCPFW_INVALID=%u", st.invalid);
+			log_fields_add(&f, "TCPFW_EXPIRED=%u", st.expired);
+			log_struct(CONFIG_LOG_INFO, LOG_ID_RESUMED, &f,
+				   "state: resumed %u flows from %s in %llu ms (%u torn, "
+				   "%u invalid, %u expired while down dropped); table check passed",
+				   st.flows, path, ms, st.torn, st.invalid, st.expired);
 			state_remove(&d->cfg);
 			return 0;
 		}
@@ -460,10 +479,19 @@ fail:
 
 int tcpfwd_run(struct tcpfwd *d)
 {
+	unsigned first = d->cfg.queue.num, last = first + d->cfg.queue.count - 1;
+	const char *tw = config_tw_policy_name(d->cfg.tcp.time_wait.policy);
+	struct log_fields f = {0};
+
 	notify_ready();
-	log_info("ready: queues %u-%u bound, up to %u flows each, TIME_WAIT %s", d->cfg.queue.num,
-		 d->cfg.queue.num + d->cfg.queue.count - 1, d->cfg.table.max_flows,
-		 config_tw_policy_name(d->cfg.tcp.time_wait.policy));
+	log_fields_add(&f, "TCPFW_QUEUE_FIRST=%u", first);
+	log_fields_add(&f, "TCPFW_QUEUE_LAST=%u", last);
+	log_fields_add(&f, "TCPFW_MAX_FLOWS=%u", d->cfg.table.max_flows);
+	log_fields_add(&f, "TCPFW_TIME_WAIT=%s", tw);
+	log_fields_add(&f, "TCPFW_VERSION=%s", TCPFW_VERSION);
+	log_struct(CONFIG_LOG_INFO, LOG_ID_READY, &f,
+		   "ready: queues %u-%u bound, up to %u flows each, TIME_WAIT %s", first, last,
+		   d->cfg.table.max_flows, tw);
 	int r = loop_run(d->loop);
 	notify_stopping();
 	if (r < 0)

@@ -165,6 +165,7 @@ static void log_drop(struct worker *w, const uint8_t *pkt, size_t cap_len, size_
 		     const struct engine_result *res)
 {
 	char src[INET6_ADDRSTRLEN] = "?", dst[INET6_ADDRSTRLEN] = "?";
+	struct log_fields f = {0};
 	struct packet p;
 	uint32_t suppressed;
 
@@ -172,17 +173,35 @@ static void log_drop(struct worker *w, const uint8_t *pkt, size_t cap_len, size_
 
 	if (!log_ratelimit_ok(&w->drop_rl, w->now_ms, rate, &suppressed))
 		return;
-	if (suppressed)
-		log_info("queue %u: %u drop messages suppressed", w->queue, suppressed);
+	log_fields_add(&f, "TCPFW_QUEUE=%u", w->queue);
+	if (suppressed) {
+		struct log_fields fs = f;
+
+		log_fields_add(&fs, "TCPFW_SUPPRESSED=%u", suppressed);
+		log_struct(CONFIG_LOG_INFO, LOG_ID_SUPPRESSED, &fs,
+			   "queue %u: %u drop messages suppressed", w->queue, suppressed);
+	}
+	log_fields_add(&f, "TCPFW_REASON=%s", reason_name(res->reason));
 	if (packet_parse(pkt, cap_len, pkt_len, &p) != REASON_OK) {
-		log_info("queue %u: drop %s", w->queue, reason_name(res->reason));
+		log_struct(CONFIG_LOG_INFO, LOG_ID_DROP, &f, "queue %u: drop %s", w->queue,
+			   reason_name(res->reason));
 		return;
 	}
 	format_addr(src, sizeof(src), p.family, p.saddr);
 	format_addr(dst, sizeof(dst), p.family, p.daddr);
-	log_info("queue %u: drop %s %s %s:%u -> %s:%u flags 0x%02x seq %u ack %u len %u", w->queue,
-		 reason_name(res->reason), tcp_track_state_name(res->state), src, p.sport, dst,
-		 p.dport, p.flags, p.seq, p.ack, p.payload_len);
+	log_fields_add(&f, "TCPFW_STATE=%s", tcp_track_state_name(res->state));
+	log_fields_add(&f, "TCPFW_SRC=%s", src);
+	log_fields_add(&f, "TCPFW_SPORT=%u", p.sport);
+	log_fields_add(&f, "TCPFW_DST=%s", dst);
+	log_fields_add(&f, "TCPFW_DPORT=%u", p.dport);
+	log_fields_add(&f, "TCPFW_FLAGS=0x%02x", p.flags);
+	log_fields_add(&f, "TCPFW_SEQ=%u", p.seq);
+	log_fields_add(&f, "TCPFW_ACK=%u", p.ack);
+	log_fields_add(&f, "TCPFW_LEN=%u", p.payload_len);
+	log_struct(CONFIG_LOG_INFO, LOG_ID_DROP, &f,
+		   "queue %u: drop %s %s %s:%u -> %s:%u flags 0x%02x seq %u ack %u len %u",
+		   w->queue, reason_name(res->reason), tcp_track_state_name(res->state), src,
+		   p.sport, dst, p.dport, p.flags, p.seq, p.ack, p.payload_len);
 }
 
 static void record(struct worker *w, uint32_t id, const uint8_t *pkt, size_t cap_len,
@@ -221,16 +240,23 @@ static void judge_pending(struct worker *w)
  */
 static void relearn(struct worker *w, const char *why)
 {
+	struct log_fields f = {0};
 	uint32_t quiet;
 
 	judge_pending(w); /* the packets before the boundary, against the old windows */
 	unsigned n = engine_forget_windows(w->engine); /* O(1): each flow at its next packet */
 	w->relearned++;
 	/* an overloaded socket can skip ids again and again: once a second is enough */
-	if (log_ratelimit_ok(&w->relearn_rl, w->now_ms, 1, &quiet))
-		log_notice("queue %u: packets may have bypassed tcpfwd (%s): %u flows re-learn "
-			   "their windows (%u more times since the last message)",
-			   w->queue, why, n, quiet);
+	if (!log_ratelimit_ok(&w->relearn_rl, w->now_ms, 1, &quiet))
+		return;
+	log_fields_add(&f, "TCPFW_QUEUE=%u", w->queue);
+	log_fields_add(&f, "TCPFW_CAUSE=%s", why);
+	log_fields_add(&f, "TCPFW_FLOWS=%u", n);
+	log_fields_add(&f, "TCPFW_SUPPRESSED=%u", quiet);
+	log_struct(CONFIG_LOG_NOTICE, LOG_ID_RELEARN, &f,
+		   "queue %u: packets may have bypassed tcpfwd (%s): %u flows re-learn their "
+		   "windows (%u more times since the last message)",
+		   w->queue, why, n, quiet);
 }
 
 static void on_packet(void *arg, uint32_t id, const uint8_t *pkt, size_t cap_len, size_t pkt_len,

@@ -7,6 +7,10 @@
 #   - WATCHDOG=1 pings with WATCHDOG_USEC=2 s, at least every 2 s; none while the process is
 #     stopped (SIGSTOP), again after SIGCONT;
 #   - STOPPING=1 on SIGTERM, then a clean exit that unbinds the queue.
+# And the log's form, which follows where stderr goes:
+#   - by hand (here with a JOURNAL_STREAM that names another file): every line starts with the
+#     local time, ISO 8601 with milliseconds and the offset, then the level;
+#   - JOURNAL_STREAM naming stderr but no journald socket: the <N> prefixes journald reads.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -15,7 +19,8 @@ WD_USEC=2000000
 netns_require
 netns_setup bypass
 write_conf "$TMP/tcpfwd.conf" level=info
-TCPFWD_ENV="WATCHDOG_USEC=$WD_USEC"
+TCPFWD_ENV="WATCHDOG_USEC=$WD_USEC JOURNAL_STREAM=$(stat -c %d:%i "$TMP/tcpfwd.conf")"
+t0=$(date +%s)
 tcpfwd_start
 
 ready=$(grep -m1 ' READY=1' "$TMP/notify.log")
@@ -80,6 +85,39 @@ if wait_for 5 eval "! queue_bound 0"; then
 	pass "queue 0 unbound after exit"
 else
 	fail "queue 0 still bound after tcpfwd exited"
+fi
+
+info "the log by hand: a timestamp and the level on every line"
+STAMP='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}[+-][0-9]{2}:[0-9]{2}'
+LEVEL='(emerg|alert|crit|err|warning|notice|info|debug)'
+lines=$(wc -l <"$TMP/tcpfwd.log")
+bad=$(grep -Evm1 "^$STAMP $LEVEL tcpfwd: " "$TMP/tcpfwd.log")
+if [ "$lines" -ge 3 ] && [ -z "$bad" ]; then
+	pass "all $lines lines start with a timestamp and the level: $(head -n 1 "$TMP/tcpfwd.log")"
+else
+	fail "$lines lines, one without a timestamp and level: '$bad'"
+fi
+ready=$(grep -Em1 "^$STAMP info tcpfwd: ready: " "$TMP/tcpfwd.log")
+stamp=$(date -d "${ready%% *}" +%s 2>/dev/null || echo 0)
+if [ "$stamp" -ge "$t0" ] && [ "$stamp" -le "$(date +%s)" ]; then
+	pass "the ready line's time is the wall clock's (${ready%% *})"
+else
+	fail "the ready line's time ${ready%% *} is not between the start and now"
+fi
+
+if [ -S /run/systemd/journal/socket ]; then
+	info "a journald runs here: the <N> fallback is not checked"
+else
+	info "JOURNAL_STREAM names stderr, no journald socket: <N> prefixes"
+	TCPFWD_ENV="JOURNAL_STREAM=$(stat -c %d:%i "$TMP/tcpfwd.log")"
+	tcpfwd_start
+	tcpfwd_term "with JOURNAL_STREAM"
+	bad=$(tcpfwd_new_log | grep -Evm1 '^<[0-7]>tcpfwd: ')
+	if tcpfwd_new_log | grep -q '^<6>tcpfwd: ready: ' && [ -z "$bad" ]; then
+		pass "every line has a <N> prefix and no timestamp ($(tcpfwd_new_log | wc -l) lines)"
+	else
+		fail "not the stream's form: '${bad:-no <6>tcpfwd: ready: line}'"
+	fi
 fi
 
 [ $RET = 0 ] || dump_debug

@@ -7,15 +7,19 @@
 # sit in /opt/tcpfw), the shipped sysusers snippet and tcpfwd.conf, and, on a kernel without the
 # nft `queue` expression, the drop-in tcpfw-iptables.sh documents.
 #   - At boot the unit starts, hardened as shipped, and tracks a byte-checked stream and an echo
-#     session over IPv4 and IPv6 (fail-open and pickup off, as shipped).
+#     session over IPv4 and IPv6 (fail-open and pickup off, as shipped; logging.log_invalid on).
+#     Its ready message is a native journal entry with its MESSAGE_ID and TCPFW_* fields.
 #   - SIGKILL, then SIGABRT (systemctl kill): Restart=on-failure brings tcpfwd back (NRestarts
 #     rises), /run/tcpfwd/flows.live outlived the process (RuntimeDirectoryPreserve=restart),
-#     and the journal says the flows were resumed with the table check passed. The connections
-#     go on, and the new process drops nothing.
+#     and the journal says the flows were resumed with the table check passed (the resume
+#     MESSAGE_ID, TCPFW_FLOWS). The connections go on, and the new process drops nothing.
 #   - tcpfwd-metrics.service, hardened as shipped, writes node_exporter's tcpfwd.prom, which
 #     promtool accepts.
+#   - An ACK of a connection nobody opened (stray_ack.py, a raw socket): the drop MESSAGE_ID
+#     with TCPFW_REASON=new_not_syn, the segment's addresses, ports, flags, seq and ack.
 #   - systemctl stop, then start: the snapshot in /var/lib/tcpfwd carries the flows instead,
-#     /run/tcpfwd is gone in between, and the connections go on again.
+#     /run/tcpfwd is gone in between, and the connections go on again. The journal has the
+#     stopping, saved and restored MESSAGE_IDs.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -52,6 +56,10 @@ mkdir -p "$ROOT/etc/sysusers.d" "$ROOT/etc/tcpfwd" \
 	"$ROOT/etc/systemd/system/multi-user.target.wants" "$ROOT/etc/systemd/system/tcpfwd.service.d"
 cp "$TOP/systemd/tcpfwd.sysusers" "$ROOT/etc/sysusers.d/tcpfwd.conf"
 cp "$TOP/conf/tcpfwd.conf" "$TOP/conf/tcpfw-iptables.sh" "$ROOT/etc/tcpfwd/"
+# drops are logged only with log_invalid
+sed -i 's/^\([[:space:]]*log_invalid[[:space:]]*=[[:space:]]*\)false;/\1true;/' "$ROOT/etc/tcpfwd/tcpfwd.conf"
+grep -Eq '^[[:space:]]*log_invalid[[:space:]]*=[[:space:]]*true;' "$ROOT/etc/tcpfwd/tcpfwd.conf" ||
+	die "could not turn logging.log_invalid on in the shipped tcpfwd.conf"
 cp "$TCPFWD" "$TCPFWCTL" "$ROOT/opt/tcpfw/"
 for u in tcpfwd.service tcpfwd-metrics.service tcpfwd-metrics.timer; do
 	sed -e 's|/usr/sbin/tcpfwd|/opt/tcpfw/tcpfwd|g' -e 's|/usr/sbin/tcpfwctl|/opt/tcpfw/tcpfwctl|g' \
@@ -101,6 +109,38 @@ pass "tcpfwd.service started at boot, as shipped (pid $(unit_prop MainPID) in th
 cctl() { inside /opt/tcpfw/tcpfwctl "$@"; }
 cstats() { cctl -j stats >"$TMP/c.json" 2>/dev/null && $CTL_JSON get "$TMP/c.json" "$1"; }
 journal_has() { inside journalctl -q -u tcpfwd.service --no-pager 2>/dev/null | grep -Eq -- "$1"; }
+# msgid KIND: the MESSAGE_ID log.h defines as LOG_ID_<KIND>
+msgid() { sed -nE "s/^#define LOG_ID_$1[[:space:]]+\"([0-9a-f]{32})\".*/\1/p" "$TOP/daemon/tcpfwd/log.h"; }
+# entry KIND [MATCH...]: the newest journal entry of tcpfwd.service with that MESSAGE_ID, as
+# JSON in $ENTRY; false when there is none
+entry() {
+	local id
+	id=$(msgid "$1") && [ -n "$id" ] || die "no LOG_ID_$1 in log.h"
+	shift
+	ENTRY=$(inside journalctl -q -o json -n 1 --no-pager _SYSTEMD_UNIT=tcpfwd.service \
+		"MESSAGE_ID=$id" "$@" 2>/dev/null)
+	[ -n "$ENTRY" ]
+}
+field() { jq -r --arg f "$1" '.[$f] // "-"' <<<"$ENTRY"; } # NAME: a field of $ENTRY
+# expect_fields WHAT NAME=VALUE...: each field of $ENTRY has that value
+expect_fields() {
+	local what=$1 kv got bad=""
+	shift
+	for kv; do
+		got=$(field "${kv%%=*}")
+		[ "$got" = "${kv#*=}" ] || bad="$bad ${kv%%=*}=$got (not ${kv#*=})"
+	done
+	[ -z "$bad" ] && pass "$what: $*" || fail "$what:$bad; entry: $ENTRY"
+}
+
+if wait_for 5 entry READY "_PID=$(unit_prop MainPID)"; then
+	expect_fields "ready: a native journal entry" PRIORITY=6 SYSLOG_IDENTIFIER=tcpfwd \
+		TCPFW_QUEUE_FIRST=0 TCPFW_TIME_WAIT=enforce "TCPFW_VERSION=$("$TCPFWD" --version | cut -d ' ' -f 2)"
+	[[ $(field MESSAGE) == "ready: queues 0-"*" bound, up to "*" flows each, TIME_WAIT enforce" ]] &&
+		pass "ready: MESSAGE reads as before: $(field MESSAGE)" || fail "ready: MESSAGE $(field MESSAGE)"
+else
+	fail "no ready entry with MESSAGE_ID=$(msgid READY): $(inside journalctl -q -u tcpfwd.service -o cat --no-pager | tail -n 3)"
+fi
 
 # ---- traffic ----
 
@@ -139,14 +179,16 @@ for sig in KILL ABRT; do
 	restarts=$(unit_prop NRestarts)
 	inside test -f /run/tcpfwd/flows.live && pass "SIG$sig: /run/tcpfwd/flows.live outlived the process" ||
 		fail "SIG$sig: no /run/tcpfwd/flows.live after the restart"
-	line=$(inside journalctl -q -u tcpfwd.service _PID="$(unit_prop MainPID)" --no-pager 2>/dev/null |
-		grep -Eo 'resumed [0-9]+ flows.*' | head -n 1)
-	n=${line#resumed }
-	n=${n%% *}
-	if [[ $line == *"table check passed"* ]] && [ "${n:-0}" -ge 4 ]; then
-		pass "SIG$sig: the state was found: $line"
+	line="" n=0
+	if wait_for 5 entry RESUMED "_PID=$(unit_prop MainPID)"; then
+		line=$(field MESSAGE)
+		n=$(field TCPFW_FLOWS)
+	fi
+	if [[ $line == *"table check passed"* ]] && [ "$n" -ge 4 ] 2>/dev/null &&
+		[[ $line == "state: resumed $n flows from $(field TCPFW_PATH) "* ]]; then
+		pass "SIG$sig: the state was found (MESSAGE_ID, TCPFW_FLOWS=$n): $line"
 	else
-		fail "SIG$sig: no resume in the new process's journal: '$line'"
+		fail "SIG$sig: no resume entry in the new process's journal: '$line' ($ENTRY)"
 	fi
 	moving "after SIG$sig" $((RATE / 4)) "$TMP"/sink-?.log "$TMP"/echo-?.log
 	expect_eq "SIG$sig: drops by the restarted tcpfwd" "$(cstats verdicts.drop)" 0
@@ -167,18 +209,48 @@ else
 	fail "tcpfwd-metrics.service: $(inside systemctl status tcpfwd-metrics.service --no-pager 2>&1 | tail -n 5)"
 fi
 
+# ---- a dropped segment in the journal ----
+
+pid=$(unit_prop MainPID)
+sport=$((20000 + RANDOM % 10000))
+nsx "$NS_C" "$PY" "$NETNS_DIR/stray_ack.py" "$C4" "$S4" $sport $ECHO_PORT 1000 5000 ||
+	die "stray_ack.py failed"
+if wait_for 5 entry DROP "_PID=$pid" "TCPFW_SPORT=$sport"; then
+	expect_fields "drop: an entry with the drop MESSAGE_ID" PRIORITY=6 TCPFW_QUEUE=0 \
+		TCPFW_REASON=new_not_syn "TCPFW_SRC=$C4" "TCPFW_SPORT=$sport" "TCPFW_DST=$S4" \
+		"TCPFW_DPORT=$ECHO_PORT" TCPFW_FLAGS=0x10 TCPFW_SEQ=1000 TCPFW_ACK=5000 TCPFW_LEN=0
+	[[ $(field MESSAGE) == "queue 0: drop new_not_syn "*" $C4:$sport -> $S4:$ECHO_PORT flags 0x10 seq 1000 ack 5000 len 0" ]] &&
+		pass "drop: MESSAGE reads as before: $(field MESSAGE)" || fail "drop: MESSAGE $(field MESSAGE)"
+	[ "$(field TCPFW_STATE)" != - ] && pass "drop: TCPFW_STATE=$(field TCPFW_STATE)" ||
+		fail "drop: no TCPFW_STATE"
+else
+	fail "no drop entry for $C4:$sport: $(inside journalctl -q -u tcpfwd.service -o cat --no-pager | tail -n 3)"
+fi
+
 # ---- a clean stop and start: the snapshot ----
 
 inside systemctl stop tcpfwd.service
+if wait_for 5 entry STOPPING "_PID=$pid"; then
+	expect_fields "stop: the stopping entry" TCPFW_SIGNAL=15
+else
+	fail "stop: no stopping entry"
+fi
+if wait_for 5 entry SAVED "_PID=$pid" && [ "$(field TCPFW_FLOWS)" -ge 4 ] 2>/dev/null; then
+	pass "stop: the saved entry, TCPFW_FLOWS=$(field TCPFW_FLOWS)"
+else
+	fail "stop: no saved entry: $ENTRY"
+fi
 inside test -e /run/tcpfwd && fail "stop: /run/tcpfwd still there" ||
 	pass "stop: /run/tcpfwd removed with the live table"
 inside test -s /var/lib/tcpfwd/flows.snapshot && pass "stop: /var/lib/tcpfwd/flows.snapshot written" ||
 	fail "stop: no snapshot"
 inside systemctl start tcpfwd.service
 wait_for 20 active || fail "start after stop: not running"
-line=$(inside journalctl -q -u tcpfwd.service _PID="$(unit_prop MainPID)" --no-pager 2>/dev/null |
-	grep -Eo 'restored [0-9]+ flows.*' | head -n 1)
-[ -n "$line" ] && pass "start after stop: $line" || fail "start after stop: nothing restored"
+line=""
+wait_for 5 entry RESTORED "_PID=$(unit_prop MainPID)" && [ "$(field TCPFW_FLOWS)" -ge 4 ] 2>/dev/null &&
+	line=$(field MESSAGE)
+[[ $line == "state: restored $(field TCPFW_FLOWS) flows"* ]] &&
+	pass "start after stop (MESSAGE_ID, TCPFW_FLOWS): $line" || fail "start after stop: nothing restored: $ENTRY"
 moving "after stop and start" $((RATE / 4)) "$TMP"/sink-?.log "$TMP"/echo-?.log
 bad=$(grep -h '^error' "$TMP"/sink-?.log "$TMP"/echo-?.log 2>/dev/null | head -n 1)
 [ -z "$bad" ] && pass "no client error" || fail "client error: $bad"
