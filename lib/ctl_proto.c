@@ -100,6 +100,66 @@ json_t *ctl_proto_addr_json(uint8_t family, const uint8_t addr[16])
 	return json_string(buf);
 }
 
+/* Clears the bits of addr past the first plen. */
+static void ctl_prefix_mask(uint8_t addr[16], unsigned plen)
+{
+	if (plen >= 128)
+		return;
+	addr[plen / 8] &= (uint8_t)(0xff00 >> (plen % 8));
+	memset(addr + plen / 8 + 1, 0, 15 - plen / 8);
+}
+
+int ctl_prefix_parse(const char *s, uint8_t addr[16], uint8_t *plen)
+{
+	const char *slash = strchr(s, '/'), *len = slash ? slash + 1 : NULL;
+	size_t n = slash ? (size_t)(slash - s) : strlen(s), digits;
+	char text[INET6_ADDRSTRLEN];
+	uint8_t a[16];
+	unsigned max, v = 0;
+	int family;
+
+	if (n >= sizeof(text))
+		return -EINVAL;
+	memcpy(text, s, n);
+	text[n] = '\0';
+	family = ctl_proto_addr_parse(text, a);
+	if (family < 0)
+		return -EINVAL;
+	max = family == 4 ? 32 : 128;
+	if (len) {
+		digits = strspn(len, "0123456789");
+		if (!digits || digits > 3 || len[digits] || (len[0] == '0' && digits > 1))
+			return -ERANGE;
+		for (size_t i = 0; i < digits; i++)
+			v = v * 10 + (unsigned)(len[i] - '0');
+		if (v > max)
+			return -ERANGE;
+	}
+	*plen = (uint8_t)(len ? v : max);
+	ctl_prefix_mask(a, *plen);
+	memcpy(addr, a, 16);
+	return family;
+}
+
+/* The text ctl_prefix_parse() reads back: the address alone when plen is the full length. */
+static json_t *ctl_prefix_json(uint8_t family, const uint8_t addr[16], uint8_t plen)
+{
+	unsigned max = family == 4 ? 32 : 128;
+	json_t *host, *j;
+	uint8_t a[16];
+
+	if (plen > max)
+		return NULL;
+	memcpy(a, addr, 16);
+	ctl_prefix_mask(a, plen);
+	host = ctl_proto_addr_json(family, a);
+	if (!host || plen == max)
+		return host;
+	j = json_sprintf("%s/%u", json_string_value(host), plen);
+	json_decref(host);
+	return j;
+}
+
 /* libconfig text ("5", "true", "\"shorten\"") -> JSON; NULL if it is none of the three. */
 json_t *ctl_proto_value_json(const char *text)
 {
@@ -224,19 +284,33 @@ static int ctl_param_family(struct ctl_parse *p, const char *key, const json_t *
 	return 0;
 }
 
+/* "src" or "dst" of a filter: an address or a prefix (ctl_prefix_parse). */
 static int ctl_param_addr(struct ctl_parse *p, const char *key, const json_t *v)
 {
 	struct ctl_filter *f = &p->req.filter;
 	bool src = key[0] == 's';
-	int family = -1;
+	int family = -EINVAL;
 
-	if (json_is_string(v) && json_string_length(v) < INET6_ADDRSTRLEN)
-		family = ctl_proto_addr_parse(json_string_value(v), src ? f->src : f->dst);
+	if (json_is_string(v) && strlen(json_string_value(v)) == json_string_length(v))
+		family = ctl_prefix_parse(json_string_value(v), src ? f->src : f->dst,
+					  src ? &f->src_plen : &f->dst_plen);
+	if (family == -ERANGE)
+		return ctl_fail(p->err, CTL_ERR_INVALID_PARAMETER, key,
+				"'%s': a prefix length is 0..32 for IPv4, 0..128 for IPv6", key);
 	if (family < 0)
-		return ctl_bad(p, key, "an IPv4 or IPv6 address string");
+		return ctl_bad(p, key, "an IPv4 or IPv6 address string, or a prefix ADDR/LEN");
 	*(src ? &f->has_src : &f->has_dst) = true;
 	*(src ? &p->src_family : &p->dst_family) = (uint8_t)family;
 	return 0;
+}
+
+/* "src" or "dst" of Get's tuple: one address, no prefix. */
+static int ctl_param_host(struct ctl_parse *p, const char *key, const json_t *v)
+{
+	if (json_is_string(v) && strchr(json_string_value(v), '/'))
+		return ctl_fail(p->err, CTL_ERR_INVALID_PARAMETER, key,
+				"'%s' must be one address, not a prefix", key);
+	return ctl_param_addr(p, key, v);
 }
 
 static int ctl_param_port(struct ctl_parse *p, const char *key, const json_t *v)
@@ -327,7 +401,7 @@ static int ctl_param_drops(struct ctl_parse *p, const char *key, const json_t *v
 static const struct ctl_key ctl_trace_keys[] = {CTL_FILTER_KEYS{"drops", ctl_param_drops},
 						{NULL, NULL}};
 static const struct ctl_key ctl_tuple_keys[] = {
-	{"family", ctl_param_family}, {"src", ctl_param_addr},	 {"dst", ctl_param_addr},
+	{"family", ctl_param_family}, {"src", ctl_param_host},	 {"dst", ctl_param_host},
 	{"sport", ctl_param_port},    {"dport", ctl_param_port}, {NULL, NULL},
 };
 static const struct ctl_key ctl_param_keys[] = {
@@ -372,15 +446,18 @@ static int ctl_filter_format(json_t *o, const struct ctl_filter *f, bool tuple)
 		return -EINVAL;
 	if ((f->has_src || f->has_dst || tuple) && !f->family)
 		return -EINVAL;
-	if (tuple && (!f->has_src || !f->has_dst))
+	if (tuple && (!f->has_src || !f->has_dst || f->src_plen != f->dst_plen ||
+		      f->src_plen != (f->family == 4 ? 32 : 128)))
 		return -EINVAL;
 	if (f->family)
 		bad |= json_object_set_new(o, "family",
 					   json_string(ctl_proto_family_name(f->family)));
 	if (f->has_src)
-		bad |= json_object_set_new(o, "src", ctl_proto_addr_json(f->family, f->src));
+		bad |= json_object_set_new(o, "src",
+					   ctl_prefix_json(f->family, f->src, f->src_plen));
 	if (f->has_dst)
-		bad |= json_object_set_new(o, "dst", ctl_proto_addr_json(f->family, f->dst));
+		bad |= json_object_set_new(o, "dst",
+					   ctl_prefix_json(f->family, f->dst, f->dst_plen));
 	if (f->sport || tuple)
 		bad |= json_object_set_new(o, "sport", json_integer(f->sport));
 	if (f->dport || tuple)

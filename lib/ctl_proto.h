@@ -59,12 +59,18 @@ enum ctl_error {
 	_CTL_ERR_MAX
 };
 
-/* Conntrack-style filter; zero fields match anything. src/dst are the initiator's view. */
+/*
+ * Conntrack-style filter; zero fields match anything. src/dst are the initiator's view. With
+ * has_src, src_plen leading bits of src count: 32 (IPv4) or 128 (IPv6) is one address, 0 the
+ * whole family. Whoever sets has_src sets src_plen too (a zeroed one is /0); likewise dst.
+ */
 struct ctl_filter {
-	uint8_t family; /* 0, 4 or 6   JSON "family":"ipv4"|"ipv6" */
-	bool has_src;	/*              "src":"192.0.2.1" */
-	bool has_dst;	/*              "dst":"..." */
-	uint8_t src[16];
+	uint8_t family;	  /* 0, 4 or 6   JSON "family":"ipv4"|"ipv6" */
+	bool has_src;	  /*              "src":"192.0.2.1" or "192.0.2.0/24" */
+	bool has_dst;	  /*              "dst":"..." */
+	uint8_t src_plen; /*              the "/24"; a full length is written without one */
+	uint8_t dst_plen;
+	uint8_t src[16]; /* host bits (past the prefix) are zero after ctl_request_parse() */
 	uint8_t dst[16];
 	uint16_t sport;	     /*              "sport":40000 */
 	uint16_t dport;	     /*              "dport":80 */
@@ -245,6 +251,16 @@ const char *ctl_method_name(enum ctl_method m);
 int ctl_method_from_name(const char *name);   /* -1 if unknown */
 bool ctl_method_is_admin(enum ctl_method m);  /* Kill, Flush, Params.Set, Reload */
 const char *ctl_error_name(enum ctl_error e); /* "ok" for CTL_OK; never on the wire */
+
+/*
+ * An address or a prefix as the filter's "src" and "dst" carry it: "192.0.2.1", "2001:db8::1",
+ * "10.0.0.0/8", "2001:db8::/32". LEN is plain decimal (no sign, space or leading zero), 0..32
+ * for IPv4 and 0..128 for IPv6; without one the length is the full one. Host bits past the
+ * prefix are cleared, not refused: 10.1.2.3/8 is the network 10.0.0.0/8. Returns
+ * the family (4 or 6) and writes addr (16 bytes, IPv4 in the first 4) and *plen; or -EINVAL
+ * when the part before the '/' is no address, -ERANGE for a bad length, writing nothing.
+ */
+int ctl_prefix_parse(const char *s, uint8_t addr[16], uint8_t *plen);
 
 /*
  * Parses one call of len bytes (without the NUL). Messages over max_len are refused. On

@@ -108,11 +108,14 @@ struct engine_counters {
 };
 
 /* A flow filter, conntrack style; zero fields match anything. Addresses match the initiator's
- * view: src is the ORIGINAL source. */
+ * view: src is the ORIGINAL source. With has_src, the first src_plen bits of src must match
+ * (32 or more for IPv4, 128 for IPv6: the whole address; 0: any); set family with it. */
 struct engine_filter {
 	uint8_t family; /* 0, 4 or 6 */
 	bool has_src;
 	bool has_dst;
+	uint8_t src_plen; /* with has_src: a zeroed one matches every address */
+	uint8_t dst_plen;
 	uint8_t src[16];
 	uint8_t dst[16];
 	uint16_t sport;

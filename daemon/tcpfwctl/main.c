@@ -176,8 +176,8 @@ static void help(void)
 		printf("  %-36s %s\n", left, cmds[i].help);
 	}
 	fputs("\nFilter (list, count, kill, watch; addresses and ports also for get):\n"
-	      "  -s, --src ADDR                       initiator's address (IPv4 or IPv6)\n"
-	      "  -d, --dst ADDR                       responder's address\n"
+	      "  -s, --src ADDR[/LEN]                 initiator's address or prefix (IPv4/IPv6)\n"
+	      "  -d, --dst ADDR[/LEN]                 responder's address or prefix\n"
 	      "      --sport PORT                     initiator's port\n"
 	      "      --dport PORT                     responder's port\n"
 	      "      --state STATE[,STATE...]         any of these states (case-insensitive)\n"
@@ -219,27 +219,21 @@ static const struct cmd *find_cmd(const char *name)
 	return NULL;
 }
 
-/* An IPv4 or IPv6 address, IPv6 optionally in brackets; IPv4 in the first 4 bytes. */
-static int parse_addr(const char *s, uint8_t *family, uint8_t addr[16])
+/*
+ * ADDR or ADDR/LEN (ctl_prefix_parse), IPv6 optionally in brackets: [2001:db8::1],
+ * [2001:db8::]/32. Returns the family, -EINVAL or -ERANGE; IPv4 in the first 4 bytes.
+ */
+static int parse_prefix(const char *s, uint8_t addr[16], uint8_t *plen)
 {
-	char buf[INET6_ADDRSTRLEN];
-	size_t n = strlen(s);
+	char buf[INET6_ADDRSTRLEN + 8];
+	const char *end = s[0] == '[' ? strchr(s, ']') : NULL;
 
-	memset(addr, 0, 16);
-	if (inet_pton(AF_INET, s, addr) == 1) {
-		*family = 4;
-		return 0;
-	}
-	if (n > 2 && s[0] == '[' && s[n - 1] == ']' && n - 2 < sizeof(buf)) {
-		memcpy(buf, s + 1, n - 2);
-		buf[n - 2] = '\0';
+	if (end && (end[1] == '\0' || end[1] == '/') && strlen(s) - 1 < sizeof(buf)) {
+		memcpy(buf, s + 1, (size_t)(end - s - 1));
+		strcpy(buf + (end - s - 1), end + 1);
 		s = buf;
 	}
-	if (inet_pton(AF_INET6, s, addr) == 1) {
-		*family = 6;
-		return 0;
-	}
-	return -EINVAL;
+	return ctl_prefix_parse(s, addr, plen);
 }
 
 static int set_family(struct opts *o, uint8_t family, const char *what)
@@ -253,15 +247,16 @@ static int set_family(struct opts *o, uint8_t family, const char *what)
 
 static int opt_addr(struct opts *o, const char *s, bool dst)
 {
-	uint8_t family;
+	int family = parse_prefix(s, dst ? o->filter.dst : o->filter.src,
+				  dst ? &o->filter.dst_plen : &o->filter.src_plen);
 
-	if (strchr(s, '/'))
-		return usage_error("'%s': prefixes are not supported, give one address", s);
-	if (parse_addr(s, &family, dst ? o->filter.dst : o->filter.src))
-		return usage_error("'%s' is not an IPv4 or IPv6 address", s);
+	if (family == -ERANGE)
+		return usage_error("'%s': a prefix length is 0-32 for IPv4, 0-128 for IPv6", s);
+	if (family < 0)
+		return usage_error("'%s' is not an IPv4 or IPv6 address or prefix (ADDR/LEN)", s);
 	*(dst ? &o->filter.has_dst : &o->filter.has_src) = true;
 	o->has_tuple = true;
-	return set_family(o, family, s);
+	return set_family(o, (uint8_t)family, s);
 }
 
 static int parse_port(const char *s, uint16_t *port)
@@ -515,6 +510,9 @@ static int build_tuple(struct opts *o, char **args, unsigned nargs)
 	}
 	if (!o->filter.has_src || !o->filter.has_dst || !o->filter.sport || !o->filter.dport)
 		return usage_error("'get' needs SRC SPORT DST DPORT (or -s, --sport, -d, --dport)");
+	if (o->filter.src_plen != o->filter.dst_plen ||
+	    o->filter.src_plen != (o->filter.family == 4 ? 32 : 128))
+		return usage_error("'get' takes one address each, not a prefix (try 'list -s')");
 	return 0;
 }
 
@@ -699,6 +697,19 @@ static int stream_end(const struct cmd *c, const char *path, int err)
 	return RC_FAILED;
 }
 
+/* A tcpfwd older than prefixes refuses "src":"10.0.0.0/8" as not an address: say why. */
+static void prefix_hint(const struct opts *o, const struct ctl_reply *r)
+{
+	const struct ctl_filter *f = &o->filter;
+	unsigned full = f->family == 4 ? 32 : 128;
+	bool src = !strcmp(r->parameter, "src"), dst = !strcmp(r->parameter, "dst");
+
+	if (r->error == CTL_ERR_INVALID_PARAMETER && ((src && f->has_src && f->src_plen != full) ||
+						      (dst && f->has_dst && f->dst_plen != full)))
+		fprintf(stderr, "tcpfwctl: this tcpfwd may predate address prefixes; "
+				"give one address, or upgrade it\n");
+}
+
 /* Handles one reply; returns -1 to read the next one, else the exit code. */
 static int one_reply(const struct cmd *c, const struct opts *o, const char *msg, size_t len,
 		     struct out_list *list, struct trace_out *trace, unsigned long *events)
@@ -714,6 +725,7 @@ static int one_reply(const struct cmd *c, const struct opts *o, const char *msg,
 	}
 	if (r.error != CTL_OK) {
 		print_error(&r);
+		prefix_hint(o, &r);
 		rc = RC_FAILED;
 	} else if ((rc = show(c, o, &r, list, trace))) {
 		if (rc == -EIO)

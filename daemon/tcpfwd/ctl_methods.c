@@ -26,6 +26,8 @@ struct engine_filter to_engine_filter(const struct ctl_filter *f)
 		.family = f->family,
 		.has_src = f->has_src,
 		.has_dst = f->has_dst,
+		.src_plen = f->src_plen,
+		.dst_plen = f->dst_plen,
 		.sport = f->sport,
 		.dport = f->dport,
 		.state_mask = f->state_mask,

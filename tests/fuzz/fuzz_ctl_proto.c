@@ -24,9 +24,10 @@ static bool same_request(const struct ctl_request *a, const struct ctl_request *
 
 	return a->method == b->method && a->more == b->more && a->drops == b->drops &&
 	       a->reset == b->reset && x->family == y->family && x->has_src == y->has_src &&
-	       x->has_dst == y->has_dst && (!x->has_src || memcmp(x->src, y->src, 16) == 0) &&
-	       (!x->has_dst || memcmp(x->dst, y->dst, 16) == 0) && x->sport == y->sport &&
-	       x->dport == y->dport && x->state_mask == y->state_mask &&
+	       x->has_dst == y->has_dst &&
+	       (!x->has_src || (memcmp(x->src, y->src, 16) == 0 && x->src_plen == y->src_plen)) &&
+	       (!x->has_dst || (memcmp(x->dst, y->dst, 16) == 0 && x->dst_plen == y->dst_plen)) &&
+	       x->sport == y->sport && x->dport == y->dport && x->state_mask == y->state_mask &&
 	       strcmp(a->param.name, b->param.name) == 0 &&
 	       strcmp(a->param.value, b->param.value) == 0;
 }

@@ -263,6 +263,7 @@ static void filter_from(struct fuzz_in *f, uint8_t a, struct engine_filter *flt)
 		struct pktbuild b;
 		pktbuild_init(&b, flt->family ? flt->family : 4);
 		flt->has_src = true;
+		flt->src_plen = (p & 0x10) ? (uint8_t)((p & 0x0f) * 9) : 128; /* 0..135 */
 		memcpy(flt->src, b.saddr, 16);
 	}
 }

@@ -555,6 +555,7 @@ static void ctl_seeds(void)
 	req.more = true;
 	req.filter.family = 4;
 	req.filter.has_src = true;
+	req.filter.src_plen = 32;
 	memcpy(req.filter.src, "\xc0\x00\x02\x01", 4);
 	req.filter.dport = 80;
 	req.filter.state_mask = 1u << TCP_TRACK_ESTABLISHED | 1u << TCP_TRACK_TIME_WAIT;
@@ -563,11 +564,28 @@ static void ctl_seeds(void)
 	req.method = CTL_FLOWS_GET;
 	req.filter.family = 6;
 	req.filter.has_src = req.filter.has_dst = true;
+	req.filter.src_plen = req.filter.dst_plen = 128;
 	memcpy(req.filter.src, "\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\x01", 16);
 	memcpy(req.filter.dst, "\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\x02", 16);
 	req.filter.sport = 40000;
 	req.filter.dport = 443;
 	put_call("call-get-ip6", &req);
+	memset(&req, 0, sizeof(req)); /* prefixes: a /8 and a /0, then IPv6 at a word's edge */
+	req.method = CTL_FLOWS_COUNT;
+	req.filter.family = 4;
+	req.filter.has_src = req.filter.has_dst = true;
+	req.filter.src_plen = 8;
+	memcpy(req.filter.src, "\x0a\x00\x00\x00", 4);
+	put_call("call-count-prefix4", &req);
+	memset(&req, 0, sizeof(req));
+	req.method = CTL_FLOWS_KILL;
+	req.filter.family = 6;
+	req.filter.has_src = req.filter.has_dst = true;
+	req.filter.src_plen = 65;
+	req.filter.dst_plen = 127;
+	memcpy(req.filter.src, "\x20\x01\x0d\xb8\0\x01\0\0\x80\0\0\0\0\0\0\0", 16);
+	memcpy(req.filter.dst, "\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\x02", 16);
+	put_call("call-kill-prefix6", &req);
 	for (unsigned m = 0; m < _CTL_METHOD_MAX; m++) {
 		char name[64];
 
@@ -594,6 +612,14 @@ static void ctl_seeds(void)
 	put_str("ctl_proto", "call-family-mismatch",
 		"{\"method\":\"io.tcpfw.Flows.Count\",\"parameters\":{\"family\":\"ipv6\","
 		"\"src\":\"10.0.0.1\",\"states\":[\"NONE\",\"SYN_SENT2\"]}}");
+	put_str("ctl_proto", "call-prefix-host-bits",
+		"{\"method\":\"io.tcpfw.Events.Watch\",\"parameters\":{\"src\":\"10.1.2.3/8\","
+		"\"dst\":\"192.0.2.1/32\"},\"more\":true}");
+	put_str("ctl_proto", "call-prefix-too-long",
+		"{\"method\":\"io.tcpfw.Flows.List\",\"parameters\":{\"src\":\"2001:db8::/129\"}}");
+	put_str("ctl_proto", "call-get-prefix",
+		"{\"method\":\"io.tcpfw.Flows.Get\",\"parameters\":{\"src\":\"192.0.2.0/24\","
+		"\"dst\":\"198.51.100.2\",\"sport\":1,\"dport\":2}}");
 	put_str("ctl_proto", "call-array", "[1,2,3]");
 	put_str("ctl_proto", "call-truncated", "{\"method\":\"io.tcpfw.Flo");
 	put("ctl_proto", "call-nul", "{\"method\"\0:1}", 13);

@@ -11,6 +11,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -87,6 +88,8 @@ static void assert_filter_equal(const struct ctl_filter *a, const struct ctl_fil
 	assert_int_equal(a->family, b->family);
 	assert_int_equal(a->has_src, b->has_src);
 	assert_int_equal(a->has_dst, b->has_dst);
+	assert_int_equal(a->src_plen, b->src_plen);
+	assert_int_equal(a->dst_plen, b->dst_plen);
 	assert_memory_equal(a->src, b->src, 16);
 	assert_memory_equal(a->dst, b->dst, 16);
 	assert_int_equal(a->sport, b->sport);
@@ -163,6 +166,7 @@ static void test_request_roundtrip_filters(void **state)
 		req.more = i % 2 == 0;
 		req.filter.family = 4;
 		req.filter.has_src = req.filter.has_dst = true;
+		req.filter.src_plen = req.filter.dst_plen = 32;
 		ctlcase_addr(4, "192.0.2.1", req.filter.src);
 		ctlcase_addr(4, "198.51.100.2", req.filter.dst);
 		req.filter.sport = 40000;
@@ -175,9 +179,33 @@ static void test_request_roundtrip_filters(void **state)
 		req.method = filter_methods[i];
 		req.filter.family = 6;
 		req.filter.has_dst = true;
+		req.filter.dst_plen = 128;
 		ctlcase_addr(6, "2001:db8::1", req.filter.dst);
 		req.filter.state_mask = (1u << _TCP_TRACK_STATE_MAX) - 1;
 		free(roundtrip_req(&req));
+
+		/* prefixes at the edges of both families */
+		memset(&req, 0, sizeof(req));
+		req.method = filter_methods[i];
+		req.filter.family = 4;
+		req.filter.has_src = req.filter.has_dst = true;
+		ctlcase_addr(4, "128.0.0.0", req.filter.src);
+		req.filter.src_plen = 1;
+		for (unsigned len = 0; len <= 32; len++) {
+			uint32_t net = len ? htonl(0xc0a8ffffu & ~0u << (32 - len)) : 0;
+
+			req.filter.dst_plen = (uint8_t)len;
+			memcpy(req.filter.dst, &net, 4);
+			free(roundtrip_req(&req));
+		}
+		req.filter.family = 6;
+		ctlcase_addr(6, "2001:db8::", req.filter.src);
+		ctlcase_addr(6, "::", req.filter.dst);
+		req.filter.src_plen = 32;
+		for (unsigned len = 0; len <= 128; len += len == 0 || len >= 126 ? 1 : 63) {
+			req.filter.dst_plen = (uint8_t)len;
+			free(roundtrip_req(&req));
+		}
 
 		/* family alone; then nothing at all */
 		memset(&req, 0, sizeof(req));
@@ -198,12 +226,34 @@ static void test_request_roundtrip_filters(void **state)
 	free(text);
 	req.filter.family = 4;
 	req.filter.has_src = true;
+	req.filter.src_plen = 32;
 	ctlcase_addr(4, "10.0.0.1", req.filter.src);
 	req.filter.state_mask = 1u << TCP_TRACK_SYN_SENT;
 	text = roundtrip_req(&req);
 	assert_string_equal(text, "{\"method\":\"io.tcpfw.Flows.List\",\"parameters\":{\"family\":"
 				  "\"ipv4\",\"src\":\"10.0.0.1\",\"states\":[\"SYN_SENT\"]},"
 				  "\"more\":true}");
+	free(text);
+	/* a prefix is written ADDR/LEN; a full length as the address alone (old daemons read it) */
+	req.filter.src_plen = 8;
+	ctlcase_addr(4, "10.0.0.0", req.filter.src);
+	req.filter.has_dst = true;
+	req.filter.dst_plen = 0;
+	req.filter.state_mask = 0;
+	text = roundtrip_req(&req);
+	assert_string_equal(text, "{\"method\":\"io.tcpfw.Flows.List\",\"parameters\":{\"family\":"
+				  "\"ipv4\",\"src\":\"10.0.0.0/8\",\"dst\":\"0.0.0.0/0\"},"
+				  "\"more\":true}");
+	free(text);
+	memset(&req, 0, sizeof(req));
+	req.method = CTL_FLOWS_KILL;
+	req.filter.family = 6;
+	req.filter.has_dst = true;
+	req.filter.dst_plen = 127;
+	ctlcase_addr(6, "2001:db8::2", req.filter.dst);
+	text = roundtrip_req(&req);
+	assert_string_equal(text, "{\"method\":\"io.tcpfw.Flows.Kill\",\"parameters\":{\"family\":"
+				  "\"ipv6\",\"dst\":\"2001:db8::2/127\"}}");
 	free(text);
 }
 
@@ -231,12 +281,14 @@ static void test_request_roundtrip_others(void **state)
 	req.method = CTL_FLOWS_GET;
 	req.filter.family = 4;
 	req.filter.has_src = req.filter.has_dst = true;
+	req.filter.src_plen = req.filter.dst_plen = 32;
 	ctlcase_addr(4, "192.0.2.1", req.filter.src);
 	ctlcase_addr(4, "192.0.2.2", req.filter.dst);
 	req.filter.sport = 0;
 	req.filter.dport = 22;
 	free(roundtrip_req(&req));
 	req.filter.family = 6;
+	req.filter.src_plen = req.filter.dst_plen = 128;
 	ctlcase_addr(6, "2001:db8::1", req.filter.src);
 	ctlcase_addr(6, "::ffff:192.0.2.2", req.filter.dst);
 	req.filter.sport = 65535;
@@ -284,11 +336,33 @@ static void test_request_format_invalid(void **state)
 	req.filter.family = 0;
 	req.filter.state_mask = 1u << _TCP_TRACK_STATE_MAX;
 	assert_null(ctl_request_format(&req));
+	req.filter.state_mask = 0;
+	req.filter.family = 4; /* prefix lengths past the family's */
+	req.filter.has_src = true;
+	req.filter.src_plen = 33;
+	assert_null(ctl_request_format(&req));
+	req.filter.family = 6;
+	req.filter.src_plen = 129;
+	assert_null(ctl_request_format(&req));
+	req.filter.src_plen = 128;
+	req.filter.has_dst = true;
+	req.filter.dst_plen = 255;
+	assert_null(ctl_request_format(&req));
 	memset(&req, 0, sizeof(req));
 	req.method = CTL_FLOWS_GET; /* a tuple needs both addresses */
 	req.filter.family = 4;
 	req.filter.has_src = true;
+	req.filter.src_plen = 32;
 	assert_null(ctl_request_format(&req));
+	req.filter.has_dst = true; /* whole ones */
+	req.filter.dst_plen = 24;
+	assert_null(ctl_request_format(&req));
+	req.filter.dst_plen = 0;
+	assert_null(ctl_request_format(&req));
+	req.filter.dst_plen = 32;
+	char *ok = ctl_request_format(&req);
+	assert_non_null(ok);
+	free(ok);
 	memset(&req, 0, sizeof(req));
 	req.method = CTL_PARAMS_SET;
 	strcpy(req.param.name, "tcp.pickup");
@@ -345,6 +419,62 @@ static void test_request_parse_forms(void **state)
 	req = parse_ok("{\"method\":\"io.tcpfw.Params.Set\",\"parameters\":{\"name\":"
 		       "\"logging.level\",\"value\":\"d\\\"e\\\\f\\u00e9\"}}");
 	assert_string_equal(req.param.value, "\"d\\\"e\\\\f\xc3\xa9\"");
+}
+
+/* The call's filter has the source prefix net/plen of the family. */
+static void assert_src_prefix(const struct ctl_request *req, uint8_t family, const char *net,
+			      uint8_t plen)
+{
+	uint8_t a[16];
+
+	assert_int_equal(req->filter.family, family);
+	assert_true(req->filter.has_src);
+	assert_int_equal(req->filter.src_plen, plen);
+	ctlcase_addr(family, net, a);
+	assert_memory_equal(req->filter.src, a, 16);
+}
+
+/* Prefixes as a client writes them: host bits cleared, a full length the same as none. */
+static void test_request_parse_prefixes(void **state)
+{
+	struct ctl_request req;
+	char *text;
+
+	(void)state;
+	req = parse_ok("{\"method\":\"io.tcpfw.Flows.Kill\",\"parameters\":{\"src\":"
+		       "\"10.1.2.3/8\",\"dst\":\"192.0.2.1/32\"}}");
+	assert_src_prefix(&req, 4, "10.0.0.0", 8);
+	assert_int_equal(req.filter.dst_plen, 32);
+	text = ctl_request_format(&req);
+	assert_non_null(text);
+	assert_string_equal(text, "{\"method\":\"io.tcpfw.Flows.Kill\",\"parameters\":{\"family\":"
+				  "\"ipv4\",\"src\":\"10.0.0.0/8\",\"dst\":\"192.0.2.1\"}}");
+	free(text);
+	req = parse_ok(
+		"{\"method\":\"io.tcpfw.Flows.Count\",\"parameters\":{\"dst\":\"192.0.2.1\"}}");
+	assert_int_equal(req.filter.dst_plen, 32);
+	req = parse_ok("{\"method\":\"io.tcpfw.Events.Watch\",\"parameters\":{\"src\":"
+		       "\"2001:db8:ffff::1/32\",\"dst\":\"::/0\",\"family\":\"ipv6\"}}");
+	assert_src_prefix(&req, 6, "2001:db8::", 32);
+	assert_true(req.filter.has_dst);
+	assert_int_equal(req.filter.dst_plen, 0);
+	req = parse_ok("{\"method\":\"io.tcpfw.Flows.List\",\"parameters\":{\"src\":"
+		       "\"2001:db8::ff/121\"}}");
+	assert_src_prefix(&req, 6, "2001:db8::80", 121);
+	/* the family mismatch is the dst's, found once both are read */
+	assert_int_equal(parse_req("{\"method\":\"io.tcpfw.Flows.List\",\"parameters\":{\"src\":"
+				   "\"2001:db8::/32\",\"dst\":\"10.0.0.0/8\"}}",
+				   &req),
+			 -EINVAL);
+	assert_string_equal(err.parameter, "dst");
+
+	/* the length's message says what it may be */
+	assert_bad_param("io.tcpfw.Flows.List", "{\"src\":\"10.0.0.0/33\"}", "src");
+	assert_string_equal(err.message,
+			    "'src': a prefix length is 0..32 for IPv4, 0..128 for IPv6");
+	assert_bad_param("io.tcpfw.Flows.List", "{\"dst\":\"nonsense/8\"}", "dst");
+	assert_string_equal(err.message,
+			    "'dst' must be an IPv4 or IPv6 address string, or a prefix ADDR/LEN");
 }
 
 static void test_request_reject_framing(void **state)
@@ -532,7 +662,27 @@ static void test_request_reject_types(void **state)
 		{"{\"src\":\"\"}", "src"},
 		{"{\"src\":\"192.0.2\"}", "src"},
 		{"{\"src\":\"192.0.2.256\"}", "src"},
-		{"{\"src\":\"192.0.2.0/24\"}", "src"},
+		{"{\"src\":\"192.0.2.256/24\"}", "src"},
+		{"{\"src\":\"/24\"}", "src"},
+		{"{\"src\":\"192.0.2.0/33\"}", "src"},
+		{"{\"src\":\"192.0.2.0/128\"}", "src"},
+		{"{\"src\":\"2001:db8::/129\"}", "src"},
+		{"{\"src\":\"192.0.2.0/\"}", "src"},
+		{"{\"src\":\"192.0.2.0/-1\"}", "src"},
+		{"{\"src\":\"192.0.2.0/+8\"}", "src"},
+		{"{\"src\":\"192.0.2.0/08\"}", "src"},
+		{"{\"src\":\"192.0.2.0/0x8\"}", "src"},
+		{"{\"src\":\"192.0.2.0/ 8\"}", "src"},
+		{"{\"src\":\"192.0.2.0 /8\"}", "src"},
+		{"{\"src\":\"192.0.2.0/8 \"}", "src"},
+		{"{\"src\":\"192.0.2.0/8/8\"}", "src"},
+		{"{\"src\":\"192.0.2.0/0008\"}", "src"},
+		{"{\"src\":\"192.0.2.0/4294967304\"}", "src"},
+		{"{\"src\":\"192.0.2.0/255.0.0.0\"}", "src"},
+		{"{\"src\":\"[2001:db8::]/32\"}", "src"},
+		{"{\"dst\":\"2001:db8::/1280\"}", "dst"},
+		{"{\"family\":\"ipv6\",\"src\":\"10.0.0.0/8\"}", "src"},
+		{"{\"src\":\"10.0.0.1\",\"dst\":\"::/0\"}", "dst"},
 		{"{\"src\":\" 192.0.2.1\"}", "src"},
 		{"{\"src\":\"fe80::1%eth0\"}", "src"},
 		{"{\"src\":\"2001:db8::g\"}", "src"},
@@ -645,6 +795,15 @@ static void test_request_reject_get(void **state)
 		assert_non_null(strstr(err.message, "missing"));
 	}
 	assert_bad_param("io.tcpfw.Flows.Get", "{}", "src");
+	/* one flow: whole addresses, no prefix, not even the full length */
+	assert_bad_param("io.tcpfw.Flows.Get",
+			 "{\"src\":\"192.0.2.1/32\",\"dst\":\"192.0.2.2\",\"sport\":1,\"dport\":2}",
+			 "src");
+	assert_non_null(strstr(err.message, "not a prefix"));
+	assert_bad_param("io.tcpfw.Flows.Get",
+			 "{\"src\":\"2001:db8::1\",\"dst\":\"2001:db8::/32\",\"sport\":1,"
+			 "\"dport\":2}",
+			 "dst");
 	assert_rejected("{\"method\":\"io.tcpfw.Flows.Get\"}", INVALID_PARAM, "src");
 }
 
@@ -730,6 +889,7 @@ int main(void)
 		cmocka_unit_test(test_request_trace),
 		cmocka_unit_test(test_request_format_invalid),
 		cmocka_unit_test(test_request_parse_forms),
+		cmocka_unit_test(test_request_parse_prefixes),
 		cmocka_unit_test(test_request_reject_framing),
 		cmocka_unit_test(test_request_reject_call),
 		cmocka_unit_test(test_request_reset),
