@@ -161,6 +161,17 @@ static void format_addr(char *out, size_t len, uint8_t family, const uint8_t *ad
 	inet_ntop(family == 4 ? AF_INET : AF_INET6, addr, out, (socklen_t)len);
 }
 
+/* How many drop messages the rate limit held back, as the journal can count them. */
+static void log_suppressed(const struct worker *w, uint32_t n)
+{
+	struct log_fields f = {0};
+
+	log_fields_add(&f, "TCPFW_QUEUE=%u", w->queue);
+	log_fields_add(&f, "TCPFW_SUPPRESSED=%u", n);
+	log_struct(CONFIG_LOG_INFO, LOG_ID_SUPPRESSED, &f, "queue %u: %u drop messages suppressed",
+		   w->queue, n);
+}
+
 static void log_drop(struct worker *w, const uint8_t *pkt, size_t cap_len, size_t pkt_len,
 		     const struct engine_result *res)
 {
@@ -174,13 +185,8 @@ static void log_drop(struct worker *w, const uint8_t *pkt, size_t cap_len, size_
 	if (!log_ratelimit_ok(&w->drop_rl, w->now_ms, rate, &suppressed))
 		return;
 	log_fields_add(&f, "TCPFW_QUEUE=%u", w->queue);
-	if (suppressed) {
-		struct log_fields fs = f;
-
-		log_fields_add(&fs, "TCPFW_SUPPRESSED=%u", suppressed);
-		log_struct(CONFIG_LOG_INFO, LOG_ID_SUPPRESSED, &fs,
-			   "queue %u: %u drop messages suppressed", w->queue, suppressed);
-	}
+	if (suppressed)
+		log_suppressed(w, suppressed);
 	log_fields_add(&f, "TCPFW_REASON=%s", reason_name(res->reason));
 	if (packet_parse(pkt, cap_len, pkt_len, &p) != REASON_OK) {
 		log_struct(CONFIG_LOG_INFO, LOG_ID_DROP, &f, "queue %u: drop %s", w->queue,
@@ -402,7 +408,7 @@ static void *worker_main(void *arg)
 		engine_expire(w->engine, w->now_ms, WORKER_EXPIRE_BUDGET);
 		uint32_t quiet = log_ratelimit_flush(&w->drop_rl, w->now_ms);
 		if (quiet)
-			log_info("queue %u: %u drop messages suppressed", w->queue, quiet);
+			log_suppressed(w, quiet);
 		publish(w);
 		if (called)
 			serve_call(w);

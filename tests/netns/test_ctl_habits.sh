@@ -60,6 +60,22 @@ expect_eq "-E -c 1 exit status" "$?" 0
 grep -q '^\[NEW\]' "$TMP/e.out" && pass "-E printed the event: $(head -n 1 "$TMP/e.out")" ||
 	fail "-E printed: $(cat "$TMP/e.out")"
 
+# watch -o timestamp: conntrack's [seconds.fraction] before each event, the wall clock's
+ctl watch -o timestamp -c 1 --duration 10 --dport 81 >"$TMP/ts.out" 2>&1 &
+epid=$!
+wait_for 5 eval "[ \$(grep -c 'watching flow events' '$TMP/tcpfwd.log') -ge 2 ]"
+nsx "$NS_C" "$PY" "$NETNS_DIR/traffic.py" burst "$S4" 81 1 2 >/dev/null
+wait "$epid"
+expect_eq "watch -o timestamp -c 1 exit status" "$?" 0
+stamp=$(sed -nE 's/^\[([0-9]+)\.[0-9]{3}\] \[NEW\] .*/\1/p' "$TMP/ts.out")
+if [ -n "$stamp" ] && [ $(($(date +%s) - stamp)) -ge 0 ] && [ $(($(date +%s) - stamp)) -le 15 ]; then
+	pass "watch -o timestamp: $(head -n 1 "$TMP/ts.out" | cut -c1-60)"
+else
+	fail "watch -o timestamp printed: $(cat "$TMP/ts.out")"
+fi
+ctl list -o timestamp >/dev/null 2>&1
+expect_eq "-o timestamp on list: usage error" "$?" 2
+
 # -D and -F: the IPv4 session's flow goes, then everything
 out=$(ctl -D -s "$C4" --dport $P_ECHO)
 [[ $out == 1* ]] && pass "-D -s $C4 --dport $P_ECHO: $out" || fail "-D: '$out'"
