@@ -122,6 +122,14 @@ struct engine_image {
 
 _Static_assert(sizeof(struct engine_image) == ENGINE_IMAGE_HEADER_SIZE, "image header size");
 
+/* One flow's accounting, indexed by its id in an array beside the table. */
+struct engine_acct {
+	uint64_t packets[2]; /* by enum tcp_track_dir */
+	uint64_t bytes[2];
+};
+
+_Static_assert(sizeof(struct engine_acct) == 32, "accounting costs 32 bytes per flow");
+
 struct engine {
 	struct engine_image *img; /* the caller's, or own_img */
 	struct engine_image own_img;
@@ -133,10 +141,31 @@ struct engine {
 	engine_event_fn *on_event;
 	void *event_arg;
 	struct engine_counters ctr;
+	struct engine_acct *acct; /* max_flows entries with table.accounting, else NULL */
 	uint8_t gen; /* window generation (ENGINE_GEN_MASK): see engine_forget_windows() */
 };
 
 #define ENGINE_GEN_MASK 31 /* struct engine_flow's gen has five bits */
+
+/* ---- accounting ---- */
+
+static void acct_zero(struct engine *e, uint32_t id)
+{
+	if (e->acct)
+		e->acct[id] = (struct engine_acct){0};
+}
+
+/*
+ * A segment that passes counts against its flow, what conntrack's hook lets through, with the
+ * length conntrack's acct adds (skb->len). Callers test e->acct first: the one branch an engine
+ * without accounting pays.
+ */
+static inline void acct_count(struct engine_acct *a, enum tcp_track_dir dir,
+			      const struct packet *p)
+{
+	a->packets[dir]++;
+	a->bytes[dir] += p->ip_len;
+}
 
 /* Names the flow about to change (see "live state" in engine.h); flow_done() clears it. */
 static inline void flow_busy(struct engine *e, uint32_t id)
@@ -254,6 +283,11 @@ static void flow_info(const struct engine *e, uint32_t id, struct engine_flow_in
 	out->dport = k->port[!o];
 	out->expires_ms =
 		timer_wheel_is_armed(e->wheel, id) ? timer_wheel_expiry_ms(e->wheel, id) : 0;
+	out->has_counters = e->acct != NULL;
+	for (int d = 0; d < 2; d++) {
+		out->packets[d] = e->acct ? e->acct[id].packets[d] : 0;
+		out->bytes[d] = e->acct ? e->acct[id].bytes[d] : 0;
+	}
 }
 
 static void emit(struct engine *e, uint8_t type, uint8_t cause, uint8_t old_state, uint32_t id)
@@ -307,6 +341,7 @@ static uint32_t insert_free(struct engine *e, const struct flow_key *k, uint32_t
 	id = flow_table_insert(e->table, k, hash);
 	if (id >= e->img->hwm)
 		e->img->hwm = id + 1;
+	acct_zero(e, id);
 	return id;
 }
 
@@ -347,6 +382,8 @@ static void new_flow(struct engine *e, const struct packet *p, const struct flow
 	f->orig = src_ep & 1;
 	f->gen = e->gen;
 	arm(e, id, f, tr.timeout, now_ms);
+	if (unlikely(e->acct))
+		acct_count(&e->acct[id], TCP_TRACK_ORIGINAL, p);
 	e->ctr.states[track.state]++;
 	e->ctr.flows_created++;
 	emit(e, ENGINE_EVENT_NEW, 0, TCP_TRACK_NONE, id);
@@ -382,9 +419,12 @@ static void track(struct engine *e, uint32_t id, const struct packet *p, const s
 	res->state = t.state;
 	if (tr.reopen) {
 		destroy(e, id, ENGINE_CAUSE_REOPEN);
-		new_flow(e, p, k, hash, src_ep, now_ms, res);
+		new_flow(e, p, k, hash, src_ep, now_ms, res); /* the SYN counts in the new flow */
 		return;
 	}
+	/* before a destroy, so that its event carries the final counts, the RST included */
+	if (unlikely(e->acct) && res->verdict == ENGINE_ACCEPT)
+		acct_count(&e->acct[id], dir, p);
 	if (tr.destroy) {
 		e->ctr.states[tr.new_state]++; /* destroy() counts the flow out of its new state */
 		e->ctr.states[tr.old_state]--;
@@ -545,11 +585,34 @@ static void set_tcp_params(struct engine *e)
 	};
 }
 
+/* An array of counters for every id, zeroed, when cfg asks for accounting; else NULL. */
+static int acct_new(const struct config *cfg, struct engine_acct **ret)
+{
+	struct engine_acct *a = NULL;
+
+	if (cfg->table.accounting) {
+		a = calloc(cfg->table.max_flows, sizeof(*a));
+		if (!a)
+			return -ENOMEM;
+	}
+	*ret = a;
+	return 0;
+}
+
 int engine_reconfigure(struct engine *e, const struct config *config)
 {
 	if (config->table.max_flows != e->cfg.table.max_flows ||
 	    config->table.buckets != e->cfg.table.buckets)
 		return -EBUSY;
+	if (config->table.accounting != (e->acct != NULL)) {
+		struct engine_acct *a;
+		int r = acct_new(config, &a);
+
+		if (r < 0)
+			return r;
+		free(e->acct);
+		e->acct = a;
+	}
 	e->prev_cfg = e->cfg;
 	e->cfg = *config;
 	set_tcp_params(e);
@@ -930,6 +993,9 @@ int engine_new(const struct engine_params *params, uint64_t now_ms, struct engin
 	r = timer_wheel_new(&wp, e->img->base_ms, &e->wheel);
 	if (r < 0)
 		goto fail;
+	r = acct_new(cfg, &e->acct);
+	if (r < 0)
+		goto fail;
 	e->ctr.max_flows = cfg->table.max_flows;
 	if (params->image && params->resume)
 		resume(e, now_ms, params->resumed);
@@ -946,6 +1012,7 @@ void engine_free(struct engine *e)
 		return;
 	timer_wheel_free(e->wheel);
 	flow_table_free(e->table);
+	free(e->acct);
 	free(e);
 }
 
@@ -1011,7 +1078,9 @@ void engine_get_counters(const struct engine *e, struct engine_counters *out)
 
 size_t engine_memory(const struct engine *e)
 {
-	return sizeof(*e) + flow_table_memory(e->table) + timer_wheel_memory(e->wheel);
+	size_t acct = e->acct ? (size_t)flow_table_capacity(e->table) * sizeof(*e->acct) : 0;
+
+	return sizeof(*e) + flow_table_memory(e->table) + timer_wheel_memory(e->wheel) + acct;
 }
 
 static const char *const verdict_names[] = {
