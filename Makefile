@@ -210,10 +210,13 @@ bench: $(BENCH_BIN) $(MKFLOWS) $(FLOOR_BIN) all
 	BUILD=$(BUILD) bash tests/bench/netns_bench.sh
 
 # Instructions per packet of a fixed workload: only the timed loop (feed_timed) is collected.
+# CALLGRIND_ARGS adds engine_bench options: --batched, --accounting, --only MIX.
 CALLGRIND_OUT := $(BUILD)/callgrind.out
+CALLGRIND_ARGS ?=
 bench-callgrind: $(BENCH_BIN)
 	valgrind --tool=callgrind --toggle-collect='feed_timed*' --callgrind-out-file=$(CALLGRIND_OUT) \
-		$(BENCH_BIN) --callgrind > $(CALLGRIND_OUT).txt; rc=$$?; cat $(CALLGRIND_OUT).txt; \
+		$(BENCH_BIN) --callgrind $(CALLGRIND_ARGS) > $(CALLGRIND_OUT).txt; rc=$$?; \
+		cat $(CALLGRIND_OUT).txt; \
 		[ $$rc = 0 ] || exit $$rc
 	callgrind_annotate --inclusive=no $(CALLGRIND_OUT) | head -n 40
 	@awk '/^callgrind packets:/ { n = $$3 } /^(summary|totals):/ { ir = $$2 } \

@@ -112,6 +112,7 @@ static const struct config_key config_queue_keys[] = {
 static const struct config_key config_table_keys[] = {
 	CONFIG_INT("max_flows", table.max_flows, 262144, 1, 67108864),
 	CONFIG_INT("buckets", table.buckets, 0, 0, 268435456),
+	CONFIG_BOOL("accounting", table.accounting, false),
 	{0},
 };
 

@@ -75,6 +75,7 @@ struct config {
 	struct {
 		uint32_t max_flows; /* per queue */
 		uint32_t buckets;   /* 0: chosen from max_flows */
+		bool accounting;    /* packets and bytes per flow and direction */
 	} table;
 	struct {
 		bool pickup;	   /* mid-stream pickup */
@@ -132,15 +133,16 @@ int config_param_get(const struct config *c, const char *name, char *out, size_t
 
 /*
  * Sets one key from libconfig value text, with the type, range and enum checks of config_parse
- * and the same cross-field rules (shortened <= duration ...). Only tcp.* and logging.* may
- * change at run time; the others need a restart. Returns 0, -ENOENT (unknown name), -EPERM
+ * and the same cross-field rules (shortened <= duration ...). Only tcp.*, logging.* and
+ * table.accounting may change at run time; the others need a restart. Returns 0, -ENOENT (unknown name), -EPERM
  * (not settable at run time) or -EINVAL (bad value or a broken rule), with a one-line message
  * without a "file:line: " prefix in err (err_len bytes; "" on success). On error *c is unchanged.
  */
 int config_param_set(struct config *c, const char *name, const char *value, char *err,
 		     size_t err_len);
 
-/* True when config_param_set() may change `name` at run time (a known tcp.* or logging.* key). */
+/* True when config_param_set() may change `name` at run time (a known tcp.* or logging.* key,
+ * or table.accounting). */
 bool config_param_settable(const char *name);
 
 /*

@@ -16,8 +16,10 @@
 #include "config_keys.h"
 #include "util.h"
 
-/* Top-level groups whose keys the daemon can apply without a restart. */
+/* Top-level groups whose keys the daemon can apply without a restart, and single keys of other
+ * groups it can (accounting allocates its counters off the packet path, the table stays). */
 static const char *const config_param_runtime_groups[] = {"tcp", "logging"};
+static const char *const config_param_runtime_keys[] = {"table.accounting"};
 
 /* Finds a key (never a group) by dotted name; *top is its top-level entry. NULL if unknown. */
 static const struct config_key *config_param_find(const char *name, const struct config_key **top)
@@ -45,10 +47,13 @@ static const struct config_key *config_param_find(const char *name, const struct
 	}
 }
 
-static bool config_param_runtime(const struct config_key *top)
+static bool config_param_runtime(const struct config_key *top, const char *name)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(config_param_runtime_groups); i++)
 		if (strcmp(top->name, config_param_runtime_groups[i]) == 0)
+			return true;
+	for (size_t i = 0; i < ARRAY_SIZE(config_param_runtime_keys); i++)
+		if (strcmp(name, config_param_runtime_keys[i]) == 0)
 			return true;
 	return false;
 }
@@ -57,7 +62,7 @@ bool config_param_settable(const char *name)
 {
 	const struct config_key *top, *k = name ? config_param_find(name, &top) : NULL;
 
-	return k && config_param_runtime(top);
+	return k && config_param_runtime(top, name);
 }
 
 static unsigned long long config_load_uint(const struct config *c, const struct config_key *k)
@@ -410,7 +415,7 @@ int config_param_set(struct config *c, const char *name, const char *value, char
 		config_param_sanitize(name ? name : "", shown, sizeof(shown));
 		return config_param_fail(err, err_len, -ENOENT, "unknown parameter '%s'", shown);
 	}
-	if (!config_param_runtime(top))
+	if (!config_param_runtime(top, name))
 		return config_param_fail(err, err_len, -EPERM,
 					 "'%s' cannot change at run time: set it in the "
 					 "configuration file and restart tcpfwd",

@@ -89,6 +89,11 @@ struct ctl_flow {
 	uint64_t expires_in_ms; /* "timeout": seconds left, as a number with ms precision */
 	uint16_t queue;		/* "queue":0 */
 	uint32_t id;		/* "id":17 (slot within its queue) */
+	/* "counters":{"original":{"packets":N,"bytes":N},"reply":{...}} only with has_counters
+	 * (table.accounting on); packets and bytes are indexed 0 original, 1 reply */
+	bool has_counters;
+	uint64_t packets[2];
+	uint64_t bytes[2];
 };
 
 struct ctl_event {

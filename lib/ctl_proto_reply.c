@@ -131,21 +131,55 @@ const char *ctl_event_name(unsigned i)
 
 /* ---- replies: result objects by method ---- */
 
+/* Accounting, conntrack's acct: {"original":{"packets":N,"bytes":N},"reply":{...}}. */
+static json_t *ctl_counters_json(const struct ctl_flow *f)
+{
+	return json_pack("{s:{s:o, s:o}, s:{s:o, s:o}}", "original", "packets",
+			 ctl_jint(f->packets[0]), "bytes", ctl_jint(f->bytes[0]), "reply",
+			 "packets", ctl_jint(f->packets[1]), "bytes", ctl_jint(f->bytes[1]));
+}
+
 static json_t *ctl_flow_json(const struct ctl_flow *f)
 {
 	json_t *src = ctl_proto_addr_json(f->family, f->src),
-	       *dst = ctl_proto_addr_json(f->family, f->dst);
+	       *dst = ctl_proto_addr_json(f->family, f->dst), *o;
 
 	if (!src || !dst || f->state >= _TCP_TRACK_STATE_MAX) {
 		json_decref(src);
 		json_decref(dst);
 		return NULL;
 	}
-	return json_pack("{s:I, s:i, s:s, s:s, s:b, s:o, s:i, s:o, s:i, s:o}", "id",
-			 (json_int_t)f->id, "queue", (int)f->queue, "family",
-			 ctl_proto_family_name(f->family), "state", ctl_state_name(f->state),
-			 "assured", (int)f->assured, "src", src, "sport", (int)f->sport, "dst", dst,
-			 "dport", (int)f->dport, "timeout", ctl_jsec(f->expires_in_ms));
+	o = json_pack("{s:I, s:i, s:s, s:s, s:b, s:o, s:i, s:o, s:i, s:o}", "id",
+		      (json_int_t)f->id, "queue", (int)f->queue, "family",
+		      ctl_proto_family_name(f->family), "state", ctl_state_name(f->state),
+		      "assured", (int)f->assured, "src", src, "sport", (int)f->sport, "dst", dst,
+		      "dport", (int)f->dport, "timeout", ctl_jsec(f->expires_in_ms));
+	if (o && f->has_counters && json_object_set_new(o, "counters", ctl_counters_json(f))) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* "counters" is optional (accounting off); present, it must be whole. */
+static int ctl_counters_parse(const json_t *o, struct ctl_flow *f)
+{
+	static const char *const dirs[2] = {"original", "reply"};
+	const json_t *c = json_object_get(o, "counters");
+
+	if (!c)
+		return 0;
+	if (!json_is_object(c))
+		return -EINVAL;
+	for (int d = 0; d < 2; d++) {
+		const json_t *dir = json_object_get(c, dirs[d]);
+
+		if (!json_is_object(dir) || ctl_get_uint(dir, "packets", INT64_MAX, &f->packets[d]) ||
+		    ctl_get_uint(dir, "bytes", INT64_MAX, &f->bytes[d]))
+			return -EINVAL;
+	}
+	f->has_counters = true;
+	return 0;
 }
 
 static int ctl_flow_parse(const json_t *o, struct ctl_flow *f)
@@ -159,7 +193,8 @@ static int ctl_flow_parse(const json_t *o, struct ctl_flow *f)
 			"src", &src, "dst", &dst) ||
 	    ctl_get_uint(o, "id", UINT32_MAX, &id) || ctl_get_uint(o, "queue", 65535, &queue) ||
 	    ctl_get_uint(o, "sport", 65535, &sport) || ctl_get_uint(o, "dport", 65535, &dport) ||
-	    ctl_get_bool(o, "assured", &f->assured) || ctl_get_ms(o, "timeout", &f->expires_in_ms))
+	    ctl_get_bool(o, "assured", &f->assured) || ctl_get_ms(o, "timeout", &f->expires_in_ms) ||
+	    ctl_counters_parse(o, f))
 		return -EINVAL;
 	fam = ctl_proto_family_from_name(family);
 	st = tcp_track_state_from_name(state);

@@ -11,6 +11,11 @@
  * Verdicts: the tracker's INVALID drops, ACCEPT and IGNORE pass. Bytes that are not a TCP
  * segment pass (the ruleset queues only TCP); malformed bytes and IP fragments drop, since a
  * fragment reaching the queue means defragmentation did not happen and it cannot be tracked.
+ *
+ * Accounting (table.accounting, conntrack's acct): packets and bytes each way per flow, in an
+ * array of 32 bytes per flow beside the table, so that a flow stays 128 bytes and an engine
+ * without it pays one branch per packet. A segment counts against its flow when it passes; a
+ * dropped one does not, as conntrack counts only what its hook lets through.
  */
 #ifndef TCPFW_ENGINE_H
 #define TCPFW_ENGINE_H
@@ -54,6 +59,11 @@ struct engine_flow_info {
 	uint16_t sport;
 	uint16_t dport;
 	uint64_t expires_ms; /* when its timer fires, on the caller's clock */
+	/* table.accounting: what passed each way since the flow was created (or accounting was
+	 * switched on); valid only with has_counters */
+	bool has_counters;
+	uint64_t packets[2]; /* by enum tcp_track_dir: ORIGINAL, REPLY */
+	uint64_t bytes[2];   /* IP packet lengths, headers included, as conntrack's acct */
 };
 
 struct engine_event {
@@ -214,10 +224,12 @@ unsigned engine_expire(struct engine *e, uint64_t now_ms, unsigned budget);
 bool engine_expire_behind(const struct engine *e, uint64_t now_ms);
 
 /*
- * Swaps in a new configuration's tcp section (timeouts, policies, pickup, window checks).
- * The table size cannot change while flows live: returns -EBUSY, with nothing changed, when
- * table.max_flows or table.buckets differ; 0 otherwise. Existing flows keep their timers until
- * engine_retime() walks them or their next segment arrives.
+ * Swaps in a new configuration's tcp section (timeouts, policies, pickup, window checks) and
+ * table.accounting. The table size cannot change while flows live: returns -EBUSY, with nothing
+ * changed, when table.max_flows or table.buckets differ; -ENOMEM, with nothing changed, when
+ * the counters of accounting switched on cannot be allocated; 0 otherwise. Switched on, every
+ * flow's counters start at zero; switched off, they are freed. Existing flows keep their timers
+ * until engine_retime() walks them or their next segment arrives.
  */
 int engine_reconfigure(struct engine *e, const struct config *config);
 
@@ -275,7 +287,8 @@ bool engine_get(const struct engine *e, uint8_t family, const uint8_t *src, uint
 
 /* ---- state across restarts ---- */
 
-/* One flow as a restart carries it: enough to recreate it exactly. */
+/* One flow as a restart carries it: enough to recreate it exactly, but for its accounting
+ * counters, which start at zero in the importing engine. */
 struct engine_flow_record {
 	uint8_t family; /* 4 or 6 */
 	uint8_t orig;	/* which endpoint of addr/port is the initiator */
@@ -313,7 +326,9 @@ int engine_import(struct engine *e, const struct engine_flow_record *rec, uint64
  * entry's key, orientation, state and options must be ones an engine could have written, or it
  * is dropped; so is any flow whose time ran out. Kept flows re-learn their windows from their
  * next segments, as after a fail-open bypass, since packets may have passed unseen; the wheel
- * and the hash chains are rebuilt (under a new hash key), and the counters start again.
+ * and the hash chains are rebuilt (under a new hash key), and the counters start again. The
+ * per-flow accounting counters live in the engine's own memory, not in the image: after a
+ * resume they start at zero.
  */
 #define ENGINE_IMAGE_HEADER_SIZE 64
 
@@ -341,7 +356,7 @@ void engine_get_counters(const struct engine *e, struct engine_counters *out);
 /* True when the flow matches the filter. */
 bool engine_filter_match(const struct engine_filter *f, const struct engine_flow_info *flow);
 
-/* Bytes allocated for flows (table, pool, timers), for the bytes-per-flow report. */
+/* Bytes allocated for flows (table, pool, timers, counters), for the bytes-per-flow report. */
 size_t engine_memory(const struct engine *e);
 
 const char *engine_verdict_name(enum engine_verdict v);

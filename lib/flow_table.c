@@ -14,19 +14,11 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include <sodium.h>
 
+#include "region.h"
 #include "util.h"
-
-#define FLOW_TABLE_HUGE	      (2u << 20) /* a transparent huge page on x86-64 and arm64 */
-
-/* A zeroed allocation; large ones are mapped huge-page aligned (see region_alloc). */
-struct region {
-	void *base; /* what calloc or mmap returned */
-	size_t len; /* mapped length; 0 for calloc */
-};
 
 /* One pool slot; value_size bytes of caller data follow it, 4-byte aligned. */
 struct flow_table_entry {
@@ -172,44 +164,6 @@ static int flow_table_sizes(const struct flow_table_params *p, size_t *stride, s
 	*stride = s;
 	*nbuckets = n;
 	return 0;
-}
-
-/*
- * A large table is touched at random, one or two lines per lookup: with 4 KiB pages nearly every
- * lookup also misses the TLB (a 1M-flow pool spans 32768 pages). Large regions are therefore
- * mapped 2 MiB-aligned and offered to transparent huge pages (MADV_HUGEPAGE works even when THP is
- * "madvise" only; where THP is off it is a harmless no-op). Pages are still backed only when first
- * touched, so an idle table costs nothing, as with calloc.
- */
-static void *region_alloc(struct region *r, size_t bytes)
-{
-	if (bytes < FLOW_TABLE_HUGE) {
-		r->len = 0;
-		r->base = calloc(1, bytes);
-		return r->base;
-	}
-	size_t len = bytes + FLOW_TABLE_HUGE;
-	void *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	if (m == MAP_FAILED) {
-		r->base = NULL;
-		return NULL;
-	}
-	r->base = m;
-	r->len = len;
-	uint8_t *start = (uint8_t *)(((uintptr_t)m + FLOW_TABLE_HUGE - 1) &
-				     ~(uintptr_t)(FLOW_TABLE_HUGE - 1));
-	(void)madvise(start, bytes, MADV_HUGEPAGE);
-	return start;
-}
-
-static void region_free(struct region *r)
-{
-	if (r->len)
-		munmap(r->base, r->len);
-	else
-		free(r->base);
-	r->base = NULL;
 }
 
 size_t flow_table_pool_size(const struct flow_table_params *p)

@@ -185,6 +185,7 @@ static enum reason packet_tcp(const uint8_t *buf, size_t cap, size_t off, size_t
 	p->payload_len = (uint32_t)(avail - hlen);
 	p->tcp_off = (uint32_t)off;
 	p->tcp_len = frag ? 0 : (uint32_t)avail;
+	p->ip_len = (uint32_t)end;
 	p->sum_unknown = 0;
 
 	/* Only the scalars: sack[] beyond sack_count is never meaningful. */

@@ -72,6 +72,7 @@ struct packet {
 	const uint8_t *daddr;
 	uint32_t tcp_off; /* where the TCP header starts in the buffer */
 	uint32_t tcp_len; /* header + payload per the IP header; 0 in a fragment (no whole sum) */
+	uint32_t ip_len;  /* the IP packet's length per its header, padding cut: skb->len */
 	uint8_t sum_unknown; /* nobody verified the TCP checksum and the copy is too short to:
 			      * set by the caller (engine), never by packet_parse */
 	struct packet_options opt;

@@ -75,14 +75,22 @@ static int put_json(const struct out_opts *o, const struct ctl_reply *r)
 
 static void list_header(const struct out_list *l)
 {
-	printf("%-5s %-11s %-*s %-*s %*s %s\n", "PROTO", "STATE", l->width[0], "SRC:PORT",
-	       l->width[1], "DST:PORT", l->width[2], "TIMEOUT", "FLAGS");
+	printf("%-5s %-11s %-*s %-*s %*s ", "PROTO", "STATE", l->width[0], "SRC:PORT", l->width[1],
+	       "DST:PORT", l->width[2], "TIMEOUT");
+	if (l->counters)
+		printf("%*s %*s ", l->width[3], "PACKETS", l->width[4], "BYTES");
+	puts("FLAGS");
 }
+
+/* "20/21": a counter of each direction, original first */
+#define COUNTER_PAIR_LEN 42
 
 /* One flow's variable-width columns, formatted once to measure and to print. */
 struct list_row {
 	char endpoint[2][ENDPOINT_LEN];
-	int width[3];
+	char packets[COUNTER_PAIR_LEN];
+	char bytes[COUNTER_PAIR_LEN];
+	int width[5];
 };
 
 static int digits(uint64_t v)
@@ -101,15 +109,23 @@ static void row_format(struct list_row *row, const struct ctl_flow *f)
 	row->width[0] = endpoint_str(f->family, f->src, f->sport, row->endpoint[0], ENDPOINT_LEN);
 	row->width[1] = endpoint_str(f->family, f->dst, f->dport, row->endpoint[1], ENDPOINT_LEN);
 	row->width[2] = digits(f->expires_in_ms / 1000);
+	row->width[3] = snprintf(row->packets, COUNTER_PAIR_LEN, "%" PRIu64 "/%" PRIu64,
+				 f->packets[0], f->packets[1]);
+	row->width[4] = snprintf(row->bytes, COUNTER_PAIR_LEN, "%" PRIu64 "/%" PRIu64, f->bytes[0],
+				 f->bytes[1]);
 }
 
-static void list_start(struct out_list *l)
+/* The first flows decide the columns: accounting is on for all of them or for none. */
+static void list_start(struct out_list *l, const struct ctl_flow *f, size_t n)
 {
 	if (l->started)
 		return;
+	l->counters = n && f[0].has_counters;
 	l->width[0] = (int)strlen("SRC:PORT");
 	l->width[1] = (int)strlen("DST:PORT");
 	l->width[2] = (int)strlen("TIMEOUT");
+	l->width[3] = (int)strlen("PACKETS");
+	l->width[4] = (int)strlen("BYTES");
 }
 
 /* Columns fit the widest value seen so far and never shrink, so chunks stay aligned. */
@@ -120,21 +136,24 @@ static int list_text(const struct out_opts *o, struct out_list *l, const struct 
 
 	if (n && !rows)
 		return -ENOMEM;
-	list_start(l);
+	list_start(l, f, n);
 	for (size_t i = 0; i < n; i++) {
 		row_format(&rows[i], &f[i]);
-		for (int c = 0; c < 3; c++)
+		for (int c = 0; c < 5; c++)
 			if (rows[i].width[c] > l->width[c])
 				l->width[c] = rows[i].width[c];
 	}
 	if (!l->started && !o->no_header)
 		list_header(l);
 	l->started = true;
-	for (size_t i = 0; i < n; i++)
-		printf("%-5s %-11s %-*s %-*s %*" PRIu64 "%s\n", "tcp",
-		       tcp_track_state_name(f[i].state), l->width[0], rows[i].endpoint[0],
-		       l->width[1], rows[i].endpoint[1], l->width[2], f[i].expires_in_ms / 1000,
-		       f[i].assured ? " [ASSURED]" : "");
+	for (size_t i = 0; i < n; i++) {
+		printf("%-5s %-11s %-*s %-*s %*" PRIu64, "tcp", tcp_track_state_name(f[i].state),
+		       l->width[0], rows[i].endpoint[0], l->width[1], rows[i].endpoint[1],
+		       l->width[2], f[i].expires_in_ms / 1000);
+		if (l->counters)
+			printf(" %*s %*s", l->width[3], rows[i].packets, l->width[4], rows[i].bytes);
+		puts(f[i].assured ? " [ASSURED]" : "");
+	}
 	free(rows);
 	l->n += n;
 	return 0;
@@ -149,10 +168,30 @@ static void put_tuple(const struct ctl_flow *f)
 	       addr_str(f->family, f->dst, dst, sizeof(dst)), f->sport, f->dport);
 }
 
+/*
+ * With accounting, conntrack -o extended's two tuples, each followed by its counters:
+ * src=A dst=B sport=a dport=b packets=N bytes=N src=B dst=A sport=b dport=a packets=N bytes=N
+ */
+static void put_tuples(const struct ctl_flow *f)
+{
+	struct ctl_flow reply = *f;
+
+	put_tuple(f);
+	if (!f->has_counters)
+		return;
+	printf(" packets=%" PRIu64 " bytes=%" PRIu64 " ", f->packets[0], f->bytes[0]);
+	memcpy(reply.src, f->dst, sizeof(reply.src));
+	memcpy(reply.dst, f->src, sizeof(reply.dst));
+	reply.sport = f->dport;
+	reply.dport = f->sport;
+	put_tuple(&reply);
+	printf(" packets=%" PRIu64 " bytes=%" PRIu64, f->packets[1], f->bytes[1]);
+}
+
 static void extended_row(const struct ctl_flow *f)
 {
 	printf("tcp 6 %" PRIu64 " %s ", f->expires_in_ms / 1000, tcp_track_state_name(f->state));
-	put_tuple(f);
+	put_tuples(f);
 	printf("%s queue=%u id=%" PRIu32 "\n", f->assured ? " [ASSURED]" : "", f->queue, f->id);
 }
 
@@ -203,7 +242,8 @@ int out_list_chunk(const struct out_opts *o, struct out_list *l, const struct ct
 		l->n += r->n_flows;
 		return 0;
 	}
-	return list_text(o, l, r->flows, r->n_flows);
+	/* an empty chunk prints nothing: the first flows decide the columns (or the end does) */
+	return r->n_flows ? list_text(o, l, r->flows, r->n_flows) : 0;
 }
 
 int out_list_end(const struct out_opts *o, struct out_list *l)
@@ -247,7 +287,7 @@ int out_event(const struct out_opts *o, const struct ctl_reply *r)
 		printf("%-9s tcp %s ",
 		       ev->type < ARRAY_SIZE(event_tags) ? event_tags[ev->type] : "[?]",
 		       tcp_track_state_name(f->state));
-		put_tuple(f);
+		put_tuples(f);
 		if (f->assured)
 			fputs(" [ASSURED]", stdout);
 		if (ev->type == 1)

@@ -31,9 +31,10 @@ int endpoint_str(uint8_t family, const uint8_t *addr, uint16_t port, char *buf, 
 
 /* A list being printed: columns only grow, so chunks stay aligned with the header. */
 struct out_list {
-	bool started; /* header (text) or '[' (JSON) printed */
-	size_t n;     /* flows printed so far */
-	int width[3]; /* SRC:PORT, DST:PORT and TIMEOUT columns */
+	bool started;  /* header (text) or '[' (JSON) printed */
+	bool counters; /* text: the PACKETS and BYTES columns (accounting on) */
+	size_t n;      /* flows printed so far */
+	int width[5];  /* SRC:PORT, DST:PORT, TIMEOUT, PACKETS and BYTES columns */
 };
 
 /* Prints the flows of one List reply. */

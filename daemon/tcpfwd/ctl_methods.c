@@ -49,10 +49,13 @@ static struct ctl_flow to_ctl_flow(const struct engine_flow_info *i, uint16_t qu
 		.expires_in_ms = i->expires_ms > now ? i->expires_ms - now : 0,
 		.queue = queue,
 		.id = i->id,
+		.has_counters = i->has_counters,
 	};
 
 	memcpy(f.src, i->src, sizeof(f.src));
 	memcpy(f.dst, i->dst, sizeof(f.dst));
+	memcpy(f.packets, i->packets, sizeof(f.packets));
+	memcpy(f.bytes, i->bytes, sizeof(f.bytes));
 	return f;
 }
 

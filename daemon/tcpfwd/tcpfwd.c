@@ -143,8 +143,13 @@ static void apply(struct tcpfwd *d, const struct config *next)
 	for (unsigned i = 0; i < d->n_workers; i++) {
 		struct retime_call c = {.cfg = next};
 
-		if (worker_call(d->workers[i], call_reconfigure, &c) < 0 || c.result < 0)
+		if (worker_call(d->workers[i], call_reconfigure, &c) < 0)
 			continue;
+		if (c.result < 0) {
+			log_err("queue %u keeps its configuration: %s", worker_queue(d->workers[i]),
+				strerror(-c.result));
+			continue;
+		}
 		while (!c.done && worker_call(d->workers[i], call_retime, &c) == 0)
 			;
 	}
@@ -178,7 +183,9 @@ int tcpfwd_reload(struct tcpfwd *d, char *err, size_t err_len)
 	    next.table.buckets != d->cfg.table.buckets)
 		log_warning("reload: table size changes only on restart");
 	next.queue = d->cfg.queue;
+	bool accounting = next.table.accounting; /* the one table key a reload applies */
 	next.table = d->cfg.table;
+	next.table.accounting = accounting;
 	next.control = d->cfg.control;
 	next.state = d->cfg.state;
 	apply(d, &next);

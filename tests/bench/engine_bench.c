@@ -32,6 +32,10 @@
  *                       shmem_enabled allows huge ones), hugetlb (a MFD_HUGETLB memfd: needs
  *                       vm.nr_hugepages reserved). With several, every row runs each kind in
  *                       turn, run by run, and prints its throughput relative to the first.
+ *   --accounting        every row also with table.accounting on, its runs taking turns with
+ *                       the runs without it; then the cost: ns/packet more and the ratio, and
+ *                       the engine's bytes per flow both ways. With --callgrind: one run with
+ *                       accounting on (compare two runs' Ir/packet).
  */
 #include <inttypes.h>
 #include <limits.h>
@@ -398,6 +402,7 @@ static double timed(struct feed *f, const struct pktset *s)
 enum pool_kind { POOL_ANON, POOL_MEMFD, POOL_HUGETLB, _POOL_MAX };
 static const char *const pool_names[] = {"anon", "memfd", "hugetlb"};
 static enum pool_kind pool_kind; /* of the engines engine_make() makes now */
+static bool accounting;		 /* table.accounting of the engines engine_make() makes now */
 
 #define HUGE_2M (2u << 20)
 
@@ -440,6 +445,7 @@ static struct engine *engine_make(uint32_t max_flows)
 
 	config_defaults(&cfg);
 	cfg.table.max_flows = max_flows;
+	cfg.table.accounting = accounting;
 	p.config = &cfg;
 	if (pool_kind != POOL_ANON) {
 		base = image_map(&cfg, &len);
@@ -601,7 +607,7 @@ static int cmp_double(const void *a, const void *b)
 
 static void print_header(void)
 {
-	printf("%-6s %-11s %-4s %8s %9s %7s %8s %8s %8s %11s %9s %9s %10s %9s  %s\n", "mix", "api/pool",
+	printf("%-6s %-15s %-4s %8s %9s %7s %8s %8s %8s %11s %9s %9s %10s %9s  %s\n", "mix", "api/pool",
 	       "ip", "flows", "pkts/run", "Mpps", "ns/pkt", "min", "max", "newflows/s", "RSS B/fl",
 	       "eng B/fl", "accepted", "dropped", "notes");
 }
@@ -632,7 +638,7 @@ static void print_row(const char *mix, const char *api, uint8_t family, uint32_t
 	if (r->bad)
 		snprintf(note + strlen(note), sizeof(note) - strlen(note),
 			 " BAD: %" PRIu64 " legitimate drops", r->bad);
-	printf("%-6s %-11s %-4s %8" PRIu32 " %9" PRIu64
+	printf("%-6s %-15s %-4s %8" PRIu32 " %9" PRIu64
 	       " %7.2f %8.1f %8.1f %8.1f %11s %9.1f %9.1f %10" PRIu64 " %9" PRIu64 "  %s\n",
 	       mix, api, family == 6 ? "v6" : "v4", flows, r->pkts, 1e3 / med, med, r->ns[0],
 	       r->ns[r->runs - 1], fl, r->rss_per_flow, r->mem_per_flow, acc, drop, note);
@@ -647,6 +653,19 @@ static void print_row(const char *mix, const char *api, uint8_t family, uint32_t
 
 static enum pool_kind pools[_POOL_MAX] = {POOL_ANON}; /* --pool */
 static unsigned npools = 1;
+static unsigned naccts = 1; /* 2 with --accounting: each pool without, then with it */
+
+/* What accounting costs on one pool: the same row without (r0) and with it (r1). */
+static void print_acct_cost(const char *mix, const char *api, uint8_t family, uint32_t n,
+			    struct result *r0, struct result *r1)
+{
+	double off = median_ns(r0), on = median_ns(r1);
+
+	printf("%-6s %-15s %-4s %8" PRIu32 "  accounting: %+.1f ns/pkt (%+.1f%%), throughput "
+	       "on/off = %.3f, eng B/fl %.1f -> %.1f\n",
+	       mix, api, family == 6 ? "v6" : "v4", n, on - off, (on - off) * 100.0 / off,
+	       off / on, r0->mem_per_flow, r1->mem_per_flow);
+}
 
 /*
  * One row per API (engine_process() one by one, then engine_process_batch()) and pool kind. With
@@ -664,30 +683,39 @@ static uint64_t run_row(const char *mix, uint8_t family, uint32_t n, uint64_t ta
 	else if (!strcmp(mix, "flood"))
 		gen_flood(&s, 2 * n);
 	for (unsigned batch = 0; batch < 2; batch++) {
-		struct result r[_POOL_MAX] = {0};
-		char api[16];
+		/* variant v: pool v % npools, accounting on when v >= npools */
+		struct result r[2 * _POOL_MAX] = {0};
+		unsigned nv = npools * naccts;
+		char api[24];
 
 		if (!(apis & (1u << batch)))
 			continue;
 		for (unsigned k = 0; k < runs; k++) {
-			for (unsigned i = 0; i < npools; i++) {
-				pool_kind = pools[i];
+			for (unsigned v = 0; v < nv; v++) {
+				pool_kind = pools[v % npools];
+				accounting = v >= npools;
 				if (!strcmp(mix, "est"))
-					run_est(&r[i], family, n, target, 1, batch);
+					run_est(&r[v], family, n, target, 1, batch);
 				else if (!strcmp(mix, "churn"))
-					run_replay(&r[i], &s, n + n / 4, target, 1, true, batch);
+					run_replay(&r[v], &s, n + n / 4, target, 1, true, batch);
 				else
-					run_replay(&r[i], &s, n, target, 1, false, batch);
+					run_replay(&r[v], &s, n, target, 1, false, batch);
 			}
 		}
-		for (unsigned i = 0; i < npools; i++) {
+		accounting = false;
+		for (unsigned v = 0; v < nv; v++) {
+			snprintf(api, sizeof(api), "%s/%s%s", batch ? "batch" : "one",
+				 pool_names[pools[v % npools]], v >= npools ? "+acct" : "");
+			print_row(mix, api, family, n, &r[v]);
+			bad += r[v].bad;
+		}
+		for (unsigned i = 0; naccts == 2 && i < npools; i++) {
 			snprintf(api, sizeof(api), "%s/%s", batch ? "batch" : "one",
 				 pool_names[pools[i]]);
-			print_row(mix, api, family, n, &r[i]);
-			bad += r[i].bad;
+			print_acct_cost(mix, api, family, n, &r[i], &r[npools + i]);
 		}
 		for (unsigned i = 1; i < npools; i++)
-			printf("%-6s %-11s %-4s %8" PRIu32 "  throughput %s/%s = %.3f\n", mix,
+			printf("%-6s %-15s %-4s %8" PRIu32 "  throughput %s/%s = %.3f\n", mix,
 			       batch ? "batch" : "one", family == 6 ? "v6" : "v4", n,
 			       pool_names[pools[i]], pool_names[pools[0]],
 			       median_ns(&r[0]) / median_ns(&r[i]));
@@ -727,8 +755,9 @@ static int run_callgrind(const char *mix, uint32_t flows, bool batch)
 	}
 	feed_timed(&f, &data);
 	bad = est || !strcmp(mix, "churn") ? drops(f.e) : 0;
-	printf("callgrind packets: %zu (%s, %u flows, v4, %s)\n", data.n, est ? "est" : mix, flows,
-	       batch ? "engine_process_batch" : "engine_process");
+	printf("callgrind packets: %zu (%s, %u flows, v4, %s%s)\n", data.n, est ? "est" : mix,
+	       flows, batch ? "engine_process_batch" : "engine_process",
+	       accounting ? ", accounting" : "");
 	if (bad)
 		printf("BAD: %" PRIu64 " legitimate drops\n", bad);
 	engine_unmake(f.e);
@@ -758,6 +787,8 @@ int main(int argc, char **argv)
 				cg_flows = (uint32_t)strtoul(argv[++i], NULL, 10);
 		} else if (!strcmp(argv[i], "--cpu-time")) {
 			bench_clock = CLOCK_THREAD_CPUTIME_ID;
+		} else if (!strcmp(argv[i], "--accounting")) {
+			naccts = 2;
 		} else if (!strcmp(argv[i], "--one")) {
 			apis = 1;
 		} else if (!strcmp(argv[i], "--batched")) {
@@ -792,13 +823,14 @@ int main(int argc, char **argv)
 				"usage: %s [--quick | --callgrind [FLOWS] | [--only MIX] [--flows "
 				"N] "
 				"[--runs N]] [--one | --batched] [--batch N] [--cpu-time] "
-				"[--pool K[,K...]]\n",
+				"[--pool K[,K...]] [--accounting]\n",
 				argv[0]);
 			return 2;
 		}
 	}
 	if (callgrind) {
 		pool_kind = pools[0];
+		accounting = naccts == 2;
 		return run_callgrind(only_mix, cg_flows ? cg_flows : CG_FLOWS, apis == 2);
 	}
 	/* A fixed threshold keeps every engine in its own mapping, so RSS deltas are its own. */

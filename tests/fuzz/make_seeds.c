@@ -636,6 +636,12 @@ static void ctl_seeds(void)
 	rep.n_flows = 1;
 	rep.continues = false;
 	put_reply("reply-get", &rep);
+	flows[0].has_counters = true; /* table.accounting on */
+	flows[0].packets[0] = 12;
+	flows[0].bytes[0] = 1400;
+	flows[0].packets[1] = 9;
+	flows[0].bytes[1] = 12345678901ull;
+	put_reply("reply-get-counters", &rep);
 	memset(&rep, 0, sizeof(rep));
 	rep.method = CTL_FLOWS_COUNT;
 	rep.count = 12345678901ull;
@@ -650,6 +656,11 @@ static void ctl_seeds(void)
 	rep.event.time_ms = 987654321;
 	rep.event.flow = sample_flow(4);
 	put_reply("reply-watch-destroy", &rep);
+	rep.event.flow.has_counters = true;
+	rep.event.flow.packets[0] = 3;
+	rep.event.flow.bytes[0] = 180;
+	put_reply("reply-watch-destroy-counters", &rep);
+	rep.event.flow.has_counters = false;
 	rep.event.type = ENGINE_EVENT_STATE;
 	rep.event.old_state = TCP_TRACK_SYN_RECV;
 	put_reply("reply-watch-state", &rep);

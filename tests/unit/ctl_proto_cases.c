@@ -57,6 +57,11 @@ void ctlcase_assert_flow_equal(const struct ctl_flow *a, const struct ctl_flow *
 	assert_int_equal(a->expires_in_ms, b->expires_in_ms);
 	assert_int_equal(a->queue, b->queue);
 	assert_int_equal(a->id, b->id);
+	assert_int_equal(a->has_counters, b->has_counters);
+	for (int d = 0; d < 2; d++) {
+		assert_int_equal(a->packets[d], b->packets[d]);
+		assert_int_equal(a->bytes[d], b->bytes[d]);
+	}
 }
 
 struct ctl_stats *ctlcase_stats(unsigned n_queues)

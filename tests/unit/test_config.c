@@ -69,6 +69,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c.queue.rcvbuf, 8388608);
 	assert_int_equal(c.table.max_flows, 262144);
 	assert_int_equal(c.table.buckets, 0);
+	assert_false(c.table.accounting);
 	assert_false(c.tcp.pickup);
 	assert_true(c.tcp.window_check);
 	assert_int_equal(c.tcp.max_retrans, 3);
@@ -127,7 +128,7 @@ static void test_every_key_lands(void **state)
 		"version = 1;\n"
 		"queue = { num = 7; count = 4; maxlen = 100; copy_range = 200;\n"
 		"  fail_open = false; rcvbuf = 65536; };\n"
-		"table = { max_flows = 1000; buckets = 512; };\n"
+		"table = { max_flows = 1000; buckets = 512; accounting = true; };\n"
 		"tcp = { pickup = true; window_check = false; max_retrans = 9;\n"
 		"  time_wait = { policy = \"shorten\"; duration = 240; shortened = 20;\n"
 		"    minimum = 2; adaptive_start = 50; adaptive_end = 150; };\n"
@@ -152,6 +153,7 @@ static void test_every_key_lands(void **state)
 	assert_int_equal(c.queue.rcvbuf, 65536);
 	assert_int_equal(c.table.max_flows, 1000);
 	assert_int_equal(c.table.buckets, 512);
+	assert_true(c.table.accounting);
 	assert_true(c.tcp.pickup);
 	assert_false(c.tcp.window_check);
 	assert_int_equal(c.tcp.max_retrans, 9);

@@ -27,6 +27,7 @@ static const struct {
 	{"queue.rcvbuf", "8388608"},
 	{"table.max_flows", "262144"},
 	{"table.buckets", "0"},
+	{"table.accounting", "false"},
 	{"tcp.pickup", "false"},
 	{"tcp.window_check", "true"},
 	{"tcp.max_retrans", "3"},
@@ -501,7 +502,8 @@ static void test_set_not_settable(void **state)
 	}
 	for (size_t i = 0; i < N_KEYS; i++) {
 		bool runtime = strncmp(defaults[i].name, "tcp.", 4) == 0 ||
-			       strncmp(defaults[i].name, "logging.", 8) == 0;
+			       strncmp(defaults[i].name, "logging.", 8) == 0 ||
+			       strcmp(defaults[i].name, "table.accounting") == 0;
 
 		assert_int_equal(config_param_settable(defaults[i].name), runtime);
 		/* Setting a settable key to its own value always works. */

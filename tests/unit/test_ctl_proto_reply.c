@@ -45,6 +45,11 @@ static void test_reply_flows(void **state)
 	flows[3] = ctlcase_flow(4, "0.0.0.0", "255.255.255.255", 9);
 	flows[3].state = TCP_TRACK_TIME_WAIT;
 	flows[3].expires_in_ms = 2147483647999ULL;
+	flows[3].has_counters = true; /* table.accounting on: both ends of the range */
+	flows[3].packets[0] = 0;
+	flows[3].packets[1] = INT64_MAX;
+	flows[3].bytes[0] = 1;
+	flows[3].bytes[1] = INT64_MAX - 1;
 
 	for (int more = 0; more < 2; more++) {
 		memset(&in, 0, sizeof(in));
@@ -112,6 +117,46 @@ static void test_reply_flows(void **state)
 	flows[0].state = 0;
 	flows[0].family = 0;
 	assert_null(ctl_reply_format(&in));
+}
+
+/* Accounting: "counters" only when the flow has them, exactly in conntrack's directions. */
+static void test_reply_flow_counters(void **state)
+{
+	struct ctl_flow f = ctlcase_flow(4, "192.0.2.1", "198.51.100.2", 17);
+	struct ctl_reply in = {.method = CTL_FLOWS_GET, .flows = &f, .n_flows = 1}, out;
+	char *text;
+
+	(void)state;
+	text = ctlcase_roundtrip_reply(&in, &out);
+	assert_null(strstr(text, "counters"));
+	assert_false(out.flows[0].has_counters);
+	ctl_reply_free_members(&out);
+	free(text);
+
+	f.has_counters = true;
+	f.packets[0] = 5;
+	f.bytes[0] = 300;
+	f.packets[1] = 4;
+	f.bytes[1] = 6000;
+	text = ctlcase_roundtrip_reply(&in, &out);
+	assert_non_null(strstr(text, ",\"counters\":{\"original\":{\"packets\":5,\"bytes\":300},"
+				     "\"reply\":{\"packets\":4,\"bytes\":6000}}}}}"));
+	ctlcase_assert_flow_equal(out.flows, &f);
+	ctl_reply_free_members(&out);
+	free(text);
+
+	/* -j prints the same object */
+	text = ctl_reply_result_json(&in, false);
+	assert_non_null(strstr(text, "\"counters\":{\"original\":{\"packets\":5,"));
+	free(text);
+
+	/* counters past INT64_MAX saturate, as every counter does */
+	f.bytes[1] = UINT64_MAX;
+	text = ctl_reply_format(&in);
+	assert_int_equal(ctl_reply_parse(text, strlen(text), CTL_FLOWS_GET, &out), 0);
+	assert_int_equal(out.flows[0].bytes[1], INT64_MAX);
+	ctl_reply_free_members(&out);
+	free(text);
 }
 
 static void test_reply_counts(void **state)
@@ -556,6 +601,16 @@ static void test_reply_reject(void **state)
 		{"\"timeout\":1.5", "\"timeout\":1e300"},
 		{"\"timeout\":1.5", "\"timeout\":null"},
 		{"\"timeout\":1.5", "\"timeout\":1000000000000.002"},
+		{"\"timeout\":1.5", "\"timeout\":1.5,\"counters\":[]"},
+		{"\"timeout\":1.5", "\"timeout\":1.5,\"counters\":{}"},
+		{"\"timeout\":1.5", "\"timeout\":1.5,\"counters\":{\"original\":{\"packets\":1,"
+				     "\"bytes\":1}}"},
+		{"\"timeout\":1.5", "\"timeout\":1.5,\"counters\":{\"original\":{\"packets\":1,"
+				     "\"bytes\":1},\"reply\":{\"packets\":-1,\"bytes\":1}}"},
+		{"\"timeout\":1.5", "\"timeout\":1.5,\"counters\":{\"original\":{\"packets\":1},"
+				     "\"reply\":{\"packets\":1,\"bytes\":1}}"},
+		{"\"timeout\":1.5", "\"timeout\":1.5,\"counters\":{\"original\":{\"packets\":1,"
+				     "\"bytes\":\"1\"},\"reply\":{\"packets\":1,\"bytes\":1}}"},
 	};
 	char text[1024], flow[512];
 	struct ctl_reply out;
@@ -921,6 +976,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_reply_flows),
+		cmocka_unit_test(test_reply_flow_counters),
 		cmocka_unit_test(test_reply_counts),
 		cmocka_unit_test(test_reply_events),
 		cmocka_unit_test(test_reply_stats),

@@ -32,6 +32,7 @@ struct fixture {
 	struct engine *e;
 	struct events events;
 	uint64_t now;
+	size_t last_len; /* the IP length of the last segment sent */
 };
 
 /* One TCP conversation between a client and a server port, with both sides' next sequence. */
@@ -132,6 +133,7 @@ static struct engine_result send_seg(struct fixture *fx, struct conn *c, int dir
 
 	/* a header-only copy, as NFQUEUE with a small copy range delivers it */
 	size_t cap = len - payload;
+	fx->last_len = len;
 	engine_process(fx->e, buf, cap, len, fx->now, &res);
 	if (!seq_override && res.verdict == ENGINE_ACCEPT)
 		c->next[dir] = seq + payload + !!(flags & TCP_FLAG_SYN) + !!(flags & TCP_FLAG_FIN);
@@ -848,6 +850,161 @@ static void test_reconfigure_and_retime(void **state)
 	fx_free(fx);
 }
 
+/* ---- accounting ---- */
+
+/* What the test saw pass each way, to compare with the engine's counters. */
+struct tally {
+	uint64_t packets[2];
+	uint64_t bytes[2];
+};
+
+static struct engine_result counted(struct fixture *fx, struct conn *c, int dir, uint8_t flags,
+				    uint32_t payload, struct tally *t)
+{
+	struct engine_result r = seg(fx, c, dir, flags, payload);
+
+	if (r.verdict == ENGINE_ACCEPT) {
+		t->packets[dir]++;
+		t->bytes[dir] += fx->last_len;
+	}
+	return r;
+}
+
+static void assert_counts(struct engine_flow_info i, const struct tally *t)
+{
+	assert_true(i.has_counters);
+	for (int d = 0; d < 2; d++) {
+		assert_int_equal(i.packets[d], t->packets[d]);
+		assert_int_equal(i.bytes[d], t->bytes[d]);
+	}
+}
+
+static struct config acct_config(uint32_t max_flows)
+{
+	struct config cfg = small_config(max_flows);
+
+	cfg.table.accounting = true;
+	return cfg;
+}
+
+static void test_accounting_per_direction(void **state)
+{
+	(void)state;
+	for (uint8_t family = 4; family <= 6; family += 2) {
+		struct config cfg = acct_config(8);
+		struct fixture *fx = fx_new(&cfg);
+		struct conn c = conn_make(family, 9000);
+		struct tally t = {0};
+
+		counted(fx, &c, C2S, SYN, 0, &t);
+		assert_int_equal(fx->events.ev[0].type, ENGINE_EVENT_NEW);
+		assert_counts(fx->events.ev[0].flow, &t); /* the SYN is in the NEW event */
+		counted(fx, &c, S2C, SYN | ACK, 0, &t);
+		counted(fx, &c, C2S, ACK, 0, &t);
+		expect(counted(fx, &c, C2S, ACK, 100, &t), ENGINE_ACCEPT, REASON_OK,
+		       TCP_TRACK_ESTABLISHED);
+		/* the whole IP packet, headers and payload, from a header-only copy */
+		assert_int_equal(fx->last_len, (family == 4 ? 20 : 40) + 20 + 100);
+		counted(fx, &c, S2C, ACK, 1000, &t);
+		counted(fx, &c, S2C, ACK, 1448, &t);
+		assert_counts(the_flow(fx, NULL), &t);
+		assert_int_equal(t.packets[C2S], 3);
+		assert_int_equal(t.packets[S2C], 3);
+
+		/* a drop does not count: conntrack counts what its hook lets through */
+		c.next[C2S] += 10000000;
+		expect(seg(fx, &c, C2S, ACK, 100), ENGINE_DROP, REASON_SEQ_OVER_WINDOW,
+		       TCP_TRACK_ESTABLISHED);
+		c.next[C2S] -= 10000000;
+		assert_counts(the_flow(fx, NULL), &t);
+
+		/* the DESTROY event carries the final counts */
+		uint32_t cursor = 0;
+		fx->events.n = 0;
+		assert_int_equal(engine_kill(fx->e, NULL, ENGINE_CAUSE_KILLED, &cursor, 64), 1);
+		assert_int_equal(fx->events.ev[0].type, ENGINE_EVENT_DESTROY);
+		assert_counts(fx->events.ev[0].flow, &t);
+		fx_free(fx);
+	}
+}
+
+/* A flow created at an id another one held starts from zero, a reopen included. */
+static void test_accounting_reuse_and_reset(void **state)
+{
+	(void)state;
+	struct config cfg = acct_config(1); /* one id: every flow reuses it */
+	struct fixture *fx = fx_new(&cfg);
+	struct conn c = conn_make(4, 9100), d = conn_make(4, 9101);
+	struct tally t = {0}, u = {0};
+
+	counted(fx, &c, C2S, SYN, 0, &t);
+	counted(fx, &c, S2C, SYN | ACK, 0, &t);
+	counted(fx, &c, C2S, ACK, 0, &t);
+	counted(fx, &c, C2S, ACK, 500, &t);
+	counted(fx, &c, C2S, FIN | ACK, 0, &t);
+	counted(fx, &c, S2C, ACK, 0, &t);
+	counted(fx, &c, S2C, FIN | ACK, 0, &t);
+	counted(fx, &c, C2S, ACK, 0, &t);
+	expect(seg(fx, &c, S2C, RST, 0), ENGINE_DROP, REASON_TIME_WAIT_RST, TCP_TRACK_TIME_WAIT);
+	assert_counts(the_flow(fx, NULL), &t);
+
+	/* a SYN reopens: the old flow's DESTROY has its counts, the new one only the SYN */
+	fx->events.n = 0;
+	c.next[C2S] += 100000;
+	expect(counted(fx, &c, C2S, SYN, 0, &u), ENGINE_ACCEPT, REASON_OK, TCP_TRACK_SYN_SENT);
+	assert_int_equal(fx->events.ev[0].cause, ENGINE_CAUSE_REOPEN);
+	assert_counts(fx->events.ev[0].flow, &t);
+	assert_int_equal(fx->events.ev[1].flow.id, fx->events.ev[0].flow.id);
+	assert_counts(the_flow(fx, NULL), &u);
+
+	/* killed, and the id goes to another tuple: zero again; the RST that closes a flow
+	 * answering its SYN counts in the DESTROY event */
+	uint32_t cursor = 0;
+	engine_kill(fx->e, NULL, ENGINE_CAUSE_KILLED, &cursor, 8);
+	memset(&u, 0, sizeof(u));
+	counted(fx, &d, C2S, SYN, 0, &u);
+	assert_counts(the_flow(fx, NULL), &u);
+	fx->events.n = 0;
+	expect(counted(fx, &d, S2C, RST | ACK, 0, &u), ENGINE_ACCEPT, REASON_OK, TCP_TRACK_NONE);
+	assert_int_equal(fx->events.ev[0].cause, ENGINE_CAUSE_RESET);
+	assert_counts(fx->events.ev[0].flow, &u);
+	assert_int_equal(u.packets[S2C], 1);
+	fx_free(fx);
+}
+
+/* Off, nothing is allocated or reported; reconfigure switches it, counting from zero. */
+static void test_accounting_memory_and_reconfigure(void **state)
+{
+	(void)state;
+	struct config off = small_config(64), on = acct_config(64);
+	struct fixture *fx = fx_new(&off), *fy = fx_new(&on);
+	size_t bare = engine_memory(fx->e);
+	struct conn c = conn_make(4, 9200);
+	struct tally t = {0};
+
+	assert_int_equal(engine_memory(fy->e), bare + 64 * 32);
+	fx_free(fy);
+	handshake(fx, &c);
+	struct engine_flow_info i = the_flow(fx, NULL);
+	assert_false(i.has_counters);
+	assert_int_equal(i.packets[C2S] + i.packets[S2C] + i.bytes[C2S] + i.bytes[S2C], 0);
+
+	assert_int_equal(engine_reconfigure(fx->e, &on), 0);
+	assert_int_equal(engine_memory(fx->e), bare + 64 * 32);
+	assert_counts(the_flow(fx, NULL), &t); /* a live flow starts at zero */
+	counted(fx, &c, S2C, ACK, 10, &t);
+	assert_counts(the_flow(fx, NULL), &t);
+	assert_int_equal(engine_reconfigure(fx->e, &on), 0); /* unchanged: keeps counting */
+	assert_counts(the_flow(fx, NULL), &t);
+
+	assert_int_equal(engine_reconfigure(fx->e, &off), 0);
+	assert_int_equal(engine_memory(fx->e), bare);
+	assert_false(the_flow(fx, NULL).has_counters);
+	expect(seg(fx, &c, C2S, ACK, 10), ENGINE_ACCEPT, REASON_OK, TCP_TRACK_ESTABLISHED);
+	assert_null(engine_check(fx->e));
+	fx_free(fx);
+}
+
 static void test_export_import_round_trip(void **state)
 {
 	(void)state;
@@ -1043,6 +1200,9 @@ int main(void)
 		cmocka_unit_test(test_kill_and_flush),
 		cmocka_unit_test(test_kill_hands_over_trackers),
 		cmocka_unit_test(test_reconfigure_and_retime),
+		cmocka_unit_test(test_accounting_per_direction),
+		cmocka_unit_test(test_accounting_reuse_and_reset),
+		cmocka_unit_test(test_accounting_memory_and_reconfigure),
 		cmocka_unit_test(test_export_import_round_trip),
 		cmocka_unit_test(test_import_rejects_bad_records),
 		cmocka_unit_test(test_bad_params),
