@@ -624,8 +624,7 @@ static void test_resync_waits_for_a_quiet_flow(void **state)
 	uint32_t old_c = c.next[C2S], old_s = c.next[S2C];
 	c.next[C2S] = old_c + 3000000; /* the new incarnation's ISN */
 	advance(fx, 1000);
-	expect(seg(fx, &c, C2S, SYN, 0), ENGINE_ACCEPT, REASON_SYN_IGNORED,
-	       TCP_TRACK_ESTABLISHED);
+	expect(seg(fx, &c, C2S, SYN, 0), ENGINE_ACCEPT, REASON_SYN_IGNORED, TCP_TRACK_ESTABLISHED);
 	expect(send_seg(fx, &c, S2C, SYN | ACK, 0, 7000000), ENGINE_ACCEPT, REASON_SYNACK_IGNORED,
 	       TCP_TRACK_ESTABLISHED);
 	/* the old connection goes on */
@@ -636,8 +635,7 @@ static void test_resync_waits_for_a_quiet_flow(void **state)
 	/* quiet for 2 s: the pair restarts it */
 	advance(fx, 2100);
 	c.next[C2S] = old_c + 3000000;
-	expect(seg(fx, &c, C2S, SYN, 0), ENGINE_ACCEPT, REASON_SYN_IGNORED,
-	       TCP_TRACK_ESTABLISHED);
+	expect(seg(fx, &c, C2S, SYN, 0), ENGINE_ACCEPT, REASON_SYN_IGNORED, TCP_TRACK_ESTABLISHED);
 	expect(send_seg(fx, &c, S2C, SYN | ACK, 0, 7000000), ENGINE_ACCEPT, REASON_OK,
 	       TCP_TRACK_SYN_RECV);
 	fx_free(fx);
@@ -798,8 +796,8 @@ static void test_kill_and_flush(void **state)
 	}
 	struct engine_filter f = {.sport = 7002};
 	uint32_t cursor = 0;
-	assert_int_equal(engine_kill(fx->e, &f, ENGINE_CAUSE_KILLED, &cursor, UINT32_MAX, NULL, NULL),
-			 1);
+	assert_int_equal(
+		engine_kill(fx->e, &f, ENGINE_CAUSE_KILLED, &cursor, UINT32_MAX, NULL, NULL), 1);
 	assert_int_equal(cursor, 0);
 	assert_int_equal(counters(fx).flows, 5);
 	/* the killed flow's next segment is a counted drop */
@@ -921,7 +919,8 @@ static void test_accounting_per_direction(void **state)
 		/* the DESTROY event carries the final counts */
 		uint32_t cursor = 0;
 		fx->events.n = 0;
-		assert_int_equal(engine_kill(fx->e, NULL, ENGINE_CAUSE_KILLED, &cursor, 64), 1);
+		assert_int_equal(
+			engine_kill(fx->e, NULL, ENGINE_CAUSE_KILLED, &cursor, 64, NULL, NULL), 1);
 		assert_int_equal(fx->events.ev[0].type, ENGINE_EVENT_DESTROY);
 		assert_counts(fx->events.ev[0].flow, &t);
 		fx_free(fx);
@@ -960,7 +959,7 @@ static void test_accounting_reuse_and_reset(void **state)
 	/* killed, and the id goes to another tuple: zero again; the RST that closes a flow
 	 * answering its SYN counts in the DESTROY event */
 	uint32_t cursor = 0;
-	engine_kill(fx->e, NULL, ENGINE_CAUSE_KILLED, &cursor, 8);
+	engine_kill(fx->e, NULL, ENGINE_CAUSE_KILLED, &cursor, 8, NULL, NULL);
 	memset(&u, 0, sizeof(u));
 	counted(fx, &d, C2S, SYN, 0, &u);
 	assert_counts(the_flow(fx, NULL), &u);
