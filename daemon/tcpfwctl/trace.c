@@ -53,12 +53,19 @@ void trace_describe(const struct ctl_trace *t, char *buf, size_t len)
 		append(buf, len, &n, " %s", tcp_track_state_name(t->state));
 	if (!t->has_flow)
 		return;
-	append(buf, len, &n,
-	       " %s seq_min=%" PRIu32 " seq_max=%" PRIu32 " ack_min=%" PRIu32 " ack_max=%" PRIu32,
-	       t->dir ? "reply" : "original", t->seq_min, t->seq_max, t->ack_min, t->ack_max);
-	if (t->has_ack_floor)
-		append(buf, len, &n, " ack_floor=%" PRIu32, t->ack_floor);
-	describe_peer(buf, len, &n, "sender", &t->sender);
+	append(buf, len, &n, " %s", t->dir ? "reply" : "original");
+	if (!t->sender.maxwin) {
+		/* the first segment of its side: the tracker learns from it, no bound applies */
+		append(buf, len, &n, " first-of-side");
+	} else {
+		append(buf, len, &n,
+		       " seq_min=%" PRIu32 " seq_max=%" PRIu32 " ack_min=%" PRIu32
+		       " ack_max=%" PRIu32,
+		       t->seq_min, t->seq_max, t->ack_min, t->ack_max);
+		if (t->has_ack_floor)
+			append(buf, len, &n, " ack_floor=%" PRIu32, t->ack_floor);
+		describe_peer(buf, len, &n, "sender", &t->sender);
+	}
 	describe_peer(buf, len, &n, "receiver", &t->receiver);
 }
 

@@ -83,7 +83,8 @@ past=$(( (bad_seq - $(trv window.seq_max)) & 0xffffffff ))
 check "seq lies past seq_max ($past bytes, under 2^31)" test "$past" -gt 0 -a "$past" -lt $((1 << 31))
 check "the text trace shows the handshake, accepted: NONE>SYN_SENT" \
 	grep -q "\[S\] seq .*: accept ok NONE>SYN_SENT" "$TMP/all.txt"
-check "... SYN_SENT>SYN_RECV" grep -q "\[S\.\] .*: accept ok SYN_SENT>SYN_RECV" "$TMP/all.txt"
+check "... SYN_SENT>SYN_RECV, the reply side learning" \
+	grep -q "\[S\.\] .*: accept ok SYN_SENT>SYN_RECV reply first-of-side receiver end=" "$TMP/all.txt"
 check "... and the drop with its bounds" \
 	grep -q "seq $bad_seq .*: drop seq_over_window ESTABLISHED original seq_min=" "$TMP/all.txt"
 
