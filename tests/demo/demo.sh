@@ -5,7 +5,7 @@
 # client -- fw -- server, with tcpfwd judging every forwarded TCP segment through a real
 # NFQUEUE. It runs real traffic (HTTP requests, a 20 MB download checked byte for byte),
 # sends crafted out-of-state segments with scapy and shows that tcpfwd dropped each one with
-# its own reason, then shows the operator's view: tcpfwctl list, stats and watch; last, it kills
+# its own reason, then shows the operator's view: tcpfwctl trace and capture of those drops, list, stats and watch; last, it kills
 # tcpfwd with SIGKILL during an echo session and starts it again, and the session goes on.
 #
 # Only the demo's own output goes to the terminal; setup chatter goes to a log file, whose tail
@@ -230,6 +230,14 @@ section "Crafted out-of-state segments (scapy, sent from the client namespace)"
 # The server counts, then drops, segments that arrive with the crafted TTL (200 - 1 hop): that
 # is how we know whether a crafted segment got through.
 server_counter_setup $BARRIER_PORT $P_ACK $P_SYNACK $P_XMAS $P_RST
+# the operator's view of the same drops: a live trace and a capture file, shown below
+tracers=$(grep -c ' \(tracing\|capturing\) packets' "$TMP/tcpfwd.log")
+ctl trace --drops -c 4 --duration 60 >"$TMP/trace.out" 2>"$TMP/trace.err" &
+trace_pid=$!
+ctl capture -w "$TMP/drops.pcapng" -c 4 --duration 60 2>"$TMP/capture.err" &
+capture_pid=$!
+wait_for 5 eval "[ \$(grep -c ' \(tracing\|capturing\) packets' '$TMP/tcpfwd.log') -ge $((tracers + 2)) ]" ||
+	fatal "tcpfwctl trace and capture did not start"
 snapshot "$TMP/s.craft0"
 
 flows=$(addrs 4)
@@ -273,6 +281,23 @@ say "   verdict drop +$drops in all; the live connection still carries data afte
 [ "$bad" = 0 ] || fatal "$bad crafted segments were not dropped with their reason"
 [ "$drops" = 4 ] || fatal "expected 4 drops for the 4 crafted segments, tcpfwd counted $drops"
 [ "$survived" = yes ] || fatal "the connection did not survive the crafted RST"
+
+section "\$ tcpfwctl trace --drops"
+say "Why each was dropped, as tcpfwd judged it: the segment, the reason, and where the tracker"
+say "had flows, the window bounds the segment missed (the RST's seq lies far past seq_max):"
+wait "$trace_pid" || fatal "tcpfwctl trace failed: $(cat "$TMP/trace.err")"
+sed 's/^/   /' "$TMP/trace.out" >&3
+[ "$(grep -c ': drop ' "$TMP/trace.out")" = 4 ] || fatal "the trace did not show the 4 drops"
+wait "$capture_pid" || fatal "tcpfwctl capture failed: $(cat "$TMP/capture.err")"
+if command -v tshark >/dev/null; then
+	section "\$ tshark -r drops.pcapng -T fields -e ip.src -e tcp.flags.str -e frame.comment"
+	say "The same drops from tcpfwctl capture -w drops.pcapng, each with its reason as a comment:"
+	tshark -r "$TMP/drops.pcapng" -T fields -e ip.src -e tcp.flags.str -e frame.comment \
+		2>/dev/null >"$TMP/tshark.out" || fatal "tshark cannot read the capture"
+	cut -c1-120 "$TMP/tshark.out" | sed 's/^/   /' >&3
+	[ "$(grep -c 'tcpfw: drop' "$TMP/tshark.out")" = 4 ] ||
+		fatal "tshark did not show the 4 drops with their reasons"
+fi
 
 # ---- 4-6. the operator's view ----
 
