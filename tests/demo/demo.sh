@@ -5,8 +5,9 @@
 # client -- fw -- server, with tcpfwd judging every forwarded TCP segment through a real
 # NFQUEUE. It runs real traffic (HTTP requests, a 20 MB download checked byte for byte),
 # sends crafted out-of-state segments with scapy and shows that tcpfwd dropped each one with
-# its own reason, then shows the operator's view: tcpfwctl trace and capture of those drops, list, stats and watch; last, it kills
-# tcpfwd with SIGKILL during an echo session and starts it again, and the session goes on.
+# its own reason, then shows the operator's view: tcpfwctl trace and capture of those drops,
+# list, stats and watch; last, it kills tcpfwd with SIGKILL during an echo session and starts
+# it again, and the session goes on.
 #
 # Only the demo's own output goes to the terminal; setup chatter goes to a log file, whose tail
 # is printed if anything fails (the file is then kept). Exit status 0 when every check held,
