@@ -17,8 +17,9 @@
  * The transition table is not typed in: each cell is what the tracker does with the canonical
  * segment in that state (the state reached the canonical way, the initiator closing first, the
  * segment's numbers in window and acknowledging everything; a SYN repeats its sender's ISN),
- * exactly as tests/unit/test_tcp_track.c drives it. Linux's value of a cell that
- * tcp_track_deviations[] lists is printed beside tcpfw's.
+ * exactly as tests/unit/test_tcp_track.c drives it: reach() and canonical() repeat that test's,
+ * and must stay in step with it (one shared helper in tests/unit would serve both). The cells
+ * of tcp_track_deviations[] get a star.
  */
 #include <stdio.h>
 #include <stdlib.h>
