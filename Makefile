@@ -6,6 +6,7 @@
 #   make check        deps, build, check-purity, unit tests, the receiver model, netns tests
 #   make check-model  the differential receiver model (tests/model)
 #   make check-purity fail if libtcpfw.a calls sockets, clocks, logging, printf or exit
+#   make check-docs   fail if docs/ misses a state, reason, method, table cell or example
 #   make bench        engine microbenchmark (not part of check)
 #   make bench-callgrind  instructions per packet under valgrind
 #   make SANITIZE=1   the same with ASan + UBSan, no recovery
@@ -183,6 +184,7 @@ check: deps
 	$(MAKE) $(BENCH_BIN) $(MKFLOWS) $(FLOOR_BIN)
 	$(MAKE) check-purity
 	$(MAKE) check-man
+	$(MAKE) check-docs
 	$(MAKE) check-units
 	$(MAKE) unit
 	$(MAKE) check-model
@@ -453,3 +455,16 @@ fuzz-replay: $(REPLAY_BINS)
 	done; exit $$fail
 
 -include $(shell find $(FUZZ_BUILD) -name '*.d' 2>/dev/null)
+
+# ---- check-docs ----
+# docs/ against the code: tests/docs/doc_facts prints the states, reasons, control methods and
+# errors, the transition table the tracker really follows, tcp_track_deviations[] and the
+# control protocol's example messages from libtcpfw.a; check_docs.sh fails when docs/tracking.md
+# or docs/control-protocol.md misses one or still shows one the code no longer has (cells).
+DOC_FACTS := $(BUILD)/tests/docs/doc_facts
+$(DOC_FACTS): $(BUILD)/tests/docs/doc_facts.o $(LIBTCPFW)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS)
+
+.PHONY: check-docs
+check-docs: $(DOC_FACTS)
+	@sh tests/docs/check_docs.sh $(DOC_FACTS)

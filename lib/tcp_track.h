@@ -12,7 +12,7 @@
  * (the Linux names: FIN_WAIT, CLOSE_WAIT, LAST_ACK, TIME_WAIT) is derived from exact facts rather
  * than from the last packet's flags.
  *
- * One principle governs every rule (docs: the tracker's header is its statement): a segment may
+ * One principle governs every rule (docs/tracking.md section 1 restates it): a segment may
  * change the flow's state, windows, close facts or timer class only if the receiving endpoint
  * would accept it, an RFC 9293 receiver as Linux's tcp_validate_incoming() applies it (RFC 5961
  * for RST, SYN and ACK, RFC 7323 PAWS, RFC 2385/5925 signatures). A segment the receiver would

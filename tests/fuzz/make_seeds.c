@@ -9,7 +9,7 @@
  *      $(pkg-config --libs libsodium libconfig jansson)
  *   build/make_seeds tests/fuzz/corpus
  *
- * packet: one seed per row of the parser checklist (reference/reliability.md 3.4) that bytes can
+ * packet: one seed per row of the parser checklist (docs/robustness.md section 2) that bytes can
  * express. engine: programs in fuzz_engine.c's step format (handshakes, transfers, closes,
  * resets, floods, expiry, operator calls). config: the shipped file and small variants.
  * ctl_proto: every call and every reply kind, formatted by the module itself, and some damage.

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""Malformed packets for test_malformed.sh: the rows of reliability.md section 3.4, sent
+"""Malformed packets for test_malformed.sh: the rows of docs/robustness.md section 2, sent
 through the live tcpfwd, with the measurements the test judges them by.
 
 One long-running process, started in the client namespace, reads commands from a FIFO and

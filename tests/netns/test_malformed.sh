@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Every row of the parser checklist (reference/reliability.md section 3.4) through the live
+# Every row of the parser checklist (docs/robustness.md section 2) through the live
 # daemon: crafted packets leave the client (or, for the reply side of crafted connections, the
 # server) namespace, cross fw's FORWARD hook and NFQUEUE, and either arrive at the other end or
 # not. For each row the test asserts the documented outcome with the numbers that prove it:

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # A SYN flood from spoofed sources against a table capped at 10,000 flows, while an established
-# download crosses the firewall (reliability.md 1.1 and 1.2: a full table must cost new flows,
-# never established ones, and nothing may grow without bound).
+# download crosses the firewall (docs/robustness.md sections 1.1 and 1.2: a full table must
+# cost new flows, never established ones, and nothing may grow without bound).
 #
 # tcpfwd runs with table.max_flows = 10000, pickup off, log_invalid on, rate_limit 20. The
 # server paces a 14 MiB download (2 MiB/s, as in test_fail_policy.sh) to the client; once it
@@ -167,8 +167,8 @@ fi
 
 # ---- the table ----
 
-# An assured established flow is never evicted (reliability.md 1.1); evicted, its segments
-# would be dropped as new_not_syn (pickup off). Still in the table after the flood (in
+# An assured established flow is never evicted (docs/robustness.md section 1.1); evicted, its
+# segments would be dropped as new_not_syn (pickup off). Still in the table after the flood (in
 # ESTABLISHED, or closing if the download ended since), and assured.
 if [ "$st" != NONE ] && [ "$st" != ERROR ] && [ "$as" = assured ]; then
 	pass "the download's flow is still tracked after the flood ($st, $as)"

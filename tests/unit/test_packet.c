@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* packet_parse, IP layer: IPv4/IPv6 headers, lengths, fragments, extension chains, truncation. */
 /*
- * Every truncation point and length lie gets its documented reason (reference/reliability.md
- * section 3.4) and mutated input never reads outside its buffer. The TCP header and its options
+ * Every truncation point and length lie gets its documented reason (docs/robustness.md
+ * section 2) and mutated input never reads outside its buffer. The TCP header and its options
  * are in test_packet_tcp.c; the helpers both share are in packet_cases.c.
  */
 #include <stdarg.h>

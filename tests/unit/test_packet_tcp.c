@@ -2,7 +2,7 @@
 /* packet_parse, TCP layer: header fields, data offset, the option walk and flags. */
 /*
  * Every field round-trips and the TCP option walk follows the kernel's stop rules
- * (reference/reliability.md section 3.4). The IP layer is in test_packet.c.
+ * (docs/robustness.md section 2). The IP layer is in test_packet.c.
  */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The full flag matrix: every flag byte x every state x both directions, against Linux's
- * tables as reference/tcp-tracking.md section 1.4 gives them, with tcpfw's deviations read from
- * tcp_track_deviations[]. The tables below are typed in from that document, independently of
+ * tables as docs/tracking.md gives them (section 4; a starred cell's Linux value is in
+ * section 11), with tcpfw's deviations read from tcp_track_deviations[]. The tables below are typed in from that document, independently of
  * lib/tcp_track.c, so a wrong cell in either shows up here.
  */
 #include <stdarg.h>
@@ -52,7 +52,8 @@ static const uint8_t linux_table[2][_TCP_TRACK_IDX_MAX][_TCP_TRACK_STATE_MAX] =
 			},
 };
 
-/* Section 1.2: the valid combinations of FIN, SYN, RST, ACK, URG (PSH, ECE, CWR ignored). */
+/* docs/tracking.md section 3: the valid combinations of FIN, SYN, RST, ACK, URG (PSH, ECE, CWR
+ * ignored). */
 static bool spec_flags_valid(uint8_t f)
 {
 	static const uint8_t ok[] = {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * tcp_track against reference/tcp-tracking.md section 6, cases 1-29 (creation, handshake,
+ * tcp_track against docs/tracking.md section 14, cases 1-29 (creation, handshake,
  * window checks), one test each asserting the "Strict" column, plus the window corner cases
  * around them (sequence wraparound, SACK, retransmits, zero window) and the flag table. Cases
  * 30-51 (RST, close, TIME_WAIT, reuse, pickup) are in test_tcp_track_reuse.c.

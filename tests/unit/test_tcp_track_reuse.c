@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * tcp_track against reference/tcp-tracking.md section 6, cases 30-51 (RST, close, TIME_WAIT,
+ * tcp_track against docs/tracking.md section 14, cases 30-51 (RST, close, TIME_WAIT,
  * reuse of a tuple, mid-stream pickup), one test each asserting the "Strict" column, plus the
- * paths around them: RST exactness (section 5), per-direction FIN tracking, half-close,
+ * paths around them: RST exactness (its section 6), per-direction FIN tracking, half-close,
  * simultaneous close, RFC 6191 reopen by sequence number and by timestamp, the challenge-ACK
  * chain, and both TIME_WAIT policies. Cases 1-29 are in test_tcp_track_cases.c.
  *
@@ -163,7 +163,7 @@ static void case_37_rst_after_ignored_syn_same_side(void **state)
 	STEP(&v, C, rst(v.nxt[C]), ACC, REASON_OK, sCL);
 }
 
-/* ---- RST exactness corners (reference section 5) ---- */
+/* ---- RST exactness corners (docs/tracking.md section 6) ---- */
 
 /*
  * Exact means a RCV.NXT the tracker knows. With 500 bytes in flight S may hold any part of
