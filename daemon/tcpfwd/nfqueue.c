@@ -27,15 +27,16 @@
 #define NFQUEUE_ACK_WAIT_MS  1000	/* the kernel acks config inside our sendmsg */
 #define NFQUEUE_SEND_RETRIES 3		/* extra tries after a transient sendmsg error */
 #define NFQUEUE_PKT_TYPE     ((NFNL_SUBSYS_QUEUE << 8) | NFQNL_MSG_PACKET)
-/* nlmsghdr + nfgenmsg + NFQA_VERDICT_HDR = 32 bytes */
+/* nlmsghdr + nfgenmsg + NFQA_VERDICT_HDR = 32 bytes, + NFQA_MARK = 40 */
 #define NFQUEUE_VERDICT_SIZE                                                                       \
 	(MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct nfgenmsg)) + MNL_ATTR_HDRLEN +                 \
-	 MNL_ALIGN(sizeof(struct nfqnl_msg_verdict_hdr)))
+	 MNL_ALIGN(sizeof(struct nfqnl_msg_verdict_hdr)) + MNL_ATTR_HDRLEN + sizeof(uint32_t))
 
 struct nfqueue_run {
 	uint32_t last_id; /* the run's newest packet; a batch covers every id <= it */
-	bool accept;
-	bool multi; /* more than one packet: NFQNL_MSG_VERDICT_BATCH */
+	uint32_t mark;	  /* NF_REPEAT: the packet's new mark (NFQA_MARK) */
+	uint8_t verdict;  /* NF_ACCEPT, NF_DROP or NF_REPEAT (one packet, never a batch) */
+	bool multi;	  /* more than one packet: NFQNL_MSG_VERDICT_BATCH */
 };
 
 struct nfqueue {
@@ -238,7 +239,9 @@ int nfqueue_flush(struct nfqueue *q)
 		int type = run->multi ? NFQNL_MSG_VERDICT_BATCH : NFQNL_MSG_VERDICT;
 		struct nlmsghdr *nlh = nfq_nlmsg_put(q->tx + len, type, q->num);
 
-		nfq_nlmsg_verdict_put(nlh, (int)run->last_id, run->accept ? NF_ACCEPT : NF_DROP);
+		nfq_nlmsg_verdict_put(nlh, (int)run->last_id, run->verdict);
+		if (run->verdict == NF_REPEAT)
+			nfq_nlmsg_verdict_put_mark(nlh, run->mark);
 		len += nlh->nlmsg_len;
 	}
 	/* netlink_sendmsg() fails before the kernel reads any message, so a retry resends all. */
@@ -258,11 +261,11 @@ int nfqueue_flush(struct nfqueue *q)
 	return r;
 }
 
-void nfqueue_verdict(struct nfqueue *q, uint32_t id, bool accept)
+static void record(struct nfqueue *q, uint32_t id, uint8_t verdict, uint32_t mark)
 {
 	int r;
 
-	if (q->nruns > 0 && q->runs[q->nruns - 1].accept == accept) {
+	if (q->nruns > 0 && verdict != NF_REPEAT && q->runs[q->nruns - 1].verdict == verdict) {
 		q->runs[q->nruns - 1].last_id = id;
 		q->runs[q->nruns - 1].multi = true;
 		return;
@@ -276,9 +279,19 @@ void nfqueue_verdict(struct nfqueue *q, uint32_t id, bool accept)
 		if (r < 0)
 			q->nruns = 0; /* the socket is broken; its packets die with it */
 	}
-	q->runs[q->nruns++] = (struct nfqueue_run){.last_id = id, .accept = accept};
+	q->runs[q->nruns++] = (struct nfqueue_run){.last_id = id, .mark = mark, .verdict = verdict};
 	if (q->nruns == NFQUEUE_MAX_PENDING)
 		nfqueue_flush(q); /* on failure they stay recorded for the next try */
+}
+
+void nfqueue_verdict(struct nfqueue *q, uint32_t id, bool accept)
+{
+	record(q, id, accept ? NF_ACCEPT : NF_DROP, 0);
+}
+
+void nfqueue_verdict_mark(struct nfqueue *q, uint32_t id, uint32_t mark)
+{
+	record(q, id, NF_REPEAT, mark);
 }
 
 static int remaining_ms(const struct timespec *deadline)

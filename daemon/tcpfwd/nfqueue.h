@@ -117,6 +117,15 @@ int nfqueue_receive(struct nfqueue *q, unsigned budget, nfqueue_packet_fn *fn, v
 void nfqueue_verdict(struct nfqueue *q, uint32_t id, bool accept);
 
 /*
+ * Records NF_REPEAT with the packet mark set to mark (NFQA_MARK) for packet id, in order with
+ * the other verdicts: the hook that queued the packet runs again, so the ruleset must act on the
+ * mark before its queue rule (or the packet is queued again). Never part of a batch: each costs
+ * one NFQNL_MSG_VERDICT and splits the surrounding runs. For measuring that cost
+ * (tests/bench/nflog_cost.sh); tcpfwd does not use it.
+ */
+void nfqueue_verdict_mark(struct nfqueue *q, uint32_t id, uint32_t mark);
+
+/*
  * Sends every recorded verdict in one sendmsg and forgets them. Returns 0 (also when nothing was
  * recorded) or -errno. Retry policy: EINTR is retried at once; the transient ENOBUFS, ENOMEM and
  * EAGAIN (the kernel could not allocate the message) are retried three more times, 1, 2 and 4 ms
