@@ -199,7 +199,7 @@ static unsigned evict_score(const void *value, void *arg)
  * Inserts k at the table's next free id, which is busy from here until the caller's
  * flow_done(), so that a death before the flow is filled in drops it. NONE when full.
  */
-uint32_t engine_insert_free(struct engine *e, const struct flow_key *k, uint32_t hash)
+static uint32_t insert_free(struct engine *e, const struct flow_key *k, uint32_t hash)
 {
 	uint32_t id = flow_table_next_id(e->table);
 
@@ -213,7 +213,7 @@ uint32_t engine_insert_free(struct engine *e, const struct flow_key *k, uint32_t
 	return id;
 }
 
-/* As engine_insert_free(), evicting a flow when the table is full. */
+/* As insert_free(), evicting a flow when the table is full. */
 static uint32_t insert(struct engine *e, const struct flow_key *k, uint32_t hash)
 {
 	if (unlikely(flow_table_next_id(e->table) == FLOW_TABLE_NONE)) {
@@ -225,7 +225,13 @@ static uint32_t insert(struct engine *e, const struct flow_key *k, uint32_t hash
 		/* its id is the next one handed out */
 		engine_destroy(e, victim, ENGINE_CAUSE_EVICTED);
 	}
-	return engine_insert_free(e, k, hash);
+	return insert_free(e, k, hash);
+}
+
+/* insert_free() for engine_import(); the packet path keeps its static copy to inline. */
+uint32_t engine_insert_free(struct engine *e, const struct flow_key *k, uint32_t hash)
+{
+	return insert_free(e, k, hash);
 }
 
 static void new_flow(struct engine *e, const struct packet *p, const struct flow_key *k,
