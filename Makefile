@@ -98,6 +98,21 @@ $(LIBTCPFW): $(LIB_OBJS)
 $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(UNIT_HELPER_OBJS) $(LIBTCPFW)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(shell $(PKG_CONFIG) --libs cmocka) $(EXTRA_LIBS)
 
+# Daemon unit tests (tests/daemon/test_*.c): daemon code run against fakes, without sockets or
+# threads: the control methods over a fake ctl_ops table (ctl_ops.h) and engines the test makes.
+# Each links the daemon objects it exercises, libtcpfw.a and the daemon libraries.
+DAEMON_UNIT_TESTS := $(sort $(wildcard tests/daemon/test_*.c))
+DAEMON_UNIT_BINS := $(DAEMON_UNIT_TESTS:%.c=$(BUILD)/%)
+DAEMON_UNIT_OBJS := $(addprefix $(BUILD)/daemon/tcpfwd/,ctl_methods.o ctl_trace.o log.o notify.o \
+	reset.o tap.o)
+$(BUILD)/tests/daemon/%.o: tests/daemon/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Idaemon/tcpfwd -Itests/unit $(LIB_CFLAGS) $(DAEMON_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/daemon/%: $(BUILD)/tests/daemon/%.o $(DAEMON_UNIT_OBJS) $(UNIT_HELPER_OBJS) \
+		$(LIBTCPFW)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(DAEMON_LIBS) $(shell $(PKG_CONFIG) --libs cmocka)
+
 MKFLOWS := $(BUILD)/tests/bench/mkflows
 $(MKFLOWS): $(BUILD)/tests/bench/mkflows.o $(BUILD)/tests/unit/pktbuild.o $(LIBTCPFW)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS)
@@ -157,8 +172,8 @@ check-man:
 	[ $$fail = 0 ] || exit 1; \
 	echo "check-man: $(words $(MAN_PAGES)) pages clean"
 
-unit: $(UNIT_BINS)
-	@sh tests/unit/run.sh $(UNIT_BINS)
+unit: $(UNIT_BINS) $(DAEMON_UNIT_BINS)
+	@sh tests/unit/run.sh $(UNIT_BINS) $(DAEMON_UNIT_BINS)
 
 # The differential receiver model (tests/model): a reference of what a Linux endpoint accepts,
 # legitimate conversations with injected segments through the tracker, and the claim that a
