@@ -20,6 +20,7 @@
 #include "ctl_proto_cases.h"
 #include "engine.h"
 #include "tcp_track.h"
+
 #define FLOW4                                                                                      \
 	"\"id\":1,\"queue\":0,\"family\":\"ipv4\",\"state\":\"ESTABLISHED\",\"assured\":true,"     \
 	"\"src\":\"192.0.2.1\",\"sport\":1,\"dst\":\"192.0.2.2\",\"dport\":2,\"timeout\":1.5"
