@@ -117,7 +117,8 @@ MKFLOWS := $(BUILD)/tests/bench/mkflows
 $(MKFLOWS): $(BUILD)/tests/bench/mkflows.o $(BUILD)/tests/unit/pktbuild.o $(LIBTCPFW)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS)
 
-$(BENCH_BIN): $(BUILD)/tests/bench/engine_bench.o $(BUILD)/tests/unit/pktbuild.o $(LIBTCPFW)
+$(BENCH_BIN): $(BUILD)/tests/bench/engine_bench.o $(BUILD)/tests/bench/bench_traffic.o \
+		$(BUILD)/tests/unit/pktbuild.o $(LIBTCPFW)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS)
 
 # The NFQUEUE floor for netns_bench.sh: tcpfwd's own nfqueue module, no engine.
