@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * ctl_proto_json - internal to the ctl_proto module: the jansson helpers that both of its files
- * use, ctl_proto.c (names, calls, the shared helpers) and ctl_proto_reply.c (replies and the
- * tcpfwctl -j result). Not installed and not for any other file: it exposes jansson types, and
+ * use, ctl_proto.c (names, calls, the shared helpers), ctl_proto_reply.c (replies and the
+ * tcpfwctl -j result), ctl_proto_stats.c (the stats, status and params replies) and
+ * ctl_proto_trace.c. Not installed and not for any other file: it exposes jansson types, and
  * ctl_proto.h is the module's only interface. Addresses are 16 bytes with IPv4 in the first 4;
  * families are 4 and 6; parameter values are libconfig text ("5", "true", "\"shorten\"").
  */
@@ -50,6 +51,18 @@ int ctl_proto_value_text(const json_t *v, char *out, size_t len);
 /* A JSON integer; counters above INT64_MAX saturate. */
 json_t *ctl_jint(uint64_t v);
 
+/* A JSON string of s, at most max bytes of it; invalid UTF-8 is cleaned, not lost. */
+json_t *ctl_jstr(const char *s, size_t max);
+
+/* Milliseconds as a JSON real number of seconds (saturating far beyond any timer). */
+json_t *ctl_jsec(uint64_t ms);
+
+/* o's member key, a number of seconds, as milliseconds: 0, else -EINVAL. */
+int ctl_get_ms(const json_t *o, const char *key, uint64_t *out_ms);
+
+/* o's string member key copied into dst (len bytes with the NUL): 0, else -EINVAL. */
+int ctl_get_str(const json_t *o, const char *key, char *dst, size_t len);
+
 /* o's integer member key, when it is in 0..max: 0, else -EINVAL. */
 int ctl_get_uint(const json_t *o, const char *key, uint64_t max, uint64_t *out);
 
@@ -62,6 +75,15 @@ int ctl_lookup(const char *(*name)(unsigned), unsigned n, const char *s);
 /* State and reason names by index, in ctl_lookup()'s shape. */
 const char *ctl_state_name(unsigned i);
 const char *ctl_reason_name(unsigned i);
+
+/* Stats.Get, Daemon.Status and Params.Get replies (ctl_proto_stats.c), as the trace ones. */
+json_t *ctl_result_stats(const struct ctl_reply *r);
+int ctl_parse_stats(const json_t *params, struct ctl_reply *r);
+json_t *ctl_result_status(const struct ctl_reply *r);
+int ctl_parse_status(const json_t *params, struct ctl_reply *r);
+json_t *ctl_result_params(const struct ctl_reply *r);
+int ctl_parse_params(const json_t *params, struct ctl_reply *r);
+json_t *ctl_params_json(const struct ctl_reply *r);
 
 /* Trace and Capture replies (ctl_proto_trace.c): parameters, their parser, the -j shape. */
 json_t *ctl_result_trace(const struct ctl_reply *r);

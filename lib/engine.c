@@ -1,23 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * engine - the packet path (engine_process_batch -> judge -> track) and what it needs in the
+ * same translation unit, so that it inlines as one: flow creation and eviction, timeouts,
+ * events, expiry, reconfiguration, counters. The table views live in engine_table.c, the
+ * engine's life (image, resume, check) in engine_live.c.
+ */
 #include <assert.h>
-#include <endian.h>
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "engine.h"
-#include "flow_table.h"
+#include "engine_internal.h"
 #include "packet.h"
-#include "region.h"
-#include "timer_wheel.h"
-#include "util.h"
 
-/*
- * The wheel: 100 ms ticks (timers fire at most 0.1 s late), 1024 slots = one 102 s turn. With at
- * most 1024 slots the wheel remembers each timer's slot, so a flow re-armed to a shorter timeout
- * (data in flight after an idle ACK: 300 s after 5 days) stays where it is unless the timeout is
- * shorter than the slot's next turn; long timers cost a skipped visit per turn.
- */
 /*
  * engine_process_batch() looks this many packets ahead, while it tracks, for the second link of a
  * chain: far enough for the chain heads it reads to have arrived.
@@ -32,125 +26,6 @@
  * retransmissions (1 s, 3 s) reach it after the wait.
  */
 #define ENGINE_RESYNC_QUIET_MS 2000
-
-#define ENGINE_TICK_MS	   100
-#define ENGINE_WHEEL_SLOTS 1024
-
-/*
- * struct tcp_track without its padding: the bytes of peer[0] and peer[1] up to their flags, then
- * last_seq through flags (71 of its 76 bytes). With them, the key, the chain link and the timer
- * node, a flow is exactly 128 bytes, two cache lines. The tracker works on an unpacked copy.
- * If struct tcp_track changes, these asserts fail: update track_load()/track_store() (and the
- * snapshot record, which lists the fields too).
- */
-#define TRACK_PEER_USED (offsetof(struct tcp_track_peer, flags) + 1)
-#define TRACK_TAIL_OFF	offsetof(struct tcp_track, last_seq)
-#define TRACK_TAIL_USED (offsetof(struct tcp_track, flags) + 1 - TRACK_TAIL_OFF)
-#define TRACK_PACKED	(2 * TRACK_PEER_USED + TRACK_TAIL_USED)
-/* where a tail field of struct tcp_track sits in the packed bytes */
-#define TRACK_AT(field) (2 * TRACK_PEER_USED + offsetof(struct tcp_track, field) - TRACK_TAIL_OFF)
-
-_Static_assert(sizeof(struct tcp_track_peer) == 28 && TRACK_PEER_USED == 26,
-	       "struct tcp_track_peer changed: update the packing in engine.c");
-_Static_assert(sizeof(struct tcp_track) == 76 && TRACK_TAIL_OFF == 56 && TRACK_TAIL_USED == 19,
-	       "struct tcp_track changed: update the packing in engine.c");
-_Static_assert(offsetof(struct tcp_track, peer) == 0, "peers first");
-
-/* The per-flow value the table stores next to the key. */
-struct engine_flow {
-	struct timer_wheel_node timer; /* the wheel's, in the flow's own cache line */
-	uint8_t orig : 1;	       /* the key endpoint (0 or 1) that is ORIGINAL */
-	uint8_t tclass : 2;	       /* enum tcp_track_timeout of the armed timer */
-	uint8_t gen : 5;	       /* the window generation it last learned in */
-	uint8_t track[TRACK_PACKED];   /* struct tcp_track, packed */
-};
-
-_Static_assert(FLOW_TABLE_HEADER_SIZE + sizeof(struct engine_flow) == 128,
-	       "a flow is two cache lines");
-_Static_assert(_TCP_TRACK_TIMEOUT_MAX <= 4, "tclass has two bits");
-
-static void track_load(const struct engine_flow *f, struct tcp_track *t)
-{
-	const uint8_t *b = f->track;
-
-	memset(t, 0, sizeof(*t));
-	memcpy(&t->peer[0], b, TRACK_PEER_USED);
-	memcpy(&t->peer[1], b + TRACK_PEER_USED, TRACK_PEER_USED);
-	memcpy((uint8_t *)t + TRACK_TAIL_OFF, b + 2 * TRACK_PEER_USED, TRACK_TAIL_USED);
-}
-
-static void track_store(struct engine_flow *f, const struct tcp_track *t)
-{
-	uint8_t *b = f->track;
-
-	memcpy(b, &t->peer[0], TRACK_PEER_USED);
-	memcpy(b + TRACK_PEER_USED, &t->peer[1], TRACK_PEER_USED);
-	memcpy(b + 2 * TRACK_PEER_USED, (const uint8_t *)t + TRACK_TAIL_OFF, TRACK_TAIL_USED);
-}
-
-static inline uint8_t flow_state(const struct engine_flow *f)
-{
-	return f->track[TRACK_AT(state)];
-}
-
-static inline bool flow_assured(const struct engine_flow *f)
-{
-	return f->track[TRACK_AT(flags)] & TCP_TRACK_F_ASSURED;
-}
-
-/*
- * The header of a live image. Its layout word changes whenever struct engine_flow or the
- * packing does (the asserts above) or ENGINE_IMAGE_VERSION is bumped, so that a resume never
- * reads flows another build wrote differently.
- */
-#define ENGINE_IMAGE_VERSION 1
-#define ENGINE_IMAGE_LAYOUT                                                                        \
-	((uint32_t)ENGINE_IMAGE_VERSION << 24 | (uint32_t)TRACK_PACKED << 16 |                     \
-	 (uint32_t)sizeof(struct engine_flow) << 8 | FLOW_TABLE_HEADER_SIZE)
-
-static const uint8_t engine_image_magic[8] = {'T', 'C', 'P', 'F', 'W', 'E', 'N', 'G'};
-
-struct engine_image {
-	uint8_t magic[8]; /* written last: a header without it was never completed */
-	uint32_t layout;  /* ENGINE_IMAGE_LAYOUT */
-	uint32_t max_flows;
-	uint32_t buckets; /* table.buckets as configured */
-	uint32_t tick_ms;
-	uint64_t base_ms; /* the wheel's tick 0 on the caller's monotonic clock */
-	uint32_t hwm;	  /* ids below it have been handed out */
-	uint32_t busy;	  /* the flow being changed now, or FLOW_TABLE_NONE */
-	uint8_t reserved[24];
-};
-
-_Static_assert(sizeof(struct engine_image) == ENGINE_IMAGE_HEADER_SIZE, "image header size");
-
-/* One flow's accounting, indexed by its id in an array beside the table. */
-struct engine_acct {
-	uint64_t packets[2]; /* by enum tcp_track_dir */
-	uint64_t bytes[2];
-};
-
-_Static_assert(sizeof(struct engine_acct) == 32, "accounting costs 32 bytes per flow");
-
-struct engine {
-	struct engine_image *img; /* the caller's, or own_img */
-	struct engine_image own_img;
-	struct config cfg;
-	struct config prev_cfg; /* the one before the last reconfigure, for retime */
-	struct tcp_track_params tparams;
-	struct flow_table *table;
-	struct timer_wheel *wheel;
-	engine_event_fn *on_event;
-	void *event_arg;
-	engine_trace_fn *on_trace; /* NULL unless someone traces */
-	void *trace_arg;
-	struct engine_counters ctr;
-	struct engine_acct *acct; /* max_flows entries with table.accounting, else NULL */
-	struct region acct_mem;	  /* where acct lives */
-	uint8_t gen; /* window generation (ENGINE_GEN_MASK): see engine_forget_windows() */
-};
-
-#define ENGINE_GEN_MASK 31 /* struct engine_flow's gen has five bits */
 
 /* ---- accounting ---- */
 
@@ -170,19 +45,6 @@ static inline void acct_count(struct engine_acct *a, enum tcp_track_dir dir,
 {
 	a->packets[dir]++;
 	a->bytes[dir] += p->ip_len;
-}
-
-/* Names the flow about to change (see "live state" in engine.h); flow_done() clears it. */
-static inline void flow_busy(struct engine *e, uint32_t id)
-{
-	e->img->busy = id;
-	compiler_barrier();
-}
-
-static inline void flow_done(struct engine *e)
-{
-	compiler_barrier();
-	e->img->busy = FLOW_TABLE_NONE;
 }
 
 /* ---- timeouts ---- */
@@ -238,7 +100,7 @@ static uint64_t adapt(const struct engine *e, const struct config *cfg, uint8_t 
 	return t > tw->minimum_ms ? t : tw->minimum_ms;
 }
 
-static uint64_t timeout_ms(const struct engine *e, const struct config *cfg, uint8_t state,
+uint64_t engine_timeout_ms(const struct engine *e, const struct config *cfg, uint8_t state,
 			   uint8_t tclass)
 {
 	uint64_t t = adapt(e, cfg, state, state_timeout_ms(cfg, state));
@@ -256,7 +118,7 @@ static uint64_t quiet_ms(const struct engine *e, uint32_t id, const struct engin
 			 uint64_t now_ms)
 {
 	uint64_t armed = timer_wheel_expiry_ms(e->wheel, id) -
-			 timeout_ms(e, &e->cfg, flow_state(f), f->tclass);
+			 engine_timeout_ms(e, &e->cfg, flow_state(f), f->tclass);
 
 	return now_ms > armed ? now_ms - armed : 0;
 }
@@ -267,12 +129,13 @@ static void arm(struct engine *e, uint32_t id, struct engine_flow *f, uint8_t tc
 	if (tclass == TCP_TRACK_TIMEOUT_KEEP)
 		return;
 	f->tclass = tclass;
-	timer_wheel_schedule(e->wheel, id, now_ms + timeout_ms(e, &e->cfg, flow_state(f), tclass));
+	timer_wheel_schedule(e->wheel, id,
+			     now_ms + engine_timeout_ms(e, &e->cfg, flow_state(f), tclass));
 }
 
 /* ---- flow views and events ---- */
 
-static void flow_info(const struct engine *e, uint32_t id, struct engine_flow_info *out)
+void engine_flow_view(const struct engine *e, uint32_t id, struct engine_flow_info *out)
 {
 	const struct flow_key *k = flow_table_key(e->table, id);
 	const struct engine_flow *f = flow_table_value_const(e->table, id);
@@ -301,11 +164,11 @@ static void emit(struct engine *e, uint8_t type, uint8_t cause, uint8_t old_stat
 
 	if (!e->on_event)
 		return;
-	flow_info(e, id, &ev.flow);
+	engine_flow_view(e, id, &ev.flow);
 	e->on_event(&ev, e->event_arg);
 }
 
-static void destroy(struct engine *e, uint32_t id, enum engine_cause cause)
+void engine_destroy(struct engine *e, uint32_t id, enum engine_cause cause)
 {
 	const struct engine_flow *f = flow_table_value_const(e->table, id);
 
@@ -359,8 +222,15 @@ static uint32_t insert(struct engine *e, const struct flow_key *k, uint32_t hash
 		if (victim == FLOW_TABLE_NONE)
 			return FLOW_TABLE_NONE;
 		flow_busy(e, victim);
-		destroy(e, victim, ENGINE_CAUSE_EVICTED); /* its id is the next one handed out */
+		/* its id is the next one handed out */
+		engine_destroy(e, victim, ENGINE_CAUSE_EVICTED);
 	}
+	return insert_free(e, k, hash);
+}
+
+/* insert_free() for engine_import(); the packet path keeps its static copy to inline. */
+uint32_t engine_insert_free(struct engine *e, const struct flow_key *k, uint32_t hash)
+{
 	return insert_free(e, k, hash);
 }
 
@@ -423,7 +293,7 @@ static void track(struct engine *e, uint32_t id, const struct packet *p, const s
 	res->verdict = tr.verdict == TCP_TRACK_INVALID ? ENGINE_DROP : ENGINE_ACCEPT;
 	res->state = t.state;
 	if (tr.reopen) {
-		destroy(e, id, ENGINE_CAUSE_REOPEN);
+		engine_destroy(e, id, ENGINE_CAUSE_REOPEN);
 		new_flow(e, p, k, hash, src_ep, now_ms, res); /* the SYN counts in the new flow */
 		return;
 	}
@@ -431,9 +301,9 @@ static void track(struct engine *e, uint32_t id, const struct packet *p, const s
 	if (unlikely(e->acct) && res->verdict == ENGINE_ACCEPT)
 		acct_count(&e->acct[id], dir, p);
 	if (tr.destroy) {
-		e->ctr.states[tr.new_state]++; /* destroy() counts the flow out of its new state */
+		e->ctr.states[tr.new_state]++; /* engine_destroy() counts it out of its new state */
 		e->ctr.states[tr.old_state]--;
-		destroy(e, id, ENGINE_CAUSE_RESET);
+		engine_destroy(e, id, ENGINE_CAUSE_RESET);
 		res->state = TCP_TRACK_NONE;
 		return;
 	}
@@ -546,7 +416,7 @@ static noinline void judge_traced(struct engine *e, const struct engine_staged *
 	if (t.has_segment) {
 		id = flow_table_lookup(e->table, &s->k, s->hash);
 		if (id != FLOW_TABLE_NONE)
-			flow_info(e, id, &t.flow);
+			engine_flow_view(e, id, &t.flow);
 		else
 			packet_flow_info(&s->p, &t.flow);
 	}
@@ -642,18 +512,18 @@ void engine_process_batch(struct engine *e, const struct engine_packet *pkts, un
 
 /* ---- expiry ---- */
 
-static void expire_one(uint32_t id, void *arg)
+void engine_expire_one(uint32_t id, void *arg)
 {
 	struct engine *e = arg;
 
 	flow_busy(e, id);
-	destroy(e, id, ENGINE_CAUSE_TIMEOUT);
+	engine_destroy(e, id, ENGINE_CAUSE_TIMEOUT);
 	flow_done(e);
 }
 
 unsigned engine_expire(struct engine *e, uint64_t now_ms, unsigned budget)
 {
-	return timer_wheel_advance(e->wheel, now_ms, budget, expire_one, e);
+	return timer_wheel_advance(e->wheel, now_ms, budget, engine_expire_one, e);
 }
 
 bool engine_expire_behind(const struct engine *e, uint64_t now_ms)
@@ -663,7 +533,7 @@ bool engine_expire_behind(const struct engine *e, uint64_t now_ms)
 
 /* ---- configuration ---- */
 
-static void set_tcp_params(struct engine *e)
+void engine_set_tcp_params(struct engine *e)
 {
 	e->tparams = (struct tcp_track_params){
 		.pickup = e->cfg.tcp.pickup,
@@ -680,7 +550,7 @@ static void set_tcp_params(struct engine *e)
  * pool is: touched at random, it wants huge pages as much (on 4 KiB pages, 1M flows' counters
  * cost a TLB miss a packet, some 60 ns).
  */
-static int acct_new(const struct config *cfg, struct region *mem, struct engine_acct **ret)
+int engine_acct_new(const struct config *cfg, struct region *mem, struct engine_acct **ret)
 {
 	struct engine_acct *a = NULL;
 
@@ -702,7 +572,7 @@ int engine_reconfigure(struct engine *e, const struct config *config)
 	if (config->table.accounting != (e->acct != NULL)) {
 		struct engine_acct *a;
 		struct region mem;
-		int r = acct_new(config, &mem, &a);
+		int r = engine_acct_new(config, &mem, &a);
 
 		if (r < 0)
 			return r;
@@ -712,7 +582,7 @@ int engine_reconfigure(struct engine *e, const struct config *config)
 	}
 	e->prev_cfg = e->cfg;
 	e->cfg = *config;
-	set_tcp_params(e);
+	engine_set_tcp_params(e);
 	return 0;
 }
 
@@ -731,9 +601,9 @@ bool engine_retime(struct engine *e, uint32_t *cursor, unsigned budget, uint64_t
 		struct engine_flow *f = flow_table_value(e->table, id);
 		uint64_t expiry = timer_wheel_expiry_ms(e->wheel, id);
 		uint64_t remaining = expiry > now_ms ? expiry - now_ms : 0;
-		uint64_t old_t = timeout_ms(e, &e->prev_cfg, flow_state(f), f->tclass);
+		uint64_t old_t = engine_timeout_ms(e, &e->prev_cfg, flow_state(f), f->tclass);
 		uint64_t elapsed = old_t > remaining ? old_t - remaining : 0;
-		uint64_t new_t = timeout_ms(e, &e->cfg, flow_state(f), f->tclass);
+		uint64_t new_t = engine_timeout_ms(e, &e->cfg, flow_state(f), f->tclass);
 
 		timer_wheel_schedule(e->wheel, id,
 				     now_ms + (new_t > elapsed ? new_t - elapsed : 0));
@@ -771,432 +641,6 @@ unsigned engine_forget_windows(struct engine *e)
 		n++;
 	}
 	return n;
-}
-
-/* ---- iteration ---- */
-
-/* The leading plen (0..64) bits of a 64-bit word. */
-static inline uint64_t prefix_mask64(unsigned plen)
-{
-	return plen ? ~UINT64_C(0) << (64 - plen) : 0;
-}
-
-/*
- * The first plen bits of addresses a and b agree (plen beyond the family's length counts as
- * all of it). Whole words XORed in network order, then masked: no call and no byte loop, as
- * the filter runs on every flow of a list or kill.
- */
-static bool prefix_equal(uint8_t family, const uint8_t *a, const uint8_t *b, unsigned plen)
-{
-	uint64_t x[2], y[2];
-
-	if (family != 6) {
-		uint32_t x4, y4;
-
-		memcpy(&x4, a, 4);
-		memcpy(&y4, b, 4);
-		return !(((uint64_t)be32toh(x4 ^ y4) << 32) & prefix_mask64(plen < 32 ? plen : 32));
-	}
-	memcpy(x, a, 16);
-	memcpy(y, b, 16);
-	return !(be64toh(x[0] ^ y[0]) & prefix_mask64(plen < 64 ? plen : 64)) &&
-	       !(be64toh(x[1] ^ y[1]) &
-		 prefix_mask64(plen < 128 ? (plen > 64 ? plen - 64 : 0) : 64));
-}
-
-bool engine_filter_match(const struct engine_filter *f, const struct engine_flow_info *flow)
-{
-	if (!f)
-		return true;
-	if (f->family && f->family != flow->family)
-		return false;
-	if (f->has_src && !prefix_equal(flow->family, f->src, flow->src, f->src_plen))
-		return false;
-	if (f->has_dst && !prefix_equal(flow->family, f->dst, flow->dst, f->dst_plen))
-		return false;
-	if (f->sport && f->sport != flow->sport)
-		return false;
-	if (f->dport && f->dport != flow->dport)
-		return false;
-	return !f->state_mask || (f->state_mask & (UINT32_C(1) << flow->state));
-}
-
-unsigned engine_list(const struct engine *e, const struct engine_filter *f, uint32_t *cursor,
-		     unsigned budget, struct engine_flow_info *out, unsigned max)
-{
-	uint32_t cap = flow_table_capacity(e->table), id = *cursor;
-	unsigned n = 0;
-
-	struct engine_flow_info scratch;
-
-	if (!out)
-		max = UINT32_MAX;
-	for (; id < cap && budget && n < max; id++, budget--) {
-		if (!flow_table_is_used(e->table, id))
-			continue;
-		struct engine_flow_info *info = out ? &out[n] : &scratch;
-		flow_info(e, id, info);
-		n += engine_filter_match(f, info);
-	}
-	*cursor = id < cap ? id : 0;
-	return n;
-}
-
-unsigned engine_kill(struct engine *e, const struct engine_filter *f, enum engine_cause cause,
-		     uint32_t *cursor, unsigned budget, engine_kill_fn *fn, void *arg)
-{
-	uint32_t cap = flow_table_capacity(e->table), id = *cursor;
-	unsigned n = 0;
-
-	for (; id < cap && budget; id++, budget--) {
-		struct engine_flow_info info;
-		struct tcp_track t;
-
-		if (!flow_table_is_used(e->table, id))
-			continue;
-		flow_info(e, id, &info);
-		if (!engine_filter_match(f, &info))
-			continue;
-		if (fn) {
-			track_load(flow_table_value(e->table, id), &t);
-			if (!fn(&info, &t, arg))
-				break;
-		}
-		flow_busy(e, id);
-		destroy(e, id, cause);
-		flow_done(e);
-		n++;
-	}
-	*cursor = id < cap ? id : 0;
-	return n;
-}
-
-bool engine_get(const struct engine *e, uint8_t family, const uint8_t *src, uint16_t sport,
-		const uint8_t *dst, uint16_t dport, struct engine_flow_info *out)
-{
-	struct flow_key k;
-
-	flow_key_make(&k, family, src, dst, sport, dport);
-	uint32_t id = flow_table_lookup(e->table, &k, flow_table_hash(e->table, &k));
-	if (id == FLOW_TABLE_NONE)
-		return false;
-	flow_info(e, id, out);
-	return true;
-}
-
-/* ---- state across restarts ---- */
-
-unsigned engine_export(const struct engine *e, uint32_t *cursor, unsigned budget,
-		       struct engine_flow_record *out, unsigned max, uint64_t now_ms)
-{
-	uint32_t cap = flow_table_capacity(e->table), id = *cursor;
-	unsigned n = 0;
-
-	for (; id < cap && budget && n < max; id++, budget--) {
-		if (!flow_table_is_used(e->table, id))
-			continue;
-		const struct flow_key *k = flow_table_key(e->table, id);
-		const struct engine_flow *f = flow_table_value_const(e->table, id);
-		uint64_t expiry = timer_wheel_expiry_ms(e->wheel, id);
-		struct engine_flow_record *r = &out[n++];
-
-		*r = (struct engine_flow_record){
-			.family = k->family,
-			.orig = f->orig,
-			.tclass = f->tclass,
-			.port = {k->port[0], k->port[1]},
-			.remaining_ms = expiry > now_ms ? expiry - now_ms : 0,
-		};
-		track_load(f, &r->track);
-		memcpy(r->addr, k->addr, sizeof(r->addr));
-	}
-	*cursor = id < cap ? id : 0;
-	return n;
-}
-
-/* Tracker state from outside (a file, an image) is untrusted: whatever it indexes is checked. */
-static bool track_valid(const struct tcp_track *t)
-{
-	if (t->state == TCP_TRACK_NONE || t->state >= _TCP_TRACK_STATE_MAX ||
-	    t->last_index >= _TCP_TRACK_IDX_MAX)
-		return false;
-	for (int i = 0; i < 2; i++)
-		if (t->peer[i].wscale > PACKET_WSCALE_MAX)
-			return false;
-	return true;
-}
-
-static bool record_valid(const struct engine_flow_record *r)
-{
-	if ((r->family != 4 && r->family != 6) || r->orig > 1 ||
-	    r->tclass >= _TCP_TRACK_TIMEOUT_MAX)
-		return false;
-	return track_valid(&r->track);
-}
-
-int engine_import(struct engine *e, const struct engine_flow_record *rec, uint64_t now_ms)
-{
-	struct flow_key k;
-
-	if (!record_valid(rec))
-		return -EINVAL;
-	flow_key_make(&k, rec->family, rec->addr[0], rec->addr[1], rec->port[0], rec->port[1]);
-	if (memcmp(k.addr, rec->addr, sizeof(k.addr)) != 0 || k.port[0] != rec->port[0])
-		return -EINVAL; /* not the canonical order this table stores */
-	uint32_t hash = flow_table_hash(e->table, &k);
-	if (flow_table_lookup(e->table, &k, hash) != FLOW_TABLE_NONE)
-		return -EEXIST;
-	uint32_t id = insert_free(e, &k, hash);
-	if (id == FLOW_TABLE_NONE)
-		return -ENOSPC;
-	struct engine_flow *f = flow_table_value(e->table, id);
-	track_store(f, &rec->track);
-	f->orig = rec->orig & 1;
-	f->gen = e->gen;
-	f->tclass = rec->tclass & 3;
-	timer_wheel_schedule(e->wheel, id, now_ms + rec->remaining_ms);
-	flow_done(e);
-	e->ctr.states[flow_state(f)]++;
-	e->ctr.flows_created++;
-	return 0;
-}
-
-/* ---- life cycle and reporting ---- */
-
-static void table_params(const struct config *cfg, struct flow_table_params *tp)
-{
-	*tp = (struct flow_table_params){
-		.max_flows = cfg->table.max_flows,
-		.buckets = cfg->table.buckets,
-		.value_size = sizeof(struct engine_flow),
-	};
-}
-
-size_t engine_image_pool_size(const struct config *cfg)
-{
-	struct flow_table_params tp;
-
-	table_params(cfg, &tp);
-	return flow_table_pool_size(&tp);
-}
-
-int engine_image_check(const void *image, const struct config *cfg, uint64_t now_ms)
-{
-	const struct engine_image *img = image;
-
-	if (memcmp(img->magic, engine_image_magic, sizeof(img->magic)) != 0)
-		return -ENODATA;
-	if (img->layout != ENGINE_IMAGE_LAYOUT || img->tick_ms != ENGINE_TICK_MS)
-		return -EPROTO;
-	if (img->max_flows != cfg->table.max_flows || img->buckets != cfg->table.buckets)
-		return -ERANGE;
-	if (img->base_ms > now_ms)
-		return -ETIME;
-	return 0;
-}
-
-/* Starts an empty image; the magic goes last, so a header cut short reads as never made. */
-static void image_init(struct engine_image *img, const struct config *cfg, uint64_t now_ms)
-{
-	memset(img->magic, 0, sizeof(img->magic));
-	compiler_barrier();
-	*img = (struct engine_image){
-		.layout = ENGINE_IMAGE_LAYOUT,
-		.max_flows = cfg->table.max_flows,
-		.buckets = cfg->table.buckets,
-		.tick_ms = ENGINE_TICK_MS,
-		.base_ms = now_ms,
-		.hwm = 0,
-		.busy = FLOW_TABLE_NONE,
-	};
-	compiler_barrier();
-	memcpy(img->magic, engine_image_magic, sizeof(img->magic));
-}
-
-/* ---- resume ---- */
-
-struct resume_ctx {
-	struct engine *e;
-	uint64_t now_ms;
-	struct engine_resume_stats st;
-};
-
-/*
- * Judges one entry of a resumed image, and readies the ones it keeps (the table drops the
- * rest). Each is busy while it is looked at: a process that dies here too leaves the next
- * resume the same choice.
- */
-static bool resume_keep(uint32_t id, const struct flow_key *k, void *value, void *arg)
-{
-	struct resume_ctx *c = arg;
-	struct engine *e = c->e;
-	struct engine_flow *f = value;
-	struct tcp_track t;
-
-	(void)k;
-	flow_busy(e, id);
-	uint64_t expiry = timer_wheel_take_stored(e->wheel, id);
-	track_load(f, &t);
-	if (!track_valid(&t) || f->tclass >= _TCP_TRACK_TIMEOUT_MAX ||
-	    f->tclass == TCP_TRACK_TIMEOUT_KEEP) {
-		c->st.invalid++;
-		return false;
-	}
-	/* no timer: it fired, and the flow was on its way out when the process died */
-	if (expiry <= c->now_ms) {
-		c->st.expired++;
-		return false;
-	}
-	/* no timer runs longer than its class allows now: a bad expiry cannot pin a flow */
-	uint64_t longest = c->now_ms + timeout_ms(e, &e->cfg, t.state, f->tclass);
-	if (expiry > longest)
-		expiry = longest;
-	tcp_track_forget_windows(&t);
-	track_store(f, &t);
-	f->gen = e->gen;
-	timer_wheel_schedule(e->wheel, id, expiry);
-	e->ctr.states[t.state]++;
-	c->st.flows++;
-	return true;
-}
-
-static int resume(struct engine *e, uint64_t now_ms, struct engine_resume_stats *out)
-{
-	struct resume_ctx c = {.e = e, .now_ms = now_ms};
-
-	/*
-	 * The torn flow goes first, while the header still names it: the rebuild names each flow
-	 * it looks at in turn, so a resume that dies too would leave no trace of it otherwise.
-	 */
-	c.st.torn = flow_table_discard(e->table, e->img->busy);
-	/* the wheel reads stored expiries against its horizon: bring it to the present */
-	timer_wheel_advance(e->wheel, now_ms, 1, expire_one, e);
-	flow_table_rebuild(e->table, e->img->hwm, resume_keep, &c);
-	flow_done(e);
-	e->ctr.flows_created = c.st.flows;
-	if (out)
-		*out = c.st;
-	return 0;
-}
-
-int engine_new(const struct engine_params *params, uint64_t now_ms, struct engine **ret)
-{
-	const struct config *cfg = params->config;
-	struct engine *e;
-	int r;
-
-	if (!cfg || !cfg->table.max_flows || (params->image && !params->image_pool) ||
-	    ((uintptr_t)params->image % 8))
-		return -EINVAL;
-	if (params->image && params->resume) {
-		r = engine_image_check(params->image, cfg, now_ms);
-		if (r < 0)
-			return r;
-	}
-	e = calloc(1, sizeof(*e));
-	if (!e)
-		return -ENOMEM;
-	e->cfg = e->prev_cfg = *cfg;
-	e->on_event = params->on_event;
-	e->event_arg = params->event_arg;
-	set_tcp_params(e);
-	e->img = params->image ? params->image : &e->own_img;
-	if (!params->image || !params->resume)
-		image_init(e->img, cfg, now_ms);
-
-	struct flow_table_params tp;
-	table_params(cfg, &tp);
-	tp.pool = params->image_pool;
-	memcpy(tp.hash_key, params->hash_key, sizeof(tp.hash_key));
-	r = flow_table_new(&tp, &e->table);
-	if (r < 0)
-		goto fail;
-	/* each flow's timer node lives in its table value, next to its key and tracker */
-	struct timer_wheel_params wp = {
-		.capacity = cfg->table.max_flows,
-		.tick_ms = ENGINE_TICK_MS,
-		.slots = ENGINE_WHEEL_SLOTS,
-		.nodes = (uint8_t *)flow_table_value(e->table, 0) +
-			 offsetof(struct engine_flow, timer),
-		.node_stride = flow_table_stride(e->table),
-	};
-	r = timer_wheel_new(&wp, e->img->base_ms, &e->wheel);
-	if (r < 0)
-		goto fail;
-	r = acct_new(cfg, &e->acct_mem, &e->acct);
-	if (r < 0)
-		goto fail;
-	e->ctr.max_flows = cfg->table.max_flows;
-	if (params->image && params->resume)
-		resume(e, now_ms, params->resumed);
-	*ret = e;
-	return 0;
-fail:
-	engine_free(e);
-	return r;
-}
-
-void engine_free(struct engine *e)
-{
-	if (!e)
-		return;
-	timer_wheel_free(e->wheel);
-	flow_table_free(e->table);
-	region_free(&e->acct_mem);
-	free(e);
-}
-
-/* Flows engine_check() hashes and prefetches ahead of looking them up. */
-#define ENGINE_CHECK_CHUNK 32
-
-/* One used flow: found by its key (hash given), valid, armed; counted in states. */
-static const char *check_flow(const struct engine *e, uint32_t id, uint32_t hash, uint32_t *states)
-{
-	const struct engine_flow *f = flow_table_value_const(e->table, id);
-	struct tcp_track t;
-
-	if (flow_table_lookup(e->table, flow_table_key(e->table, id), hash) != id)
-		return "a flow is not found by its key";
-	track_load(f, &t);
-	if (!track_valid(&t))
-		return "a flow holds an invalid tracker state";
-	if (!timer_wheel_is_armed(e->wheel, id))
-		return "a flow has no timer";
-	states[t.state]++;
-	return NULL;
-}
-
-const char *engine_check(const struct engine *e)
-{
-	uint32_t cap = flow_table_capacity(e->table), n = 0;
-	uint32_t states[_TCP_TRACK_STATE_MAX] = {0};
-	uint32_t ids[ENGINE_CHECK_CHUNK], hashes[ENGINE_CHECK_CHUNK];
-	uint32_t id = flow_table_next(e->table, 0);
-
-	/* in chunks, as the batch path does, so that the lookups' misses overlap */
-	while (id != FLOW_TABLE_NONE && id < cap) {
-		unsigned m = 0;
-
-		for (; m < ENGINE_CHECK_CHUNK && id != FLOW_TABLE_NONE;
-		     id = flow_table_next(e->table, id + 1)) {
-			ids[m] = id;
-			hashes[m] = flow_table_hash(e->table, flow_table_key(e->table, id));
-			flow_table_prefetch_bucket(e->table, hashes[m++]);
-		}
-		for (unsigned i = 0; i < m; i++)
-			flow_table_prefetch_entry(e->table, hashes[i]);
-		for (unsigned i = 0; i < m; i++) {
-			const char *why = check_flow(e, ids[i], hashes[i], states);
-			if (why)
-				return why;
-		}
-		n += m;
-	}
-	if (n != flow_table_count(e->table) || n != timer_wheel_armed_count(e->wheel))
-		return "the table's count, the flows and the armed timers disagree";
-	if (memcmp(states, e->ctr.states, sizeof(states)) != 0)
-		return "the per-state counts disagree with the flows";
-	return NULL;
 }
 
 void engine_get_counters(const struct engine *e, struct engine_counters *out)

@@ -5,26 +5,15 @@
  * checks), and the states only select among them. The window rules are van Rooij's, as Linux
  * applies them in tcp_in_window(); the RST, handshake and TIME_WAIT rules are RFC 9293, 5961,
  * 1337 and 6191.
+ *
+ * This file holds the ACK-class and RST rules, the bookkeeping every class shares and the entry
+ * points; the SYN and SYN/ACK classes are in tcp_track_handshake.c.
  */
 #include <assert.h>
 #include <strings.h>
 
-#include "seq.h"
-#include "tcp_track.h"
-#include "tcp_window.h"
+#include "tcp_track_internal.h"
 #include "util.h"
-
-struct ctx {
-	struct tcp_track *t;
-	const struct packet *p;
-	const struct tcp_track_params *params;
-	struct tcp_track_result *res;
-	struct tcp_track_peer *snd; /* the side that sent this segment */
-	struct tcp_track_peer *rcv; /* the other side */
-	uint8_t dir;
-	uint8_t idx;
-	uint32_t end; /* seq + segment length */
-};
 
 /*
  * conntrack's tcp_valid_flags: after masking PSH, ECE and CWR, the only combinations a stack
@@ -83,19 +72,8 @@ bool tcp_track_is_evictable(const struct tcp_track *t)
 
 /* ---- results ---- */
 
-static void verdict(struct ctx *c, enum tcp_track_verdict v, enum reason r)
-{
-	c->res->verdict = v;
-	c->res->reason = r;
-}
-
-static void invalid(struct ctx *c, enum reason r)
-{
-	verdict(c, TCP_TRACK_INVALID, r);
-}
-
 /* Remembers the segment: retransmit counting, challenge ACKs and re-sync read it. */
-static void remember(struct ctx *c, bool ignored)
+void tcp_track_remember(struct ctx *c, bool ignored)
 {
 	struct tcp_track *t = c->t;
 	const struct packet *p = c->p;
@@ -117,16 +95,6 @@ static void remember(struct ctx *c, bool ignored)
 	}
 }
 
-static void ignore(struct ctx *c, enum reason r)
-{
-	verdict(c, TCP_TRACK_IGNORE, r);
-	remember(c, true);
-}
-
-static bool last_was(const struct tcp_track *t, bool ignored, uint8_t idx, uint8_t dir)
-{
-	return t->last_ignored == ignored && t->last_index == idx && t->last_dir == dir;
-}
 
 /* ---- sequence bookkeeping ---- */
 
@@ -139,51 +107,13 @@ uint8_t tcp_track_auth_of(const struct packet *p)
 	return md5 ? TCP_TRACK_AUTH_MD5 : ao ? TCP_TRACK_AUTH_AO : TCP_TRACK_AUTH_NONE;
 }
 
-static void peer_init_from_syn(struct tcp_track_peer *s, const struct packet *p, uint32_t end)
-{
-	s->isn = p->seq;
-	s->end = end;
-	s->maxend = end;
-	s->maxwin = p->window ? p->window : 1; /* a SYN's window is never scaled (RFC 7323) */
-	s->maxack = 0;
-	s->wscale = 0;
-	s->auth = tcp_track_auth_of(p);
-	s->hole = 0;
-	s->flags &= TCP_TRACK_PEER_LIBERAL;
-	if (p->opt.present & PACKET_OPT_WSCALE) {
-		s->flags |= TCP_TRACK_PEER_WSCALE;
-		s->wscale = p->opt.wscale;
-	}
-	if (p->opt.present & PACKET_OPT_SACK_PERM)
-		s->flags |= TCP_TRACK_PEER_SACK_PERM;
-	if (p->opt.present & PACKET_OPT_TIMESTAMP) {
-		s->flags |= TCP_TRACK_PEER_TS;
-		s->tsval = p->opt.tsval;
-	}
-}
-
-/* RFC 7323 2.2: scaling is in force only if both SYNs carried the option. */
-static void negotiate_wscale(struct tcp_track *t)
-{
-	uint8_t both = t->peer[0].flags & t->peer[1].flags;
-
-	if (!(both & TCP_TRACK_PEER_WSCALE))
-		t->peer[0].wscale = t->peer[1].wscale = 0;
-}
-
-/* RFC 9293 3.10.7.3: an ACK of a SYN is acceptable iff ISS < SEG.ACK <= SND.NXT. */
-static bool acks_syn(const struct tcp_track_peer *syn_sender, uint32_t ack)
-{
-	return seq_gt(ack, syn_sender->isn) && seq_le(ack, syn_sender->end);
-}
-
 static bool is_liberal(const struct ctx *c)
 {
 	return c->params->liberal || ((c->snd->flags | c->rcv->flags) & TCP_TRACK_PEER_LIBERAL);
 }
 
 /* Commits an accepted segment: both peers, then retransmit counting (conntrack's retrans). */
-static void commit(struct ctx *c, const struct tcp_window *w)
+void tcp_track_commit(struct ctx *c, const struct tcp_window *w)
 {
 	struct tcp_track *t = c->t;
 	const struct packet *p = c->p;
@@ -197,10 +127,10 @@ static void commit(struct ctx *c, const struct tcp_window *w)
 	} else {
 		t->retrans = 0;
 	}
-	remember(c, false);
+	tcp_track_remember(c, false);
 }
 
-static void window_check(struct ctx *c, struct tcp_window *w)
+void tcp_track_window_check(struct ctx *c, struct tcp_window *w)
 {
 	uint8_t relearn = c->dir ? TCP_TRACK_F_RELEARN_REPLY : TCP_TRACK_F_RELEARN_ORIG;
 	bool first_seen = !c->snd->maxwin;
@@ -241,7 +171,7 @@ static uint8_t closing_state(const struct tcp_track *t)
 }
 
 /* Accepts the segment into new_state and picks the timer class (conntrack's order). */
-static void accept_into(struct ctx *c, uint8_t new_state)
+void tcp_track_accept_into(struct ctx *c, uint8_t new_state)
 {
 	struct tcp_track *t = c->t;
 	uint8_t either = t->peer[0].flags | t->peer[1].flags;
@@ -271,142 +201,6 @@ static void accept_into(struct ctx *c, uint8_t new_state)
 		c->res->timeout = TCP_TRACK_TIMEOUT_UNACK; /* picked up, unreplied */
 }
 
-/* ---- SYN ---- */
-
-/*
- * RFC 6191: a SYN may reopen TIME_WAIT if its timestamp is newer than the last one its sender
- * used, or (equal or no timestamps) its sequence number is after everything the sender sent.
- */
-/* TSval ticks the tracker's TS.Recent may trail the endpoint's: about an RTT of a 1 ms clock */
-#define TS_RECENT_LAG_MAX 1000
-
-static bool rfc6191_newer(const struct ctx *c)
-{
-	const struct packet *p = c->p;
-	const struct tcp_track_peer *s = c->snd;
-
-	/* timestamps count only if both sides used them (RFC 7323 3.2): the endpoint in
-	 * TIME-WAIT holds no TS.Recent otherwise. The tracker's TS.Recent may lag the
-	 * endpoint's by what it could not be sure of (tcp_window_commit), so "newer" must
-	 * clear that lag; an older or barely newer TSval decides nothing (PAWS rejects an
-	 * older one there), and then only a newer sequence number reopens */
-	if ((s->flags & c->rcv->flags & TCP_TRACK_PEER_TS) &&
-	    (p->opt.present & PACKET_OPT_TIMESTAMP)) {
-		int32_t d = (int32_t)(p->opt.tsval - s->tsval);
-		if (d > TS_RECENT_LAG_MAX)
-			return true;
-		if (d < 0)
-			return false;
-	}
-	return seq_gt(p->seq, s->end);
-}
-
-static void reopen(struct ctx *c)
-{
-	verdict(c, TCP_TRACK_ACCEPT, REASON_OK);
-	c->res->reopen = true;
-	c->res->new_state = TCP_TRACK_SYN_SENT;
-}
-
-static void track_syn(struct ctx *c)
-{
-	struct tcp_track *t = c->t;
-
-	switch (t->state) {
-	case TCP_TRACK_SYN_SENT:
-		if (c->dir == TCP_TRACK_ORIGINAL) {
-			/* a retransmit, or a new attempt with another ISN: follow it */
-			peer_init_from_syn(c->snd, c->p, c->end);
-			remember(c, false);
-			accept_into(c, TCP_TRACK_SYN_SENT);
-			if (!(t->flags & TCP_TRACK_F_SEEN_REPLY))
-				c->res->timeout = TCP_TRACK_TIMEOUT_KEEP; /* Linux >= 5.14 */
-			return;
-		}
-		/* simultaneous open: the responder sends its own SYN */
-		peer_init_from_syn(c->snd, c->p, c->end);
-		negotiate_wscale(t);
-		if (seq_gt(c->snd->end + c->p->window, c->rcv->maxend))
-			c->rcv->maxend = c->snd->end + c->p->window;
-		t->flags |= TCP_TRACK_F_SIMOPEN;
-		remember(c, false);
-		accept_into(c, TCP_TRACK_SYN_SENT2);
-		return;
-	case TCP_TRACK_SYN_SENT2:
-		peer_init_from_syn(c->snd, c->p, c->end);
-		negotiate_wscale(t);
-		remember(c, false);
-		accept_into(c, TCP_TRACK_SYN_SENT2);
-		return;
-	case TCP_TRACK_TIME_WAIT:
-		if (c->params->tw_policy == TCP_TRACK_TW_SHORTEN || rfc6191_newer(c)) {
-			reopen(c);
-			return;
-		}
-		/* its own TIME-WAIT would not let the holder reuse the tuple with an older
-		 * number: an old duplicate, which the peer would answer as a new connection */
-		if (t->tw_holder & (1u << c->dir)) {
-			invalid(c, REASON_TIME_WAIT_DUP_SYN);
-			return;
-		}
-		/* pass it: an endpoint in TIME-WAIT answers with an ACK, and an exact RST to
-		 * that ACK is the one way to close early (see track_rst) */
-		t->flags |= TCP_TRACK_F_CHALLENGE;
-		ignore(c, REASON_TIME_WAIT_OLD_SYN);
-		return;
-	case TCP_TRACK_CLOSE:
-		reopen(c);
-		return;
-	default:
-		break;
-	}
-	if (c->dir == TCP_TRACK_REPLY) {
-		invalid(c, REASON_INVALID_STATE); /* the responder cannot SYN a live flow */
-		return;
-	}
-	/* RFC 5961 4.2: the endpoint challenges a SYN on a synchronised connection; pass it and
-	 * let a matching SYN/ACK (re-sync) or an exact RST (close) follow */
-	ignore(c, REASON_SYN_IGNORED);
-}
-
-/* ---- SYN/ACK ---- */
-
-/* The responder accepts the initiator's SYN: set up its side, SYN_SENT -> SYN_RECV. */
-static void synack_from_responder(struct ctx *c)
-{
-	struct tcp_window w;
-
-	peer_init_from_syn(c->snd, c->p, c->end);
-	negotiate_wscale(c->t);
-	tcp_window_ack(c->rcv, c->p, &w);
-	commit(c, &w);
-	/* the initiator's SYN window bounds what the responder may send before the third ACK */
-	c->snd->maxend = c->snd->end + c->rcv->maxwin;
-	accept_into(c, TCP_TRACK_SYN_RECV);
-}
-
-static bool check_handshake_ack(struct ctx *c, const struct tcp_track_peer *syn_sender)
-{
-	if (acks_syn(syn_sender, c->p->ack))
-		return true;
-	invalid(c, seq_gt(c->p->ack, syn_sender->end) ? REASON_ACK_OVER_WINDOW
-						      : REASON_BAD_HANDSHAKE_ACK);
-	return false;
-}
-
-/*
- * The initiator sent a SYN that was ignored (it reused the tuple of a live flow), and the
- * responder now answers it: the endpoints agree on a new connection that the entry missed.
- * Restart the handshake from the remembered SYN (Linux's IGNORE re-sync path).
- */
-static bool resync_matches(const struct ctx *c)
-{
-	const struct tcp_track *t = c->t;
-
-	return c->dir == TCP_TRACK_REPLY &&
-	       last_was(t, true, TCP_TRACK_IDX_SYN, TCP_TRACK_ORIGINAL) && c->p->ack == t->last_end;
-}
-
 /* An RST with sequence number 0 answering the SYN we passed last, from the other side. */
 static bool rst_answers_syn(const struct ctx *c)
 {
@@ -414,130 +208,13 @@ static bool rst_answers_syn(const struct ctx *c)
 	       last_was(c->t, true, TCP_TRACK_IDX_SYN, !c->dir) && c->p->ack == c->t->last_end;
 }
 
-/* The SYN or SYN/ACK that remember() kept in last_*, rebuilt (all but its timestamp). */
-static struct packet remembered_syn(const struct tcp_track *t, uint8_t flags)
-{
-	static const uint8_t auth_opts[] = {
-		[TCP_TRACK_AUTH_NONE] = 0,
-		[TCP_TRACK_AUTH_MD5] = PACKET_OPT_MD5,
-		[TCP_TRACK_AUTH_AO] = PACKET_OPT_AO,
-		[TCP_TRACK_AUTH_BAD] = PACKET_OPT_MD5 | PACKET_OPT_AO,
-	};
-	struct packet q = {
-		.flags = flags,
-		.seq = t->last_seq,
-		.ack = t->last_ack,
-		.window = t->last_win,
-	};
-
-	if (t->last_opts & TCP_TRACK_OPT_WSCALE) {
-		q.opt.present |= PACKET_OPT_WSCALE;
-		q.opt.wscale = t->last_opts & TCP_TRACK_OPT_WSCALE_MASK;
-	}
-	if (t->last_opts & TCP_TRACK_OPT_SACK_PERM)
-		q.opt.present |= PACKET_OPT_SACK_PERM;
-	q.opt.present |= auth_opts[t->last_opts >> TCP_TRACK_OPT_AUTH_SHIFT];
-	return q;
-}
-
-static bool try_resync(struct ctx *c)
-{
-	struct tcp_track *t = c->t;
-	struct tcp_track_peer *orig = &t->peer[TCP_TRACK_ORIGINAL];
-	struct packet syn;
-
-	if (!resync_matches(c))
-		return false;
-	syn = remembered_syn(t, TCP_FLAG_SYN);
-	*orig = (struct tcp_track_peer){0};
-	peer_init_from_syn(orig, &syn, t->last_end);
-	c->snd->flags = 0;
-	t->flags &= TCP_TRACK_F_SEEN_REPLY;
-	t->retrans = 0;
-	synack_from_responder(c);
-	return true;
-}
-
-/* A SYN/ACK repeating its sender's SYN: checked and applied like any segment, state kept. */
-static void synack_retransmit(struct ctx *c)
-{
-	struct tcp_window w;
-
-	if (!check_handshake_ack(c, c->rcv))
-		return;
-	window_check(c, &w);
-	if (w.verdict != TCP_TRACK_ACCEPT) {
-		verdict(c, w.verdict, w.reason);
-		if (w.verdict == TCP_TRACK_IGNORE)
-			remember(c, true);
-		return;
-	}
-	commit(c, &w);
-	accept_into(c, c->t->state);
-}
-
-static void track_synack(struct ctx *c)
-{
-	struct tcp_track *t = c->t;
-
-	switch (t->state) {
-	case TCP_TRACK_SYN_SENT:
-		if (c->dir == TCP_TRACK_ORIGINAL)
-			invalid(c, REASON_INVALID_STATE);
-		else if (check_handshake_ack(c, c->rcv))
-			synack_from_responder(c);
-		return;
-	case TCP_TRACK_SYN_SENT2:
-		/* simultaneous open: either side acks the other's SYN */
-		if (check_handshake_ack(c, c->rcv))
-			synack_from_responder(c);
-		return;
-	case TCP_TRACK_SYN_RECV:
-		if (c->dir == TCP_TRACK_ORIGINAL) {
-			if (t->flags & TCP_TRACK_F_SIMOPEN)
-				synack_retransmit(c); /* late SYN/ACK of a simultaneous open */
-			else
-				invalid(c, REASON_INVALID_STATE);
-			return;
-		}
-		if (try_resync(c))
-			return;
-		if (c->p->seq == c->snd->isn) {
-			ignore(c, REASON_SYNACK_IGNORED); /* plain retransmit */
-			return;
-		}
-		/* a SYN/ACK with a new ISN (the responder restarted, Linux 82b72cb94666): an
-		 * initiator that already took the first one discards it, so it passes, and
-		 * the responder is re-initialised only when the initiator's ACK takes it */
-		if (check_handshake_ack(c, c->rcv))
-			ignore(c, REASON_SYNACK_IGNORED);
-		return;
-	case TCP_TRACK_TIME_WAIT:
-		invalid(c, REASON_TIME_WAIT_SEGMENT);
-		return;
-	default:
-		break;
-	}
-	if (c->dir == TCP_TRACK_ORIGINAL) {
-		invalid(c, REASON_INVALID_STATE);
-	} else if (resync_matches(c)) {
-		/* the live connection's initiator would discard this SYN/ACK, a new incarnation's
-		 * would take it: only the caller, who knows how long the flow has been quiet,
-		 * can weigh that (tcp_track_resync). Passed, and the SYN stays remembered. */
-		verdict(c, TCP_TRACK_IGNORE, REASON_SYNACK_IGNORED);
-		c->res->resync = true;
-	} else {
-		ignore(c, REASON_SYNACK_IGNORED); /* late retransmit; the initiator will ACK it */
-	}
-}
-
 /* ---- RST ---- */
 
 static void rst_close(struct ctx *c)
 {
-	remember(c, false);
+	tcp_track_remember(c, false);
 	c->t->rst_dir = c->dir;
-	accept_into(c, TCP_TRACK_CLOSE);
+	tcp_track_accept_into(c, TCP_TRACK_CLOSE);
 }
 
 static void track_rst_syn_sent(struct ctx *c)
@@ -650,7 +327,7 @@ static void track_ack_time_wait(struct ctx *c)
 		invalid(c, REASON_TIME_WAIT_SEGMENT);
 		return;
 	}
-	window_check(c, &w);
+	tcp_track_window_check(c, &w);
 	if (w.verdict == TCP_TRACK_INVALID) {
 		invalid(c, w.reason);
 		return;
@@ -661,28 +338,6 @@ static void track_ack_time_wait(struct ctx *c)
 		ignore(c, REASON_TIME_WAIT_ACK);
 }
 
-/*
- * The initiator's ACK acknowledges the SYN/ACK with a new ISN that was passed last: the
- * responder did restart, and the initiator took its new SYN/ACK. Re-initialise the responder
- * from the remembered segment, as if it had been accepted then.
- */
-static void responder_restarted(struct ctx *c)
-{
-	struct tcp_track *t = c->t;
-	struct packet q = remembered_syn(t, TCP_FLAG_SYN | TCP_FLAG_ACK);
-	struct tcp_track_result res = *c->res;
-	struct ctx r = *c;
-
-	r.p = &q;
-	r.snd = c->rcv;
-	r.rcv = c->snd;
-	r.dir = !c->dir;
-	r.idx = TCP_TRACK_IDX_SYNACK;
-	r.end = t->last_end;
-	r.res = &res;
-	synack_from_responder(&r);
-}
-
 /* Is this ACK-class segment allowed to complete a SYN_RECV handshake, and does it? */
 static bool handshake_ack_ok(struct ctx *c)
 {
@@ -691,7 +346,7 @@ static bool handshake_ack_ok(struct ctx *c)
 
 	if (t->state != TCP_TRACK_SYN_RECV || !completes)
 		return true;
-	return check_handshake_ack(c, c->rcv); /* RFC 9293: SND.UNA < SEG.ACK <= SND.NXT */
+	return tcp_track_check_handshake_ack(c, c->rcv); /* RFC 9293: SND.UNA < SEG.ACK <= SND.NXT */
 }
 
 /* The initiator's ACK takes the SYN/ACK with a new ISN passed last (responder_restarted). */
@@ -766,7 +421,7 @@ static void track_ack(struct ctx *c)
 		 * the segment is taken */
 		struct tcp_track saved = *c->t;
 
-		responder_restarted(c);
+		tcp_track_responder_restarted(c);
 		track_ack_body(c);
 		if (c->res->verdict != TCP_TRACK_ACCEPT)
 			*c->t = saved;
@@ -810,7 +465,7 @@ static void track_ack_body(struct ctx *c)
 		invalid(c, REASON_DATA_AFTER_FIN); /* the receiver has closed its side */
 		return;
 	}
-	window_check(c, &w);
+	tcp_track_window_check(c, &w);
 	if (w.verdict == TCP_TRACK_INVALID) {
 		invalid(c, w.reason);
 		return;
@@ -832,10 +487,10 @@ static void track_ack_body(struct ctx *c)
 			 seq_gt(c->p->ack, s->maxack)));
 	if (past_fin)
 		withdraw_fin(c);
-	commit(c, &w);
+	tcp_track_commit(c, &w);
 	if (fin && !(s->flags & TCP_TRACK_PEER_FIN))
 		record_fin(c);
-	accept_into(c, revives ? closing_state(t) : ack_new_state(c));
+	tcp_track_accept_into(c, revives ? closing_state(t) : ack_new_state(c));
 }
 
 /* ---- entry points ---- */
@@ -895,9 +550,9 @@ void tcp_track_new(struct tcp_track *t, const struct packet *p,
 		return;
 	}
 	if (c.idx == TCP_TRACK_IDX_SYN) {
-		peer_init_from_syn(c.snd, p, c.end);
-		remember(&c, false);
-		accept_into(&c, TCP_TRACK_SYN_SENT);
+		tcp_track_peer_init_from_syn(c.snd, p, c.end);
+		tcp_track_remember(&c, false);
+		tcp_track_accept_into(&c, TCP_TRACK_SYN_SENT);
 		return;
 	}
 	if (c.idx != TCP_TRACK_IDX_ACK) {
@@ -916,8 +571,8 @@ void tcp_track_new(struct tcp_track *t, const struct packet *p,
 	c.rcv->isn = p->ack;
 	tcp_window_ack(c.rcv, p, &w);
 	tcp_window_init_sender(c.snd, c.rcv, p, c.end, &w);
-	commit(&c, &w);
-	accept_into(&c, TCP_TRACK_ESTABLISHED);
+	tcp_track_commit(&c, &w);
+	tcp_track_accept_into(&c, TCP_TRACK_ESTABLISHED);
 }
 
 void tcp_track_packet(struct tcp_track *t, const struct packet *p, enum tcp_track_dir dir,
@@ -935,10 +590,10 @@ void tcp_track_packet(struct tcp_track *t, const struct packet *p, enum tcp_trac
 		return;
 	switch (c.idx) {
 	case TCP_TRACK_IDX_SYN:
-		track_syn(&c);
+		tcp_track_syn(&c);
 		break;
 	case TCP_TRACK_IDX_SYNACK:
-		track_synack(&c);
+		tcp_track_synack(&c);
 		break;
 	case TCP_TRACK_IDX_RST:
 		track_rst(&c);
@@ -960,7 +615,7 @@ void tcp_track_resync(struct tcp_track *t, const struct packet *p, enum tcp_trac
 	ctx_init(&c, t, p, dir, params, res);
 	if (c.idx == TCP_TRACK_IDX_RST && rst_answers_syn(&c))
 		rst_close(&c);
-	else if (c.idx != TCP_TRACK_IDX_SYNACK || !try_resync(&c))
+	else if (c.idx != TCP_TRACK_IDX_SYNACK || !tcp_track_try_resync(&c))
 		verdict(&c, TCP_TRACK_IGNORE, REASON_SYNACK_IGNORED);
 }
 

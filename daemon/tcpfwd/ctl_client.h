@@ -11,7 +11,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "ctl_ops.h"
 #include "ctl_proto.h"
+#include "log.h"
 #include "worker.h"
 
 #define CTL_MAX_CLIENTS	  4096
@@ -61,11 +63,11 @@ struct ctl_client {
 	uint64_t trace_lost; /* traces this tracer missed and has not been told of */
 };
 
-struct tcpfwd;
 struct loop;
 
 struct ctl_server {
-	struct tcpfwd *d;
+	const struct ctl_ops *ops; /* the daemon, as ctl_ops.h describes */
+	void *ctx;		   /* what ops take */
 	struct loop *loop;
 	int listen_fd;
 	char path[108];
@@ -80,6 +82,7 @@ struct ctl_server {
 	unsigned n_clients;
 	unsigned n_watchers;
 	unsigned n_tracers;
+	struct log_ratelimit call_refuse_rl; /* refused calls: logged, but not a flood of them */
 	struct ctl_client *clients[CTL_MAX_CLIENTS];
 	struct worker_event events[CTL_EVENT_BATCH]; /* scratch for the event pump */
 };
@@ -91,7 +94,7 @@ void ctl_client_reply(struct ctl_server *s, struct ctl_client *c, const struct c
 void ctl_client_error(struct ctl_server *s, struct ctl_client *c, enum ctl_error e,
 		      const char *message);
 
-/* Runs a parsed request (ctl_methods.c). The client's role was already checked. */
+/* Runs a parsed request (ctl_methods.c), or refuses it if the client's role may not call it. */
 void ctl_methods_run(struct ctl_server *s, struct ctl_client *c, const struct ctl_request *req);
 
 /* Sends the next chunk of a running List; returns false when the list is complete. */

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The control methods. Everything that touches a table is a short worker_call(): a bounded
- * slice of the table per call, so a list, count or kill of a million flows is many small
- * pauses of one worker, never one long one.
+ * The control methods. Everything that touches a table is a short worker call (ctl_ops call()):
+ * a bounded slice of the table per call, so a list, count or kill of a million flows is many
+ * small pauses of one worker, never one long one. The daemon is reached only through the
+ * server's ctl_ops, so tests/daemon runs these against a fake.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -13,7 +14,6 @@
 #include "ctl_client.h"
 #include "log.h"
 #include "reset.h"
-#include "tcpfwd.h"
 #include "util.h"
 #include "worker.h"
 
@@ -98,8 +98,7 @@ static void call_kill(struct engine *e, void *arg)
 /* Runs fn over every worker's whole table, slice by slice; returns the summed count. */
 static uint64_t walk_all(struct ctl_server *s, worker_fn *fn, struct slice_call *proto)
 {
-	unsigned n_workers;
-	struct worker *const *workers = tcpfwd_workers(s->d, &n_workers);
+	unsigned n_workers = s->ops->n_workers(s->ctx);
 	uint64_t total = 0;
 
 	for (unsigned i = 0; i < n_workers; i++) {
@@ -107,10 +106,10 @@ static uint64_t walk_all(struct ctl_server *s, worker_fn *fn, struct slice_call 
 		c.cursor = 0;
 		do {
 			c.n = 0;
-			if (worker_call(workers[i], fn, &c) < 0)
+			if (s->ops->call(s->ctx, i, fn, &c) < 0)
 				break;
 			if (c.resets) /* here, on the control thread: no worker waits on it */
-				reset_send(tcpfwd_reset(s->d), c.resets);
+				reset_send(s->ops->reset(s->ctx), c.resets);
 			total += c.n;
 		} while (c.cursor);
 	}
@@ -133,8 +132,7 @@ static struct slice_call slice_for(const struct ctl_request *req)
 static size_t list_fill(struct ctl_server *s, struct ctl_client *c, struct ctl_flow *flows,
 			size_t room)
 {
-	unsigned n_workers;
-	struct worker *const *workers = tcpfwd_workers(s->d, &n_workers);
+	unsigned n_workers = s->ops->n_workers(s->ctx);
 	struct engine_flow_info info[CTL_PROTO_LIST_CHUNK];
 	uint64_t now = clock_now_ms();
 	size_t n = 0;
@@ -144,11 +142,11 @@ static size_t list_fill(struct ctl_server *s, struct ctl_client *c, struct ctl_f
 		call.cursor = c->list_cursor;
 		call.out = info;
 		call.max = (unsigned)(room - n < ARRAY_SIZE(info) ? room - n : ARRAY_SIZE(info));
-		if (worker_call(workers[c->list_worker], call_list, &call) < 0)
+		if (s->ops->call(s->ctx, c->list_worker, call_list, &call) < 0)
 			call.cursor = 0;
+		uint16_t queue = s->ops->queue(s->ctx, c->list_worker);
 		for (unsigned i = 0; i < call.n; i++)
-			flows[n++] =
-				to_ctl_flow(&info[i], worker_queue(workers[c->list_worker]), now);
+			flows[n++] = to_ctl_flow(&info[i], queue, now);
 		c->list_cursor = call.cursor;
 		if (!call.cursor)
 			c->list_worker++;
@@ -158,10 +156,7 @@ static size_t list_fill(struct ctl_server *s, struct ctl_client *c, struct ctl_f
 
 static bool list_done(struct ctl_server *s, const struct ctl_client *c)
 {
-	unsigned n_workers;
-
-	tcpfwd_workers(s->d, &n_workers);
-	return c->list_worker >= n_workers;
+	return c->list_worker >= s->ops->n_workers(s->ctx);
 }
 
 bool ctl_methods_list_next(struct ctl_server *s, struct ctl_client *c)
@@ -217,15 +212,14 @@ static void call_get(struct engine *e, void *arg)
 
 static void run_get(struct ctl_server *s, struct ctl_client *c)
 {
-	unsigned n_workers;
-	struct worker *const *workers = tcpfwd_workers(s->d, &n_workers);
+	unsigned n_workers = s->ops->n_workers(s->ctx);
 	struct get_call g = {.f = &c->req.filter};
 
 	for (unsigned i = 0; i < n_workers; i++) {
-		if (worker_call(workers[i], call_get, &g) < 0 || !g.found)
+		if (s->ops->call(s->ctx, i, call_get, &g) < 0 || !g.found)
 			continue;
 		struct ctl_flow flow =
-			to_ctl_flow(&g.info, worker_queue(workers[i]), clock_now_ms());
+			to_ctl_flow(&g.info, s->ops->queue(s->ctx, i), clock_now_ms());
 		struct ctl_reply r = {.method = CTL_FLOWS_GET, .flows = &flow, .n_flows = 1};
 		ctl_client_reply(s, c, &r);
 		return;
@@ -239,7 +233,7 @@ static struct reset_batch *reset_begin(struct ctl_server *s, struct ctl_client *
 	struct ctl_reply e = {.method = method, .error = CTL_ERR_INVALID_PARAMETER};
 	struct reset_batch *b;
 
-	if (reset_ready(tcpfwd_reset(s->d), e.message, sizeof(e.message)) < 0) {
+	if (reset_ready(s->ops->reset(s->ctx), e.message, sizeof(e.message)) < 0) {
 		snprintf(e.parameter, sizeof(e.parameter), "reset");
 		ctl_client_reply(s, c, &e);
 		return NULL;
@@ -291,7 +285,7 @@ static void run_count_or_kill(struct ctl_server *s, struct ctl_client *c,
 /* The kernel's own per-queue counters: /proc/net/netfilter/nfnetlink_queue. */
 static void read_kernel_queues(struct ctl_server *s, struct ctl_stats *st)
 {
-	const struct config *cfg = tcpfwd_config(s->d);
+	const struct config *cfg = s->ops->config(s->ctx);
 	FILE *f = fopen("/proc/net/netfilter/nfnetlink_queue", "re");
 	unsigned num, portid, total, mode, range, dropped, user_dropped, seq, one;
 
@@ -322,7 +316,7 @@ static void run_stats(struct ctl_server *s, struct ctl_client *c)
 		ctl_client_error(s, c, CTL_ERR_INTERNAL, "out of memory");
 		return;
 	}
-	tcpfwd_stats(s->d, &w);
+	s->ops->stats(s->ctx, &w);
 	st->verdict_accept = w.engine.verdicts[ENGINE_ACCEPT];
 	st->verdict_drop = w.engine.verdicts[ENGINE_DROP];
 	memcpy(st->reasons, w.engine.reasons, sizeof(st->reasons));
@@ -366,7 +360,7 @@ static void run_params_get(struct ctl_server *s, struct ctl_client *c,
 			   const struct ctl_request *req)
 {
 	struct param_list *l = calloc(1, sizeof(*l));
-	const struct config *cfg = tcpfwd_config(s->d);
+	const struct config *cfg = s->ops->config(s->ctx);
 
 	if (!l) {
 		ctl_client_error(s, c, CTL_ERR_INTERNAL, "out of memory");
@@ -398,8 +392,8 @@ static void run_params_set(struct ctl_server *s, struct ctl_client *c,
 			   const struct ctl_request *req)
 {
 	struct ctl_reply r = {.method = CTL_PARAMS_SET};
-	int e = tcpfwd_set_param(s->d, req->param.name, req->param.value, r.message,
-				 sizeof(r.message));
+	int e = s->ops->set_param(s->ctx, req->param.name, req->param.value, r.message,
+				  sizeof(r.message));
 
 	if (e == -ENOENT)
 		r.error = CTL_ERR_NO_SUCH_PARAM;
@@ -415,7 +409,7 @@ static void run_status(struct ctl_server *s, struct ctl_client *c)
 	struct ctl_status st;
 	struct ctl_reply r = {.method = CTL_DAEMON_STATUS, .status = &st};
 
-	tcpfwd_status(s->d, &st);
+	s->ops->status(s->ctx, &st);
 	ctl_client_reply(s, c, &r);
 }
 
@@ -424,7 +418,7 @@ static void run_reload(struct ctl_server *s, struct ctl_client *c)
 	struct ctl_reply r = {.method = CTL_DAEMON_RELOAD};
 
 	log_notice("control: uid %u asked for a reload", (unsigned)c->uid);
-	if (tcpfwd_reload(s->d, r.message, sizeof(r.message)) < 0)
+	if (s->ops->reload(s->ctx, r.message, sizeof(r.message)) < 0)
 		r.error = CTL_ERR_RELOAD_FAILED;
 	ctl_client_reply(s, c, &r);
 }
@@ -433,11 +427,10 @@ static void run_reload(struct ctl_server *s, struct ctl_client *c)
 
 static void set_watching(struct ctl_server *s, bool on)
 {
-	unsigned n_workers;
-	struct worker *const *workers = tcpfwd_workers(s->d, &n_workers);
+	unsigned n_workers = s->ops->n_workers(s->ctx);
 
 	for (unsigned i = 0; i < n_workers; i++)
-		worker_watch(workers[i], on);
+		s->ops->watch(s->ctx, i, on);
 }
 
 static void run_watch(struct ctl_server *s, struct ctl_client *c)
@@ -465,8 +458,7 @@ void ctl_methods_unwatch(struct ctl_server *s, struct ctl_client *c)
 
 void ctl_methods_pump_events(struct ctl_server *s)
 {
-	unsigned n_workers;
-	struct worker *const *workers = tcpfwd_workers(s->d, &n_workers);
+	unsigned n_workers = s->ops->n_workers(s->ctx);
 	struct worker_event *evs = s->events;
 	uint64_t now = clock_now_ms();
 
@@ -475,11 +467,11 @@ void ctl_methods_pump_events(struct ctl_server *s)
 		unsigned n;
 
 		do {
-			n = worker_pop_events(workers[w], evs, CTL_EVENT_BATCH, &lost);
+			n = s->ops->pop_events(s->ctx, w, evs, CTL_EVENT_BATCH, &lost);
 			if (lost)
 				log_warning("control: %llu flow events lost on queue %u (watchers "
 					    "slow)",
-					    (unsigned long long)lost, worker_queue(workers[w]));
+					    (unsigned long long)lost, s->ops->queue(s->ctx, w));
 			for (unsigned i = 0; i < n; i++) {
 				struct engine_filter f;
 				struct ctl_reply r = {.method = CTL_EVENTS_WATCH,
@@ -508,10 +500,30 @@ void ctl_methods_pump_events(struct ctl_server *s)
 
 /* ---- dispatch ---- */
 
+/* Admin methods need the admin role: refused, and logged without flooding the log. */
+static bool allowed(struct ctl_server *s, struct ctl_client *c, const struct ctl_request *req)
+{
+	uint32_t suppressed;
+
+	if (!ctl_method_is_admin(req->method) || c->role == CTL_ROLE_ADMIN)
+		return true;
+	if (log_ratelimit_ok(&s->call_refuse_rl, clock_now_ms(), 10, &suppressed)) {
+		if (suppressed)
+			log_warning("control: %u refusals not logged", suppressed);
+		log_warning("control: uid %u (pid %d) may not call %s", (unsigned)c->uid,
+			    (int)c->pid, ctl_method_name(req->method));
+	}
+	ctl_client_error(s, c, CTL_ERR_PERMISSION_DENIED,
+			 "this method needs root or the admin group");
+	return false;
+}
+
 void ctl_methods_run(struct ctl_server *s, struct ctl_client *c, const struct ctl_request *req)
 {
 	struct ctl_reply r = {.method = req->method};
 
+	if (!allowed(s, c, req))
+		return;
 	switch (req->method) {
 	case CTL_FLOWS_LIST:
 		run_list(s, c);

@@ -16,13 +16,12 @@
 #include "fs_acl.h"
 #include "log.h"
 #include "loop.h"
-#include "tcpfwd.h"
 
 #define CTL_TICK_MS    50 /* event delivery and idle checks */
 #define CTL_MAX_GROUPS 256
 
 /* refusals are logged, but a local client must not be able to flood the log with them */
-static struct log_ratelimit refuse_rl, call_refuse_rl, accept_rl;
+static struct log_ratelimit refuse_rl, accept_rl;
 
 /* ---- output ---- */
 
@@ -123,19 +122,6 @@ static void handle_request(struct ctl_server *s, struct ctl_client *c, size_t le
 		return;
 	}
 	c->req = req;
-	if (ctl_method_is_admin(req.method) && c->role != CTL_ROLE_ADMIN) {
-		uint32_t suppressed;
-
-		if (log_ratelimit_ok(&call_refuse_rl, clock_now_ms(), 10, &suppressed)) {
-			if (suppressed)
-				log_warning("control: %u refusals not logged", suppressed);
-			log_warning("control: uid %u (pid %d) may not call %s", (unsigned)c->uid,
-				    (int)c->pid, ctl_method_name(req.method));
-		}
-		ctl_client_error(s, c, CTL_ERR_PERMISSION_DENIED,
-				 "this method needs root or the admin group");
-		return;
-	}
 	ctl_methods_run(s, c, &req);
 }
 
@@ -338,7 +324,7 @@ static void on_tick(void *arg)
 	if (s->n_tracers)
 		ctl_trace_pump(s);
 	/* the counts the limiters held back, once their second is over */
-	uint32_t n = log_ratelimit_flush(&call_refuse_rl, now);
+	uint32_t n = log_ratelimit_flush(&s->call_refuse_rl, now);
 	if (n)
 		log_warning("control: %u refusals not logged", n);
 	n = log_ratelimit_flush(&refuse_rl, now);
@@ -480,16 +466,17 @@ static int lookup_group(const char *name, gid_t *gid)
 	return 0;
 }
 
-int ctl_server_new(struct tcpfwd *d, struct loop *loop, struct ctl_server **ret)
+int ctl_server_new(const struct ctl_ops *ops, void *ctx, struct loop *loop, struct ctl_server **ret)
 {
-	const struct config *cfg = tcpfwd_config(d);
+	const struct config *cfg = ops->config(ctx);
 	struct ctl_server *s = calloc(1, sizeof(*s));
 	int r;
 
 	if (!s)
 		return log_errno(CONFIG_LOG_ERR, -ENOMEM, "control");
 	*s = (struct ctl_server){
-		.d = d,
+		.ops = ops,
+		.ctx = ctx,
 		.loop = loop,
 		.listen_fd = -1,
 		.read_gid = getegid(),

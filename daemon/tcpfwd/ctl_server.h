@@ -14,15 +14,17 @@
 #ifndef TCPFW_CTL_SERVER_H
 #define TCPFW_CTL_SERVER_H
 
+struct ctl_ops;
 struct ctl_server;
 struct loop;
-struct tcpfwd;
 
 /*
- * Creates the socket at tcpfwd's control.socket (mode 0660; its directory is created 0750 if
- * missing) and serves it from `loop`. Returns 0 and *ret, or -errno (logged).
+ * Creates the socket at ops->config(ctx)'s control.socket (mode 0660; its directory is created
+ * 0750 if missing) and serves it from `loop`, reaching the daemon only through ops and ctx
+ * (ctl_ops.h), both kept for the server's life. Returns 0 and *ret, or -errno (logged).
  */
-int ctl_server_new(struct tcpfwd *d, struct loop *loop, struct ctl_server **ret);
+int ctl_server_new(const struct ctl_ops *ops, void *ctx, struct loop *loop,
+		   struct ctl_server **ret);
 
 /* Closes every client and the socket, and removes the socket file. NULL is a no-op. */
 void ctl_server_free(struct ctl_server *s);

@@ -13,7 +13,6 @@
 #include "log.h"
 #include "tap.h"
 #include "tcp_window.h"
-#include "tcpfwd.h"
 
 static struct tap_filter tracer_filter(const struct ctl_client *c)
 {
@@ -24,8 +23,7 @@ static struct tap_filter tracer_filter(const struct ctl_client *c)
 static int apply_filters(struct ctl_server *s)
 {
 	struct tap_filter filters[TAP_MAX_FILTERS];
-	unsigned n = 0, n_workers;
-	struct worker *const *workers = tcpfwd_workers(s->d, &n_workers);
+	unsigned n = 0, n_workers = s->ops->n_workers(s->ctx);
 	int ret = 0;
 
 	for (unsigned i = 0; i < CTL_MAX_CLIENTS && n < TAP_MAX_FILTERS; i++) {
@@ -35,7 +33,7 @@ static int apply_filters(struct ctl_server *s)
 			filters[n++] = tracer_filter(c);
 	}
 	for (unsigned w = 0; w < n_workers; w++) {
-		int r = worker_trace(workers[w], filters, n);
+		int r = s->ops->trace(s->ctx, w, filters, n);
 
 		if (r < 0 && !ret)
 			ret = r;
@@ -46,9 +44,7 @@ static int apply_filters(struct ctl_server *s)
 /* The snap length: what the taps keep of a packet, and no more than a reply carries. */
 static uint32_t snaplen(struct ctl_server *s)
 {
-	unsigned n_workers;
-	struct worker *const *workers = tcpfwd_workers(s->d, &n_workers);
-	struct tap *tap = n_workers ? worker_tap(workers[0]) : NULL;
+	struct tap *tap = s->ops->n_workers(s->ctx) ? s->ops->tap(s->ctx, 0) : NULL;
 	size_t n = tap ? tap_snaplen(tap) : 0;
 
 	return (uint32_t)(n < CTL_TRACE_BYTES_MAX ? n : CTL_TRACE_BYTES_MAX);
@@ -212,14 +208,13 @@ static void report_losses(struct ctl_server *s, const struct tracers *t, uint64_
 void ctl_trace_pump(struct ctl_server *s)
 {
 	static struct ctl_trace trace; /* 2 KiB: the control thread's one scratch */
-	unsigned n_workers;
-	struct worker *const *workers = tcpfwd_workers(s->d, &n_workers);
+	unsigned n_workers = s->ops->n_workers(s->ctx);
 	uint64_t now = clock_now_ms(), ring_lost = 0;
 	struct tracers t;
 
 	find_tracers(s, &t);
 	for (unsigned w = 0; w < n_workers; w++) {
-		struct tap *tap = worker_tap(workers[w]);
+		struct tap *tap = s->ops->tap(s->ctx, w);
 		const struct tap_record *rec;
 
 		if (!tap)

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "ctl_ops.h"
 #include "ctl_proto.h"
 #include "ctl_server.h"
 #include "live.h"
@@ -157,7 +158,7 @@ static void apply(struct tcpfwd *d, const struct config *next)
 	log_set_level(d->cfg.logging.level);
 }
 
-int tcpfwd_reload(struct tcpfwd *d, char *err, size_t err_len)
+static int tcpfwd_reload(struct tcpfwd *d, char *err, size_t err_len)
 {
 	struct log_fields f = {0};
 	struct config next;
@@ -195,8 +196,8 @@ int tcpfwd_reload(struct tcpfwd *d, char *err, size_t err_len)
 	return 0;
 }
 
-int tcpfwd_set_param(struct tcpfwd *d, const char *name, const char *value, char *err,
-		     size_t err_len)
+static int tcpfwd_set_param(struct tcpfwd *d, const char *name, const char *value, char *err,
+			    size_t err_len)
 {
 	struct config next = d->cfg;
 	int r = config_param_set(&next, name, value, err, err_len);
@@ -222,7 +223,7 @@ static void reload_on_signal(struct tcpfwd *d)
 
 /* ---- stats ---- */
 
-void tcpfwd_stats(struct tcpfwd *d, struct worker_stats *sum)
+static void tcpfwd_stats(struct tcpfwd *d, struct worker_stats *sum)
 {
 	memset(sum, 0, sizeof(*sum));
 	for (unsigned i = 0; i < d->n_workers; i++) {
@@ -421,6 +422,133 @@ static int start_flows(struct tcpfwd *d)
 	return 0;
 }
 
+/* ---- the control server's view of the daemon (ctl_ops.h) ---- */
+
+static void tcpfwd_status(struct tcpfwd *d, struct ctl_status *st)
+{
+	struct worker_stats s;
+
+	memset(st, 0, sizeof(*st));
+	snprintf(st->version, sizeof(st->version), "%s", TCPFW_VERSION);
+	st->pid = (uint32_t)getpid();
+	st->uptime_ms = clock_now_ms() - d->start_ms;
+	snprintf(st->config_path, sizeof(st->config_path), "%.*s", (int)sizeof(st->config_path) - 1,
+		 d->config_path);
+	st->queue_num = d->cfg.queue.num;
+	st->queue_count = d->cfg.queue.count;
+	st->fail_open = d->cfg.queue.fail_open;
+	snprintf(st->tw_policy, sizeof(st->tw_policy), "%s",
+		 config_tw_policy_name(d->cfg.tcp.time_wait.policy));
+	st->pickup = d->cfg.tcp.pickup;
+	tcpfwd_stats(d, &s);
+	st->flows = s.engine.flows;
+	st->max_flows = s.engine.max_flows;
+	st->n_overridden = d->n_overridden;
+	for (unsigned i = 0; i < d->n_overridden && i < ARRAY_SIZE(st->overridden); i++)
+		snprintf(st->overridden[i], sizeof(st->overridden[i]), "%s", d->overridden[i]);
+}
+
+static const struct config *ops_config(void *ctx)
+{
+	const struct tcpfwd *d = ctx;
+
+	return &d->cfg;
+}
+
+static unsigned ops_n_workers(void *ctx)
+{
+	const struct tcpfwd *d = ctx;
+
+	return d->n_workers;
+}
+
+static uint16_t ops_queue(void *ctx, unsigned w)
+{
+	const struct tcpfwd *d = ctx;
+
+	return worker_queue(d->workers[w]);
+}
+
+static int ops_call(void *ctx, unsigned w, worker_fn *fn, void *arg)
+{
+	const struct tcpfwd *d = ctx;
+
+	return worker_call(d->workers[w], fn, arg);
+}
+
+static void ops_watch(void *ctx, unsigned w, bool on)
+{
+	const struct tcpfwd *d = ctx;
+
+	worker_watch(d->workers[w], on);
+}
+
+static unsigned ops_pop_events(void *ctx, unsigned w, struct worker_event *out, unsigned max,
+			       uint64_t *lost)
+{
+	const struct tcpfwd *d = ctx;
+
+	return worker_pop_events(d->workers[w], out, max, lost);
+}
+
+static int ops_trace(void *ctx, unsigned w, const struct tap_filter *filters, unsigned n)
+{
+	const struct tcpfwd *d = ctx;
+
+	return worker_trace(d->workers[w], filters, n);
+}
+
+static struct tap *ops_tap(void *ctx, unsigned w)
+{
+	const struct tcpfwd *d = ctx;
+
+	return worker_tap(d->workers[w]);
+}
+
+static struct reset *ops_reset(void *ctx)
+{
+	const struct tcpfwd *d = ctx;
+
+	return d->reset;
+}
+
+/* The stats, status, reload and set_param entries take the context as their struct tcpfwd. */
+static void ops_stats(void *ctx, struct worker_stats *sum)
+{
+	tcpfwd_stats(ctx, sum);
+}
+
+static void ops_status(void *ctx, struct ctl_status *st)
+{
+	tcpfwd_status(ctx, st);
+}
+
+static int ops_reload(void *ctx, char *err, size_t err_len)
+{
+	return tcpfwd_reload(ctx, err, err_len);
+}
+
+static int ops_set_param(void *ctx, const char *name, const char *value, char *err, size_t err_len)
+{
+	return tcpfwd_set_param(ctx, name, value, err, err_len);
+}
+
+static const struct ctl_ops tcpfwd_ctl_ops = {
+	.config = ops_config,
+	.n_workers = ops_n_workers,
+	.queue = ops_queue,
+	.call = ops_call,
+	.watch = ops_watch,
+	.pop_events = ops_pop_events,
+	.trace = ops_trace,
+	.tap = ops_tap,
+	.stats = ops_stats,
+	.status = ops_status,
+	.reload = ops_reload,
+	.set_param = ops_set_param,
+	.reset = ops_reset,
+};
+
 int tcpfwd_new(const struct config *cfg, const char *config_path, struct tcpfwd **ret)
 {
 	static const int signals[] = {SIGTERM, SIGINT, SIGHUP};
@@ -471,7 +599,7 @@ int tcpfwd_new(const struct config *cfg, const char *config_path, struct tcpfwd 
 		tcpfwd_free(d);
 		return r; /* logged */
 	}
-	r = ctl_server_new(d, d->loop, &d->ctl);
+	r = ctl_server_new(&tcpfwd_ctl_ops, d, d->loop, &d->ctl);
 	if (r < 0) {
 		tcpfwd_free(d);
 		return r; /* ctl_server_new logged it */
@@ -504,46 +632,6 @@ int tcpfwd_run(struct tcpfwd *d)
 	if (r < 0)
 		return log_errno(CONFIG_LOG_ERR, r, "main loop");
 	return d->exit_code;
-}
-
-const struct config *tcpfwd_config(const struct tcpfwd *d)
-{
-	return &d->cfg;
-}
-
-struct worker *const *tcpfwd_workers(const struct tcpfwd *d, unsigned *n)
-{
-	*n = d->n_workers;
-	return d->workers;
-}
-
-struct reset *tcpfwd_reset(const struct tcpfwd *d)
-{
-	return d->reset;
-}
-
-void tcpfwd_status(struct tcpfwd *d, struct ctl_status *st)
-{
-	struct worker_stats s;
-
-	memset(st, 0, sizeof(*st));
-	snprintf(st->version, sizeof(st->version), "%s", TCPFW_VERSION);
-	st->pid = (uint32_t)getpid();
-	st->uptime_ms = clock_now_ms() - d->start_ms;
-	snprintf(st->config_path, sizeof(st->config_path), "%.*s", (int)sizeof(st->config_path) - 1,
-		 d->config_path);
-	st->queue_num = d->cfg.queue.num;
-	st->queue_count = d->cfg.queue.count;
-	st->fail_open = d->cfg.queue.fail_open;
-	snprintf(st->tw_policy, sizeof(st->tw_policy), "%s",
-		 config_tw_policy_name(d->cfg.tcp.time_wait.policy));
-	st->pickup = d->cfg.tcp.pickup;
-	tcpfwd_stats(d, &s);
-	st->flows = s.engine.flows;
-	st->max_flows = s.engine.max_flows;
-	st->n_overridden = d->n_overridden;
-	for (unsigned i = 0; i < d->n_overridden && i < ARRAY_SIZE(st->overridden); i++)
-		snprintf(st->overridden[i], sizeof(st->overridden[i]), "%s", d->overridden[i]);
 }
 
 void tcpfwd_free(struct tcpfwd *d)

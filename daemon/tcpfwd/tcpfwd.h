@@ -2,7 +2,9 @@
 /*
  * tcpfwd - the daemon's one context: configuration, the workers (one per queue) and the main
  * thread's loop, which handles signals (TERM/INT stop, HUP reload), the
- * watchdog and the status line. Nothing here judges packets.
+ * watchdog and the status line. Nothing here judges packets. The control server reaches it
+ * only through the ctl_ops table tcpfwd.c hands it (ctl_ops.h): config, workers, stats,
+ * status, reload, set-param.
  */
 #ifndef TCPFW_TCPFWD_H
 #define TCPFW_TCPFWD_H
@@ -27,36 +29,6 @@ int tcpfwd_new(const struct config *cfg, const char *config_path, struct tcpfwd 
 
 /* Announces readiness and runs until a stop signal. Returns 0, or -errno on a fatal error. */
 int tcpfwd_run(struct tcpfwd *d);
-
-struct ctl_status;
-struct reset;
-struct worker;
-struct worker_stats;
-
-/* The configuration in force (with any set-param changes). */
-const struct config *tcpfwd_config(const struct tcpfwd *d);
-
-/* The workers, one per queue, in queue order. */
-struct worker *const *tcpfwd_workers(const struct tcpfwd *d, unsigned *n);
-
-/* The raw sockets that send kill --reset's RSTs (control thread only). */
-struct reset *tcpfwd_reset(const struct tcpfwd *d);
-
-/* Counters summed over every worker. */
-void tcpfwd_stats(struct tcpfwd *d, struct worker_stats *sum);
-
-/* Fills the status the control socket reports. */
-void tcpfwd_status(struct tcpfwd *d, struct ctl_status *st);
-
-/*
- * Re-reads the config file and applies it, keeping the flow table; on error keeps the running
- * configuration and writes the reason to err. Returns 0 or -errno. Also run by SIGHUP.
- */
-int tcpfwd_reload(struct tcpfwd *d, char *err, size_t err_len);
-
-/* Changes one run-time parameter in place until the next reload (config_param_set rules). */
-int tcpfwd_set_param(struct tcpfwd *d, const char *name, const char *value, char *err,
-		     size_t err_len);
 
 /* Stops the workers and frees everything. NULL is a no-op. */
 void tcpfwd_free(struct tcpfwd *d);

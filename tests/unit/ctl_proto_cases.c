@@ -13,6 +13,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -144,4 +145,99 @@ void ctlcase_assert_reply_rejected(enum ctl_method m, const char *text)
 	if (ctl_reply_parse(text, strlen(text), m, &out) != -EINVAL)
 		fail_msg("accepted reply to %s: ...%s", ctl_method_name(m),
 			 strlen(text) > 600 ? text + strlen(text) - 600 : text);
+}
+
+/* ---- calls ---- */
+
+struct ctl_reply ctlcase_err;
+
+/* ---- requests ---- */
+
+int ctlcase_parse_req(const char *text, struct ctl_request *req)
+{
+	memset(&ctlcase_err, 0x5a, sizeof(ctlcase_err));
+	memset(req, 0, sizeof(*req));
+	return ctl_request_parse(text, strlen(text), CTLCASE_MAX_MESSAGE, req, &ctlcase_err);
+}
+
+struct ctl_request ctlcase_parse_ok(const char *text)
+{
+	struct ctl_request req;
+
+	if (ctlcase_parse_req(text, &req) != 0)
+		fail_msg("rejected <%s>: %s: %s (%s)", text, ctl_error_name(ctlcase_err.error),
+			 ctlcase_err.message, ctlcase_err.parameter);
+	return req;
+}
+
+/* The exact error name, the parameter named, and a one-line message. */
+void ctlcase_assert_rejected_len(const char *text, size_t len, const char *name, const char *param)
+{
+	struct ctl_request req, untouched;
+
+	memset(&ctlcase_err, 0x5a, sizeof(ctlcase_err));
+	memset(&req, 0x33, sizeof(req));
+	memcpy(&untouched, &req, sizeof(req));
+	if (ctl_request_parse(text, len, CTLCASE_MAX_MESSAGE, &req, &ctlcase_err) != -EINVAL)
+		fail_msg("accepted <%.*s>", (int)len, text);
+	if (strcmp(ctl_error_name(ctlcase_err.error), name) != 0 ||
+	    strcmp(ctlcase_err.parameter, param) != 0)
+		fail_msg("<%.*s>: got %s (%s) \"%s\", want %s (%s)", (int)len, text,
+			 ctl_error_name(ctlcase_err.error), ctlcase_err.parameter,
+			 ctlcase_err.message, name, param);
+	assert_true(ctlcase_err.message[0] != '\0');
+	assert_null(strchr(ctlcase_err.message, '\n'));
+	assert_null(ctlcase_err.flows);
+	assert_false(ctlcase_err.continues);
+	assert_memory_equal(&req, &untouched, sizeof(req));
+}
+
+void ctlcase_assert_rejected(const char *text, const char *name, const char *param)
+{
+	ctlcase_assert_rejected_len(text, strlen(text), name, param);
+}
+
+/* A call of `method` with the given parameters object text is refused as naming `param`. */
+void ctlcase_assert_bad_param(const char *method, const char *params, const char *param)
+{
+	char text[1024];
+
+	snprintf(text, sizeof(text), "{\"method\":\"%s\",\"parameters\":%s}", method, params);
+	ctlcase_assert_rejected(text, CTLCASE_INVALID_PARAM, param);
+}
+
+void ctlcase_assert_filter_equal(const struct ctl_filter *a, const struct ctl_filter *b)
+{
+	assert_int_equal(a->family, b->family);
+	assert_int_equal(a->has_src, b->has_src);
+	assert_int_equal(a->has_dst, b->has_dst);
+	assert_int_equal(a->src_plen, b->src_plen);
+	assert_int_equal(a->dst_plen, b->dst_plen);
+	assert_memory_equal(a->src, b->src, 16);
+	assert_memory_equal(a->dst, b->dst, 16);
+	assert_int_equal(a->sport, b->sport);
+	assert_int_equal(a->dport, b->dport);
+	assert_int_equal(a->state_mask, b->state_mask);
+}
+
+void ctlcase_assert_request_equal(const struct ctl_request *a, const struct ctl_request *b)
+{
+	assert_int_equal(a->method, b->method);
+	assert_int_equal(a->more, b->more);
+	ctlcase_assert_filter_equal(&a->filter, &b->filter);
+	assert_string_equal(a->param.name, b->param.name);
+	assert_string_equal(a->param.value, b->param.value);
+	assert_int_equal(a->reset, b->reset);
+}
+
+/* format -> parse gives the request back; returns the text (free it). */
+char *ctlcase_roundtrip_req(const struct ctl_request *in)
+{
+	char *text = ctl_request_format(in);
+	struct ctl_request out;
+
+	assert_non_null(text);
+	out = ctlcase_parse_ok(text);
+	ctlcase_assert_request_equal(in, &out);
+	return text;
 }

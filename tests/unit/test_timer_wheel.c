@@ -1,4 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * timer_wheel, directed cases: parameters, rounding, reschedule and cancel, budgets, callbacks
+ * that re-arm, time jumps and tick wrap, clamps, lazy postponing, external nodes. The
+ * randomized differential runs are in test_timer_wheel_diff.c.
+ */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -14,6 +19,7 @@
 #include <string.h>
 
 #include "timer_wheel.h"
+#include "timer_wheel_cases.h"
 
 #define DAY_MS	(24ull * 3600 * 1000)
 #define REC_MAX 20000
@@ -57,42 +63,6 @@ static unsigned rec_advance(struct rec *r, uint64_t now, unsigned budget)
 	return fired;
 }
 
-static struct timer_wheel *wheel(uint32_t capacity, uint32_t tick_ms, uint32_t slots, uint64_t now)
-{
-	struct timer_wheel_params p = {.capacity = capacity, .tick_ms = tick_ms, .slots = slots};
-	struct timer_wheel *w = NULL;
-
-	assert_int_equal(timer_wheel_new(&p, now, &w), 0);
-	assert_non_null(w);
-	return w;
-}
-
-/* The reference rounding: expire_ms up to the next tick boundary counted from base. */
-static uint64_t rounded(uint64_t base, uint32_t tick, uint64_t expire)
-{
-	uint64_t d = expire <= base ? 0 : expire - base;
-
-	return base + (d + tick - 1) / tick * tick;
-}
-
-static uint64_t rng_state;
-
-static uint64_t rng(void)
-{
-	uint64_t x = rng_state;
-
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	rng_state = x;
-	return x * 0x2545f4914f6cdd1dull;
-}
-
-static uint64_t rng_below(uint64_t n)
-{
-	return n ? rng() % n : 0;
-}
-
 static void test_new_rejects_bad_params(void **state)
 {
 	static const struct timer_wheel_params bad[] = {
@@ -127,7 +97,7 @@ static void test_new_rejects_bad_params(void **state)
 
 static void test_memory_is_12_bytes_per_id(void **state)
 {
-	struct timer_wheel *w = wheel(100000, 100, 4096, 0);
+	struct timer_wheel *w = twcase_wheel(100000, 100, 4096, 0);
 	size_t m = timer_wheel_memory(w);
 
 	(void)state;
@@ -136,12 +106,12 @@ static void test_memory_is_12_bytes_per_id(void **state)
 	timer_wheel_free(w);
 }
 
-/* Walks the clock one ms at a time: each timer fires exactly at its rounded expiry. */
+/* Walks the clock one ms at a time: each timer fires exactly at its twcase_rounded expiry. */
 static void test_fires_at_rounded_expiry(void **state)
 {
 	const uint64_t base = 1003;
 	const uint32_t tick = 7, n = 300;
-	struct timer_wheel *w = wheel(n, tick, 16, base);
+	struct timer_wheel *w = twcase_wheel(n, tick, 16, base);
 	struct rec *r = rec_new(w);
 	uint64_t exp[300];
 
@@ -149,7 +119,7 @@ static void test_fires_at_rounded_expiry(void **state)
 	for (uint32_t i = 0; i < n; i++) {
 		exp[i] = base + 1 + (i * 37) % 400;
 		timer_wheel_schedule(w, i, exp[i]);
-		assert_int_equal(timer_wheel_expiry_ms(w, i), rounded(base, tick, exp[i]));
+		assert_int_equal(timer_wheel_expiry_ms(w, i), twcase_rounded(base, tick, exp[i]));
 		assert_true(timer_wheel_expiry_ms(w, i) >= exp[i]);
 		assert_true(timer_wheel_expiry_ms(w, i) < exp[i] + tick);
 	}
@@ -158,7 +128,7 @@ static void test_fires_at_rounded_expiry(void **state)
 		rec_advance(r, now, UINT_MAX);
 	assert_int_equal(r->n, n);
 	for (unsigned k = 0; k < r->n; k++)
-		assert_int_equal(r->at[k], rounded(base, tick, exp[r->ids[k]]));
+		assert_int_equal(r->at[k], twcase_rounded(base, tick, exp[r->ids[k]]));
 	assert_int_equal(timer_wheel_armed_count(w), 0);
 	free(r);
 	timer_wheel_free(w);
@@ -166,7 +136,7 @@ static void test_fires_at_rounded_expiry(void **state)
 
 static void test_expiry_minus_one_and_exact(void **state)
 {
-	struct timer_wheel *w = wheel(8, 10, 16, 1000);
+	struct timer_wheel *w = twcase_wheel(8, 10, 16, 1000);
 	struct rec *r = rec_new(w);
 
 	(void)state;
@@ -191,7 +161,7 @@ static void test_expiry_minus_one_and_exact(void **state)
 
 static void test_reschedule_moves(void **state)
 {
-	struct timer_wheel *w = wheel(8, 100, 8, 0);
+	struct timer_wheel *w = twcase_wheel(8, 100, 8, 0);
 	struct rec *r = rec_new(w);
 
 	(void)state;
@@ -221,7 +191,7 @@ static void test_reschedule_moves(void **state)
 
 static void test_cancel(void **state)
 {
-	struct timer_wheel *w = wheel(8, 10, 4, 0);
+	struct timer_wheel *w = twcase_wheel(8, 10, 4, 0);
 	struct rec *r = rec_new(w);
 
 	(void)state;
@@ -248,7 +218,7 @@ static void test_cancel(void **state)
 
 static void test_past_fires_next_advance(void **state)
 {
-	struct timer_wheel *w = wheel(8, 10, 8, 0);
+	struct timer_wheel *w = twcase_wheel(8, 10, 8, 0);
 	struct rec *r = rec_new(w);
 
 	(void)state;
@@ -283,7 +253,7 @@ static void test_five_days_on_time(void **state)
 					   30000,     120000 + 1,    432000000 - 409600};
 	const uint64_t base = 12345;
 	const uint32_t n = sizeof(timeout) / sizeof(timeout[0]);
-	struct timer_wheel *w = wheel(n, 100, 4096, base);
+	struct timer_wheel *w = twcase_wheel(n, 100, 4096, base);
 	struct rec *r = rec_new(w);
 
 	(void)state;
@@ -293,7 +263,7 @@ static void test_five_days_on_time(void **state)
 		rec_advance(r, now, UINT_MAX);
 	assert_int_equal(r->n, n);
 	for (unsigned k = 0; k < r->n; k++)
-		assert_int_equal(r->at[k], rounded(base, 100, base + timeout[r->ids[k]]));
+		assert_int_equal(r->at[k], twcase_rounded(base, 100, base + timeout[r->ids[k]]));
 	free(r);
 	timer_wheel_free(w);
 }
@@ -307,7 +277,7 @@ static unsigned order_key(uint32_t i)
 static void test_budget_one_in_order(void **state)
 {
 	const uint32_t n = 50, slots = 64;
-	struct timer_wheel *w = wheel(n, 10, slots, 0);
+	struct timer_wheel *w = twcase_wheel(n, 10, slots, 0);
 	struct rec *r = rec_new(w);
 	unsigned calls = 0;
 
@@ -338,7 +308,7 @@ static void test_budget_one_in_order(void **state)
 static void test_budget_one_after_gap(void **state)
 {
 	const uint32_t n = 200, slots = 16;
-	struct timer_wheel *w = wheel(n + 1, 10, slots, 0);
+	struct timer_wheel *w = twcase_wheel(n + 1, 10, slots, 0);
 	struct rec *r = rec_new(w);
 	unsigned calls = 0;
 	bool seen[200] = {false};
@@ -365,7 +335,7 @@ static void test_budget_one_after_gap(void **state)
 /* Budget cut inside a slot, then the next link is cancelled from outside the callback. */
 static void test_cancel_where_sweep_stopped(void **state)
 {
-	struct timer_wheel *w = wheel(32, 10, 8, 0);
+	struct timer_wheel *w = twcase_wheel(32, 10, 8, 0);
 	struct rec *r = rec_new(w);
 
 	(void)state;
@@ -413,7 +383,7 @@ static void cb_fn(uint32_t id, void *arg)
 
 static void test_callback_reschedules_and_cancels(void **state)
 {
-	struct timer_wheel *w = wheel(16, 10, 8, 0);
+	struct timer_wheel *w = twcase_wheel(16, 10, 8, 0);
 	struct cb_ctx *c = calloc(1, sizeof(*c));
 
 	(void)state;
@@ -463,14 +433,15 @@ static void test_callback_reschedules_and_cancels(void **state)
 static void test_large_time_jump(void **state)
 {
 	const uint32_t n = 10000, slots = 4096;
-	struct timer_wheel *w = wheel(n, 100, slots, 5000);
+	struct timer_wheel *w = twcase_wheel(n, 100, slots, 5000);
 	struct rec *r = rec_new(w);
 	uint32_t due = 0;
 
 	(void)state;
-	rng_state = 0x9e3779b97f4a7c15ull;
+	twcase_rng_state = 0x9e3779b97f4a7c15ull;
 	for (uint32_t i = 0; i < n; i++) {
-		uint64_t off = i % 4 ? rng_below(3600000) : 5 * DAY_MS - rng_below(DAY_MS);
+		uint64_t off =
+			i % 4 ? twcase_rng_below(3600000) : 5 * DAY_MS - twcase_rng_below(DAY_MS);
 
 		timer_wheel_schedule(w, i, 5000 + off);
 		due += off <= 10 * 3600000;
@@ -493,7 +464,7 @@ static void test_large_time_jump(void **state)
 /* 1 ms ticks over more than 2^32 ticks, with jumps over 2^30 ticks: ticks compare modulo 2^32. */
 static void test_tick_counter_wraps(void **state)
 {
-	struct timer_wheel *w = wheel(4, 1, 64, 0);
+	struct timer_wheel *w = twcase_wheel(4, 1, 64, 0);
 	struct rec *r = rec_new(w);
 	uint64_t now = 0;
 
@@ -523,7 +494,7 @@ static void test_tick_counter_wraps(void **state)
 
 static void test_clamps(void **state)
 {
-	struct timer_wheel *w = wheel(4, 100, 8, 1000);
+	struct timer_wheel *w = twcase_wheel(4, 100, 8, 1000);
 	struct rec *r;
 
 	(void)state;
@@ -534,7 +505,7 @@ static void test_clamps(void **state)
 	timer_wheel_free(w);
 
 	/* Billions of ticks later, an ancient expiry still reads as past and fires next. */
-	w = wheel(4, 1, 8, 0);
+	w = twcase_wheel(4, 1, 8, 0);
 	r = rec_new(w);
 
 	rec_advance(r, 3000000000u, UINT_MAX);
@@ -552,7 +523,7 @@ static void test_clamps(void **state)
 static void test_postpone_is_lazy(void **state)
 {
 	const uint32_t n = 64;
-	struct timer_wheel *w = wheel(n, 100, 16, 0);
+	struct timer_wheel *w = twcase_wheel(n, 100, 16, 0);
 	struct rec *r = rec_new(w);
 	struct timer_wheel_stats st;
 	uint64_t final[64];
@@ -566,7 +537,7 @@ static void test_postpone_is_lazy(void **state)
 			timer_wheel_schedule(w, i, 1000 + i * 10 + k * 130);
 	for (uint32_t i = 0; i < n; i++) {
 		final[i] = 1000 + i * 10 + 100 * 130;
-		assert_int_equal(timer_wheel_expiry_ms(w, i), rounded(0, 100, final[i]));
+		assert_int_equal(timer_wheel_expiry_ms(w, i), twcase_rounded(0, 100, final[i]));
 	}
 	timer_wheel_get_stats(w, &st);
 	assert_int_equal(st.linked, n);
@@ -576,7 +547,7 @@ static void test_postpone_is_lazy(void **state)
 		rec_advance(r, now, UINT_MAX);
 	assert_int_equal(r->n, n);
 	for (unsigned k = 0; k < r->n; k++)
-		assert_int_equal(r->at[k], rounded(0, 100, final[r->ids[k]]));
+		assert_int_equal(r->at[k], twcase_rounded(0, 100, final[r->ids[k]]));
 	timer_wheel_get_stats(w, &st);
 	assert_int_equal(st.linked, n);
 	assert_true(st.moved >= 1 && st.moved <= n);
@@ -592,7 +563,7 @@ static void test_postpone_is_lazy(void **state)
  */
 static void test_earlier_after_postpone_and_due_postponed(void **state)
 {
-	struct timer_wheel *w = wheel(8, 10, 8, 0);
+	struct timer_wheel *w = twcase_wheel(8, 10, 8, 0);
 	struct rec *r = rec_new(w);
 	struct timer_wheel_stats st;
 
@@ -626,7 +597,7 @@ static void test_earlier_after_postpone_and_due_postponed(void **state)
 	free(r);
 	timer_wheel_free(w);
 
-	w = wheel(8, 10, 2048, 0);
+	w = twcase_wheel(8, 10, 2048, 0);
 	timer_wheel_schedule(w, 1, 20000);
 	timer_wheel_schedule(w, 1, 19990); /* earlier: relinked without tracking */
 	timer_wheel_schedule(w, 1, 30000); /* later: deferred all the same */
@@ -639,7 +610,7 @@ static void test_earlier_after_postpone_and_due_postponed(void **state)
 /* Postponed inside a sweep the budget cut short, and moved into a slot still ahead of it. */
 static void test_postpone_during_cut_sweep(void **state)
 {
-	struct timer_wheel *w = wheel(16, 10, 8, 0);
+	struct timer_wheel *w = twcase_wheel(16, 10, 8, 0);
 	struct rec *r = rec_new(w);
 	struct timer_wheel_stats st;
 
@@ -676,13 +647,6 @@ static void test_postpone_during_cut_sweep(void **state)
 	free(r);
 	timer_wheel_free(w);
 }
-
-/* The caller's records hold the nodes: the wheel touches nothing else in them. */
-struct record {
-	uint32_t before;
-	struct timer_wheel_node node;
-	uint32_t after[2];
-};
 
 static void test_external_nodes(void **state)
 {
@@ -740,217 +704,6 @@ static void test_external_nodes(void **state)
 	timer_wheel_free(w);
 	free(recs);
 }
-
-/* Differential run against a naive reference: an array of rounded expiries scanned each step. */
-struct diff {
-	struct timer_wheel *w;
-	uint64_t base, now, seed;
-	unsigned run; /* which diff_run of the test: the rng starts at seed + run */
-	uint32_t tick, cap;
-	unsigned step;
-	bool rearm;	   /* the callback re-arms some ids in the future */
-	uint32_t flows;	   /* ids below this are re-armed like flows: now + timeout, each step */
-	uint64_t ref[256]; /* rounded expiry, UINT64_MAX when not armed */
-	bool fired[256];
-	bool expect[256]; /* the reference's due set when the advance starts */
-	unsigned nfired;
-};
-
-#define DIFF_CHECK(d, cond)                                                                        \
-	do {                                                                                       \
-		if (!(cond))                                                                       \
-			fail_msg("TCPFW_SEED=%" PRIu64 " run %u step %u: %s", (d)->seed, (d)->run, \
-				 (d)->step, #cond);                                                \
-	} while (0)
-
-static void diff_schedule(struct diff *d, uint32_t id, uint64_t expire)
-{
-	timer_wheel_schedule(d->w, id, expire);
-	d->ref[id] = rounded(d->base, d->tick, expire);
-}
-
-static void diff_fn(uint32_t id, void *arg)
-{
-	struct diff *d = arg;
-
-	DIFF_CHECK(d, id < d->cap);
-	DIFF_CHECK(d, !d->fired[id]);
-	DIFF_CHECK(d, d->ref[id] <= d->now);
-	d->fired[id] = true;
-	d->nfired++;
-	d->ref[id] = UINT64_MAX;
-	if (d->rearm && rng_below(4) == 0)
-		diff_schedule(d, id, d->now + 1 + rng_below(20 * d->tick));
-}
-
-static uint64_t diff_time_step(struct diff *d, uint32_t slots)
-{
-	uint64_t rev = (uint64_t)slots * d->tick;
-	unsigned kind = (unsigned)rng_below(100);
-
-	if (kind < 70)
-		return rng_below(3 * d->tick + 1);
-	if (kind < 92)
-		return rng_below(2 * rev + 1);
-	if (kind < 98)
-		return 3 * rev + rng_below(40 * rev);
-	return 0 - rng_below(5 * d->tick + 1); /* backwards, wrapping: ignored */
-}
-
-static bool diff_external; /* nodes in caller records, among bytes the wheel must not touch */
-
-static void diff_run(uint64_t seed, unsigned run, uint32_t cap, uint32_t tick, uint32_t slots,
-		     unsigned steps, bool limited)
-{
-	struct diff *d = calloc(1, sizeof(*d));
-	struct record *recs = NULL;
-
-	assert_non_null(d);
-	assert_true(cap <= 256);
-	rng_state = seed + run ? seed + run : 1;
-	d->seed = seed;
-	d->run = run;
-	d->cap = cap;
-	d->tick = tick;
-	d->base = d->now = 1000000 + rng_below(1000);
-	if (diff_external) {
-		struct timer_wheel_params p = {.capacity = cap, .tick_ms = tick, .slots = slots};
-
-		recs = calloc(cap, sizeof(*recs));
-		assert_non_null(recs);
-		for (uint32_t i = 0; i < cap; i++)
-			recs[i].before = recs[i].after[0] = recs[i].after[1] = ~i;
-		p.nodes = &recs[0].node;
-		p.node_stride = sizeof(*recs);
-		assert_int_equal(timer_wheel_new(&p, d->base, &d->w), 0);
-	} else {
-		d->w = wheel(cap, tick, slots, d->base);
-	}
-	d->flows = cap / 4;
-	for (uint32_t i = 0; i < cap; i++)
-		d->ref[i] = UINT64_MAX;
-
-	for (d->step = 0; d->step < steps; d->step++) {
-		unsigned ops = (unsigned)rng_below(9), budget = UINT_MAX, armed = 0;
-		uint64_t now = d->now + diff_time_step(d, slots);
-
-		for (unsigned k = 0; k < ops; k++) {
-			uint32_t id = (uint32_t)rng_below(cap);
-			uint64_t span = rng_below(4) ? 40ull * tick : 3ull * slots * tick;
-			uint64_t expire = d->now + rng_below(span + 1);
-
-			if (rng_below(5) == 0) {
-				timer_wheel_cancel(d->w, id);
-				d->ref[id] = UINT64_MAX;
-				continue;
-			}
-			if (rng_below(3) == 0 && d->ref[id] != UINT64_MAX) {
-				/* a postpone: later than its armed expiry, up to three turns */
-				diff_schedule(d, id,
-					      d->ref[id] + 1 + rng_below(3ull * slots * tick));
-				continue;
-			}
-			if (rng_below(8) == 0) /* in the past */
-				expire = d->now - rng_below(30ull * tick);
-			diff_schedule(d, id, expire);
-		}
-		/* flow-like ids: re-armed to now + a timeout of their own, mostly later each time
-		 */
-		for (uint32_t id = 0; id < d->flows; id++) {
-			if (d->ref[id] == UINT64_MAX || rng_below(3) == 0)
-				continue;
-			diff_schedule(d, id, d->now + (id % 3 + 1) * 5ull * tick + rng_below(tick));
-		}
-		if (now > d->now)
-			d->now = now;
-		/* A limited run uses small budgets and catches up fully every 64 steps. */
-		if (limited && d->step % 64 != 63)
-			budget = 1 + (unsigned)rng_below(12);
-		memset(d->fired, 0, sizeof(d->fired));
-		for (uint32_t i = 0; i < cap; i++)
-			d->expect[i] = d->ref[i] <= d->now;
-		d->nfired = 0;
-		d->rearm = rng_below(2);
-		DIFF_CHECK(d, timer_wheel_advance(d->w, now, budget, diff_fn, d) == d->nfired);
-		DIFF_CHECK(d, d->nfired <= budget);
-
-		for (uint32_t i = 0; i < cap; i++) {
-			bool due = d->ref[i] <= d->now;
-
-			DIFF_CHECK(d, d->expect[i] || !d->fired[i]);
-			if (budget == UINT_MAX)
-				DIFF_CHECK(d, d->fired[i] == d->expect[i] && !due);
-			if (due)
-				DIFF_CHECK(d, timer_wheel_behind(d->w, now));
-			DIFF_CHECK(d, timer_wheel_is_armed(d->w, i) == (d->ref[i] != UINT64_MAX));
-			if (d->ref[i] != UINT64_MAX)
-				DIFF_CHECK(d, timer_wheel_expiry_ms(d->w, i) == d->ref[i]);
-			armed += d->ref[i] != UINT64_MAX;
-		}
-		if (budget == UINT_MAX)
-			DIFF_CHECK(d, !timer_wheel_behind(d->w, now));
-		DIFF_CHECK(d, timer_wheel_armed_count(d->w) == armed);
-	}
-	/* the run exercised lazy re-arming, and the sweep caught up with it */
-	struct timer_wheel_stats st;
-	timer_wheel_get_stats(d->w, &st);
-	DIFF_CHECK(d, st.deferred > steps / 4);
-	DIFF_CHECK(d, st.moved > 0);
-	for (uint32_t i = 0; recs && i < cap; i++)
-		DIFF_CHECK(d, recs[i].before == ~i && recs[i].after[0] == ~i &&
-				      recs[i].after[1] == ~i);
-	free(recs);
-	timer_wheel_free(d->w);
-	free(d);
-}
-
-static uint64_t diff_seed(void)
-{
-	const char *s = getenv("TCPFW_SEED");
-
-	return s && *s ? strtoull(s, NULL, 0) : 0x5eed0f7c9f3a11ull;
-}
-
-static void test_differential_unlimited(void **state)
-{
-	uint64_t seed = diff_seed();
-
-	(void)state;
-	diff_run(seed, 0, 64, 10, 8, 20000, false);
-	diff_run(seed, 1, 200, 1, 2, 20000, false);
-	diff_run(seed, 2, 128, 7, 32, 20000, false);
-}
-
-static void test_differential_budget(void **state)
-{
-	uint64_t seed = diff_seed();
-
-	(void)state;
-	diff_run(seed, 3, 64, 10, 8, 20000, true);
-	diff_run(seed, 4, 256, 3, 64, 20000, true);
-}
-
-static void test_differential_external_nodes(void **state)
-{
-	uint64_t seed = diff_seed();
-
-	(void)state;
-	diff_external = true;
-	diff_run(seed, 5, 128, 7, 16, 20000, false);
-	diff_run(seed, 6, 200, 3, 32, 20000, true);
-	diff_external = false;
-}
-
-/* More slots than a node can remember: earlier expiries always relink. */
-static void test_differential_untracked_slots(void **state)
-{
-	uint64_t seed = diff_seed();
-
-	(void)state;
-	diff_run(seed, 7, 64, 1, 2048, 5000, false);
-	diff_run(seed, 8, 64, 1, 2048, 5000, true);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -972,10 +725,6 @@ int main(void)
 		cmocka_unit_test(test_postpone_is_lazy),
 		cmocka_unit_test(test_earlier_after_postpone_and_due_postponed),
 		cmocka_unit_test(test_postpone_during_cut_sweep),
-		cmocka_unit_test(test_differential_unlimited),
-		cmocka_unit_test(test_differential_budget),
-		cmocka_unit_test(test_differential_external_nodes),
-		cmocka_unit_test(test_differential_untracked_slots),
 		cmocka_unit_test(test_external_nodes),
 	};
 

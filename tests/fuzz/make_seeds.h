@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * make_seeds - what make_seeds.c (the program, and most harnesses' seeds) and make_seeds_ctl.c
+ * (the ctl_proto seeds) share. Both exit(1) with a message on any failure.
+ */
+#ifndef TCPFW_MAKE_SEEDS_H
+#define TCPFW_MAKE_SEEDS_H
+
+#include <stddef.h>
+
+/* Writes len bytes as the seed <root>/<harness>/<name>. */
+void put(const char *harness, const char *name, const void *data, size_t len);
+
+/* The same for a NUL-terminated text, without its NUL. */
+void put_str(const char *harness, const char *name, const char *text);
+
+/* The ctl_proto harness's seeds (make_seeds_ctl.c). */
+void ctl_seeds(void);
+
+#endif /* TCPFW_MAKE_SEEDS_H */
