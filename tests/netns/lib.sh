@@ -19,6 +19,9 @@
 #
 # Exit codes, as kselftest: 0 pass, 1 fail, 4 skip.
 
+# The variables it sets are for the tests that source it (KSFT_*, RET, BLOB_*, *_PID, GID_*).
+# shellcheck disable=SC2034
+
 set -u
 
 KSFT_PASS=0
