@@ -417,7 +417,7 @@ int out_status(const struct out_opts *o, const struct ctl_reply *r)
 	status_uptime(s->uptime_ms);
 	printf("config: %.*s\n", (int)sizeof(s->config_path), s->config_path);
 	if (s->queue_count > 1)
-		printf("queues: %u-%u\n", s->queue_num, s->queue_num + s->queue_count - 1);
+		printf("queues: %u-%u\n", s->queue_num, (unsigned)s->queue_num + s->queue_count - 1);
 	else
 		printf("queues: %u\n", s->queue_num);
 	printf("fail_open: %s\n", yes_no(s->fail_open));
