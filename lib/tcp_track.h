@@ -217,8 +217,10 @@ struct tcp_track_deviation {
 	const char *why;
 };
 
+/* clang-format off: clang-format 14 spreads a braced initialiser in a macro over four lines */
 #define TCP_TRACK_ROW(d, i, s, a, l, t, w) {d, i, s, a, l, t, TCP_TRACK_COND_CELL, REASON_OK, w}
 #define TCP_TRACK_RULE(c, i, s, l, t, r, w) {TCP_TRACK_ORIGINAL, i, s, -1, l, t, c, r, w}
+/* clang-format on */
 
 static const struct tcp_track_deviation tcp_track_deviations[] = {
 	/* SYN-SENT: RFC 9293 3.10.7.3, an RST is honoured only with an acceptable ACK */
