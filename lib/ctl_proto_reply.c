@@ -149,11 +149,11 @@ static json_t *ctl_flow_json(const struct ctl_flow *f)
 		json_decref(dst);
 		return NULL;
 	}
-	o = json_pack("{s:I, s:i, s:s, s:s, s:b, s:o, s:i, s:o, s:i, s:o}", "id",
-		      (json_int_t)f->id, "queue", (int)f->queue, "family",
-		      ctl_proto_family_name(f->family), "state", ctl_state_name(f->state),
-		      "assured", (int)f->assured, "src", src, "sport", (int)f->sport, "dst", dst,
-		      "dport", (int)f->dport, "timeout", ctl_jsec(f->expires_in_ms));
+	o = json_pack("{s:I, s:i, s:s, s:s, s:b, s:o, s:i, s:o, s:i, s:o}", "id", (json_int_t)f->id,
+		      "queue", (int)f->queue, "family", ctl_proto_family_name(f->family), "state",
+		      ctl_state_name(f->state), "assured", (int)f->assured, "src", src, "sport",
+		      (int)f->sport, "dst", dst, "dport", (int)f->dport, "timeout",
+		      ctl_jsec(f->expires_in_ms));
 	if (o && f->has_counters && json_object_set_new(o, "counters", ctl_counters_json(f))) {
 		json_decref(o);
 		return NULL;
@@ -174,7 +174,8 @@ static int ctl_counters_parse(const json_t *o, struct ctl_flow *f)
 	for (int d = 0; d < 2; d++) {
 		const json_t *dir = json_object_get(c, dirs[d]);
 
-		if (!json_is_object(dir) || ctl_get_uint(dir, "packets", INT64_MAX, &f->packets[d]) ||
+		if (!json_is_object(dir) ||
+		    ctl_get_uint(dir, "packets", INT64_MAX, &f->packets[d]) ||
 		    ctl_get_uint(dir, "bytes", INT64_MAX, &f->bytes[d]))
 			return -EINVAL;
 	}
@@ -193,8 +194,8 @@ static int ctl_flow_parse(const json_t *o, struct ctl_flow *f)
 			"src", &src, "dst", &dst) ||
 	    ctl_get_uint(o, "id", UINT32_MAX, &id) || ctl_get_uint(o, "queue", 65535, &queue) ||
 	    ctl_get_uint(o, "sport", 65535, &sport) || ctl_get_uint(o, "dport", 65535, &dport) ||
-	    ctl_get_bool(o, "assured", &f->assured) || ctl_get_ms(o, "timeout", &f->expires_in_ms) ||
-	    ctl_counters_parse(o, f))
+	    ctl_get_bool(o, "assured", &f->assured) ||
+	    ctl_get_ms(o, "timeout", &f->expires_in_ms) || ctl_counters_parse(o, f))
 		return -EINVAL;
 	fam = ctl_proto_family_from_name(family);
 	st = tcp_track_state_from_name(state);

@@ -856,8 +856,9 @@ static bool auth_ok(struct ctx *c)
 	if (want == got || (c->t->state == TCP_TRACK_SYN_SENT && c->dir == TCP_TRACK_ORIGINAL) ||
 	    ((c->snd->flags | c->rcv->flags) & TCP_TRACK_PEER_LIBERAL))
 		return true;
-	invalid(c, want == TCP_TRACK_AUTH_NONE || got != TCP_TRACK_AUTH_NONE ? REASON_AUTH_UNEXPECTED
-									     : REASON_AUTH_MISSING);
+	invalid(c, want == TCP_TRACK_AUTH_NONE || got != TCP_TRACK_AUTH_NONE
+			   ? REASON_AUTH_UNEXPECTED
+			   : REASON_AUTH_MISSING);
 	return false;
 }
 

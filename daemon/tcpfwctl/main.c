@@ -41,9 +41,9 @@ enum rc {
 	RC_UNREACHABLE = 3, /* no daemon listening, or no access to its socket */
 };
 
-#define CMD_FILTER 0x01 /* takes the flow filter */
-#define CMD_TUPLE  0x02 /* takes one flow's addresses and ports */
-#define CMD_MORE   0x04 /* replies continue: "more":true */
+#define CMD_FILTER  0x01 /* takes the flow filter */
+#define CMD_TUPLE   0x02 /* takes one flow's addresses and ports */
+#define CMD_MORE    0x04 /* replies continue: "more":true */
 #define CMD_METRICS 0x08 /* Stats.Get printed as Prometheus text */
 #define CMD_RESET   0x10 /* takes --reset */
 
@@ -193,9 +193,11 @@ static void help(void)
 	      "      --drops                          trace: dropped packets only\n"
 	      "      --all                            capture: every packet, not only drops\n"
 	      "  -w, --write FILE                     capture: the pcapng file (- for stdout)\n"
-	      "      --reset                          kill, flush: send both endpoints an RST too,\n"
+	      "      --reset                          kill, flush: send both endpoints an RST "
+	      "too,\n"
 	      "                                       so that their sockets close at once\n"
-	      "      --timeout SECONDS                wait at most SECONDS for each reply (default 5;\n"
+	      "      --timeout SECONDS                wait at most SECONDS for each reply (default "
+	      "5;\n"
 	      "                                       0: no limit); a silent tcpfwd exits 3\n"
 	      "      --socket PATH                    control socket (default: $TCPFWD_SOCKET, "
 	      "else\n"
@@ -729,7 +731,8 @@ static int one_reply(const struct cmd *c, const struct opts *o, const char *msg,
 		rc = RC_FAILED;
 	} else if ((rc = show(c, o, &r, list, trace))) {
 		if (rc == -EIO)
-			fprintf(stderr, "tcpfwctl: writing %s: %s\n", o->write_path, strerror(errno));
+			fprintf(stderr, "tcpfwctl: writing %s: %s\n", o->write_path,
+				strerror(errno));
 		else
 			fprintf(stderr, "tcpfwctl: out of memory\n");
 		rc = RC_FAILED;
@@ -796,15 +799,15 @@ static int exchange(const struct cmd *c, const struct opts *o, const char *path,
 	for (rc = -1; rc < 0;) {
 		/* every reply is due within the reply timeout, but a watch's events come when
 		 * they come: once the watch is answered, only its --duration ends it */
-		int64_t due = o->reply_ms >= 0 && !(watch && answered) ? conn_now_ms() + o->reply_ms
-									: -1;
+		int64_t due =
+			o->reply_ms >= 0 && !(watch && answered) ? conn_now_ms() + o->reply_ms : -1;
 		bool reply_due = due >= 0 && (end < 0 || due < end);
 
 		conn_set_deadline(conn, reply_due ? due : end);
 		ret = conn_next(conn, &msg, &len);
 		if (ret == -ETIMEDOUT && reply_due) {
-			fprintf(stderr, "tcpfwctl: tcpfwd at %s did not answer within %.1f s\n", path,
-				(double)o->reply_ms / 1000);
+			fprintf(stderr, "tcpfwctl: tcpfwd at %s did not answer within %.1f s\n",
+				path, (double)o->reply_ms / 1000);
 			rc = RC_UNREACHABLE;
 		} else if (ret <= 0) {
 			rc = stream_end(c, path, ret);
