@@ -9,6 +9,7 @@
 #   make bench        engine microbenchmark (not part of check)
 #   make bench-callgrind  instructions per packet under valgrind
 #   make SANITIZE=1   the same with ASan + UBSan, no recovery
+#   make TSAN=1       the same with ThreadSanitizer (build-tsan/); make check-tsan runs netns tests on it
 #   make lint         clang-format, shellcheck and cppcheck over every tracked file (git)
 #   make compile_commands.json  the compilation database of every C file (bear), not tracked
 #   make clean
@@ -22,6 +23,13 @@ BUILD ?= build
 ifeq ($(SANITIZE),1)
 BUILD := build-san
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+endif
+ifeq ($(TSAN),1)
+ifeq ($(SANITIZE),1)
+$(error TSAN=1 and SANITIZE=1 do not go together)
+endif
+BUILD := build-tsan
+SAN_FLAGS := -fsanitize=thread -fno-omit-frame-pointer
 endif
 
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
@@ -198,6 +206,19 @@ check: deps
 .PHONY: check-netns
 check-netns: all
 	sh tests/netns/run.sh
+
+# tcpfwd and tcpfwctl built with ThreadSanitizer (build-tsan/), then the netns tests that drive
+# the worker threads and the control thread at once (list, watch, trace and capture while traffic
+# flows, kill --reset, reload, parameters): the first report stops tcpfwd (halt_on_error), and
+# lib.sh fails a test whose tcpfwd log holds a sanitizer report.
+TSAN_NETNS_TESTS := test_control test_trace test_reload test_ctl_habits test_http_transfer test_reset
+TSAN_RUN_OPTIONS := halt_on_error=1 exitcode=66 second_deadlock_stack=1
+.PHONY: check-tsan
+check-tsan:
+	$(MAKE) TSAN=1 all
+	TSAN_OPTIONS="$(TSAN_RUN_OPTIONS) $$TSAN_OPTIONS" TCPFWD=$(CURDIR)/build-tsan/tcpfwd \
+		TCPFWCTL=$(CURDIR)/build-tsan/tcpfwctl sh tests/netns/run.sh \
+		$(TSAN_NETNS_TESTS:%=tests/netns/%.sh)
 
 # The demo (root, under a minute): real and crafted traffic through tcpfwd in throwaway
 # network namespaces, shown with tcpfwctl list, stats and watch.
