@@ -11,6 +11,9 @@
 #   make bench        engine microbenchmark (not part of check)
 #   make bench-callgrind  instructions per packet under valgrind
 #   make SANITIZE=1   the same with ASan + UBSan, no recovery
+#   make TSAN=1       the same with ThreadSanitizer (build-tsan/); make check-tsan runs netns tests on it
+#   make lint         clang-format, shellcheck and cppcheck over every tracked file (git)
+#   make compile_commands.json  the compilation database of every C file (bear), not tracked
 #   make clean
 
 VERSION := 0.1.0
@@ -23,6 +26,13 @@ ifeq ($(SANITIZE),1)
 BUILD := build-san
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 endif
+ifeq ($(TSAN),1)
+ifeq ($(SANITIZE),1)
+$(error TSAN=1 and SANITIZE=1 do not go together)
+endif
+BUILD := build-tsan
+SAN_FLAGS := -fsanitize=thread -fno-omit-frame-pointer
+endif
 
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
 	-Wpointer-arith -Wundef -Werror
@@ -34,7 +44,10 @@ DEB_BUILD := build-essential pkg-config libsodium-dev libconfig-dev libjansson-d
 	libmnl-dev libnetfilter-queue-dev libsystemd-dev libcmocka-dev libpcap-dev
 DEB_TEST := iproute2 nftables iptables python3-scapy socat curl iperf3 man-db \
 	systemd systemd-container procps psmisc prometheus tshark tcpdump
-DEB_DEPS := $(DEB_BUILD) $(DEB_TEST)
+# make lint's tools. Debian 12's clang-format is 14: pinned by name, since each version
+# formats a little differently.
+DEB_LINT := clang-format-14 shellcheck cppcheck bear
+DEB_DEPS := $(DEB_BUILD) $(DEB_TEST) $(DEB_LINT)
 
 LIB_PKGS := libsodium libconfig jansson
 LIB_LIBS = $(shell $(PKG_CONFIG) --libs $(LIB_PKGS))
@@ -229,6 +242,19 @@ check: deps
 check-netns: all
 	sh tests/netns/run.sh
 
+# tcpfwd and tcpfwctl built with ThreadSanitizer (build-tsan/), then the netns tests that drive
+# the worker threads and the control thread at once (list, watch, trace and capture while traffic
+# flows, kill --reset, reload, parameters): the first report stops tcpfwd (halt_on_error), and
+# lib.sh fails a test whose tcpfwd log holds a sanitizer report.
+TSAN_NETNS_TESTS := test_control test_trace test_reload test_ctl_habits test_http_transfer test_reset
+TSAN_RUN_OPTIONS := halt_on_error=1 exitcode=66 second_deadlock_stack=1
+.PHONY: check-tsan
+check-tsan:
+	$(MAKE) TSAN=1 all
+	TSAN_OPTIONS="$(TSAN_RUN_OPTIONS) $$TSAN_OPTIONS" TCPFWD=$(CURDIR)/build-tsan/tcpfwd \
+		TCPFWCTL=$(CURDIR)/build-tsan/tcpfwctl sh tests/netns/run.sh \
+		$(TSAN_NETNS_TESTS:%=tests/netns/%.sh)
+
 # The demo (root, under a minute): real and crafted traffic through tcpfwd in throwaway
 # network namespaces, shown with tcpfwctl list, stats and watch.
 .PHONY: demo
@@ -259,7 +285,7 @@ bench-callgrind: $(BENCH_BIN)
 		$(CALLGRIND_OUT).txt $(CALLGRIND_OUT)
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-tsan build-compdb compile_commands.json
 
 # ---- install, uninstall, check-units ----
 # make install [PREFIX=/usr] [DESTDIR=/tmp/root]: the binaries `all` built, the unit (its
@@ -501,3 +527,57 @@ $(DOC_FACTS): $(BUILD)/tests/docs/doc_facts.o $(LIBTCPFW)
 .PHONY: check-docs
 check-docs: $(DOC_FACTS)
 	@sh tests/docs/check_docs.sh $(DOC_FACTS)
+
+# ---- lint, format, compile_commands.json ----
+# make lint: every tracked C file formatted as .clang-format says (by clang-format-14), every
+# tracked shell script (*.sh, and whatever starts with a sh or bash #!) clean under shellcheck
+# at warning severity (.shellcheckrc), and cppcheck without a finding at warning, performance
+# and portability level but those tests/lint/cppcheck.supp keeps, each with its reason (style
+# is left out: its hits were declarations at the top of a block, kernel style, and false
+# positives). Reads the file lists from git. make format rewrites the C files in place.
+CLANG_FORMAT ?= clang-format-14
+SHELLCHECK ?= shellcheck
+CPPCHECK ?= cppcheck
+LINT_C = git ls-files -z '*.c' '*.h'
+LINT_SH = git ls-files | while read -r f; do case $$f in *.sh) echo "$$f" ;; *) \
+	head -c 64 "$$f" 2>/dev/null | head -n 1 | grep -qE '^\#!.*[/ ](ba|da)?sh( |$$)' && \
+	echo "$$f" ;; esac; done
+CPPCHECK_FLAGS := -q -j2 --std=c11 --enable=warning,performance,portability --inline-suppr \
+	--suppressions-list=tests/lint/cppcheck.supp --error-exitcode=1 \
+	--template='{file}:{line}: {severity}: {id}: {message}' \
+	-D_GNU_SOURCE -DTCPFW_VERSION='"$(VERSION)"' -Ilib -Idaemon/tcpfwd -Itests/unit -Itests/model
+
+.PHONY: lint lint-format lint-shell lint-cppcheck format compile_commands.json
+lint: lint-format lint-shell lint-cppcheck
+
+lint-format:
+	@command -v $(CLANG_FORMAT) >/dev/null || \
+		{ echo "lint: $(CLANG_FORMAT) is missing: make deps" >&2; exit 1; }
+	@bad=$$($(LINT_C) | xargs -0 -n 16 -P 2 sh -c 'for f; do \
+		$(CLANG_FORMAT) --dry-run -Werror "$$f" >/dev/null 2>&1 || echo "$$f"; done' sh); \
+	if [ -n "$$bad" ]; then echo "lint: not formatted as .clang-format says ($(CLANG_FORMAT)," \
+		"make format fixes them):" $$bad >&2; exit 1; fi; \
+	echo "lint: clang-format: $$($(LINT_C) | tr -cd '\0' | wc -c) C files formatted"
+
+format:
+	$(LINT_C) | xargs -0 $(CLANG_FORMAT) -i
+
+lint-shell:
+	@files=$$($(LINT_SH)); \
+	echo $$files | xargs -n 4 -P 2 $(SHELLCHECK) -S warning -f gcc || \
+		{ echo "lint: shellcheck found the above" >&2; exit 1; }; \
+	echo "lint: shellcheck: $$(echo $$files | wc -w) shell scripts clean"
+
+lint-cppcheck:
+	@mkdir -p $(BUILD) && $(LINT_C) | tr '\0' '\n' | grep '\.c$$' >$(BUILD)/cppcheck.files
+	@$(CPPCHECK) $(CPPCHECK_FLAGS) --file-list=$(BUILD)/cppcheck.files || \
+		{ echo "lint: cppcheck found the above" >&2; exit 1; }
+	@echo "lint: cppcheck: $$(wc -l <$(BUILD)/cppcheck.files) C files clean"
+
+# Every compilation of the default build, the tests, benchmarks and replay harnesses, recorded
+# by bear from a full build into build-compdb/. For editors and clang tools; never committed.
+compile_commands.json:
+	bear --output $@ -- $(MAKE) --no-print-directory -B BUILD=build-compdb compdb-build
+
+.PHONY: compdb-build
+compdb-build: all $(UNIT_BINS) $(MODEL_BIN) $(BENCH_BIN) $(MKFLOWS) $(FLOOR_BIN) $(REPLAY_BINS)

@@ -134,9 +134,10 @@ int config_param_get(const struct config *c, const char *name, char *out, size_t
 /*
  * Sets one key from libconfig value text, with the type, range and enum checks of config_parse
  * and the same cross-field rules (shortened <= duration ...). Only tcp.*, logging.* and
- * table.accounting may change at run time; the others need a restart. Returns 0, -ENOENT (unknown name), -EPERM
- * (not settable at run time) or -EINVAL (bad value or a broken rule), with a one-line message
- * without a "file:line: " prefix in err (err_len bytes; "" on success). On error *c is unchanged.
+ * table.accounting may change at run time; the others need a restart. Returns 0, -ENOENT (unknown
+ * name), -EPERM (not settable at run time) or -EINVAL (bad value or a broken rule), with a one-line
+ * message without a "file:line: " prefix in err (err_len bytes; "" on success). On error *c is
+ * unchanged.
  */
 int config_param_set(struct config *c, const char *name, const char *value, char *err,
 		     size_t err_len);

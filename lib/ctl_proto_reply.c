@@ -25,7 +25,7 @@ _Static_assert(_TCP_TRACK_STATE_MAX <= 16, "ctl_stats.states needs room");
 _Static_assert(_ENGINE_CAUSE_MAX <= 8, "ctl_stats.destroyed needs room");
 _Static_assert(_REASON_MAX <= 64, "counts are gathered in uint64_t[64]");
 
-#define CTL_MS_MAX	   1000000000000000ULL /* 10^15 ms, 31,700 years: exact as a double */
+#define CTL_MS_MAX 1000000000000000ULL /* 10^15 ms, 31,700 years: exact as a double */
 
 /* ---- helpers ---- */
 
@@ -150,11 +150,11 @@ static json_t *ctl_flow_json(const struct ctl_flow *f)
 		json_decref(dst);
 		return NULL;
 	}
-	o = json_pack("{s:I, s:i, s:s, s:s, s:b, s:o, s:i, s:o, s:i, s:o}", "id",
-		      (json_int_t)f->id, "queue", (int)f->queue, "family",
-		      ctl_proto_family_name(f->family), "state", ctl_state_name(f->state),
-		      "assured", (int)f->assured, "src", src, "sport", (int)f->sport, "dst", dst,
-		      "dport", (int)f->dport, "timeout", ctl_jsec(f->expires_in_ms));
+	o = json_pack("{s:I, s:i, s:s, s:s, s:b, s:o, s:i, s:o, s:i, s:o}", "id", (json_int_t)f->id,
+		      "queue", (int)f->queue, "family", ctl_proto_family_name(f->family), "state",
+		      ctl_state_name(f->state), "assured", (int)f->assured, "src", src, "sport",
+		      (int)f->sport, "dst", dst, "dport", (int)f->dport, "timeout",
+		      ctl_jsec(f->expires_in_ms));
 	if (o && f->has_counters && json_object_set_new(o, "counters", ctl_counters_json(f))) {
 		json_decref(o);
 		return NULL;
@@ -175,7 +175,8 @@ static int ctl_counters_parse(const json_t *o, struct ctl_flow *f)
 	for (int d = 0; d < 2; d++) {
 		const json_t *dir = json_object_get(c, dirs[d]);
 
-		if (!json_is_object(dir) || ctl_get_uint(dir, "packets", INT64_MAX, &f->packets[d]) ||
+		if (!json_is_object(dir) ||
+		    ctl_get_uint(dir, "packets", INT64_MAX, &f->packets[d]) ||
 		    ctl_get_uint(dir, "bytes", INT64_MAX, &f->bytes[d]))
 			return -EINVAL;
 	}
@@ -194,8 +195,8 @@ static int ctl_flow_parse(const json_t *o, struct ctl_flow *f)
 			"src", &src, "dst", &dst) ||
 	    ctl_get_uint(o, "id", UINT32_MAX, &id) || ctl_get_uint(o, "queue", 65535, &queue) ||
 	    ctl_get_uint(o, "sport", 65535, &sport) || ctl_get_uint(o, "dport", 65535, &dport) ||
-	    ctl_get_bool(o, "assured", &f->assured) || ctl_get_ms(o, "timeout", &f->expires_in_ms) ||
-	    ctl_counters_parse(o, f))
+	    ctl_get_bool(o, "assured", &f->assured) ||
+	    ctl_get_ms(o, "timeout", &f->expires_in_ms) || ctl_counters_parse(o, f))
 		return -EINVAL;
 	fam = ctl_proto_family_from_name(family);
 	st = tcp_track_state_from_name(state);
@@ -357,7 +358,6 @@ static int ctl_parse_watch(const json_t *params, struct ctl_reply *r)
 {
 	return ctl_event_parse(json_object_get(params, "event"), &r->event);
 }
-
 
 static json_t *ctl_result_version(const struct ctl_reply *r)
 {

@@ -152,7 +152,7 @@ json_t *ctl_result_status(const struct ctl_reply *r)
 		snprintf(queues, sizeof(queues), "%u", s->queue_num);
 	else
 		snprintf(queues, sizeof(queues), "%u-%u", s->queue_num,
-			 s->queue_num + s->queue_count - 1);
+			 (unsigned)s->queue_num + s->queue_count - 1);
 	over = json_array();
 	for (unsigned i = 0; over && i < s->n_overridden; i++) {
 		if (json_array_append_new(over, ctl_jstr(s->overridden[i], 63))) {

@@ -40,8 +40,7 @@ static void acct_zero(struct engine *e, uint32_t id)
  * length conntrack's acct adds (skb->len). Callers test e->acct first: the one branch an engine
  * without accounting pays.
  */
-static inline void acct_count(struct engine_acct *a, enum tcp_track_dir dir,
-			      const struct packet *p)
+static inline void acct_count(struct engine_acct *a, enum tcp_track_dir dir, const struct packet *p)
 {
 	a->packets[dir]++;
 	a->bytes[dir] += p->ip_len;

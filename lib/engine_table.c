@@ -64,7 +64,8 @@ unsigned engine_list(const struct engine *e, const struct engine_filter *f, uint
 	uint32_t cap = flow_table_capacity(e->table), id = *cursor;
 	unsigned n = 0;
 
-	struct engine_flow_info scratch;
+	struct engine_flow_info scratch = {
+		0}; /* engine_flow_view() fills it; cppcheck cannot tell */
 
 	if (!out)
 		max = UINT32_MAX;

@@ -484,8 +484,7 @@ bool flow_table_discard(struct flow_table *t, uint32_t id)
 /* Ids the rebuild hashes and prefetches ahead of linking: their bucket misses overlap. */
 #define FLOW_TABLE_REBUILD_CHUNK 32
 
-uint32_t flow_table_rebuild(struct flow_table *t, uint32_t hwm, flow_table_keep_fn *keep,
-			    void *arg)
+uint32_t flow_table_rebuild(struct flow_table *t, uint32_t hwm, flow_table_keep_fn *keep, void *arg)
 {
 	uint32_t hashes[FLOW_TABLE_REBUILD_CHUNK];
 	bool used[FLOW_TABLE_REBUILD_CHUNK];
@@ -515,7 +514,8 @@ uint32_t flow_table_rebuild(struct flow_table *t, uint32_t hwm, flow_table_keep_
 			uint32_t id = base + i;
 			struct flow_table_entry *e = flow_table_slot(t, id);
 
-			if (used[i] && flow_table_lookup(t, &e->key, hashes[i]) == FLOW_TABLE_NONE &&
+			if (used[i] &&
+			    flow_table_lookup(t, &e->key, hashes[i]) == FLOW_TABLE_NONE &&
 			    keep(id, &e->key, flow_table_entry_value(e), arg)) {
 				uint32_t *head = &t->buckets[hashes[i] & t->bucket_mask];
 

@@ -95,7 +95,6 @@ void tcp_track_remember(struct ctx *c, bool ignored)
 	}
 }
 
-
 /* ---- sequence bookkeeping ---- */
 
 uint8_t tcp_track_auth_of(const struct packet *p)
@@ -346,7 +345,8 @@ static bool handshake_ack_ok(struct ctx *c)
 
 	if (t->state != TCP_TRACK_SYN_RECV || !completes)
 		return true;
-	return tcp_track_check_handshake_ack(c, c->rcv); /* RFC 9293: SND.UNA < SEG.ACK <= SND.NXT */
+	return tcp_track_check_handshake_ack(c,
+					     c->rcv); /* RFC 9293: SND.UNA < SEG.ACK <= SND.NXT */
 }
 
 /* The initiator's ACK takes the SYN/ACK with a new ISN passed last (responder_restarted). */
@@ -511,8 +511,9 @@ static bool auth_ok(struct ctx *c)
 	if (want == got || (c->t->state == TCP_TRACK_SYN_SENT && c->dir == TCP_TRACK_ORIGINAL) ||
 	    ((c->snd->flags | c->rcv->flags) & TCP_TRACK_PEER_LIBERAL))
 		return true;
-	invalid(c, want == TCP_TRACK_AUTH_NONE || got != TCP_TRACK_AUTH_NONE ? REASON_AUTH_UNEXPECTED
-									     : REASON_AUTH_MISSING);
+	invalid(c, want == TCP_TRACK_AUTH_NONE || got != TCP_TRACK_AUTH_NONE
+			   ? REASON_AUTH_UNEXPECTED
+			   : REASON_AUTH_MISSING);
 	return false;
 }
 

@@ -104,7 +104,7 @@ struct tcp_track_peer {
 	uint32_t maxwin; /* largest scaled window this side advertised */
 	uint32_t maxack; /* highest ack this side sent: its RCV.NXT */
 	uint32_t isn;	 /* sequence number of this side's SYN */
-	uint32_t tsval;	 /* the other side's TS.Recent for this side, valid with TCP_TRACK_PEER_TS */
+	uint32_t tsval; /* the other side's TS.Recent for this side, valid with TCP_TRACK_PEER_TS */
 	uint8_t wscale : 4; /* window shift in force for this side's window field */
 	uint8_t auth : 2;   /* enum tcp_track_auth: the signature option its SYN carried */
 	uint8_t hole : 1;   /* sent past data the firewall did not see, not yet all acked */
@@ -114,9 +114,9 @@ struct tcp_track_peer {
 /* The TCP signature option a side's SYN carried; it must be on every later segment to it. */
 enum tcp_track_auth {
 	TCP_TRACK_AUTH_NONE = 0,
-	TCP_TRACK_AUTH_MD5,	/* RFC 2385, option kind 19 */
-	TCP_TRACK_AUTH_AO,	/* RFC 5925, option kind 29 */
-	TCP_TRACK_AUTH_BAD,	/* both, or one twice: every receiver discards it */
+	TCP_TRACK_AUTH_MD5, /* RFC 2385, option kind 19 */
+	TCP_TRACK_AUTH_AO,  /* RFC 5925, option kind 29 */
+	TCP_TRACK_AUTH_BAD, /* both, or one twice: every receiver discards it */
 };
 
 #define TCP_TRACK_PEER_WSCALE	 0x01 /* sent the window scale option in its SYN */
@@ -150,10 +150,10 @@ struct tcp_track {
 #define TCP_TRACK_OPT_SACK_PERM	  0x20
 #define TCP_TRACK_OPT_AUTH_SHIFT  6 /* and enum tcp_track_auth in the top two bits */
 
-#define TCP_TRACK_F_SEEN_REPLY	    0x01 /* the REPLY side has sent a valid segment */
-#define TCP_TRACK_F_ASSURED	    0x02 /* completed the handshake: never early-dropped */
-#define TCP_TRACK_F_SIMOPEN	    0x04 /* simultaneous open */
-#define TCP_TRACK_F_CHALLENGE	    0x08 /* a SYN was ignored in TIME_WAIT: a challenge may follow */
+#define TCP_TRACK_F_SEEN_REPLY 0x01 /* the REPLY side has sent a valid segment */
+#define TCP_TRACK_F_ASSURED    0x02 /* completed the handshake: never early-dropped */
+#define TCP_TRACK_F_SIMOPEN    0x04 /* simultaneous open */
+#define TCP_TRACK_F_CHALLENGE  0x08 /* a SYN was ignored in TIME_WAIT: a challenge may follow */
 /* 0x10 and 0x20 are unused: they marked out-of-window FIN/RSTs, which no longer lower the
  * timer; an old snapshot may still carry them, and they mean nothing. */
 /* re-learning after tcp_track_forget_windows(): this direction has not yet sent a segment
@@ -168,12 +168,12 @@ struct tcp_track_result {
 	uint8_t timeout;   /* enum tcp_track_timeout, meaningful with ACCEPT */
 	uint8_t old_state; /* enum tcp_track_state */
 	uint8_t new_state;
-	bool reopen;	    /* this SYN starts a new incarnation: replace the flow with one
-			     * started by this segment (tcp_track_new), sender as ORIGINAL */
-	bool destroy;	    /* remove the flow now (only reply to a SYN was an RST) */
-	bool resync;	    /* with IGNORE: a SYN/ACK or RST answering the SYN passed last,
-			     * as a new incarnation would get; the caller may act on it
-			     * (tcp_track_resync) */
+	bool reopen;  /* this SYN starts a new incarnation: replace the flow with one
+		       * started by this segment (tcp_track_new), sender as ORIGINAL */
+	bool destroy; /* remove the flow now (only reply to a SYN was an RST) */
+	bool resync;  /* with IGNORE: a SYN/ACK or RST answering the SYN passed last,
+		       * as a new incarnation would get; the caller may act on it
+		       * (tcp_track_resync) */
 };
 
 /*
@@ -217,8 +217,16 @@ struct tcp_track_deviation {
 	const char *why;
 };
 
-#define TCP_TRACK_ROW(d, i, s, a, l, t, w) {d, i, s, a, l, t, TCP_TRACK_COND_CELL, REASON_OK, w}
-#define TCP_TRACK_RULE(c, i, s, l, t, r, w) {TCP_TRACK_ORIGINAL, i, s, -1, l, t, c, r, w}
+/* clang-format off: clang-format 14 spreads a braced initialiser in a macro over four lines */
+#define TCP_TRACK_ROW(d, i, s, a, l, t, w)                                                         \
+	{                                                                                          \
+		d, i, s, a, l, t, TCP_TRACK_COND_CELL, REASON_OK, w                                \
+	}
+#define TCP_TRACK_RULE(c, i, s, l, t, r, w)                                                        \
+	{                                                                                          \
+		TCP_TRACK_ORIGINAL, i, s, -1, l, t, c, r, w                                        \
+	}
+/* clang-format on */
 
 static const struct tcp_track_deviation tcp_track_deviations[] = {
 	/* SYN-SENT: RFC 9293 3.10.7.3, an RST is honoured only with an acceptable ACK */
@@ -248,8 +256,8 @@ static const struct tcp_track_deviation tcp_track_deviations[] = {
 		      TCP_TRACK_CLOSE, TCP_TRACK_PSEUDO_IGNORE,
 		      "an RST after an unacknowledged FIN: the receiver may not hold the FIN, so "
 		      "the RST passes for it to judge (RFC 5961 3.2)"),
-	TCP_TRACK_ROW(TCP_TRACK_REPLY, TCP_TRACK_IDX_RST, TCP_TRACK_LAST_ACK, -1,
-		      TCP_TRACK_CLOSE, TCP_TRACK_PSEUDO_IGNORE,
+	TCP_TRACK_ROW(TCP_TRACK_REPLY, TCP_TRACK_IDX_RST, TCP_TRACK_LAST_ACK, -1, TCP_TRACK_CLOSE,
+		      TCP_TRACK_PSEUDO_IGNORE,
 		      "an RST after an unacknowledged FIN: the receiver may not hold the FIN, so "
 		      "the RST passes for it to judge (RFC 5961 3.2)"),
 	/* TIME_WAIT: RFC 1337 and RFC 6191; the initiator closed first, so it holds TIME-WAIT */
@@ -275,9 +283,8 @@ static const struct tcp_track_deviation tcp_track_deviations[] = {
 	TCP_TRACK_ROW(TCP_TRACK_ORIGINAL, TCP_TRACK_IDX_RST, TCP_TRACK_TIME_WAIT, -1,
 		      TCP_TRACK_CLOSE, TCP_TRACK_PSEUDO_INVALID,
 		      "RST into TIME_WAIT is dropped (RFC 1337 F1)"),
-	TCP_TRACK_ROW(TCP_TRACK_REPLY, TCP_TRACK_IDX_RST, TCP_TRACK_TIME_WAIT, -1,
-		      TCP_TRACK_CLOSE, TCP_TRACK_PSEUDO_INVALID,
-		      "RST into TIME_WAIT is dropped (RFC 1337 F1)"),
+	TCP_TRACK_ROW(TCP_TRACK_REPLY, TCP_TRACK_IDX_RST, TCP_TRACK_TIME_WAIT, -1, TCP_TRACK_CLOSE,
+		      TCP_TRACK_PSEUDO_INVALID, "RST into TIME_WAIT is dropped (RFC 1337 F1)"),
 	TCP_TRACK_ROW(TCP_TRACK_REPLY, TCP_TRACK_IDX_SYNACK, TCP_TRACK_TIME_WAIT, -1,
 		      TCP_TRACK_PSEUDO_IGNORE, TCP_TRACK_PSEUDO_INVALID,
 		      "no SYN/ACK belongs to a closed connection in TIME_WAIT"),
@@ -292,55 +299,59 @@ static const struct tcp_track_deviation tcp_track_deviations[] = {
 		      "either side may open after an RST (RFC 9293 3.5)"),
 
 	/* Receiver acceptability: what the endpoint discards never moves the tracker */
-	TCP_TRACK_RULE(TCP_TRACK_COND_AUTH, TCP_TRACK_IDX_RST, TCP_TRACK_ESTABLISHED, TCP_TRACK_CLOSE,
-		       TCP_TRACK_PSEUDO_INVALID, REASON_AUTH_UNEXPECTED,
+	TCP_TRACK_RULE(TCP_TRACK_COND_AUTH, TCP_TRACK_IDX_RST, TCP_TRACK_ESTABLISHED,
+		       TCP_TRACK_CLOSE, TCP_TRACK_PSEUDO_INVALID, REASON_AUTH_UNEXPECTED,
 		       "a TCP-MD5 or TCP-AO option to a receiver whose SYN carried none (or the "
 		       "other one, or both) is discarded (RFC 2385 2, RFC 5925 7.3; Linux "
 		       "TCPMD5Unexpected, TCPAOKeyNotFound)"),
-	TCP_TRACK_RULE(TCP_TRACK_COND_AUTH, TCP_TRACK_IDX_RST, TCP_TRACK_ESTABLISHED, TCP_TRACK_CLOSE,
-		       TCP_TRACK_PSEUDO_INVALID, REASON_AUTH_MISSING,
+	TCP_TRACK_RULE(TCP_TRACK_COND_AUTH, TCP_TRACK_IDX_RST, TCP_TRACK_ESTABLISHED,
+		       TCP_TRACK_CLOSE, TCP_TRACK_PSEUDO_INVALID, REASON_AUTH_MISSING,
 		       "a segment without the signature option to a receiver that signs is "
 		       "discarded, RSTs included (RFC 2385 2, RFC 5925 7.3; Linux TCPMD5NotFound)"),
-	TCP_TRACK_RULE(TCP_TRACK_COND_PAWS, TCP_TRACK_IDX_FIN, TCP_TRACK_ESTABLISHED, TCP_TRACK_FIN_WAIT,
-		       TCP_TRACK_PSEUDO_IGNORE, REASON_PAWS_REJECT,
-		       "PAWS: a TSval older than TS.Recent marks an old duplicate, discarded; RSTs "
-		       "are exempt, as Linux processes them (RFC 7323 5.3). TS.Recent moves only on "
-		       "what the receiver surely took, so it never runs ahead of the endpoint's"),
-	TCP_TRACK_RULE(TCP_TRACK_COND_SEQ_STALE, TCP_TRACK_IDX_FIN, TCP_TRACK_ESTABLISHED, TCP_TRACK_FIN_WAIT,
-		       TCP_TRACK_PSEUDO_IGNORE, REASON_SEQ_STALE,
+	TCP_TRACK_RULE(
+		TCP_TRACK_COND_PAWS, TCP_TRACK_IDX_FIN, TCP_TRACK_ESTABLISHED, TCP_TRACK_FIN_WAIT,
+		TCP_TRACK_PSEUDO_IGNORE, REASON_PAWS_REJECT,
+		"PAWS: a TSval older than TS.Recent marks an old duplicate, discarded; RSTs "
+		"are exempt, as Linux processes them (RFC 7323 5.3). TS.Recent moves only on "
+		"what the receiver surely took, so it never runs ahead of the endpoint's"),
+	TCP_TRACK_RULE(TCP_TRACK_COND_SEQ_STALE, TCP_TRACK_IDX_FIN, TCP_TRACK_ESTABLISHED,
+		       TCP_TRACK_FIN_WAIT, TCP_TRACK_PSEUDO_IGNORE, REASON_SEQ_STALE,
 		       "a segment ending before the receiver's last ACK is discarded whole, its "
 		       "ACK unread (RFC 9293 3.10.7.4; Linux tcp_sequence)"),
-	TCP_TRACK_RULE(TCP_TRACK_COND_ACK_STALE, TCP_TRACK_IDX_FIN, TCP_TRACK_ESTABLISHED, TCP_TRACK_FIN_WAIT,
-		       TCP_TRACK_PSEUDO_IGNORE, REASON_ACK_UNDER_WINDOW,
+	TCP_TRACK_RULE(TCP_TRACK_COND_ACK_STALE, TCP_TRACK_IDX_FIN, TCP_TRACK_ESTABLISHED,
+		       TCP_TRACK_FIN_WAIT, TCP_TRACK_PSEUDO_IGNORE, REASON_ACK_UNDER_WINDOW,
 		       "an ACK older than SND.UNA - MAX.SND.WND is discarded (RFC 5961 5.2)"),
-	TCP_TRACK_RULE(TCP_TRACK_COND_OVERSHOOT, TCP_TRACK_IDX_ACK, TCP_TRACK_ESTABLISHED, TCP_TRACK_PSEUDO_IGNORE,
-		       TCP_TRACK_PSEUDO_IGNORE, REASON_SEQ_OVERSHOOT,
+	TCP_TRACK_RULE(TCP_TRACK_COND_OVERSHOOT, TCP_TRACK_IDX_ACK, TCP_TRACK_ESTABLISHED,
+		       TCP_TRACK_PSEUDO_IGNORE, TCP_TRACK_PSEUDO_IGNORE, REASON_SEQ_OVERSHOOT,
 		       "a segment starting past the receiver's window is passed but no longer "
 		       "extends its sender's end (Linux cf97769c761a does): the receiver discards "
 		       "it (RFC 9293 3.10.7.4)"),
-	TCP_TRACK_RULE(TCP_TRACK_COND_FIN_INSIDE, TCP_TRACK_IDX_FIN, TCP_TRACK_ESTABLISHED, TCP_TRACK_FIN_WAIT,
-		       TCP_TRACK_PSEUDO_IGNORE, REASON_FIN_INSIDE_DATA,
+	TCP_TRACK_RULE(TCP_TRACK_COND_FIN_INSIDE, TCP_TRACK_IDX_FIN, TCP_TRACK_ESTABLISHED,
+		       TCP_TRACK_FIN_WAIT, TCP_TRACK_PSEUDO_IGNORE, REASON_FIN_INSIDE_DATA,
 		       "a FIN before the end of data its sender already sent is a stale duplicate "
 		       "or an injection; the receiver drops it or resets on the data behind it "
 		       "(RFC 9293 3.10.7.4, 3.10.7.8). A FIN beyond a hole stays a FIN"),
-	TCP_TRACK_RULE(TCP_TRACK_COND_FIN_OVERTAKEN, TCP_TRACK_IDX_ACK, TCP_TRACK_FIN_WAIT, TCP_TRACK_CLOSE_WAIT,
-		       TCP_TRACK_ESTABLISHED, REASON_OK,
-		       "data past a FIN the receiver has not acknowledged shows the FIN was not its "
-		       "sender's end; the receiver drops a FIN that data overtakes. Data past an "
-		       "acknowledged FIN stays data_after_fin (RFC 9293 3.10.7.4)"),
-	TCP_TRACK_RULE(TCP_TRACK_COND_RST_INEXACT, TCP_TRACK_IDX_RST, TCP_TRACK_FIN_WAIT, TCP_TRACK_CLOSE,
-		       TCP_TRACK_PSEUDO_IGNORE, REASON_RST_INEXACT,
-		       "an RST closes only at a RCV.NXT the tracker knows: the sender's end once the "
-		       "receiver acknowledged it all, else only in answer to the receiver's last ACK "
-		       "at its number; in any state, FIN seen or not (RFC 5961 3.2)"),
-	TCP_TRACK_RULE(TCP_TRACK_COND_RST_SYN_REPLY, TCP_TRACK_IDX_RST, TCP_TRACK_ESTABLISHED, TCP_TRACK_CLOSE,
-		       TCP_TRACK_PSEUDO_IGNORE, REASON_RST_INEXACT,
-		       "an RST answering a SYN the tracker passed closes only with sequence number 0, "
-		       "the form a closed port sends to a SYN-SENT peer (RFC 9293 3.10.7.1), and "
-		       "only once the flow has been quiet (the engine's call): a live endpoint "
-		       "discards it. The same holds for a SYN/ACK answering it (re-sync)"),
-	TCP_TRACK_RULE(TCP_TRACK_COND_BAD_CLOSE, TCP_TRACK_IDX_RST, TCP_TRACK_ESTABLISHED, TCP_TRACK_PSEUDO_INVALID,
-		       TCP_TRACK_PSEUDO_INVALID, REASON_RST_OUT_OF_WINDOW,
+	TCP_TRACK_RULE(
+		TCP_TRACK_COND_FIN_OVERTAKEN, TCP_TRACK_IDX_ACK, TCP_TRACK_FIN_WAIT,
+		TCP_TRACK_CLOSE_WAIT, TCP_TRACK_ESTABLISHED, REASON_OK,
+		"data past a FIN the receiver has not acknowledged shows the FIN was not its "
+		"sender's end; the receiver drops a FIN that data overtakes. Data past an "
+		"acknowledged FIN stays data_after_fin (RFC 9293 3.10.7.4)"),
+	TCP_TRACK_RULE(
+		TCP_TRACK_COND_RST_INEXACT, TCP_TRACK_IDX_RST, TCP_TRACK_FIN_WAIT, TCP_TRACK_CLOSE,
+		TCP_TRACK_PSEUDO_IGNORE, REASON_RST_INEXACT,
+		"an RST closes only at a RCV.NXT the tracker knows: the sender's end once the "
+		"receiver acknowledged it all, else only in answer to the receiver's last ACK "
+		"at its number; in any state, FIN seen or not (RFC 5961 3.2)"),
+	TCP_TRACK_RULE(
+		TCP_TRACK_COND_RST_SYN_REPLY, TCP_TRACK_IDX_RST, TCP_TRACK_ESTABLISHED,
+		TCP_TRACK_CLOSE, TCP_TRACK_PSEUDO_IGNORE, REASON_RST_INEXACT,
+		"an RST answering a SYN the tracker passed closes only with sequence number 0, "
+		"the form a closed port sends to a SYN-SENT peer (RFC 9293 3.10.7.1), and "
+		"only once the flow has been quiet (the engine's call): a live endpoint "
+		"discards it. The same holds for a SYN/ACK answering it (re-sync)"),
+	TCP_TRACK_RULE(TCP_TRACK_COND_BAD_CLOSE, TCP_TRACK_IDX_RST, TCP_TRACK_ESTABLISHED,
+		       TCP_TRACK_PSEUDO_INVALID, TCP_TRACK_PSEUDO_INVALID, REASON_RST_OUT_OF_WINDOW,
 		       "out-of-window FINs and RSTs from both sides never lower the timer (Linux "
 		       "nf_tcp_handle_invalid does): the endpoints discard them (RFC 5961 3.2)"),
 };

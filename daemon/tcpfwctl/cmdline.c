@@ -46,7 +46,6 @@ static const struct cmd cmds[] = {
 	{"help", -1, 0, 1, 0, "[COMMAND]", "print this help, or one command's"},
 };
 
-
 enum {
 	OPT_SPORT = 256,
 	OPT_DPORT,
@@ -132,9 +131,11 @@ void help(void)
 	      "      --drops                          trace: dropped packets only\n"
 	      "      --all                            capture: every packet, not only drops\n"
 	      "  -w, --write FILE                     capture: the pcapng file (- for stdout)\n"
-	      "      --reset                          kill, flush: send both endpoints an RST too,\n"
+	      "      --reset                          kill, flush: send both endpoints an RST "
+	      "too,\n"
 	      "                                       so that their sockets close at once\n"
-	      "      --timeout SECONDS                wait at most SECONDS for each reply (default 5;\n"
+	      "      --timeout SECONDS                wait at most SECONDS for each reply (default "
+	      "5;\n"
 	      "                                       0: no limit); a silent tcpfwd exits 3\n"
 	      "      --socket PATH                    control socket (default: $TCPFWD_SOCKET, "
 	      "else\n"
@@ -513,7 +514,7 @@ static int build_param(const struct cmd *c, struct ctl_param *p, char **args, un
 }
 
 int build_request(const struct cmd *c, struct opts *o, char **args, unsigned nargs,
-			 struct ctl_request *req)
+		  struct ctl_request *req)
 {
 	int rc = 0;
 

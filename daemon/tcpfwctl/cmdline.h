@@ -29,9 +29,9 @@ enum rc {
 	RC_UNREACHABLE = 3, /* no daemon listening, or no access to its socket */
 };
 
-#define CMD_FILTER 0x01 /* takes the flow filter */
-#define CMD_TUPLE  0x02 /* takes one flow's addresses and ports */
-#define CMD_MORE   0x04 /* replies continue: "more":true */
+#define CMD_FILTER  0x01 /* takes the flow filter */
+#define CMD_TUPLE   0x02 /* takes one flow's addresses and ports */
+#define CMD_MORE    0x04 /* replies continue: "more":true */
 #define CMD_METRICS 0x08 /* Stats.Get printed as Prometheus text */
 #define CMD_RESET   0x10 /* takes --reset */
 

@@ -87,7 +87,9 @@ static int conn_wait(struct conn *c)
 		if (c->deadline_ms >= 0 && left <= 0)
 			return -ETIMEDOUT;
 		n = poll(pfd, c->out_fd >= 0 ? 2 : 1,
-			 left < 0 ? -1 : left > 60000 ? 60000 : (int)left);
+			 left < 0	? -1
+			 : left > 60000 ? 60000
+					: (int)left);
 		if (n > 0 && pfd[1].revents & (POLLERR | POLLHUP))
 			return -EPIPE;
 		if (n > 0)

@@ -160,7 +160,8 @@ static int one_reply(const struct cmd *c, const struct opts *o, const char *msg,
 		rc = RC_FAILED;
 	} else if ((rc = show(c, o, &r, list, trace))) {
 		if (rc == -EIO)
-			fprintf(stderr, "tcpfwctl: writing %s: %s\n", o->write_path, strerror(errno));
+			fprintf(stderr, "tcpfwctl: writing %s: %s\n", o->write_path,
+				strerror(errno));
 		else
 			fprintf(stderr, "tcpfwctl: out of memory\n");
 		rc = RC_FAILED;
@@ -227,15 +228,15 @@ static int exchange(const struct cmd *c, const struct opts *o, const char *path,
 	for (rc = -1; rc < 0;) {
 		/* every reply is due within the reply timeout, but a watch's events come when
 		 * they come: once the watch is answered, only its --duration ends it */
-		int64_t due = o->reply_ms >= 0 && !(watch && answered) ? conn_now_ms() + o->reply_ms
-									: -1;
+		int64_t due =
+			o->reply_ms >= 0 && !(watch && answered) ? conn_now_ms() + o->reply_ms : -1;
 		bool reply_due = due >= 0 && (end < 0 || due < end);
 
 		conn_set_deadline(conn, reply_due ? due : end);
 		ret = conn_next(conn, &msg, &len);
 		if (ret == -ETIMEDOUT && reply_due) {
-			fprintf(stderr, "tcpfwctl: tcpfwd at %s did not answer within %.1f s\n", path,
-				(double)o->reply_ms / 1000);
+			fprintf(stderr, "tcpfwctl: tcpfwd at %s did not answer within %.1f s\n",
+				path, (double)o->reply_ms / 1000);
 			rc = RC_UNREACHABLE;
 		} else if (ret <= 0) {
 			rc = stream_end(c, path, ret);

@@ -151,7 +151,8 @@ static int list_text(const struct out_opts *o, struct out_list *l, const struct 
 		       l->width[0], rows[i].endpoint[0], l->width[1], rows[i].endpoint[1],
 		       l->width[2], f[i].expires_in_ms / 1000);
 		if (l->counters)
-			printf(" %*s %*s", l->width[3], rows[i].packets, l->width[4], rows[i].bytes);
+			printf(" %*s %*s", l->width[3], rows[i].packets, l->width[4],
+			       rows[i].bytes);
 		puts(f[i].assured ? " [ASSURED]" : "");
 	}
 	free(rows);
@@ -417,7 +418,8 @@ int out_status(const struct out_opts *o, const struct ctl_reply *r)
 	status_uptime(s->uptime_ms);
 	printf("config: %.*s\n", (int)sizeof(s->config_path), s->config_path);
 	if (s->queue_count > 1)
-		printf("queues: %u-%u\n", s->queue_num, s->queue_num + s->queue_count - 1);
+		printf("queues: %u-%u\n", s->queue_num,
+		       (unsigned)s->queue_num + s->queue_count - 1);
 	else
 		printf("queues: %u\n", s->queue_num);
 	printf("fail_open: %s\n", yes_no(s->fail_open));

@@ -17,9 +17,9 @@
 #include "live_image.h"
 #include "log.h"
 
-#define LIVE_FILE "flows.live"
-#define LIVE_NEW  LIVE_FILE ".new"
-#define LIVE_BAD  LIVE_FILE ".bad"
+#define LIVE_FILE     "flows.live"
+#define LIVE_NEW      LIVE_FILE ".new"
+#define LIVE_BAD      LIVE_FILE ".bad"
 #define LIVE_PATH_MAX (CONFIG_PATH_MAX + 16)
 
 struct live {
@@ -154,8 +154,9 @@ int live_open(const struct config *cfg, struct live **ret, bool *resume)
 	r = boot_id(boot);
 	if (r < 0) {
 		free(l);
-		return log_errno(CONFIG_LOG_WARNING, r,
-				 "state: no boot id, so no live table: a crash will lose the flows");
+		return log_errno(
+			CONFIG_LOG_WARNING, r,
+			"state: no boot id, so no live table: a crash will lose the flows");
 	}
 	l->dirfd = open_dir(cfg->state.runtime_directory);
 	if (l->dirfd < 0) {

@@ -15,9 +15,9 @@
 #include "state.h"
 #include "worker.h"
 
-#define STATE_FILE  "flows.snapshot"
+#define STATE_FILE     "flows.snapshot"
 #define STATE_PATH_MAX (CONFIG_PATH_MAX + 32)
-#define STATE_CHUNK 256 /* records exported and written at a time */
+#define STATE_CHUNK    256 /* records exported and written at a time */
 
 /* <state.directory>/flows.snapshot */
 static void snapshot_path(const struct config *cfg, char path[STATE_PATH_MAX])

@@ -7,13 +7,12 @@
 #include "bench_traffic.h"
 #include "../unit/pktbuild.h"
 
-#define CHURN_PKTS    10   /* packets per churn connection */
-#define CHURN_LIVE    1024 /* churn connections in flight at once */
-#define REQ_LEN	      300
-#define RESP_LEN      1448
+#define CHURN_PKTS 10	/* packets per churn connection */
+#define CHURN_LIVE 1024 /* churn connections in flight at once */
+#define REQ_LEN	   300
+#define RESP_LEN   1448
 
 /* ---- pre-built packets ---- */
-
 
 void die(const char *what)
 {
@@ -213,8 +212,7 @@ void gen_churn(struct pktset *s, uint8_t family, uint32_t n)
 /* n flows set up in `setup`; then `rounds` rounds in `data`, each a random permutation of the
  * flows, one data segment per flow: client 300 B on even rounds, server 1448 B on odd ones.
  */
-void gen_est(struct pktset *setup, struct pktset *data, uint8_t family, uint32_t n,
-		    unsigned rounds)
+void gen_est(struct pktset *setup, struct pktset *data, uint8_t family, uint32_t n, unsigned rounds)
 {
 	struct conn *c = xcalloc(n, sizeof(*c));
 	uint32_t *perm = xcalloc(n, sizeof(*perm));

@@ -36,7 +36,7 @@ void gen_churn(struct pktset *s, uint8_t family, uint32_t n);
 /* est: n flows set up into *setup, then rounds of data both ways into *data, each round in a
  * fresh random order. */
 void gen_est(struct pktset *setup, struct pktset *data, uint8_t family, uint32_t n,
-		    unsigned rounds);
+	     unsigned rounds);
 
 /* flood: n spoofed SYNs. */
 void gen_flood(struct pktset *s, uint32_t n);

@@ -347,9 +347,9 @@ static int cmp_double(const void *a, const void *b)
 
 static void print_header(void)
 {
-	printf("%-6s %-15s %-4s %8s %9s %7s %8s %8s %8s %11s %9s %9s %10s %9s  %s\n", "mix", "api/pool",
-	       "ip", "flows", "pkts/run", "Mpps", "ns/pkt", "min", "max", "newflows/s", "RSS B/fl",
-	       "eng B/fl", "accepted", "dropped", "notes");
+	printf("%-6s %-15s %-4s %8s %9s %7s %8s %8s %8s %11s %9s %9s %10s %9s  %s\n", "mix",
+	       "api/pool", "ip", "flows", "pkts/run", "Mpps", "ns/pkt", "min", "max", "newflows/s",
+	       "RSS B/fl", "eng B/fl", "accepted", "dropped", "notes");
 }
 
 static double median_ns(struct result *r)
@@ -403,8 +403,8 @@ static void print_acct_cost(const char *mix, const char *api, uint8_t family, ui
 
 	printf("%-6s %-15s %-4s %8" PRIu32 "  accounting: %+.1f ns/pkt (%+.1f%%), throughput "
 	       "on/off = %.3f, eng B/fl %.1f -> %.1f\n",
-	       mix, api, family == 6 ? "v6" : "v4", n, on - off, (on - off) * 100.0 / off,
-	       off / on, r0->mem_per_flow, r1->mem_per_flow);
+	       mix, api, family == 6 ? "v6" : "v4", n, on - off, (on - off) * 100.0 / off, off / on,
+	       r0->mem_per_flow, r1->mem_per_flow);
 }
 
 /*
@@ -545,7 +545,8 @@ int main(int argc, char **argv)
 			char *list = argv[++i], *tok, *save = NULL;
 
 			npools = 0;
-			for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			for (tok = strtok_r(list, ",", &save); tok;
+			     tok = strtok_r(NULL, ",", &save)) {
 				unsigned k = 0;
 
 				while (k < _POOL_MAX && strcmp(tok, pool_names[k]))

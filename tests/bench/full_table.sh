@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=bash
 # Sourced by the benchmarks that need a running tcpfwd with a full table: needs root, makes a
 # throwaway namespace ($ns) and directory ($dir, tcpfwd's state and runtime directory), a
 # snapshot of $1 established flows made by mkflows, and a configuration for a table of $2
@@ -37,6 +38,7 @@ full_table_start() {
 		sleep 0.005
 	done
 	t1=$(date +%s%N)
+	# shellcheck disable=SC2034 # for the benchmark that sources this file
 	ms=$(((t1 - t0) / 1000000))
 }
 

@@ -226,10 +226,10 @@ queue_total() { queue_line | awk '{ print $3 }'; } # packets awaiting a verdict
 queue_empty() { [ "$(queue_total)" = 0 ]; }
 nflog_bound() { awk -v g="$GROUP" '$1 == g { ok = 1 } END { exit !ok }' "$FWNET/netfilter/nfnetlink_log" 2>/dev/null; }
 oncpu_ns() { # PID...: on-CPU nanoseconds of every thread
-	local p f l s=0
+	local p f fields s=0
 	for p in "$@"; do
 		for f in /proc/"$p"/task/*/schedstat; do
-			read -r -a l 2>/dev/null <"$f" && s=$((s + l[0]))
+			read -r -a fields 2>/dev/null <"$f" && s=$((s + fields[0]))
 		done
 	done
 	echo "$s"

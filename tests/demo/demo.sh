@@ -320,6 +320,7 @@ printf '%s\n' "$out" |
 
 section "\$ tcpfwctl watch --duration $WATCH_S"
 say "Live flow events while one HTTP request runs and one connection is refused (closed port $P_CLOSED):"
+# shellcheck disable=SC2034 # read by the eval below
 watching=$(grep -c 'watching flow events' "$TMP/tcpfwd.log")
 "$TCPFWCTL" --socket "$TMP/ctl.sock" watch --duration "$WATCH_S" >"$TMP/watch.out" 2>&1 </dev/null &
 watch_pid=$!

@@ -48,11 +48,11 @@ static const struct tcp_track_params params = {
 static const char *abbrev(unsigned s)
 {
 	static const char *const names[] = {
-		[TCP_TRACK_NONE] = "sNO",	  [TCP_TRACK_SYN_SENT] = "sSS",
-		[TCP_TRACK_SYN_RECV] = "sSR",	  [TCP_TRACK_ESTABLISHED] = "sES",
-		[TCP_TRACK_FIN_WAIT] = "sFW",	  [TCP_TRACK_CLOSE_WAIT] = "sCW",
-		[TCP_TRACK_LAST_ACK] = "sLA",	  [TCP_TRACK_TIME_WAIT] = "sTW",
-		[TCP_TRACK_CLOSE] = "sCL",	  [TCP_TRACK_SYN_SENT2] = "sS2",
+		[TCP_TRACK_NONE] = "sNO",	    [TCP_TRACK_SYN_SENT] = "sSS",
+		[TCP_TRACK_SYN_RECV] = "sSR",	    [TCP_TRACK_ESTABLISHED] = "sES",
+		[TCP_TRACK_FIN_WAIT] = "sFW",	    [TCP_TRACK_CLOSE_WAIT] = "sCW",
+		[TCP_TRACK_LAST_ACK] = "sLA",	    [TCP_TRACK_TIME_WAIT] = "sTW",
+		[TCP_TRACK_CLOSE] = "sCL",	    [TCP_TRACK_SYN_SENT2] = "sS2",
 		[TCP_TRACK_PSEUDO_INVALID] = "sIV", [TCP_TRACK_PSEUDO_IGNORE] = "sIG",
 	};
 	return s < ARRAY_SIZE(names) && names[s] ? names[s] : "s??";
@@ -175,9 +175,9 @@ static const uint8_t class_flags[_TCP_TRACK_IDX_MAX][2] = {
 };
 
 static const uint8_t columns[] = {
-	TCP_TRACK_NONE,	      TCP_TRACK_SYN_SENT,  TCP_TRACK_SYN_RECV, TCP_TRACK_ESTABLISHED,
-	TCP_TRACK_FIN_WAIT,   TCP_TRACK_CLOSE_WAIT, TCP_TRACK_LAST_ACK, TCP_TRACK_TIME_WAIT,
-	TCP_TRACK_CLOSE,      TCP_TRACK_SYN_SENT2,
+	TCP_TRACK_NONE,	    TCP_TRACK_SYN_SENT,	  TCP_TRACK_SYN_RECV, TCP_TRACK_ESTABLISHED,
+	TCP_TRACK_FIN_WAIT, TCP_TRACK_CLOSE_WAIT, TCP_TRACK_LAST_ACK, TCP_TRACK_TIME_WAIT,
+	TCP_TRACK_CLOSE,    TCP_TRACK_SYN_SENT2,
 };
 _Static_assert(ARRAY_SIZE(columns) == _TCP_TRACK_STATE_MAX, "a column per state");
 
@@ -211,7 +211,8 @@ static void cell_text(unsigned dir, unsigned idx, uint8_t state, char *out, size
 	if (a.state == b.state)
 		snprintf(out, len, "%s%s", abbrev(a.state), deviates ? "*" : "");
 	else
-		snprintf(out, len, "%s/%s%s", abbrev(a.state), abbrev(b.state), deviates ? "*" : "");
+		snprintf(out, len, "%s/%s%s", abbrev(a.state), abbrev(b.state),
+			 deviates ? "*" : "");
 }
 
 static void print_table(void)
@@ -221,7 +222,8 @@ static void print_table(void)
 		int n = snprintf(line, sizeof(line), "%-9s", dir_name(dir));
 
 		for (unsigned c = 0; c < ARRAY_SIZE(columns); c++)
-			n += snprintf(line + n, sizeof(line) - (size_t)n, "%-9s", abbrev(columns[c]));
+			n += snprintf(line + n, sizeof(line) - (size_t)n, "%-9s",
+				      abbrev(columns[c]));
 		while (n > 0 && line[n - 1] == ' ')
 			line[--n] = '\0';
 		printf("row %s %s\n", dir_name(dir), line);
@@ -272,7 +274,9 @@ static void print_deviations(void)
 		if (d->cond == TCP_TRACK_COND_CELL)
 			printf("deviation | %s | %s%s | %s | %s | %s |\n", dir_name(d->dir),
 			       tcp_track_index_name(d->index),
-			       d->ack == 0 ? " (no ACK)" : d->ack == 1 ? " (with ACK)" : "",
+			       d->ack == 0   ? " (no ACK)"
+			       : d->ack == 1 ? " (with ACK)"
+					     : "",
 			       tcp_track_state_name(d->state), abbrev(d->linux_state),
 			       abbrev(d->tcpfw_state));
 		else
@@ -348,7 +352,8 @@ static void print_examples(void)
 	fc.packets[1] = 10;
 	fc.bytes[0] = 1520;
 	fc.bytes[1] = 48200;
-	r = (struct ctl_reply){.method = CTL_FLOWS_LIST, .flows = &fc, .n_flows = 1, .continues = true};
+	r = (struct ctl_reply){
+		.method = CTL_FLOWS_LIST, .flows = &fc, .n_flows = 1, .continues = true};
 	reply(&r);
 	r = (struct ctl_reply){.method = CTL_FLOWS_LIST, .flows = &f, .n_flows = 1};
 	reply(&r);
@@ -387,8 +392,8 @@ static void print_examples(void)
 	q.filter.dst[2] = 0x0d;
 	q.filter.dst[3] = 0xb8;
 	request(&q);
-	r = (struct ctl_reply){.method = CTL_FLOWS_KILL, .count = 2, .has_reset = true,
-			       .reset_sent = 4};
+	r = (struct ctl_reply){
+		.method = CTL_FLOWS_KILL, .count = 2, .has_reset = true, .reset_sent = 4};
 	reply(&r);
 
 	/* Flows.Flush */
@@ -462,8 +467,10 @@ static void print_examples(void)
 	q = (struct ctl_request){.method = CTL_PACKETS_TRACE, .more = true, .drops = true};
 	q.filter.dport = 443;
 	request(&q);
-	r = (struct ctl_reply){.method = CTL_PACKETS_TRACE, .continues = true,
-			       .trace_kind = CTL_TRACE_START, .snaplen = 128};
+	r = (struct ctl_reply){.method = CTL_PACKETS_TRACE,
+			       .continues = true,
+			       .trace_kind = CTL_TRACE_START,
+			       .snaplen = 128};
 	reply(&r);
 	struct ctl_trace *t = calloc(1, sizeof(*t));
 	if (!t)
@@ -486,10 +493,18 @@ static void print_examples(void)
 		.has_flow = true,
 		.dir = TCP_TRACK_ORIGINAL,
 		.old_state = TCP_TRACK_ESTABLISHED,
-		.sender = {.end = 2000001, .maxend = 2064801, .maxwin = 64256, .maxack = 1000001,
-			   .wscale = 7, .has_maxack = true},
-		.receiver = {.end = 1000001, .maxend = 1064257, .maxwin = 64800,
-			     .maxack = 2000001, .wscale = 7, .has_maxack = true},
+		.sender = {.end = 2000001,
+			   .maxend = 2064801,
+			   .maxwin = 64256,
+			   .maxack = 1000001,
+			   .wscale = 7,
+			   .has_maxack = true},
+		.receiver = {.end = 1000001,
+			     .maxend = 1064257,
+			     .maxwin = 64800,
+			     .maxack = 2000001,
+			     .wscale = 7,
+			     .has_maxack = true},
 		.seq_min = 1935201,
 		.seq_max = 2064801,
 		.ack_min = 934001,
@@ -500,11 +515,15 @@ static void print_examples(void)
 	};
 	addr4(t->src, 10, 0, 0, 2);
 	addr4(t->dst, 192, 0, 2, 80);
-	r = (struct ctl_reply){.method = CTL_PACKETS_TRACE, .continues = true,
-			       .trace_kind = CTL_TRACE_PACKET, .trace = t};
+	r = (struct ctl_reply){.method = CTL_PACKETS_TRACE,
+			       .continues = true,
+			       .trace_kind = CTL_TRACE_PACKET,
+			       .trace = t};
 	reply(&r);
-	r = (struct ctl_reply){.method = CTL_PACKETS_TRACE, .continues = true,
-			       .trace_kind = CTL_TRACE_LOST, .lost = 5};
+	r = (struct ctl_reply){.method = CTL_PACKETS_TRACE,
+			       .continues = true,
+			       .trace_kind = CTL_TRACE_LOST,
+			       .lost = 5};
 	reply(&r);
 
 	/* Packets.Capture: the same, with the packet's bytes (a bare SYN, no flow yet) */
@@ -533,8 +552,10 @@ static void print_examples(void)
 	addr4(t->src, 10, 0, 0, 2);
 	addr4(t->dst, 192, 0, 2, 80);
 	memcpy(t->bytes, syn_bytes, sizeof(syn_bytes));
-	r = (struct ctl_reply){.method = CTL_PACKETS_CAPTURE, .continues = true,
-			       .trace_kind = CTL_TRACE_PACKET, .trace = t};
+	r = (struct ctl_reply){.method = CTL_PACKETS_CAPTURE,
+			       .continues = true,
+			       .trace_kind = CTL_TRACE_PACKET,
+			       .trace = t};
 	reply(&r);
 	free(t);
 

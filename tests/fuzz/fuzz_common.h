@@ -25,7 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 			fuzz_fail(__FILE__, __LINE__, #x);                                         \
 	} while (0)
 
-_Noreturn void fuzz_fail(const char *file, int line, const char *what);
+__attribute__((noreturn)) void fuzz_fail(const char *file, int line, const char *what);
 
 /* The input, read front to back; past its end every byte reads as 0. */
 struct fuzz_in {

@@ -24,7 +24,8 @@ static void judge(struct model_conv *c, const struct model_conv_event *e)
 	enum model_judge_verdict v = model_judge(j, c, e, diff, sizeof(diff), NULL);
 
 	if (v == MODEL_JUDGE_MOVED || v == MODEL_JUDGE_LEGIT_INVALID) {
-		fprintf(stderr, "fuzz_model: seed %llu step %lu: %s %s segment, tracker %s/%s%s%s\n",
+		fprintf(stderr,
+			"fuzz_model: seed %llu step %lu: %s %s segment, tracker %s/%s%s%s\n",
 			(unsigned long long)c->seed, c->step,
 			v == MODEL_JUDGE_MOVED ? "discarded" : "INVALID",
 			e->legit ? "legitimate" : "injected",

@@ -190,26 +190,27 @@ void ctl_seeds(void)
 	put_reply("reply-capture-lost", &rep);
 	rep.trace_kind = CTL_TRACE_PACKET;
 	rep.trace = &trace;
-	trace = (struct ctl_trace){.time_ms = 5,
-				   .timestamp_ms = 1765094400123ULL,
-				   .verdict = ENGINE_DROP,
-				   .reason = REASON_SEQ_OVER_WINDOW,
-				   .state = TCP_TRACK_ESTABLISHED,
-				   .family = 4,
-				   .sport = 40000,
-				   .dport = 443,
-				   .flags = TCP_FLAG_ACK,
-				   .seq = 1,
-				   .ack = 2,
-				   .len = 3,
-				   .win = 4,
-				   .has_flow = true,
-				   .dir = TCP_TRACK_REPLY,
-				   .old_state = TCP_TRACK_ESTABLISHED,
-				   .sender = {.end = 1, .maxend = 2, .maxwin = 3, .has_maxack = true},
-				   .receiver = {.end = 5, .maxend = 6, .maxwin = 7, .wscale = 7},
-				   .pkt_len = 43,
-				   .cap_len = 4};
+	trace = (struct ctl_trace){
+		.time_ms = 5,
+		.timestamp_ms = 1765094400123ULL,
+		.verdict = ENGINE_DROP,
+		.reason = REASON_SEQ_OVER_WINDOW,
+		.state = TCP_TRACK_ESTABLISHED,
+		.family = 4,
+		.sport = 40000,
+		.dport = 443,
+		.flags = TCP_FLAG_ACK,
+		.seq = 1,
+		.ack = 2,
+		.len = 3,
+		.win = 4,
+		.has_flow = true,
+		.dir = TCP_TRACK_REPLY,
+		.old_state = TCP_TRACK_ESTABLISHED,
+		.sender = {.end = 1, .maxend = 2, .maxwin = 3, .has_maxack = true},
+		.receiver = {.end = 5, .maxend = 6, .maxwin = 7, .wscale = 7},
+		.pkt_len = 43,
+		.cap_len = 4};
 	memcpy(trace.src, "\xc0\x00\x02\x01", 4);
 	memcpy(trace.dst, "\xc6\x33\x64\x02", 4);
 	memcpy(trace.bytes, "\x45\x00\x00\x2b", 4);

@@ -571,4 +571,3 @@ const char *tcp_model_state_name(enum tcp_model_state s)
 {
 	return (unsigned)s < _TCP_MODEL_STATE_MAX ? state_names[s] : "unknown";
 }
-

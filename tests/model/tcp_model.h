@@ -187,5 +187,4 @@ bool tcp_model_synchronized(const struct tcp_model_ep *ep);
 
 const char *tcp_model_state_name(enum tcp_model_state s);
 
-
 #endif /* TCPFW_TCP_MODEL_H */

@@ -216,8 +216,8 @@ static void judge(struct model_conv *c, const struct model_conv_event *e)
 			       "");
 		} else if (e->verdict == TCP_MODEL_DISCARD && e->res->verdict == TCP_TRACK_ACCEPT) {
 			st->timer_refresh++;
-			record(c, &st->notes, "note: discarded by the receiver, tracker ACCEPT (timer)",
-			       e, "");
+			record(c, &st->notes,
+			       "note: discarded by the receiver, tracker ACCEPT (timer)", e, "");
 		}
 		break;
 	}

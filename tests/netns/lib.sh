@@ -19,6 +19,9 @@
 #
 # Exit codes, as kselftest: 0 pass, 1 fail, 4 skip.
 
+# The variables it sets are for the tests that source it (KSFT_*, RET, BLOB_*, *_PID, GID_*).
+# shellcheck disable=SC2034
+
 set -u
 
 KSFT_PASS=0
@@ -235,7 +238,21 @@ cleanup() {
 	for c in "${CLEANUP_CMDS[@]}"; do
 		eval "$c" >/dev/null 2>&1
 	done
+	sanitizer_reports
 	rm -rf "$TMP"
+	[ "$SAN_FAILED" = 0 ] || exit $KSFT_FAIL
+}
+
+# A sanitizer build of tcpfwd (make check-tsan: TCPFWD=build-tsan/tcpfwd) reports on stderr,
+# into the logs under $TMP: any report there fails the test, whatever the checks said.
+SAN_FAILED=0
+sanitizer_reports() {
+	local f
+	for f in $(grep -rlIE '^(WARNING|ERROR): [A-Za-z]+Sanitizer' "$TMP" 2>/dev/null); do
+		echo "FAIL: sanitizer report in ${f#"$TMP"/}:"
+		grep -E -A 40 '^(WARNING|ERROR): [A-Za-z]+Sanitizer' "$f" | head -n 80 | sed 's/^/  /'
+		SAN_FAILED=1
+	done
 }
 
 on_signal() {

@@ -57,7 +57,9 @@ nft_quiet() {
 
 # minus "A B C D" "E F G H": the difference, field by field
 minus() {
-	local a=($1) b=($2)
+	local -a a b
+	read -ra a <<<"$1"
+	read -ra b <<<"$2"
 	echo $((a[0] - b[0])) $((a[1] - b[1])) $((a[2] - b[2])) $((a[3] - b[3]))
 }
 
@@ -161,7 +163,7 @@ if wait_for 5 acct_is "$want6" "${tuple6[@]}"; then
 else
 	fail "IPv6 counts: tcpfwd $(acct "${tuple6[@]}"), nft $want6"
 fi
-read -r op6 ob6 rp6 rb6 <<<"$want6"
+read -r op6 ob6 _ <<<"$want6"
 expect_ge "IPv6: original bytes hold the payload and 60-byte headers" "$ob6" \
 	$((ROUNDS * SIZE + op6 * 60))
 

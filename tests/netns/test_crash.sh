@@ -68,7 +68,7 @@ phase() {
 	info "---- fail-$mode"
 	if [ "$mode" = open ]; then queue_rule bypass; else queue_rule nobypass; fi
 	CONF=$DIR/tcpfwd.conf
-	write_conf "$CONF" fail_open=$([ "$mode" = open ] && echo true || echo false) \
+	write_conf "$CONF" fail_open="$([ "$mode" = open ] && echo true || echo false)" \
 		pickup=false max_flows=8192 level=info log_invalid=true rate_limit=0 statedir="$DIR"
 	tcpfwd_start_ctl "$CONF"
 

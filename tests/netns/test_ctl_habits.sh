@@ -146,6 +146,7 @@ expect_eq "after it, count -f ipv6" "$(pc -f ipv6)" 2
 expect_eq "after both, count" "$(pc)" 5
 
 # watch -s PREFIX: a connection from C4 first, then one from CB4; only the second is shown
+# shellcheck disable=SC2034 # read by the eval below
 n0=$(grep -c 'watching flow events' "$TMP/tcpfwd.log")
 ctl watch -c 1 --duration 10 -s 192.0.2.128/25 >"$TMP/w.out" 2>&1 &
 wpid=$!

@@ -166,7 +166,7 @@ m4=$(echoes "$TMP/echo4.log") m6=$(echoes "$TMP/echo6.log")
 down_ms=$(($(now_ms) - t0))
 # at most one round trip, in flight across the stop
 for fam in 4 6; do
-	eval "grew=\$((m$fam - n$fam))"
+	if [ $fam = 4 ]; then grew=$((m4 - n4)); else grew=$((m6 - n6)); fi
 	if [ "$grew" -le 1 ]; then
 		pass "b: IPv$fam held connection paused while tcpfwd is down ($grew echoes in $down_ms ms)"
 	else

@@ -57,8 +57,8 @@ struct conn conn_make(uint8_t family, uint16_t cport)
 }
 
 /* Writes one segment of c in direction dir to buf; returns its length and sets *seq. */
-size_t write_seg(struct conn *c, int dir, uint8_t flags, uint32_t payload,
-			uint32_t seq_override, uint8_t *buf, size_t cap, uint32_t *seq)
+size_t write_seg(struct conn *c, int dir, uint8_t flags, uint32_t payload, uint32_t seq_override,
+		 uint8_t *buf, size_t cap, uint32_t *seq)
 {
 	struct pktbuild b;
 
@@ -91,7 +91,7 @@ size_t write_seg(struct conn *c, int dir, uint8_t flags, uint32_t payload,
 
 /* Sends one segment of c in direction dir; returns the engine's result. */
 struct engine_result send_seg(struct fixture *fx, struct conn *c, int dir, uint8_t flags,
-				     uint32_t payload, uint32_t seq_override)
+			      uint32_t payload, uint32_t seq_override)
 {
 	struct engine_result res;
 	uint8_t buf[2048];
@@ -108,7 +108,7 @@ struct engine_result send_seg(struct fixture *fx, struct conn *c, int dir, uint8
 }
 
 struct engine_result seg(struct fixture *fx, struct conn *c, int dir, uint8_t flags,
-				uint32_t payload)
+			 uint32_t payload)
 {
 	return send_seg(fx, c, dir, flags, payload, 0);
 }

@@ -58,14 +58,14 @@ struct config small_config(uint32_t max_flows);
 struct conn conn_make(uint8_t family, uint16_t cport);
 
 /* Writes one segment of c in direction dir to buf; returns its length and sets *seq. */
-size_t write_seg(struct conn *c, int dir, uint8_t flags, uint32_t payload,
-			uint32_t seq_override, uint8_t *buf, size_t cap, uint32_t *seq);
+size_t write_seg(struct conn *c, int dir, uint8_t flags, uint32_t payload, uint32_t seq_override,
+		 uint8_t *buf, size_t cap, uint32_t *seq);
 
 /* Sends one segment (seq_override: at that number, c not advanced); the engine's result. */
 struct engine_result send_seg(struct fixture *fx, struct conn *c, int dir, uint8_t flags,
-				     uint32_t payload, uint32_t seq_override);
+			      uint32_t payload, uint32_t seq_override);
 struct engine_result seg(struct fixture *fx, struct conn *c, int dir, uint8_t flags,
-				uint32_t payload);
+			 uint32_t payload);
 
 /* The result is verdict, reason and state (compared by name, for readable failures). */
 void expect(struct engine_result r, uint8_t verdict, uint8_t reason, uint8_t state);

@@ -170,14 +170,13 @@ void expect_at(const struct conv *v, int verd, int rsn, int st, unsigned x, cons
 			  : st == ANY || (v->t.state == st && (verd != ACC || r->new_state == st)));
 
 	if (!ok)
-		print_message(
-			"line %d: got %s/%s state %s new_state %s reopen %d destroy %d;"
-			" want %s/%s state %s\n",
-			line, tcp_track_verdict_name(r->verdict), reason_name(r->reason),
-			tcp_track_state_name(v->t.state), tcp_track_state_name(r->new_state),
-			r->reopen, r->destroy, tcp_track_verdict_name(verd),
-			rsn == ANY ? "any" : reason_name(rsn),
-			st == ANY ? "any" : tcp_track_state_name(st));
+		print_message("line %d: got %s/%s state %s new_state %s reopen %d destroy %d;"
+			      " want %s/%s state %s\n",
+			      line, tcp_track_verdict_name(r->verdict), reason_name(r->reason),
+			      tcp_track_state_name(v->t.state), tcp_track_state_name(r->new_state),
+			      r->reopen, r->destroy, tcp_track_verdict_name(verd),
+			      rsn == ANY ? "any" : reason_name(rsn),
+			      st == ANY ? "any" : tcp_track_state_name(st));
 	_assert_true(ok, "result as expected", file, line);
 }
 

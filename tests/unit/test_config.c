@@ -514,11 +514,12 @@ static void test_strings(void **state)
  */
 static void test_text_ending_in_a_number(void **state)
 {
-	static const char *const texts[] = {"version = 1", "tcp = { max_retrans = 3", "x = 1",
-					    "x = 1e", "x = 0x1", "x = -2", "x = 1.5"};
+	static const char *const texts[] = {
+		"version = 1", "tcp = { max_retrans = 3", "x = 1", "x = 1e", "x = 0x1", "x = -2",
+		"x = 1.5"};
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	uint8_t *mem = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-			    -1, 0);
+	uint8_t *mem =
+		mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	(void)state;
 	assert_true(mem != MAP_FAILED);
@@ -532,7 +533,8 @@ static void test_text_ending_in_a_number(void **state)
 		memcpy(text, texts[i], len);
 		int r = config_parse(text, "t.conf", &c, msg, sizeof(msg));
 		if (i == 0) {
-			assert_int_equal(r, 0); /* the fuzzer's input: valid, no newline at the end */
+			assert_int_equal(r,
+					 0); /* the fuzzer's input: valid, no newline at the end */
 		} else {
 			assert_int_equal(r, -EINVAL); /* an unknown key, or a text cut short */
 			assert_true(strncmp(msg, "t.conf:1: ", 10) == 0);

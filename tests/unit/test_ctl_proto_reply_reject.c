@@ -58,13 +58,13 @@ static void test_reply_reject(void **state)
 		{"\"timeout\":1.5", "\"timeout\":1.5,\"counters\":[]"},
 		{"\"timeout\":1.5", "\"timeout\":1.5,\"counters\":{}"},
 		{"\"timeout\":1.5", "\"timeout\":1.5,\"counters\":{\"original\":{\"packets\":1,"
-				     "\"bytes\":1}}"},
+				    "\"bytes\":1}}"},
 		{"\"timeout\":1.5", "\"timeout\":1.5,\"counters\":{\"original\":{\"packets\":1,"
-				     "\"bytes\":1},\"reply\":{\"packets\":-1,\"bytes\":1}}"},
+				    "\"bytes\":1},\"reply\":{\"packets\":-1,\"bytes\":1}}"},
 		{"\"timeout\":1.5", "\"timeout\":1.5,\"counters\":{\"original\":{\"packets\":1},"
-				     "\"reply\":{\"packets\":1,\"bytes\":1}}"},
+				    "\"reply\":{\"packets\":1,\"bytes\":1}}"},
 		{"\"timeout\":1.5", "\"timeout\":1.5,\"counters\":{\"original\":{\"packets\":1,"
-				     "\"bytes\":\"1\"},\"reply\":{\"packets\":1,\"bytes\":1}}"},
+				    "\"bytes\":\"1\"},\"reply\":{\"packets\":1,\"bytes\":1}}"},
 	};
 	char text[1024], flow[512];
 	struct ctl_reply out;

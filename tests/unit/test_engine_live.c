@@ -22,12 +22,12 @@
 #include "pktbuild.h"
 #include "util.h"
 
-#define T0	    5000000ull /* the fake monotonic clock at the first step */
-#define STEP_MS	    5
+#define T0	     5000000ull /* the fake monotonic clock at the first step */
+#define STEP_MS	     5
 #define EXPIRE_EVERY 64
-#define CONNS	    64
-#define MAX_FLOWS   48 /* fewer than CONNS: the table fills and evicts */
-#define PKT_MAX	    256
+#define CONNS	     64
+#define MAX_FLOWS    48 /* fewer than CONNS: the table fills and evicts */
+#define PKT_MAX	     256
 
 /* ---- an image in shared memory, as the daemon maps one ---- */
 
@@ -460,8 +460,8 @@ static void test_killed_at_random(void **state)
 	struct image im = image_new(&cfg);
 	volatile uint64_t *progress =
 		mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	unsigned rounds = getenv("TCPFW_KILL_ROUNDS") ? (unsigned)atoi(getenv("TCPFW_KILL_ROUNDS"))
-						       : 150;
+	unsigned rounds =
+		getenv("TCPFW_KILL_ROUNDS") ? (unsigned)atoi(getenv("TCPFW_KILL_ROUNDS")) : 150;
 	unsigned torn = 0, kept = 0, lost_unchanged = 0;
 
 	(void)state;
@@ -504,8 +504,9 @@ static void test_killed_at_random(void **state)
 		replay(seed, k + 1, now, &b);
 		for (unsigned i = 0; i < got.n; i++) {
 			if (!find(&a, &got.r[i], true) && !find(&b, &got.r[i], true))
-				fail_msg("round %u step %llu: a resumed flow matches neither replay",
-					 round, (unsigned long long)k);
+				fail_msg(
+					"round %u step %llu: a resumed flow matches neither replay",
+					round, (unsigned long long)k);
 		}
 		unsigned lost = 0;
 		for (unsigned i = 0; i < a.n; i++) /* (one due but not yet reaped goes on resume) */
@@ -561,7 +562,8 @@ static void test_killed_during_resume(void **state)
 			assert_int_equal(engine_import(e, &r, T0), 0);
 		}
 		engine_free(e);
-		/* the last flow was being written: it holds another tuple, and the header says so */
+		/* the last flow was being written: it holds another tuple, and the header says so
+		 */
 		uint32_t torn = n - 1;
 		uint8_t *key = (uint8_t *)im.pool + (size_t)torn * 128;
 		memcpy(key + 16, poison_src, 4); /* endpoint 1's address */

@@ -64,7 +64,8 @@ static void test_layout(void **state)
 		size_t at = live_image_pool_offset(&c, i);
 
 		assert_int_equal(at % LIVE_IMAGE_ALIGN, 0);
-		assert_true(live_image_engine_offset(i) + ENGINE_IMAGE_HEADER_SIZE <= LIVE_IMAGE_ALIGN);
+		assert_true(live_image_engine_offset(i) + ENGINE_IMAGE_HEADER_SIZE <=
+			    LIVE_IMAGE_ALIGN);
 		if (i)
 			assert_true(at >= live_image_pool_offset(&c, i - 1) + pool);
 		assert_true(at + pool <= live_image_size(&c));

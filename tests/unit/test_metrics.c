@@ -38,8 +38,8 @@ static struct ctl_stats sample_stats(unsigned n_queues)
 	s.pause_max_us = 1500042;
 	s.n_queues = n_queues;
 	for (unsigned i = 0; i < n_queues; i++)
-		s.queues[i] = (struct ctl_queue_stats){.num = (uint16_t)(10 + i), .queue_total = i,
-						       .id_sequence = 777 + i};
+		s.queues[i] = (struct ctl_queue_stats){
+			.num = (uint16_t)(10 + i), .queue_total = i, .id_sequence = 777 + i};
 	return s;
 }
 
@@ -72,8 +72,8 @@ static void test_values(void **state)
 	expect_line(t, "tcpfw_verdicts_total{verdict=\"accept\"} 1000");
 	expect_line(t, "tcpfw_verdicts_total{verdict=\"drop\"} 7");
 	for (unsigned i = 0; i < _REASON_MAX; i++) {
-		snprintf(line, sizeof(line), "tcpfw_reasons_total{reason=\"%s\"} %u", reason_name(i),
-			 100 + i);
+		snprintf(line, sizeof(line), "tcpfw_reasons_total{reason=\"%s\"} %u",
+			 reason_name(i), 100 + i);
 		expect_line(t, line);
 	}
 	expect_line(t, "tcpfw_flows{state=\"ESTABLISHED\"} 42");

@@ -2,8 +2,8 @@
 /*
  * The full flag matrix: every flag byte x every state x both directions, against Linux's
  * tables as docs/tracking.md gives them (section 4; a starred cell's Linux value is in
- * section 11), with tcpfw's deviations read from tcp_track_deviations[]. The tables below are typed in from that document, independently of
- * lib/tcp_track.c, so a wrong cell in either shows up here.
+ * section 11), with tcpfw's deviations read from tcp_track_deviations[]. The tables below are typed
+ * in from that document, independently of lib/tcp_track.c, so a wrong cell in either shows up here.
  */
 #include <stdarg.h>
 #include <stddef.h>

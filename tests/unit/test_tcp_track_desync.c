@@ -57,8 +57,8 @@ static void fin_beyond_hole_stays(void **state)
 
 	(void)state;
 	est(&v);
-	STEP(&v, C, mkseg(TCP_FLAG_FIN | TCP_FLAG_ACK, v.nxt[C] + 500, v.nxt[S], 0), ACC,
-	     REASON_OK, sFW);
+	STEP(&v, C, mkseg(TCP_FLAG_FIN | TCP_FLAG_ACK, v.nxt[C] + 500, v.nxt[S], 0), ACC, REASON_OK,
+	     sFW);
 	STEP(&v, C, mkseg(TCP_FLAG_ACK, v.nxt[C], v.nxt[S], 500), ACC, REASON_OK, sFW);
 	v.nxt[C] += 501;
 	STEP(&v, S, ack_of(&v, S), ACC, REASON_OK, sCW);
@@ -75,8 +75,8 @@ static void fin_overtaken_by_data(void **state)
 
 	(void)state;
 	est(&v);
-	STEP(&v, C, mkseg(TCP_FLAG_FIN | TCP_FLAG_ACK, v.nxt[C] + 300, v.nxt[S], 0), ACC,
-	     REASON_OK, sFW);
+	STEP(&v, C, mkseg(TCP_FLAG_FIN | TCP_FLAG_ACK, v.nxt[C] + 300, v.nxt[S], 0), ACC, REASON_OK,
+	     sFW);
 	STEP(&v, C, dat(&v, C, 1000), ACC, REASON_OK, sES);
 	STEP(&v, S, ack_of(&v, S), ACC, REASON_OK, sES);
 	STEP(&v, C, dat(&v, C, 1000), ACC, REASON_OK, sES);
@@ -98,8 +98,9 @@ static void paws_old_timestamp(void **state)
 	STEP(&v, C, dat(&v, C, 1000), ACC, REASON_OK, sES);
 	STEP(&v, S, ack_of(&v, S), ACC, REASON_OK, sES);
 	/* an old duplicate FIN and data inside what C sent */
-	STEP(&v, C, with_ts(mkseg(TCP_FLAG_FIN | TCP_FLAG_ACK, v.nxt[C] - 1, v.nxt[S], 0),
-			    v.tsval[C] - 100),
+	STEP(&v, C,
+	     with_ts(mkseg(TCP_FLAG_FIN | TCP_FLAG_ACK, v.nxt[C] - 1, v.nxt[S], 0),
+		     v.tsval[C] - 100),
 	     IGN, REASON_PAWS_REJECT, sES);
 	STEP(&v, C, with_ts(mkseg(TCP_FLAG_ACK, v.nxt[C] - 100, v.nxt[S], 100), v.tsval[C] - 2),
 	     IGN, REASON_PAWS_REJECT, sES);
@@ -110,8 +111,8 @@ static void paws_old_timestamp(void **state)
 	/* new data and a new FIN too: S drops them */
 	STEP(&v, C, with_ts(mkseg(TCP_FLAG_ACK, v.nxt[C], v.nxt[S], 100), v.tsval[C] - 100), IGN,
 	     REASON_PAWS_REJECT, sES);
-	STEP(&v, C, with_ts(mkseg(TCP_FLAG_FIN | TCP_FLAG_ACK, v.nxt[C], v.nxt[S], 0),
-			    v.tsval[C] - 100),
+	STEP(&v, C,
+	     with_ts(mkseg(TCP_FLAG_FIN | TCP_FLAG_ACK, v.nxt[C], v.nxt[S], 0), v.tsval[C] - 100),
 	     IGN, REASON_PAWS_REJECT, sES);
 	STEP(&v, C, dat(&v, C, 100), ACC, REASON_OK, sES);
 	STEP(&v, S, ack_of(&v, S), ACC, REASON_OK, sES);
@@ -134,8 +135,8 @@ static void ts_recent_moves_only_at_rcv_wup(void **state)
 	conv_init(&v);
 	v.ts = true;
 	open3(&v, ISN_C, ISN_S, WS);
-	STEP(&v, C, with_ts(mkseg(TCP_FLAG_ACK, v.nxt[C] + 1000, v.nxt[S], 100),
-			    v.tsval[C] + 1000000),
+	STEP(&v, C,
+	     with_ts(mkseg(TCP_FLAG_ACK, v.nxt[C] + 1000, v.nxt[S], 100), v.tsval[C] + 1000000),
 	     ACC, REASON_OK, sES);
 	STEP(&v, C, dat(&v, C, 1000), ACC, REASON_OK, sES);
 	STEP(&v, S, ack_of(&v, S), ACC, REASON_OK, sES);

@@ -16,8 +16,8 @@ static void note(struct diff *d, const char *prefix, const char *name, unsigned 
 		return;
 	d->same = false;
 	if (d->buf && d->off < d->len) {
-		int n = snprintf(d->buf + d->off, d->len - d->off, "%s%s %u->%u; ", prefix, name,
-				 b, a);
+		int n = snprintf(d->buf + d->off, d->len - d->off, "%s%s %u->%u; ", prefix, name, b,
+				 a);
 		d->off += n > 0 ? (size_t)n : 0;
 	}
 }
