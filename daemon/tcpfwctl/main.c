@@ -23,7 +23,7 @@
 #include "conn.h"
 #include "ctl_proto.h"
 #include "output.h"
-#include "tcp_track.h"
+#include "tcp_track_names.h"
 #include "trace.h"
 
 #ifndef TCPFW_VERSION
