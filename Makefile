@@ -6,6 +6,7 @@
 #   make check        deps, build, check-purity, unit tests, the receiver model, netns tests
 #   make check-model  the differential receiver model (tests/model)
 #   make check-purity fail if libtcpfw.a calls sockets, clocks, logging, printf or exit
+#   make check-tcpfwctl  fail if tcpfwctl holds engine, tracker or table code, or libsodium
 #   make bench        engine microbenchmark (not part of check)
 #   make bench-callgrind  instructions per packet under valgrind
 #   make SANITIZE=1   the same with ASan + UBSan, no recovery
@@ -87,8 +88,14 @@ $(BUILD)/daemon/tcpfwctl/%.o: daemon/tcpfwctl/%.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Idaemon/tcpfwctl -c -o $@ $<
 
-$(TCPFWCTL): $(TCPFWCTL_OBJS) $(LIBTCPFW)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS)
+# and the few lib/ objects it needs, named: the protocol, the leaf name tables, the metrics
+# and pcapng formatters. Linking the archive would pull in whatever a new call reached;
+# naming the objects makes such a call a link error, and check-tcpfwctl checks the result.
+TCPFWCTL_LIB_SRCS := $(sort $(wildcard lib/ctl_proto*.c lib/*_names.c) lib/metrics.c \
+	lib/pcapng.c lib/reason.c)
+TCPFWCTL_LIB_OBJS := $(TCPFWCTL_LIB_SRCS:%.c=$(BUILD)/%.o)
+$(TCPFWCTL): $(TCPFWCTL_OBJS) $(TCPFWCTL_LIB_OBJS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(shell $(PKG_CONFIG) --libs jansson)
 
 $(LIBTCPFW): $(LIB_OBJS)
 	@mkdir -p $(@D)
@@ -144,6 +151,12 @@ check-purity: $(LIBTCPFW)
 	if [ -n "$$bad" ]; then echo "check-purity: libtcpfw.a references:" $$bad >&2; exit 1; fi; \
 	echo "check-purity: libtcpfw.a is pure"
 
+# tcpfwctl links the protocol and the name tables, never the core that decides: no global
+# symbol of any other lib/ object, no daemon library (nm and readelf, tests/check_tcpfwctl.sh).
+.PHONY: check-tcpfwctl
+check-tcpfwctl: $(TCPFWCTL) $(LIB_OBJS)
+	@sh tests/check_tcpfwctl.sh $(TCPFWCTL) $(filter-out $(TCPFWCTL_LIB_OBJS),$(LIB_OBJS))
+
 # Man pages, linted as Lintian does: groff's warnings are the only output allowed, so any
 # line fails. The glob picks up every page in man/, whoever wrote it.
 MAN_PAGES = $(sort $(wildcard man/*.[58]))
@@ -182,6 +195,7 @@ check: deps
 	@# the benchmarks are not run here, only built, so that an API change cannot break them
 	$(MAKE) $(BENCH_BIN) $(MKFLOWS) $(FLOOR_BIN)
 	$(MAKE) check-purity
+	$(MAKE) check-tcpfwctl
 	$(MAKE) check-man
 	$(MAKE) check-units
 	$(MAKE) unit
