@@ -402,7 +402,7 @@ check-units: all
 # build-fuzz/artifacts/, logs in build-fuzz/fuzz_<h>.log. Not part of check.
 # make fuzz-replay: the same harnesses built with $(CC) and tests/fuzz/replay.c instead of
 # libFuzzer, every corpus file run once; check runs it with SANITIZE=1 (ASan+UBSan, seconds).
-FUZZ_HARNESSES ?= packet engine config ctl_proto snapshot model pcapng
+FUZZ_HARNESSES ?= packet engine config ctl_proto snapshot model pcapng nfqueue
 FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
 FUZZ_BUILD := build-fuzz
@@ -460,6 +460,17 @@ $(BUILD)/tests/unit/test_pcapng.o $(BUILD)/tests/fuzz/fuzz_pcapng.o: ALL_CFLAGS 
 $(FUZZ_BUILD)/tests/fuzz/fuzz_pcapng.o: FUZZ_CFLAGS += $(PCAP_CFLAGS)
 $(BUILD)/tests/unit/test_pcapng $(BUILD)/tests/fuzz/replay_pcapng $(FUZZ_BUILD)/fuzz_pcapng: \
 	EXTRA_LIBS = $(PCAP_LIBS)
+
+# fuzz_nfqueue and test_nfqueue: tcpfwd's netlink parser (nfqueue.o) and the message builder,
+# with libmnl and libnetfilter_queue.
+NFQ_TEST_LIBS = $(shell $(PKG_CONFIG) --libs libmnl libnetfilter_queue)
+$(BUILD)/tests/unit/test_nfqueue.o $(BUILD)/tests/fuzz/fuzz_nfqueue.o: ALL_CFLAGS += -Idaemon/tcpfwd
+$(FUZZ_BUILD)/tests/fuzz/fuzz_nfqueue.o: FUZZ_CFLAGS += -Idaemon/tcpfwd
+$(BUILD)/tests/unit/test_nfqueue: $(BUILD)/daemon/tcpfwd/nfqueue.o $(BUILD)/tests/fuzz/nfq_build.o
+$(BUILD)/tests/fuzz/replay_nfqueue: $(BUILD)/daemon/tcpfwd/nfqueue.o
+$(FUZZ_BUILD)/fuzz_nfqueue: $(FUZZ_BUILD)/daemon/tcpfwd/nfqueue.o
+$(BUILD)/tests/unit/test_nfqueue $(BUILD)/tests/fuzz/replay_nfqueue $(FUZZ_BUILD)/fuzz_nfqueue: \
+	EXTRA_LIBS = $(NFQ_TEST_LIBS)
 
 fuzz-replay: $(REPLAY_BINS)
 	@fail=0; for h in $(FUZZ_HARNESSES); do \
