@@ -75,7 +75,7 @@ struct nfqueue {
  * mnl_attr_for_each() runs to the aligned end of a message, up to 3 bytes past an unaligned
  * last one. The kernel sends neither; a parser of what arrives must not read past it.
  */
-static int attr_cb(const struct nlattr *attr, const struct nlattr **tb)
+static int parse_attr(const struct nlattr *attr, const struct nlattr **tb)
 {
 	uint16_t type = mnl_attr_get_type(attr);
 
@@ -109,7 +109,7 @@ static int parse_packet(const struct nlmsghdr *nlh, const struct nfqueue_parse_o
 		return -EINVAL;
 	for (attr = mnl_nlmsg_get_payload_offset(nlh, sizeof(struct nfgenmsg));
 	     mnl_attr_ok(attr, (int)(end - (const char *)attr)); attr = mnl_attr_next(attr))
-		if (attr_cb(attr, tb) < 0)
+		if (parse_attr(attr, tb) < 0)
 			return -EINVAL;
 	if (!tb[NFQA_PACKET_HDR])
 		return -EINVAL;
