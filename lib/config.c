@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "config_keys.h"
+#include "config_lex.h"
 #include "util.h"
 
 static const char *const config_tw_policy_names[] = {
@@ -592,8 +593,8 @@ static int config_check_cross(const struct config_ctx *ctx, const config_t *cfg)
 }
 
 /*
- * One pass over the text for what libconfig 1.5 gets wrong or must never see. It follows
- * libconfig's lexer (lib/scanner.l) just far enough to skip comments, strings and names:
+ * One pass over the text for what libconfig 1.5 gets wrong or must never see, with its lexer's
+ * tokens (config_lex):
  * - "@include" at a line start opens a file relative to the working directory: no I/O here;
  * - an unterminated block comment silently swallows the rest of the file, and an unterminated
  *   string is a syntax error reported at the end of the file;
@@ -613,130 +614,37 @@ struct config_scan {
 	bool needs_newline; /* the text ends inside a # or // comment */
 };
 
-static bool config_is_digit(char ch)
+static void config_scan(const char *text, struct config_scan *r)
 {
-	return ch >= '0' && ch <= '9';
-}
-
-static int config_hex_value(char ch)
-{
-	if (config_is_digit(ch))
-		return ch - '0';
-	return (ch | 0x20) >= 'a' && (ch | 0x20) <= 'f' ? (ch | 0x20) - 'a' + 10 : -1;
-}
-
-/* Length of a float exponent [eE][-+]?[0-9]+ at p, or 0. */
-static size_t config_scan_exponent(const char *p)
-{
-	/* p[0] first: at the end of the text it is the NUL, and p[1] is past the buffer */
-	if ((p[0] | 0x20) != 'e')
-		return 0;
-	size_t sign = p[1] == '+' || p[1] == '-';
-	if (!config_is_digit(p[1 + sign]))
-		return 0;
-	return 1 + sign + strspn(p + 1 + sign, "0123456789");
-}
-
-static bool config_scan_include(const char *p)
-{
-	p += strspn(p, " \t");
-	if (strncmp(p, "@include", 8) != 0 || (p[8] != ' ' && p[8] != '\t'))
-		return false;
-	p += 8;
-	p += strspn(p, " \t");
-	return *p == '"';
-}
-
-/* Skips an integer, hex or float token at p; records an integer libconfig would truncate. */
-static const char *config_scan_number(const char *p, unsigned int line, struct config_scan *r)
-{
-	const char *start = p;
-	unsigned long long v = 0, limit;
-	bool neg = false, over = false;
-	int d;
-
-	if (*p == '+' || *p == '-')
-		neg = *p++ == '-';
-	if (p == start && p[0] == '0' && (p[1] | 0x20) == 'x' && config_hex_value(p[2]) >= 0) {
-		for (p += 2; (d = config_hex_value(*p)) >= 0; p++) {
-			over |= v > (ULLONG_MAX >> 4);
-			v = v << 4 | (unsigned int)d;
-		}
-	} else {
-		for (; config_is_digit(*p); p++) {
-			over |= v > (ULLONG_MAX - 9) / 10;
-			v = v * 10 + (unsigned int)(*p - '0');
-		}
-		if (*p == '.' || config_scan_exponent(p)) {
-			if (*p == '.')
-				p += 1 + strspn(p + 1, "0123456789");
-			return p + config_scan_exponent(p); /* a float: a type error later */
-		}
-	}
-	limit = *p == 'L' ? INT64_MAX : INT32_MAX;
-	if (*p == 'L')
-		p += p[1] == 'L' ? 2 : 1;
-	if ((over || v > limit + neg) && !r->int_line) {
-		r->int_line = line;
-		r->int_text = start;
-		r->int_len = (size_t)(p - start);
-	}
-	return p;
-}
-
-static void config_scan(const char *t, struct config_scan *r)
-{
+	const char *p = text, *end = text + strlen(text);
+	struct config_lex_token t;
 	unsigned int line = 1;
-	const char *p = t;
 
 	memset(r, 0, sizeof(*r));
-	while (*p) {
-		if ((p == t || p[-1] == '\n') && config_scan_include(p)) {
+	while (p < end) {
+		p = config_lex_next(p, end, p == text || p[-1] == '\n', &t);
+		if (t.kind == CONFIG_LEX_INCLUDE) {
 			r->include_line = line;
 			return;
 		}
-		if (*p == '\n') {
-			line++;
-			p++;
-		} else if (*p == '#' || (p[0] == '/' && p[1] == '/')) {
-			p += strcspn(p, "\n");
-			r->needs_newline = !*p;
-		} else if (p[0] == '/' && p[1] == '*') {
-			unsigned int start = line;
-
-			for (p += 2; *p && !(p[0] == '*' && p[1] == '/'); p++)
-				line += *p == '\n';
-			if (!*p) {
-				r->comment_line = start;
-				break;
-			}
-			p += 2;
-		} else if (*p == '"') {
-			unsigned int start = line;
-
-			for (p++; *p && *p != '"'; p++) {
-				if (*p == '\\' && (p[1] == '"' || p[1] == '\\'))
-					p++;
-				else
-					line += *p == '\n';
-			}
-			if (!*p) {
-				r->string_line = start;
-				break;
-			}
-			p++;
-		} else if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || *p == '*') {
-			p += 1 + strspn(p + 1,
-					"-ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-					"0123456789_*");
-		} else if (config_is_digit(*p) || *p == '.' ||
-			   ((*p == '+' || *p == '-') && (config_is_digit(p[1]) || p[1] == '.'))) {
-			const char *q = config_scan_number(p, line, r);
-
-			p = q > p ? q : p + 1;
-		} else {
-			p++;
+		if (t.open) {
+			if (t.kind == CONFIG_LEX_STRING)
+				r->string_line = line;
+			else
+				r->comment_line = line;
+			line += t.newlines;
+			break;
 		}
+		if (t.kind == CONFIG_LEX_LINE_COMMENT)
+			r->needs_newline = p == end;
+		if (t.kind == CONFIG_LEX_INT && !r->int_line &&
+		    (t.over ||
+		     t.magnitude > (t.wide ? (unsigned long long)INT64_MAX : INT32_MAX) + t.neg)) {
+			r->int_line = line;
+			r->int_text = t.start;
+			r->int_len = t.len;
+		}
+		line += t.newlines;
 	}
 	r->lines = line;
 }

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Run-time parameters: one dotted key read or written as libconfig value text, with the schema
- * and the checks of config.c (config_keys.h). The value text is parsed here, without libconfig,
- * following libconfig 1.5's scanner (lib/scanner.l) for the three types a key can have.
+ * and the checks of config.c (config_keys.h). The value text is read without libconfig, as one
+ * token of config_lex, the lexer config.c's pre-scan uses too.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -10,10 +10,10 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include "config.h"
 #include "config_keys.h"
+#include "config_lex.h"
 #include "util.h"
 
 /* Top-level groups whose keys the daemon can apply without a restart, and single keys of other
@@ -192,138 +192,41 @@ static const char *const config_value_type_names[] = {
 	[CONFIG_VALUE_FLOAT] = "a float",
 };
 
-static int config_hex_digit(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'f')
-		return (ch | 0x20) - 'a' + 10;
-	return -1;
-}
-
-/* A string literal from p (at its opening quote) to end; escapes as libconfig 1.5. */
-static int config_value_string(const char *p, const char *end, struct config_value *v)
-{
-	size_t used = 0;
-
-	for (p++; p < end && *p != '"'; p++) {
-		char ch = *p;
-
-		if ((unsigned char)ch < 0x20 || used + 1 >= sizeof(v->s))
-			return -EINVAL;
-		if (ch == '\\') {
-			static const char from[] = "\\\"nrtf", to[] = "\\\"\n\r\t\f";
-			const char *e = p + 1 < end ? strchr(from, p[1]) : NULL;
-
-			if (e && *e) {
-				ch = to[e - from];
-				p++;
-			} else if (p + 3 < end && p[1] == 'x' && config_hex_digit(p[2]) >= 0 &&
-				   config_hex_digit(p[3]) >= 0) {
-				ch = (char)(config_hex_digit(p[2]) << 4 | config_hex_digit(p[3]));
-				p += 3;
-				if (ch == '\0')
-					return -EINVAL;
-			} else {
-				return -EINVAL;
-			}
-		}
-		v->s[used++] = ch;
-	}
-	if (p + 1 != end) /* unterminated, or text after the closing quote */
-		return -EINVAL;
-	v->s[used] = '\0';
-	v->type = CONFIG_VALUE_STRING;
-	return 0;
-}
-
-static const char *config_skip_digits(const char *p, const char *end)
-{
-	while (p < end && *p >= '0' && *p <= '9')
-		p++;
-	return p;
-}
-
-/* True when [p, end) is a libconfig float: digits with a '.' and/or an exponent. */
-static bool config_value_is_float(const char *p, const char *end)
-{
-	const char *q = config_skip_digits(p, end), *r = q;
-	bool digits = q > p;
-
-	if (r < end && *r == '.') {
-		r = config_skip_digits(r + 1, end);
-		digits |= r > q + 1;
-	}
-	if (!digits)
-		return false;
-	if (r < end && (*r | 0x20) == 'e') {
-		const char *e = r + 1 + (r + 1 < end && (r[1] == '+' || r[1] == '-'));
-
-		r = config_skip_digits(e, end);
-		if (r == e)
-			return false;
-	}
-	return r == end && r != q;
-}
-
-/* [+-]digits or 0xHEX (no sign), then an optional L or LL; or a float. -ERANGE past int64. */
-static int config_value_number(const char *p, const char *end, struct config_value *v)
-{
-	const char *start = p;
-	unsigned long long u = 0;
-	bool neg = false, over = false;
-	unsigned base = 10;
-	int d;
-
-	if (*p == '+' || *p == '-')
-		neg = *p++ == '-';
-	if (config_value_is_float(p, end)) {
-		v->type = CONFIG_VALUE_FLOAT;
-		return 0;
-	}
-	if (p == start && end - p > 2 && p[0] == '0' && (p[1] | 0x20) == 'x') {
-		base = 16;
-		p += 2;
-	}
-	start = p;
-	for (; p < end && (d = config_hex_digit(*p)) >= 0 && (unsigned)d < base; p++) {
-		over |= u > (UINT64_MAX - (unsigned)d) / base;
-		u = u * base + (unsigned)d;
-	}
-	if (p == start)
-		return -EINVAL;
-	if (p < end && *p == 'L')
-		p += p + 1 < end && p[1] == 'L' ? 2 : 1;
-	if (p != end)
-		return -EINVAL;
-	if (over || u > (unsigned long long)INT64_MAX + neg)
-		return -ERANGE;
-	v->type = CONFIG_VALUE_INT;
-	v->i = neg ? (long long)(0 - u) : (long long)u;
-	return 0;
-}
-
-/* Parses libconfig value text (surrounding blanks allowed). -EINVAL or -ERANGE. */
+/* Parses libconfig value text (surrounding blanks allowed): one token of config_lex, an
+ * integer within int64, a boolean, a float or a string. -EINVAL or -ERANGE. */
 static int config_value_parse(const char *text, struct config_value *v)
 {
 	const char *p = text + strspn(text, " \t\r\n"), *end = p + strlen(p);
+	struct config_lex_token t;
 
 	while (end > p && strchr(" \t\r\n", end[-1]))
 		end--;
 	memset(v, 0, sizeof(*v));
-	if (p == end)
+	if (p == end || config_lex_next(p, end, false, &t) != end)
 		return -EINVAL;
-	if (*p == '"')
-		return config_value_string(p, end, v);
-	if ((end - p == 4 && strncasecmp(p, "true", 4) == 0) ||
-	    (end - p == 5 && strncasecmp(p, "false", 5) == 0)) {
-		v->type = CONFIG_VALUE_BOOL;
-		v->b = (*p | 0x20) == 't';
+	switch (t.kind) {
+	case CONFIG_LEX_STRING:
+		if (config_lex_string(&t, v->s, sizeof(v->s)) < 0)
+			return -EINVAL;
+		v->type = CONFIG_VALUE_STRING;
 		return 0;
+	case CONFIG_LEX_NAME:
+		if (!config_lex_is_bool(&t, &v->b))
+			return -EINVAL;
+		v->type = CONFIG_VALUE_BOOL;
+		return 0;
+	case CONFIG_LEX_FLOAT:
+		v->type = CONFIG_VALUE_FLOAT;
+		return 0;
+	case CONFIG_LEX_INT:
+		if (t.over || t.magnitude > (unsigned long long)INT64_MAX + t.neg)
+			return -ERANGE;
+		v->type = CONFIG_VALUE_INT;
+		v->i = t.neg ? (long long)(0 - t.magnitude) : (long long)t.magnitude;
+		return 0;
+	default:
+		return -EINVAL;
 	}
-	if ((*p >= '0' && *p <= '9') || *p == '+' || *p == '-' || *p == '.')
-		return config_value_number(p, end, v);
-	return -EINVAL;
 }
 
 /* ---- set ---- */

@@ -17,7 +17,7 @@
 
 #include "ctl_proto.h"
 #include "ctl_proto_json.h"
-#include "tcp_track.h"
+#include "tcp_track_names.h"
 #include "util.h"
 
 _Static_assert(_TCP_TRACK_STATE_MAX <= 16, "ctl_filter.state_mask needs room");

@@ -17,8 +17,8 @@
 
 #include "ctl_proto.h"
 #include "ctl_proto_json.h"
-#include "engine.h" /* engine_event_name, engine_cause_name and their enums only */
-#include "tcp_track.h"
+#include "engine_names.h"
+#include "tcp_track_names.h"
 #include "util.h"
 
 _Static_assert(_TCP_TRACK_STATE_MAX <= 16, "ctl_stats.states needs room");

@@ -14,8 +14,8 @@
 
 #include "ctl_proto.h"
 #include "ctl_proto_json.h"
-#include "engine.h" /* _ENGINE_CAUSE_MAX only */
-#include "tcp_track.h"
+#include "engine_names.h" /* _ENGINE_CAUSE_MAX only */
+#include "tcp_track_names.h"
 #include "util.h"
 
 #define CTL_OVERRIDDEN_MAX 16

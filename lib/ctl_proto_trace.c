@@ -14,9 +14,9 @@
 
 #include "ctl_proto.h"
 #include "ctl_proto_json.h"
-#include "engine.h" /* engine_verdict_name and its enum only */
-#include "packet.h"
-#include "tcp_track.h"
+#include "engine_names.h"
+#include "packet.h" /* PACKET_WSCALE_MAX */
+#include "tcp_track_names.h"
 
 /* tcpdump's letters, in its order; "." is ACK */
 static const struct {

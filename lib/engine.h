@@ -25,28 +25,9 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "engine_names.h"
 #include "reason.h"
 #include "tcp_track.h"
-
-enum engine_verdict { ENGINE_ACCEPT = 0, ENGINE_DROP, _ENGINE_VERDICT_MAX };
-
-/* Why a flow left the table. */
-enum engine_cause {
-	ENGINE_CAUSE_TIMEOUT = 0, /* its timer expired */
-	ENGINE_CAUSE_RESET,	  /* an RST answered its only SYN */
-	ENGINE_CAUSE_REOPEN,	  /* a SYN started a new incarnation of the tuple */
-	ENGINE_CAUSE_EVICTED,	  /* early drop: the table was full */
-	ENGINE_CAUSE_KILLED,	  /* the operator killed it */
-	ENGINE_CAUSE_FLUSHED,	  /* the operator flushed the table */
-	_ENGINE_CAUSE_MAX
-};
-
-enum engine_event_type {
-	ENGINE_EVENT_NEW = 0,
-	ENGINE_EVENT_STATE,
-	ENGINE_EVENT_DESTROY,
-	_ENGINE_EVENT_MAX
-};
 
 /* A copy of one flow, oriented as its initiator (ORIGINAL) saw it. */
 struct engine_flow_info {
@@ -358,9 +339,5 @@ bool engine_filter_match(const struct engine_filter *f, const struct engine_flow
 
 /* Bytes allocated for flows (table, pool, timers, counters), for the bytes-per-flow report. */
 size_t engine_memory(const struct engine *e);
-
-const char *engine_verdict_name(enum engine_verdict v);
-const char *engine_cause_name(enum engine_cause c);
-const char *engine_event_name(enum engine_event_type t);
 
 #endif /* TCPFW_ENGINE_H */

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "reason.h"
-#include "tcp_track.h"
+#include "tcp_track_names.h"
 #include "util.h"
 
 /* The text so far: what fits in buf, and the length the whole would take. */

@@ -37,43 +37,7 @@
 
 #include "packet.h"
 #include "reason.h"
-
-enum tcp_track_state {
-	TCP_TRACK_NONE = 0,
-	TCP_TRACK_SYN_SENT,
-	TCP_TRACK_SYN_RECV,
-	TCP_TRACK_ESTABLISHED,
-	TCP_TRACK_FIN_WAIT,
-	TCP_TRACK_CLOSE_WAIT,
-	TCP_TRACK_LAST_ACK,
-	TCP_TRACK_TIME_WAIT,
-	TCP_TRACK_CLOSE,
-	TCP_TRACK_SYN_SENT2, /* simultaneous open: both sides sent a SYN */
-	_TCP_TRACK_STATE_MAX
-};
-
-enum tcp_track_dir {
-	TCP_TRACK_ORIGINAL = 0,
-	TCP_TRACK_REPLY = 1,
-};
-
-/* The flag class a segment falls in, in conntrack's priority order (get_conntrack_index). */
-enum tcp_track_index {
-	TCP_TRACK_IDX_SYN = 0,
-	TCP_TRACK_IDX_SYNACK,
-	TCP_TRACK_IDX_FIN,
-	TCP_TRACK_IDX_ACK,
-	TCP_TRACK_IDX_RST,
-	TCP_TRACK_IDX_NONE,
-	_TCP_TRACK_IDX_MAX
-};
-
-enum tcp_track_verdict {
-	TCP_TRACK_ACCEPT = 0, /* in state and in window; state and timer may change */
-	TCP_TRACK_IGNORE,     /* pass, but change neither state nor timer */
-	TCP_TRACK_INVALID,    /* drop */
-	_TCP_TRACK_VERDICT_MAX
-};
+#include "tcp_track_names.h"
 
 /* Which timeout the caller should arm after an ACCEPT. */
 enum tcp_track_timeout {
@@ -82,12 +46,6 @@ enum tcp_track_timeout {
 	TCP_TRACK_TIMEOUT_UNACK,     /* min(state, unack): data in flight, or picked up unreplied */
 	TCP_TRACK_TIMEOUT_KEEP,	     /* leave the timer as it is (unanswered SYN retransmit) */
 	_TCP_TRACK_TIMEOUT_MAX
-};
-
-enum tcp_track_tw_policy {
-	TCP_TRACK_TW_ENFORCE = 0, /* full 2MSL; RFC 1337; reopen only per RFC 6191 */
-	TCP_TRACK_TW_SHORTEN,	  /* any valid SYN recycles the entry at once */
-	_TCP_TRACK_TW_MAX
 };
 
 struct tcp_track_params {
@@ -418,14 +376,5 @@ void tcp_track_forget_windows(struct tcp_track *t);
 
 /* True when the flow may be evicted under table pressure: not assured, or closing. */
 bool tcp_track_is_evictable(const struct tcp_track *t);
-
-/* Names for logs and the CLI; "unknown" for out-of-range values. */
-const char *tcp_track_state_name(enum tcp_track_state s);
-const char *tcp_track_verdict_name(enum tcp_track_verdict v);
-const char *tcp_track_index_name(enum tcp_track_index i);
-const char *tcp_track_tw_policy_name(enum tcp_track_tw_policy p);
-
-/* Looks up a state by name (case-insensitive). Returns the state, or -1. */
-int tcp_track_state_from_name(const char *name);
 
 #endif /* TCPFW_TCP_TRACK_H */

@@ -16,7 +16,7 @@
 
 #include "cmdline.h"
 #include "ctl_proto.h"
-#include "tcp_track.h"
+#include "tcp_track_names.h"
 
 static const struct cmd cmds[] = {
 	{"list", CTL_FLOWS_LIST, 0, 0, CMD_FILTER | CMD_MORE, "[FILTER]",

@@ -9,7 +9,7 @@
 #include "metrics.h"
 #include "output.h"
 #include "reason.h"
-#include "tcp_track.h"
+#include "tcp_track_names.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

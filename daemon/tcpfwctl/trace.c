@@ -7,7 +7,7 @@
 #include <time.h>
 
 #include "pcapng.h"
-#include "tcp_track.h"
+#include "tcp_track_names.h"
 #include "trace.h"
 
 #ifndef TCPFW_VERSION

@@ -68,91 +68,143 @@ struct nfqueue {
 	_Alignas(struct nlmsghdr) char tx[NFQUEUE_MAX_PENDING * NFQUEUE_VERDICT_SIZE];
 };
 
-static int attr_cb(const struct nlattr *attr, void *data)
+/* ---- parsing a datagram: no socket, no queue ---- */
+
+/*
+ * The walks below use libmnl's accessors with bounds of their own: libmnl 1.0.4's
+ * mnl_nlmsg_ok() compares (int)nlmsg_len, so a length above INT_MAX passes as fitting, and
+ * mnl_attr_for_each() runs to the aligned end of a message, up to 3 bytes past an unaligned
+ * last one. The kernel sends neither; a parser of what arrives must not read past it.
+ */
+static int parse_attr(const struct nlattr *attr, const struct nlattr **tb)
 {
-	const struct nlattr **tb = data;
 	uint16_t type = mnl_attr_get_type(attr);
 
 	switch (type) {
 	case NFQA_PACKET_HDR:
 		if (mnl_attr_get_payload_len(attr) < sizeof(struct nfqnl_msg_packet_hdr))
-			return MNL_CB_ERROR;
+			return -EINVAL;
 		break;
 	case NFQA_CAP_LEN:
 	case NFQA_SKB_INFO:
 		if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
-			return MNL_CB_ERROR;
+			return -EINVAL;
 		break;
 	case NFQA_PAYLOAD:
 		break;
 	default:
-		return MNL_CB_OK; /* unused, including types newer than our headers */
+		return 0; /* unused, including types newer than our headers */
 	}
 	tb[type] = attr;
-	return MNL_CB_OK;
+	return 0;
 }
 
-static int packet_cb(const struct nlmsghdr *nlh, void *data)
+static int parse_packet(const struct nlmsghdr *nlh, const struct nfqueue_parse_ops *ops, void *arg)
 {
-	struct nfqueue *q = data;
-	const struct nlattr *tb[NFQA_SKB_INFO + 1] = {NULL};
+	const char *end = (const char *)nlh + nlh->nlmsg_len;
+	const struct nlattr *tb[NFQA_SKB_INFO + 1] = {NULL}, *attr;
 	const struct nfqnl_msg_packet_hdr *ph;
-	const uint8_t *pkt = NULL;
-	size_t cap_len = 0, pkt_len;
-	uint32_t id;
+	struct nfqueue_msg m = {0};
 
-	if (nlh->nlmsg_type != NFQUEUE_PKT_TYPE)
-		return MNL_CB_OK;
-	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(struct nfgenmsg) ||
-	    mnl_attr_parse(nlh, sizeof(struct nfgenmsg), attr_cb, tb) < 0 || !tb[NFQA_PACKET_HDR])
-		return MNL_CB_ERROR;
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(struct nfgenmsg))
+		return -EINVAL;
+	for (attr = mnl_nlmsg_get_payload_offset(nlh, sizeof(struct nfgenmsg));
+	     mnl_attr_ok(attr, (int)(end - (const char *)attr)); attr = mnl_attr_next(attr))
+		if (parse_attr(attr, tb) < 0)
+			return -EINVAL;
+	if (!tb[NFQA_PACKET_HDR])
+		return -EINVAL;
 	ph = mnl_attr_get_payload(tb[NFQA_PACKET_HDR]);
-	id = ntohl(ph->packet_id);
-	/* Ids are consecutive; the kernel takes one and then fails to put the message in our
-	 * socket when it overruns (only sk_drops tells, NETLINK_NO_ENOBUFS being set). */
-	if (q->have_last && id - q->last_id - 1 < UINT32_C(1) << 31)
-		q->stats.lost += id - q->last_id - 1;
-	q->have_last = true;
-	q->last_id = id;
-	if (!q->fn) {
-		q->early++;
-		q->early_max = id;
-		return MNL_CB_OK;
-	}
+	m.id = ntohl(ph->packet_id);
 	if (tb[NFQA_PAYLOAD]) {
-		pkt = mnl_attr_get_payload(tb[NFQA_PAYLOAD]);
-		cap_len = mnl_attr_get_payload_len(tb[NFQA_PAYLOAD]);
+		m.cap_len = mnl_attr_get_payload_len(tb[NFQA_PAYLOAD]);
+		m.pkt = m.cap_len ? mnl_attr_get_payload(tb[NFQA_PAYLOAD]) : NULL;
 	}
 	/* The kernel adds NFQA_CAP_LEN only when it copied less than the whole packet. */
-	pkt_len = tb[NFQA_CAP_LEN] ? ntohl(mnl_attr_get_u32(tb[NFQA_CAP_LEN])) : cap_len;
-	uint32_t info = 0;
+	m.pkt_len = tb[NFQA_CAP_LEN] ? ntohl(mnl_attr_get_u32(tb[NFQA_CAP_LEN])) : m.cap_len;
 	if (tb[NFQA_SKB_INFO] &&
 	    (ntohl(mnl_attr_get_u32(tb[NFQA_SKB_INFO])) & NFQA_SKB_CSUM_NOTVERIFIED))
-		info |= NFQUEUE_PKT_CSUM_UNVERIFIED;
-	q->stats.packets++;
-	q->fn(q->arg, id, pkt, cap_len, pkt_len, info);
-	return MNL_CB_OK;
+		m.info |= NFQUEUE_PKT_CSUM_UNVERIFIED;
+	if (ops->packet)
+		ops->packet(arg, &m);
+	return 0;
 }
 
-/* Verdicts go without NLM_F_ACK, so an error that is not the awaited ACK is a failed verdict. */
-static int error_cb(const struct nlmsghdr *nlh, void *data)
+static int parse_error(const struct nlmsghdr *nlh, const struct nfqueue_parse_ops *ops, void *arg)
 {
-	struct nfqueue *q = data;
 	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
 
 	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*e))
-		return MNL_CB_ERROR;
-	if (q->ack_seq && nlh->nlmsg_seq == q->ack_seq) {
-		q->ack_done = true;
-		q->ack_err = e->error <= 0 ? e->error : -e->error;
-	} else if (e->error) {
-		q->stats.send_errors++;
-	}
-	return MNL_CB_OK;
+		return -EINVAL;
+	if (ops->error)
+		ops->error(arg, nlh->nlmsg_seq, e->error <= 0 ? e->error : -e->error);
+	return 0;
 }
 
-/* libmnl 1.0.4 takes a non-const array; types without a callback are ignored. */
-static mnl_cb_t ctl_cbs[NLMSG_MIN_TYPE] = {[NLMSG_ERROR] = error_cb};
+int nfqueue_parse(const void *buf, size_t len, uint32_t portid, const struct nfqueue_parse_ops *ops,
+		  void *arg)
+{
+	size_t off = 0, step;
+	int r = 0;
+
+	if (!buf || !ops)
+		return -EINVAL;
+	while (r == 0 && len - off >= sizeof(struct nlmsghdr)) {
+		const struct nlmsghdr *nlh = (const void *)((const char *)buf + off);
+
+		if (nlh->nlmsg_len < sizeof(*nlh) || nlh->nlmsg_len > len - off)
+			break;
+		if (!mnl_nlmsg_portid_ok(nlh, portid))
+			return -ESRCH;
+		if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
+			return -EINTR;
+		if (nlh->nlmsg_type == NFQUEUE_PKT_TYPE)
+			r = parse_packet(nlh, ops, arg);
+		else if (nlh->nlmsg_type == NLMSG_ERROR)
+			r = parse_error(nlh, ops, arg);
+		step = MNL_ALIGN(nlh->nlmsg_len);
+		if (step >= len - off)
+			break;
+		off += step;
+	}
+	return r;
+}
+
+/* ---- the queue's side of a received datagram ---- */
+
+static void rx_packet(void *arg, const struct nfqueue_msg *m)
+{
+	struct nfqueue *q = arg;
+
+	/* Ids are consecutive; the kernel takes one and then fails to put the message in our
+	 * socket when it overruns (only sk_drops tells, NETLINK_NO_ENOBUFS being set). */
+	if (q->have_last && m->id - q->last_id - 1 < UINT32_C(1) << 31)
+		q->stats.lost += m->id - q->last_id - 1;
+	q->have_last = true;
+	q->last_id = m->id;
+	if (!q->fn) {
+		q->early++;
+		q->early_max = m->id;
+		return;
+	}
+	q->stats.packets++;
+	q->fn(q->arg, m->id, m->pkt, m->cap_len, m->pkt_len, m->info);
+}
+
+/* Verdicts go without NLM_F_ACK, so an error that is not the awaited ACK is a failed verdict. */
+static void rx_error(void *arg, uint32_t seq, int error)
+{
+	struct nfqueue *q = arg;
+
+	if (q->ack_seq && seq == q->ack_seq) {
+		q->ack_done = true;
+		q->ack_err = error;
+	} else if (error) {
+		q->stats.send_errors++;
+	}
+}
+
+static const struct nfqueue_parse_ops rx_ops = {.packet = rx_packet, .error = rx_error};
 
 /* One recvmmsg of up to `want` datagrams, each handled. Returns datagrams read, 0 when the
  * socket is empty, or -errno. */
@@ -173,8 +225,8 @@ static int recv_batch(struct nfqueue *q, unsigned want)
 		const struct mmsghdr *m = &q->msgs[i];
 
 		if ((m->msg_hdr.msg_flags & MSG_TRUNC) ||
-		    mnl_cb_run2(q->rx + (size_t)i * q->slot_size, m->msg_len, 0, q->portid,
-				packet_cb, q, ctl_cbs, NLMSG_MIN_TYPE) < 0)
+		    nfqueue_parse(q->rx + (size_t)i * q->slot_size, m->msg_len, q->portid, &rx_ops,
+				  q) < 0)
 			q->stats.bad_msgs++;
 	}
 	return n;
@@ -306,7 +358,7 @@ static int remaining_ms(const struct timespec *deadline)
 
 /*
  * Sends a config message with NLM_F_ACK and reads until its ACK. The queue exists from the moment
- * the kernel handled a BIND, before it queues the ACK, so packets may come first: packet_cb counts
+ * the kernel handled a BIND, before it queues the ACK, so packets may come first: rx_packet counts
  * them as early (q->fn is NULL here).
  */
 static int config_exchange(struct nfqueue *q, struct nlmsghdr *nlh)

@@ -135,6 +135,40 @@ void nfqueue_verdict_mark(struct nfqueue *q, uint32_t id, uint32_t mark);
  */
 int nfqueue_flush(struct nfqueue *q);
 
+/* One packet message of a received datagram, with the meaning nfqueue_packet_fn gives its
+ * arguments; pkt points into the datagram. */
+struct nfqueue_msg {
+	uint32_t id;
+	const uint8_t *pkt; /* NULL when cap_len is 0 */
+	size_t cap_len;
+	size_t pkt_len;
+	uint32_t info; /* NFQUEUE_PKT_* */
+};
+
+/*
+ * What nfqueue_parse() reports, either pointer may be NULL: packet for each NFQNL_MSG_PACKET
+ * message (m and its pkt live during the call only); error for each NLMSG_ERROR, with its
+ * sequence number and the error as 0 (an ACK) or a negative errno.
+ */
+struct nfqueue_parse_ops {
+	void (*packet)(void *arg, const struct nfqueue_msg *m);
+	void (*error)(void *arg, uint32_t seq, int error);
+};
+
+/*
+ * Walks one received netlink datagram of len bytes at buf (aligned for struct nlmsghdr), message
+ * by message, and reports each to ops in order; no socket, no allocation, no state, and no
+ * byte read outside [buf, buf + len) or past a message's nlmsg_len. Other message types,
+ * NLMSG_DONE and unknown attributes are skipped; bytes after the last whole message are
+ * ignored. Stops the walk: -ESRCH at a message from another portid than portid (0: any);
+ * -EINTR at NLM_F_DUMP_INTR; -EINVAL at a packet message without NFQA_PACKET_HDR, with one
+ * shorter than struct nfqnl_msg_packet_hdr or an NFQA_CAP_LEN or NFQA_SKB_INFO not of 4 bytes,
+ * at an NLMSG_ERROR shorter than struct nlmsgerr, or when buf or ops is NULL. The messages
+ * before the one that stopped it have been reported. Returns 0 when every message was walked.
+ */
+int nfqueue_parse(const void *buf, size_t len, uint32_t portid, const struct nfqueue_parse_ops *ops,
+		  void *arg);
+
 /* Copies the counters into *out. No syscall. */
 void nfqueue_get_stats(const struct nfqueue *q, struct nfqueue_stats *out);
 

@@ -5,9 +5,10 @@
  *
  *   make build/libtcpfw.a build/tests/unit/pktbuild.o
  *   cc -std=gnu11 -D_GNU_SOURCE -Ilib -o build/make_seeds tests/fuzz/make_seeds.c \
- *      tests/fuzz/make_seeds_ctl.c tests/fuzz/fuzz_common.c build/tests/unit/pktbuild.o \
- *      build/libtcpfw.a \
- *      $(pkg-config --libs libsodium libconfig jansson)
+ *      tests/fuzz/make_seeds_ctl.c tests/fuzz/make_seeds_nfq.c tests/fuzz/fuzz_common.c \
+ *      tests/fuzz/nfq_build.c \
+ *      build/tests/unit/pktbuild.o build/libtcpfw.a \
+ *      $(pkg-config --libs libsodium libconfig jansson libmnl)
  *   build/make_seeds tests/fuzz/corpus
  *
  * packet: one seed per row of the parser checklist (docs/robustness.md section 2) that bytes can
@@ -17,7 +18,8 @@
  * itself, and some damage.
  * snapshot: snapshots of real engine states, raw and in the harness's forging mode. pcapng:
  * packets and comments at the writer's edges (clamps, the UTF-8 cut, refusals, the largest
- * snaplen).
+ * snaplen). nfqueue: datagrams as the kernel sends them (IPv4, IPv6, cut copies, batches with
+ * ACKs, errors and DONE), truncated or short attributes, and the lengths libmnl misreads.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -64,7 +66,7 @@ void put_str(const char *harness, const char *name, const char *text)
 
 static uint8_t pbuf[70000];
 
-static size_t syn(uint8_t family, uint8_t *buf)
+size_t syn(uint8_t family, uint8_t *buf)
 {
 	struct pktbuild b;
 
@@ -761,6 +763,7 @@ int main(int argc, char **argv)
 	snapshot_seeds();
 	live_seeds();
 	pcapng_seeds();
+	nfqueue_seeds();
 	printf("make_seeds: %u files under %s\n", n_written, root);
 	return 0;
 }
