@@ -98,6 +98,9 @@ $(LIBTCPFW): $(LIB_OBJS)
 $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(UNIT_HELPER_OBJS) $(LIBTCPFW)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(shell $(PKG_CONFIG) --libs cmocka) $(EXTRA_LIBS)
 
+# test_config_param compares the man pages' lists of reloadable keys with the code.
+$(BUILD)/tests/unit/test_config_param.o: ALL_CFLAGS += -DTCPFW_SRCDIR='"$(CURDIR)"'
+
 MKFLOWS := $(BUILD)/tests/bench/mkflows
 $(MKFLOWS): $(BUILD)/tests/bench/mkflows.o $(BUILD)/tests/unit/pktbuild.o $(LIBTCPFW)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS)

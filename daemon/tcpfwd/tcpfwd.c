@@ -130,13 +130,6 @@ static void call_retime(struct engine *e, void *arg)
 	c->done = engine_retime(e, &c->cursor, TCPFWD_RETIME_BUDGET, clock_now_ms());
 }
 
-static bool queue_changed(const struct config *a, const struct config *b)
-{
-	return a->queue.num != b->queue.num || a->queue.count != b->queue.count ||
-	       a->queue.copy_range != b->queue.copy_range || a->queue.maxlen != b->queue.maxlen ||
-	       a->queue.fail_open != b->queue.fail_open || a->queue.rcvbuf != b->queue.rcvbuf;
-}
-
 /* Hands a validated configuration to every worker and re-times its flows, chunk by chunk. */
 static void apply(struct tcpfwd *d, const struct config *next)
 {
@@ -175,19 +168,11 @@ int tcpfwd_reload(struct tcpfwd *d, char *err, size_t err_len)
 		notify_ready();
 		return r;
 	}
-	if (queue_changed(&d->cfg, &next) || strcmp(next.control.socket, d->cfg.control.socket) ||
-	    strcmp(next.state.directory, d->cfg.state.directory) ||
-	    strcmp(next.state.runtime_directory, d->cfg.state.runtime_directory))
-		log_warning("reload: queue, control and state settings change only on restart");
-	if (next.table.max_flows != d->cfg.table.max_flows ||
-	    next.table.buckets != d->cfg.table.buckets)
-		log_warning("reload: table size changes only on restart");
-	next.queue = d->cfg.queue;
-	bool accounting = next.table.accounting; /* the one table key a reload applies */
-	next.table = d->cfg.table;
-	next.table.accounting = accounting;
-	next.control = d->cfg.control;
-	next.state = d->cfg.state;
+	/* the keys set-param may not change keep their running values, with a warning */
+	char kept[512];
+	if (config_reload_keep(&d->cfg, &next, kept, sizeof(kept)))
+		log_warning("reload: %s changed in the file; these take effect only on restart",
+			    kept);
 	apply(d, &next);
 	d->n_overridden = 0;
 	log_struct(CONFIG_LOG_INFO, LOG_ID_RELOADED, &f, "reloaded %s", d->config_path);
