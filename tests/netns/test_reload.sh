@@ -4,7 +4,7 @@
 # Reload by SIGHUP:
 #   1. during a rate-limited download, a config with other timeouts and TIME_WAIT policy
 #      "shorten" is applied: the download completes byte-identical, nothing is dropped,
-#      RELOADING=1 then READY=1 are notified, and the new policy is in force (the download's
+#      RELOADING=1 (with MONOTONIC_USEC=) then READY=1 are notified, and the new policy is in force (the download's
 #      own flow, which lived through the reload, leaves TIME_WAIT after ~SHORT_S seconds);
 #      the same reload turns logging.log_invalid on: a stray ACK dropped before it is not
 #      logged, one dropped after it is; its table.max_flows, which only a restart changes, is
@@ -70,6 +70,14 @@ if wait_for 5 eval '[ "$(notify_count "^[0-9.]+ READY=1")" -gt '"$ready_before"'
 	pass "RELOADING=1 then READY=1 notified"
 else
 	fail "reload notifications: $(awk '{ print $2 }' "$TMP/notify.log" | grep -v '^STATUS' | tr '\n' ' ')"
+fi
+# RELOADING=1 comes with MONOTONIC_USEC= in the same datagram (same arrival time), on the
+# CLOCK_MONOTONIC that the listener's own time stamps use (sd_notify(3), Type=notify-reload)
+if awk '/ RELOADING=1$/ { t = $1; getline; if ($1 == t && sub(/^MONOTONIC_USEC=/, "", $2)) {
+		d = $2 / 1e6 - t; ok = d > -2 && d < 1 } } END { exit !ok }' "$TMP/notify.log"; then
+	pass "RELOADING=1 carries MONOTONIC_USEC= on CLOCK_MONOTONIC"
+else
+	fail "no MONOTONIC_USEC= with RELOADING=1: $(grep -A1 RELOADING "$TMP/notify.log" | tr '\n' ' ')"
 fi
 # the point of the case: the reload happened while the transfer was live
 check "download still running after the reload" alive "$curl_pid"
