@@ -148,17 +148,25 @@ check-purity: $(LIBTCPFW)
 	echo "check-purity: libtcpfw.a is pure"
 
 # Man pages, linted as Lintian does: groff's warnings are the only output allowed, so any
-# line fails. The glob picks up every page in man/, whoever wrote it.
+# line fails. The glob picks up every page in man/, whoever wrote it. Every page's .TH must
+# name "tcpfw $(VERSION)" and the same date: bump them together with VERSION.
 MAN_PAGES = $(sort $(wildcard man/*.[58]))
 .PHONY: check-man
 check-man:
-	@fail=0; for f in $(MAN_PAGES); do \
+	@fail=0; dates=""; for f in $(MAN_PAGES); do \
+		th=$$(grep -m 1 '^\.TH ' "$$f"); \
+		case $$th in *' "tcpfw $(VERSION)" '*) ;; \
+		*) printf 'check-man: %s: .TH does not name "tcpfw $(VERSION)" (VERSION): %s\n' \
+			"$$f" "$$th" >&2; fail=1 ;; esac; \
+		dates="$$dates $$(echo "$$th" | awk '{ print $$4 }'):$$f"; \
 		out=$$(LC_ALL=C.UTF-8 MANROFFSEQ='' MANWIDTH=80 man --warnings -E UTF-8 -l -Tutf8 -Z \
 			"$$f" 2>&1 >/dev/null); \
 		if [ -n "$$out" ]; then printf 'check-man: %s\n%s\n' "$$f" "$$out" >&2; fail=1; fi; \
 	done; \
+	if [ "$$(printf '%s\n' $$dates | cut -d: -f1 | sort -u | wc -l)" -gt 1 ]; then \
+		echo "check-man: the pages disagree on the .TH date:$$dates" >&2; fail=1; fi; \
 	[ $$fail = 0 ] || exit 1; \
-	echo "check-man: $(words $(MAN_PAGES)) pages clean"
+	echo "check-man: $(words $(MAN_PAGES)) pages clean, all of tcpfw $(VERSION)"
 
 unit: $(UNIT_BINS)
 	@sh tests/unit/run.sh $(UNIT_BINS)
