@@ -27,6 +27,7 @@
 struct tcpfwd {
 	struct config cfg;
 	char config_path[4096];
+	bool config_read; /* false: running on the built-in defaults, config_path was missing */
 	struct loop *loop;
 	struct worker **workers;
 	unsigned n_workers;
@@ -175,6 +176,7 @@ int tcpfwd_reload(struct tcpfwd *d, char *err, size_t err_len)
 			    kept);
 	apply(d, &next);
 	d->n_overridden = 0;
+	d->config_read = true;
 	log_struct(CONFIG_LOG_INFO, LOG_ID_RELOADED, &f, "reloaded %s", d->config_path);
 	notify_ready();
 	return 0;
@@ -406,7 +408,8 @@ static int start_flows(struct tcpfwd *d)
 	return 0;
 }
 
-int tcpfwd_new(const struct config *cfg, const char *config_path, struct tcpfwd **ret)
+int tcpfwd_new(const struct config *cfg, const char *config_path, bool config_read,
+	       struct tcpfwd **ret)
 {
 	static const int signals[] = {SIGTERM, SIGINT, SIGHUP};
 	struct tcpfwd *d = calloc(1, sizeof(*d));
@@ -416,6 +419,7 @@ int tcpfwd_new(const struct config *cfg, const char *config_path, struct tcpfwd 
 		return log_errno(CONFIG_LOG_ERR, -ENOMEM, "starting");
 	d->cfg = *cfg;
 	snprintf(d->config_path, sizeof(d->config_path), "%s", config_path);
+	d->config_read = config_read;
 	d->watchdog_ms = notify_watchdog_ms();
 	signal(SIGPIPE, SIG_IGN);
 	r = loop_new(&d->loop);
@@ -515,8 +519,9 @@ void tcpfwd_status(struct tcpfwd *d, struct ctl_status *st)
 	snprintf(st->version, sizeof(st->version), "%s", TCPFW_VERSION);
 	st->pid = (uint32_t)getpid();
 	st->uptime_ms = clock_now_ms() - d->start_ms;
+	/* the file in force; none when no file was read yet (the next reload reads config_path) */
 	snprintf(st->config_path, sizeof(st->config_path), "%.*s", (int)sizeof(st->config_path) - 1,
-		 d->config_path);
+		 d->config_read ? d->config_path : TCPFWD_CONFIG_DEFAULTS);
 	st->queue_num = d->cfg.queue.num;
 	st->queue_count = d->cfg.queue.count;
 	st->fail_open = d->cfg.queue.fail_open;
