@@ -442,7 +442,9 @@ int tcpfwd_new(const struct config *cfg, const char *config_path, bool config_re
 		goto fail;
 	}
 	/* the flows, from the live table or the snapshot, go in before any queue is bound */
-	r = start_flows(d);
+	r = state_check_directory(cfg);
+	if (r == 0)
+		r = start_flows(d);
 	if (r < 0) {
 		tcpfwd_free(d);
 		return r; /* logged */
