@@ -238,8 +238,9 @@ clean:
 	rm -rf build build-san
 
 # ---- install, uninstall, check-units ----
-# make install [PREFIX=/usr] [DESTDIR=/tmp/root]: the binaries `all` built, the unit (its
-# /usr/sbin and /etc/tcpfwd paths rewritten to SBINDIR and SYSCONFDIR), the sysusers.d and
+# make install [PREFIX=/usr] [DESTDIR=DIR]: the binaries `all` built, the unit and its
+# helper tcpfw-ruleset (their /usr/sbin, /usr/lib/tcpfw and /etc/tcpfwd paths rewritten to
+# SBINDIR, LIBEXECDIR and SYSCONFDIR), the sysusers.d and
 # tmpfiles.d snippets, the journal catalog, man/*.8 and man/*.5, and the configuration files,
 # each only where none exists yet: an existing /etc/tcpfwd/tcpfwd.conf, tcpfw.nft or
 # tcpfw-iptables.sh is never overwritten. Nothing is created, enabled or started: after a real
@@ -262,23 +263,29 @@ TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 # journalctl reads catalogs from /usr/lib and /usr/local/lib only
 CATALOGDIR ?= $(PREFIX)/lib/systemd/catalog
 endif
+# the unit's helper, tcpfw-ruleset (Debian: /usr/lib/tcpfw)
+LIBEXECDIR ?= $(PREFIX)/lib/tcpfw
 TCPFW_CONFDIR = $(SYSCONFDIR)/tcpfwd
 TCPFW_CONF_FILES := tcpfwd.conf:0644 tcpfw.nft:0644 tcpfw-iptables.sh:0755
 INSTALL_MAN8 = $(wildcard man/*.8)
 INSTALL_MAN5 = $(wildcard man/*.5)
 # The shipped unit and rulesets name the PREFIX=/usr paths; nft stays /usr/sbin/nft.
-INSTALL_SED = sed -e 's|/usr/sbin/tcpfw|$(SBINDIR)/tcpfw|g' -e 's|/etc/tcpfwd/|$(TCPFW_CONFDIR)/|g'
+INSTALL_SED = sed -e 's|/usr/sbin/tcpfw|$(SBINDIR)/tcpfw|g' -e 's|/etc/tcpfwd/|$(TCPFW_CONFDIR)/|g' \
+	-e 's|/usr/lib/tcpfw/|$(LIBEXECDIR)/|g'
 
 .PHONY: install uninstall check-units
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
-		$(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(CATALOGDIR) $(DESTDIR)$(TCPFW_CONFDIR)
+		$(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(CATALOGDIR) $(DESTDIR)$(TCPFW_CONFDIR) \
+		$(DESTDIR)$(LIBEXECDIR)
 	install -m 0755 $(BUILD)/tcpfwd $(DESTDIR)$(SBINDIR)/tcpfwd
 	@if [ -f $(BUILD)/tcpfwctl ]; then \
 		echo "install -m 0755 $(BUILD)/tcpfwctl $(DESTDIR)$(SBINDIR)/tcpfwctl"; \
 		install -m 0755 $(BUILD)/tcpfwctl $(DESTDIR)$(SBINDIR)/tcpfwctl; \
 	else echo "install: $(BUILD)/tcpfwctl not built, skipped (the unit's ExecReload needs it)" >&2; fi
 	$(INSTALL_SED) systemd/tcpfwd.service > $(DESTDIR)$(UNITDIR)/tcpfwd.service
+	$(INSTALL_SED) systemd/tcpfw-ruleset > $(DESTDIR)$(LIBEXECDIR)/tcpfw-ruleset
+	chmod 0755 $(DESTDIR)$(LIBEXECDIR)/tcpfw-ruleset
 	$(INSTALL_SED) systemd/tcpfwd-metrics.service > $(DESTDIR)$(UNITDIR)/tcpfwd-metrics.service
 	install -m 0644 systemd/tcpfwd-metrics.timer $(DESTDIR)$(UNITDIR)/tcpfwd-metrics.timer
 	chmod 0644 $(DESTDIR)$(UNITDIR)/tcpfwd.service $(DESTDIR)$(UNITDIR)/tcpfwd-metrics.service
@@ -305,6 +312,7 @@ uninstall:
 		$(DESTDIR)$(UNITDIR)/tcpfwd.service $(DESTDIR)$(UNITDIR)/tcpfwd-metrics.service \
 		$(DESTDIR)$(UNITDIR)/tcpfwd-metrics.timer $(DESTDIR)$(SYSUSERSDIR)/tcpfwd.conf \
 		$(DESTDIR)$(TMPFILESDIR)/tcpfwd.conf $(DESTDIR)$(CATALOGDIR)/tcpfwd.catalog \
+		$(DESTDIR)$(LIBEXECDIR)/tcpfw-ruleset \
 		$(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(INSTALL_MAN8))) \
 		$(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(INSTALL_MAN5)))
 	@for f in $(TCPFW_CONF_FILES); do \
@@ -313,7 +321,7 @@ uninstall:
 		if $(INSTALL_SED) conf/$$name | cmp -s - "$$dst"; then echo "rm -f $$dst"; rm -f "$$dst"; \
 		else echo "uninstall: $$dst differs from the shipped file: kept"; fi; \
 	done; \
-	rmdir $(DESTDIR)$(TCPFW_CONFDIR) 2>/dev/null || true
+	rmdir $(DESTDIR)$(TCPFW_CONFDIR) $(DESTDIR)$(LIBEXECDIR) 2>/dev/null || true
 
 # Installs into a scratch prefix, so that the unit's rewritten paths name the files just
 # installed, then checks without a running systemd: the unit (systemd-analyze verify with no
