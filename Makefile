@@ -117,7 +117,13 @@ $(BUILD)/tests/bench/floor.o: tests/bench/floor.c
 $(FLOOR_BIN): $(BUILD)/tests/bench/floor.o $(BUILD)/daemon/tcpfwd/nfqueue.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(DAEMON_LIBS)
 
-# Installs only what is missing, so a machine that has everything never touches apt.
+# Installs only what is missing, so a machine that has everything never touches apt. Another
+# apt or dpkg holding the lock (unattended-upgrades, a second make) is waited for, up to
+# APT_LOCK_TIMEOUT seconds, instead of failing at once: DPkg::Lock::Timeout for the dpkg lock
+# (and the lists lock, where apt honours it there), and a retry of `apt-get update` while it
+# reports a lock (apt 2.6 does not wait for /var/lib/apt/lists/lock).
+APT_LOCK_TIMEOUT ?= 120
+APT_LOCK_WAIT = -o DPkg::Lock::Timeout=$(APT_LOCK_TIMEOUT)
 deps:
 	@missing=$$(for p in $(DEB_DEPS); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; \
@@ -125,7 +131,15 @@ deps:
 	if [ -n "$$missing" ]; then \
 		echo "deps: installing" $$missing; \
 		if [ "$$(id -u)" != 0 ]; then echo "deps: run as root to install packages" >&2; exit 1; fi; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing || exit 1; \
+		waited=0; until out=$$(apt-get $(APT_LOCK_WAIT) update -qq 2>&1); do \
+			echo "$$out" | grep -q 'Could not get lock' && [ $$waited -lt $(APT_LOCK_TIMEOUT) ] || \
+				{ echo "$$out" >&2; exit 1; }; \
+			[ $$waited != 0 ] || echo "deps: apt's lists are locked by another apt: waiting"; \
+			sleep 5; waited=$$((waited + 5)); \
+		done; \
+		[ -z "$$out" ] || echo "$$out"; \
+		DEBIAN_FRONTEND=noninteractive apt-get $(APT_LOCK_WAIT) \
+			install -y -qq --no-install-recommends $$missing || exit 1; \
 		if echo " $$missing " | grep -q ' prometheus ' && [ -d /run/systemd/system ]; then \
 			echo "deps: the tests need only promtool: stopping and disabling prometheus.service"; \
 			systemctl disable --now prometheus.service; \
