@@ -135,6 +135,9 @@ $(BUILD)/tests/daemon/%: $(BUILD)/tests/daemon/%.o $(DAEMON_UNIT_OBJS) $(UNIT_HE
 		$(LIBTCPFW)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(DAEMON_LIBS) $(shell $(PKG_CONFIG) --libs cmocka)
 
+# test_config_param compares the man pages' lists of reloadable keys with the code.
+$(BUILD)/tests/unit/test_config_param.o: ALL_CFLAGS += -DTCPFW_SRCDIR='"$(CURDIR)"'
+
 MKFLOWS := $(BUILD)/tests/bench/mkflows
 $(MKFLOWS): $(BUILD)/tests/bench/mkflows.o $(BUILD)/tests/unit/pktbuild.o $(LIBTCPFW)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS)
@@ -152,7 +155,13 @@ $(BUILD)/tests/bench/floor.o: tests/bench/floor.c
 $(FLOOR_BIN): $(BUILD)/tests/bench/floor.o $(BUILD)/daemon/tcpfwd/nfqueue.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(DAEMON_LIBS)
 
-# Installs only what is missing, so a machine that has everything never touches apt.
+# Installs only what is missing, so a machine that has everything never touches apt. Another
+# apt or dpkg holding the lock (unattended-upgrades, a second make) is waited for, up to
+# APT_LOCK_TIMEOUT seconds, instead of failing at once: DPkg::Lock::Timeout for the dpkg lock
+# (and the lists lock, where apt honours it there), and a retry of `apt-get update` while it
+# reports a lock (apt 2.6 does not wait for /var/lib/apt/lists/lock).
+APT_LOCK_TIMEOUT ?= 120
+APT_LOCK_WAIT = -o DPkg::Lock::Timeout=$(APT_LOCK_TIMEOUT)
 deps:
 	@missing=$$(for p in $(DEB_DEPS); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; \
@@ -160,7 +169,15 @@ deps:
 	if [ -n "$$missing" ]; then \
 		echo "deps: installing" $$missing; \
 		if [ "$$(id -u)" != 0 ]; then echo "deps: run as root to install packages" >&2; exit 1; fi; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing || exit 1; \
+		waited=0; until out=$$(apt-get $(APT_LOCK_WAIT) update -qq 2>&1); do \
+			echo "$$out" | grep -q 'Could not get lock' && [ $$waited -lt $(APT_LOCK_TIMEOUT) ] || \
+				{ echo "$$out" >&2; exit 1; }; \
+			[ $$waited != 0 ] || echo "deps: apt's lists are locked by another apt: waiting"; \
+			sleep 5; waited=$$((waited + 5)); \
+		done; \
+		[ -z "$$out" ] || echo "$$out"; \
+		DEBIAN_FRONTEND=noninteractive apt-get $(APT_LOCK_WAIT) \
+			install -y -qq --no-install-recommends $$missing || exit 1; \
 		if echo " $$missing " | grep -q ' prometheus ' && [ -d /run/systemd/system ]; then \
 			echo "deps: the tests need only promtool: stopping and disabling prometheus.service"; \
 			systemctl disable --now prometheus.service; \
@@ -203,17 +220,25 @@ check-tcpfwctl: $(TCPFWCTL) $(LIB_OBJS)
 	@sh tests/check_tcpfwctl.sh $(TCPFWCTL) $(filter-out $(TCPFWCTL_LIB_OBJS),$(LIB_OBJS))
 
 # Man pages, linted as Lintian does: groff's warnings are the only output allowed, so any
-# line fails. The glob picks up every page in man/, whoever wrote it.
+# line fails. The glob picks up every page in man/, whoever wrote it. Every page's .TH must
+# name "tcpfw $(VERSION)" and the same date: bump them together with VERSION.
 MAN_PAGES = $(sort $(wildcard man/*.[58]))
 .PHONY: check-man
 check-man:
-	@fail=0; for f in $(MAN_PAGES); do \
+	@fail=0; dates=""; for f in $(MAN_PAGES); do \
+		th=$$(grep -m 1 '^\.TH ' "$$f"); \
+		case $$th in *' "tcpfw $(VERSION)" '*) ;; \
+		*) printf 'check-man: %s: .TH does not name "tcpfw $(VERSION)" (VERSION): %s\n' \
+			"$$f" "$$th" >&2; fail=1 ;; esac; \
+		dates="$$dates $$(echo "$$th" | awk '{ print $$4 }'):$$f"; \
 		out=$$(LC_ALL=C.UTF-8 MANROFFSEQ='' MANWIDTH=80 man --warnings -E UTF-8 -l -Tutf8 -Z \
 			"$$f" 2>&1 >/dev/null); \
 		if [ -n "$$out" ]; then printf 'check-man: %s\n%s\n' "$$f" "$$out" >&2; fail=1; fi; \
 	done; \
+	if [ "$$(printf '%s\n' $$dates | cut -d: -f1 | sort -u | wc -l)" -gt 1 ]; then \
+		echo "check-man: the pages disagree on the .TH date:$$dates" >&2; fail=1; fi; \
 	[ $$fail = 0 ] || exit 1; \
-	echo "check-man: $(words $(MAN_PAGES)) pages clean"
+	echo "check-man: $(words $(MAN_PAGES)) pages clean, all of tcpfw $(VERSION)"
 
 unit: $(UNIT_BINS) $(DAEMON_UNIT_BINS)
 	@sh tests/unit/run.sh $(UNIT_BINS) $(DAEMON_UNIT_BINS)
@@ -301,8 +326,9 @@ clean:
 	rm -rf build build-san build-tsan build-compdb compile_commands.json
 
 # ---- install, uninstall, check-units ----
-# make install [PREFIX=/usr] [DESTDIR=/tmp/root]: the binaries `all` built, the unit (its
-# /usr/sbin and /etc/tcpfwd paths rewritten to SBINDIR and SYSCONFDIR), the sysusers.d and
+# make install [PREFIX=/usr] [DESTDIR=DIR]: the binaries `all` built, the unit and its
+# helper tcpfw-ruleset (their /usr/sbin, /usr/lib/tcpfw and /etc/tcpfwd paths rewritten to
+# SBINDIR, LIBEXECDIR and SYSCONFDIR), the sysusers.d and
 # tmpfiles.d snippets, the journal catalog, man/*.8 and man/*.5, and the configuration files,
 # each only where none exists yet: an existing /etc/tcpfwd/tcpfwd.conf, tcpfw.nft or
 # tcpfw-iptables.sh is never overwritten. Nothing is created, enabled or started: after a real
@@ -325,23 +351,29 @@ TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 # journalctl reads catalogs from /usr/lib and /usr/local/lib only
 CATALOGDIR ?= $(PREFIX)/lib/systemd/catalog
 endif
+# the unit's helper, tcpfw-ruleset (Debian: /usr/lib/tcpfw)
+LIBEXECDIR ?= $(PREFIX)/lib/tcpfw
 TCPFW_CONFDIR = $(SYSCONFDIR)/tcpfwd
 TCPFW_CONF_FILES := tcpfwd.conf:0644 tcpfw.nft:0644 tcpfw-iptables.sh:0755
 INSTALL_MAN8 = $(wildcard man/*.8)
 INSTALL_MAN5 = $(wildcard man/*.5)
 # The shipped unit and rulesets name the PREFIX=/usr paths; nft stays /usr/sbin/nft.
-INSTALL_SED = sed -e 's|/usr/sbin/tcpfw|$(SBINDIR)/tcpfw|g' -e 's|/etc/tcpfwd/|$(TCPFW_CONFDIR)/|g'
+INSTALL_SED = sed -e 's|/usr/sbin/tcpfw|$(SBINDIR)/tcpfw|g' -e 's|/etc/tcpfwd/|$(TCPFW_CONFDIR)/|g' \
+	-e 's|/usr/lib/tcpfw/|$(LIBEXECDIR)/|g'
 
 .PHONY: install uninstall check-units
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
-		$(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(CATALOGDIR) $(DESTDIR)$(TCPFW_CONFDIR)
+		$(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(CATALOGDIR) $(DESTDIR)$(TCPFW_CONFDIR) \
+		$(DESTDIR)$(LIBEXECDIR)
 	install -m 0755 $(BUILD)/tcpfwd $(DESTDIR)$(SBINDIR)/tcpfwd
 	@if [ -f $(BUILD)/tcpfwctl ]; then \
 		echo "install -m 0755 $(BUILD)/tcpfwctl $(DESTDIR)$(SBINDIR)/tcpfwctl"; \
 		install -m 0755 $(BUILD)/tcpfwctl $(DESTDIR)$(SBINDIR)/tcpfwctl; \
 	else echo "install: $(BUILD)/tcpfwctl not built, skipped (the unit's ExecReload needs it)" >&2; fi
 	$(INSTALL_SED) systemd/tcpfwd.service > $(DESTDIR)$(UNITDIR)/tcpfwd.service
+	$(INSTALL_SED) systemd/tcpfw-ruleset > $(DESTDIR)$(LIBEXECDIR)/tcpfw-ruleset
+	chmod 0755 $(DESTDIR)$(LIBEXECDIR)/tcpfw-ruleset
 	$(INSTALL_SED) systemd/tcpfwd-metrics.service > $(DESTDIR)$(UNITDIR)/tcpfwd-metrics.service
 	install -m 0644 systemd/tcpfwd-metrics.timer $(DESTDIR)$(UNITDIR)/tcpfwd-metrics.timer
 	chmod 0644 $(DESTDIR)$(UNITDIR)/tcpfwd.service $(DESTDIR)$(UNITDIR)/tcpfwd-metrics.service
@@ -368,6 +400,7 @@ uninstall:
 		$(DESTDIR)$(UNITDIR)/tcpfwd.service $(DESTDIR)$(UNITDIR)/tcpfwd-metrics.service \
 		$(DESTDIR)$(UNITDIR)/tcpfwd-metrics.timer $(DESTDIR)$(SYSUSERSDIR)/tcpfwd.conf \
 		$(DESTDIR)$(TMPFILESDIR)/tcpfwd.conf $(DESTDIR)$(CATALOGDIR)/tcpfwd.catalog \
+		$(DESTDIR)$(LIBEXECDIR)/tcpfw-ruleset \
 		$(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(INSTALL_MAN8))) \
 		$(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(INSTALL_MAN5)))
 	@for f in $(TCPFW_CONF_FILES); do \
@@ -376,7 +409,7 @@ uninstall:
 		if $(INSTALL_SED) conf/$$name | cmp -s - "$$dst"; then echo "rm -f $$dst"; rm -f "$$dst"; \
 		else echo "uninstall: $$dst differs from the shipped file: kept"; fi; \
 	done; \
-	rmdir $(DESTDIR)$(TCPFW_CONFDIR) 2>/dev/null || true
+	rmdir $(DESTDIR)$(TCPFW_CONFDIR) $(DESTDIR)$(LIBEXECDIR) 2>/dev/null || true
 
 # Installs into a scratch prefix, so that the unit's rewritten paths name the files just
 # installed, then checks without a running systemd: the unit (systemd-analyze verify with no

@@ -17,16 +17,9 @@
 # skip the rest of filter/FORWARD. `start` replaces the rules of TCPFW in one iptables-restore
 # transaction and adds the jump once; neither touches a base chain, so no queued packet is lost.
 #
-# To use it with tcpfwd.service, add a drop-in (`systemctl edit tcpfwd`):
-#
-#   [Service]
-#   ExecStartPre=
-#   ExecStartPre=+/bin/sh /etc/tcpfwd/tcpfw-iptables.sh start
-#   ExecReload=
-#   ExecReload=+/bin/sh /etc/tcpfwd/tcpfw-iptables.sh start
-#   ExecReload=+/usr/sbin/tcpfwctl reload
-#
-# and run `tcpfw-iptables.sh stop` where the unit's comments say `nft delete table inet tcpfw`.
+# tcpfwd.service needs no drop-in for it: its helper, /usr/lib/tcpfw/tcpfw-ruleset, runs
+# `tcpfw-iptables.sh start` with TCPFW_QUEUES and TCPFW_BYPASS taken from tcpfwd.conf when the
+# kernel has no nft queue expression, and `stop` for `tcpfw-ruleset remove`.
 set -eu
 
 # The two settings that must agree with /etc/tcpfwd/tcpfwd.conf (see tcpfw.nft):

@@ -147,6 +147,15 @@ int config_param_set(struct config *c, const char *name, const char *value, char
 bool config_param_settable(const char *name);
 
 /*
+ * A reload applies exactly the keys config_param_settable() accepts: every other key of `next`
+ * (queue.*, control.*, state.*, table.max_flows, table.buckets) is given its value in `running`.
+ * Returns how many of those differed; their dotted names, ", "-separated, go into changed (len
+ * bytes, NUL-terminated, truncated if need be; may be NULL).
+ */
+unsigned config_reload_keep(const struct config *running, struct config *next, char *changed,
+			    size_t len);
+
+/*
  * Calls fn for every key in schema order (the order of conf/tcpfwd.conf) with its dotted name and
  * its value as config_param_get() writes it. Both strings live only during the call.
  */

@@ -169,6 +169,62 @@ void config_param_foreach(const struct config *c,
 	config_param_walk(c, config_root_keys, name, 0, fn, arg);
 }
 
+/* ---- reload ---- */
+
+struct config_keep {
+	const struct config *running;
+	struct config *next;
+	char *changed;
+	size_t len;
+	size_t used;
+	unsigned n;
+};
+
+static void config_keep_walk(struct config_keep *kp, const struct config_key *keys, char *name,
+			     size_t used)
+{
+	for (const struct config_key *k = keys; k->name; k++) {
+		int n = snprintf(name + used, CONFIG_PARAM_NAME_MAX - used, "%s%s", used ? "." : "",
+				 k->name);
+
+		if (n < 0 || used + (size_t)n >= CONFIG_PARAM_NAME_MAX)
+			continue;
+		if (k->kind == CONFIG_KIND_GROUP) {
+			config_keep_walk(kp, k->sub, name, used + (size_t)n);
+			continue;
+		}
+		if (k->size == 0 || config_param_settable(name))
+			continue;
+		char *dst = (char *)kp->next + k->offset;
+		const char *src = (const char *)kp->running + k->offset;
+
+		if (memcmp(dst, src, k->size) == 0)
+			continue;
+		memcpy(dst, src, k->size);
+		kp->n++;
+		if (kp->changed && kp->len) {
+			int w = snprintf(kp->changed + kp->used, kp->len - kp->used, "%s%s",
+					 kp->used ? ", " : "", name);
+
+			if (w > 0)
+				kp->used = kp->used + (size_t)w < kp->len ? kp->used + (size_t)w
+									  : kp->len - 1;
+		}
+	}
+}
+
+unsigned config_reload_keep(const struct config *running, struct config *next, char *changed,
+			    size_t len)
+{
+	struct config_keep kp = {.running = running, .next = next, .changed = changed, .len = len};
+	char name[CONFIG_PARAM_NAME_MAX];
+
+	if (changed && len)
+		changed[0] = '\0';
+	config_keep_walk(&kp, config_root_keys, name, 0);
+	return kp.n;
+}
+
 /* ---- value text ---- */
 
 enum config_value_type {

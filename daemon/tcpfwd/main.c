@@ -101,7 +101,7 @@ static void report_start(int ready_fd, char result)
 int main(int argc, char **argv)
 {
 	const char *path = DEFAULT_CONFIG;
-	bool check = false, foreground = false, explicit_path = false, ruleset = false;
+	bool check = false, foreground = false, explicit_path = false, ruleset = false, read = true;
 	char err[CONFIG_ERROR_MAX + 64];
 	struct config cfg;
 	struct tcpfwd *d;
@@ -143,7 +143,10 @@ int main(int argc, char **argv)
 	r = tcpfwd_load_config(path, &cfg, err, sizeof(err));
 	if (r == -ENOENT && !explicit_path && !check && !ruleset) {
 		config_defaults(&cfg); /* no file at the default place: run on the defaults */
-		log_notice("%s not found, using the built-in defaults", path);
+		read = false;
+		log_notice("%s not found, using the built-in defaults (a reload reads it once it "
+			   "exists)",
+			   path);
 	} else if (r < 0) {
 		fprintf(stderr, "%s\n", err);
 		return EXIT_FAILURE;
@@ -164,7 +167,7 @@ int main(int argc, char **argv)
 			return EXIT_FAILURE;
 		}
 	}
-	r = tcpfwd_new(&cfg, path, &d);
+	r = tcpfwd_new(&cfg, path, read, &d);
 	if (r < 0) {
 		report_start(ready_fd, 1);
 		return EXIT_FAILURE;

@@ -78,6 +78,29 @@ static long save_engine(int fd, struct snapshot_writer *sw, struct worker *w, ui
 	return total;
 }
 
+int state_check_directory(const struct config *cfg)
+{
+	const char *dir = cfg->state.directory;
+	char path[STATE_PATH_MAX], tmp[STATE_PATH_MAX + 8];
+	int fd;
+
+	/* made if missing, like the runtime directory; systemd's StateDirectory= makes it */
+	if (mkdir(dir, 0750) == -1 && errno != EEXIST)
+		return log_errno(CONFIG_LOG_ERR, -errno,
+				 "state.directory %s: missing and cannot be made", dir);
+	/* the very file a stop writes, so any reason it would fail then shows now */
+	snapshot_path(cfg, path);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd == -1)
+		return log_errno(CONFIG_LOG_ERR, -errno,
+				 "state.directory %s: cannot write the flow snapshot there (%s)",
+				 dir, tmp);
+	close(fd);
+	unlink(tmp);
+	return 0;
+}
+
 int state_save(const struct config *cfg, struct worker *const *workers, unsigned n)
 {
 	char path[STATE_PATH_MAX], tmp[STATE_PATH_MAX + 8];

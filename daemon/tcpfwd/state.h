@@ -18,6 +18,13 @@
 
 struct worker;
 
+/*
+ * At start: makes state.directory (0750) if it is missing and checks that the snapshot can be
+ * written in it, so a wrong directory fails the start rather than the save at the stop.
+ * Returns 0 or -errno (logged, naming the key and the path).
+ */
+int state_check_directory(const struct config *cfg);
+
 /* Saves every worker's flows; the workers must be halted. Returns 0 or -errno (logged). */
 int state_save(const struct config *cfg, struct worker *const *workers, unsigned n);
 

@@ -28,6 +28,7 @@
 struct tcpfwd {
 	struct config cfg;
 	char config_path[4096];
+	bool config_read; /* false: running on the built-in defaults, config_path was missing */
 	struct loop *loop;
 	struct worker **workers;
 	unsigned n_workers;
@@ -131,13 +132,6 @@ static void call_retime(struct engine *e, void *arg)
 	c->done = engine_retime(e, &c->cursor, TCPFWD_RETIME_BUDGET, clock_now_ms());
 }
 
-static bool queue_changed(const struct config *a, const struct config *b)
-{
-	return a->queue.num != b->queue.num || a->queue.count != b->queue.count ||
-	       a->queue.copy_range != b->queue.copy_range || a->queue.maxlen != b->queue.maxlen ||
-	       a->queue.fail_open != b->queue.fail_open || a->queue.rcvbuf != b->queue.rcvbuf;
-}
-
 /* Hands a validated configuration to every worker and re-times its flows, chunk by chunk. */
 static void apply(struct tcpfwd *d, const struct config *next)
 {
@@ -176,21 +170,14 @@ static int tcpfwd_reload(struct tcpfwd *d, char *err, size_t err_len)
 		notify_ready();
 		return r;
 	}
-	if (queue_changed(&d->cfg, &next) || strcmp(next.control.socket, d->cfg.control.socket) ||
-	    strcmp(next.state.directory, d->cfg.state.directory) ||
-	    strcmp(next.state.runtime_directory, d->cfg.state.runtime_directory))
-		log_warning("reload: queue, control and state settings change only on restart");
-	if (next.table.max_flows != d->cfg.table.max_flows ||
-	    next.table.buckets != d->cfg.table.buckets)
-		log_warning("reload: table size changes only on restart");
-	next.queue = d->cfg.queue;
-	bool accounting = next.table.accounting; /* the one table key a reload applies */
-	next.table = d->cfg.table;
-	next.table.accounting = accounting;
-	next.control = d->cfg.control;
-	next.state = d->cfg.state;
+	/* the keys set-param may not change keep their running values, with a warning */
+	char kept[512];
+	if (config_reload_keep(&d->cfg, &next, kept, sizeof(kept)))
+		log_warning("reload: %s changed in the file; these take effect only on restart",
+			    kept);
 	apply(d, &next);
 	d->n_overridden = 0;
+	d->config_read = true;
 	log_struct(CONFIG_LOG_INFO, LOG_ID_RELOADED, &f, "reloaded %s", d->config_path);
 	notify_ready();
 	return 0;
@@ -432,8 +419,9 @@ static void tcpfwd_status(struct tcpfwd *d, struct ctl_status *st)
 	snprintf(st->version, sizeof(st->version), "%s", TCPFW_VERSION);
 	st->pid = (uint32_t)getpid();
 	st->uptime_ms = clock_now_ms() - d->start_ms;
+	/* the file in force; none when no file was read yet (the next reload reads config_path) */
 	snprintf(st->config_path, sizeof(st->config_path), "%.*s", (int)sizeof(st->config_path) - 1,
-		 d->config_path);
+		 d->config_read ? d->config_path : TCPFWD_CONFIG_DEFAULTS);
 	st->queue_num = d->cfg.queue.num;
 	st->queue_count = d->cfg.queue.count;
 	st->fail_open = d->cfg.queue.fail_open;
@@ -549,7 +537,8 @@ static const struct ctl_ops tcpfwd_ctl_ops = {
 	.reset = ops_reset,
 };
 
-int tcpfwd_new(const struct config *cfg, const char *config_path, struct tcpfwd **ret)
+int tcpfwd_new(const struct config *cfg, const char *config_path, bool config_read,
+	       struct tcpfwd **ret)
 {
 	static const int signals[] = {SIGTERM, SIGINT, SIGHUP};
 	struct tcpfwd *d = calloc(1, sizeof(*d));
@@ -559,6 +548,7 @@ int tcpfwd_new(const struct config *cfg, const char *config_path, struct tcpfwd 
 		return log_errno(CONFIG_LOG_ERR, -ENOMEM, "starting");
 	d->cfg = *cfg;
 	snprintf(d->config_path, sizeof(d->config_path), "%s", config_path);
+	d->config_read = config_read;
 	d->watchdog_ms = notify_watchdog_ms();
 	signal(SIGPIPE, SIG_IGN);
 	r = loop_new(&d->loop);
@@ -581,7 +571,9 @@ int tcpfwd_new(const struct config *cfg, const char *config_path, struct tcpfwd 
 		goto fail;
 	}
 	/* the flows, from the live table or the snapshot, go in before any queue is bound */
-	r = start_flows(d);
+	r = state_check_directory(cfg);
+	if (r == 0)
+		r = start_flows(d);
 	if (r < 0) {
 		tcpfwd_free(d);
 		return r; /* logged */

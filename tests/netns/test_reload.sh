@@ -4,8 +4,11 @@
 # Reload by SIGHUP:
 #   1. during a rate-limited download, a config with other timeouts and TIME_WAIT policy
 #      "shorten" is applied: the download completes byte-identical, nothing is dropped,
-#      RELOADING=1 then READY=1 are notified, and the new policy is in force (the download's
+#      RELOADING=1 (with MONOTONIC_USEC=) then READY=1 are notified, and the new policy is in force (the download's
 #      own flow, which lived through the reload, leaves TIME_WAIT after ~SHORT_S seconds);
+#      the same reload turns logging.log_invalid on: a stray ACK dropped before it is not
+#      logged, one dropped after it is; its table.max_flows, which only a restart changes, is
+#      named in a warning;
 #   2. a config with an error is rejected: the log says file:line, tcpfwd keeps running with
 #      the previous configuration (new connections pass, TIME_WAIT is still shortened).
 
@@ -23,7 +26,16 @@ write_conf "$conf" policy=enforce level=info
 tcpfwd_start "$conf"
 
 www_start $PORT $MB
+
+# stray_drop SPORT: an ACK nobody opened, dropped as new_not_syn (pickup is off)
+stray_drop() {
+	nsx "$NS_C" "$PY" "$NETNS_DIR/stray_ack.py" "$C4" "$S4" "$1" $PORT 1000 5000 ||
+		die "stray_ack.py failed"
+}
+drop_logged() { grep -q "drop new_not_syn .* $C4:$1 -> " "$TMP/tcpfwd.log"; }
 tcpfwd_stats >"$TMP/before" || die "no stats from tcpfwd"
+sport_before=$((20000 + RANDOM % 10000))
+stray_drop $sport_before
 
 # tw_expires LPORT WHAT: the flow of the finished curl (from local port LPORT) reaches
 # TIME_WAIT and then expires within the shortened hold.
@@ -42,8 +54,8 @@ download_start 4 $PORT "$TMP/out" 60 --limit-rate $RATE
 curl_pid=$DL_PID
 wait_for 10 size_above $((1024 * 1024)) "$TMP/out" || die "download did not start"
 
-write_conf "$conf" policy=shorten shortened=$SHORT_S minimum=1 level=info \
-	timeouts="syn_sent = 30; established = 7440; fin_wait = 60; close_wait = 30; last_ack = 20;"
+write_conf "$conf" policy=shorten shortened=$SHORT_S minimum=1 level=info log_invalid=true \
+	max_flows=4096 timeouts="syn_sent = 30; established = 7440; fin_wait = 60; close_wait = 30; last_ack = 20;"
 ready_before=$(notify_count '^[0-9.]+ READY=1')
 kill -HUP "$TCPFWD_PID"
 if wait_for 10 file_has "$TMP/tcpfwd.log" "reloaded "; then
@@ -59,8 +71,30 @@ if wait_for 5 eval '[ "$(notify_count "^[0-9.]+ READY=1")" -gt '"$ready_before"'
 else
 	fail "reload notifications: $(awk '{ print $2 }' "$TMP/notify.log" | grep -v '^STATUS' | tr '\n' ' ')"
 fi
+# RELOADING=1 comes with MONOTONIC_USEC= in the same datagram (same arrival time), on the
+# CLOCK_MONOTONIC that the listener's own time stamps use (sd_notify(3), Type=notify-reload)
+if awk '/ RELOADING=1$/ { t = $1; getline; if ($1 == t && sub(/^MONOTONIC_USEC=/, "", $2)) {
+		d = $2 / 1e6 - t; ok = d > -2 && d < 1 } } END { exit !ok }' "$TMP/notify.log"; then
+	pass "RELOADING=1 carries MONOTONIC_USEC= on CLOCK_MONOTONIC"
+else
+	fail "no MONOTONIC_USEC= with RELOADING=1: $(grep -A1 RELOADING "$TMP/notify.log" | tr '\n' ' ')"
+fi
 # the point of the case: the reload happened while the transfer was live
 check "download still running after the reload" alive "$curl_pid"
+check "the reload names the key it could not apply" \
+	grep -q "reload: table.max_flows changed in the file; these take effect only on restart" \
+	"$TMP/tcpfwd.log"
+# logging.log_invalid changes on reload (tcpfwd.conf(5), RELOAD)
+sport_after=$((sport_before + 1))
+stray_drop $sport_after
+if wait_for 5 drop_logged $sport_after; then
+	pass "log_invalid switched on by the reload: the drop of :$sport_after is logged"
+else
+	fail "no drop line for :$sport_after after the reload turned log_invalid on"
+fi
+if drop_logged $sport_before; then
+	fail "the drop of :$sport_before, before the reload (log_invalid off), was logged"
+fi
 
 download_done "download across the reload" "$curl_pid" "$TMP/out" "$BLOB_SHA256"
 read -r _ lport <"$TMP/out.curl"
@@ -110,8 +144,9 @@ expect_ge "flows created after the rejected reload" \
 	"$(stats_delta "$TMP/mid" "$TMP/after" created)" 1
 [ -n "${lport:-}" ] && tw_expires "$lport" "after the rejected reload (old configuration kept)"
 
+# the only drops are the two stray ACKs
 expect_eq "segments dropped by tcpfwd for legitimate traffic" \
-	"$(stats_delta "$TMP/before" "$TMP/after" verdicts.drop)" 0
+	"$(stats_delta "$TMP/before" "$TMP/after" verdicts.drop)" 2
 
 [ $RET = 0 ] || dump_debug
 exit $RET

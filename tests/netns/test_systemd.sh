@@ -3,9 +3,14 @@
 #
 # The shipped unit under a real systemd as PID 1: a throwaway container (systemd-nspawn -b) on
 # the host's /usr, read-only, with its own /etc and /var in $TMP and the test's fw namespace as
-# its network. Its /etc holds the shipped tcpfwd.service (only the binaries' paths changed: they
-# sit in /opt/tcpfw), the shipped sysusers snippet and tcpfwd.conf, and, on a kernel without the
-# nft `queue` expression, the drop-in tcpfw-iptables.sh documents.
+# its network. Its /etc holds the shipped tcpfwd.service (only the paths of the binaries and of
+# the helper tcpfw-ruleset changed: they sit in /opt/tcpfw), the shipped sysusers snippet,
+# tcpfwd.conf and tcpfw-iptables.sh, and no drop-in.
+#   - The unit's ExecStartPre loads the ruleset itself: nft table inet tcpfw where the kernel
+#     has the nft `queue` expression, else (as on a kernel with CONFIG_NFT_QUEUE off) the same
+#     queue through tcpfw-iptables.sh, and says so in the journal. systemctl reload loads it
+#     again without a second rule, and with TCPFWD_REMOVE_TABLE_ON_STOP=yes a clean stop
+#     removes it.
 #   - At boot the unit starts, hardened as shipped, and tracks a byte-checked stream and an echo
 #     session over IPv4 and IPv6 (fail-open and pickup off, as shipped; logging.log_invalid on).
 #     Its ready message is a native journal entry with its MESSAGE_ID and TCPFW_* fields.
@@ -61,23 +66,19 @@ sed -i 's/^\([[:space:]]*log_invalid[[:space:]]*=[[:space:]]*\)false;/\1true;/' 
 grep -Eq '^[[:space:]]*log_invalid[[:space:]]*=[[:space:]]*true;' "$ROOT/etc/tcpfwd/tcpfwd.conf" ||
 	die "could not turn logging.log_invalid on in the shipped tcpfwd.conf"
 cp "$TCPFWD" "$TCPFWCTL" "$ROOT/opt/tcpfw/"
-for u in tcpfwd.service tcpfwd-metrics.service tcpfwd-metrics.timer; do
+# the paths as `make install SBINDIR=/opt/tcpfw LIBEXECDIR=/opt/tcpfw` rewrites them
+opt_paths() {
 	sed -e 's|/usr/sbin/tcpfwd|/opt/tcpfw/tcpfwd|g' -e 's|/usr/sbin/tcpfwctl|/opt/tcpfw/tcpfwctl|g' \
-		"$TOP/systemd/$u" >"$ROOT/etc/systemd/system/$u"
+		-e 's|/usr/lib/tcpfw/|/opt/tcpfw/|g' "$@"
+}
+for u in tcpfwd.service tcpfwd-metrics.service tcpfwd-metrics.timer; do
+	opt_paths "$TOP/systemd/$u" >"$ROOT/etc/systemd/system/$u"
 done
+opt_paths "$TOP/systemd/tcpfw-ruleset" >"$ROOT/opt/tcpfw/tcpfw-ruleset"
+chmod 0755 "$ROOT/opt/tcpfw/tcpfw-ruleset"
 mkdir -p "$ROOT/var/lib/prometheus/node-exporter" # as prometheus-node-exporter makes it
 ln -s ../tcpfwd.service "$ROOT/etc/systemd/system/multi-user.target.wants/tcpfwd.service"
-if $ipt; then
-	cat >"$ROOT/etc/systemd/system/tcpfwd.service.d/iptables.conf" <<-'EOF'
-		[Service]
-		ExecStartPre=
-		ExecStartPre=+/bin/sh /etc/tcpfwd/tcpfw-iptables.sh start
-		ExecReload=
-		ExecReload=+/bin/sh /etc/tcpfwd/tcpfw-iptables.sh start
-		ExecReload=+/opt/tcpfw/tcpfwctl reload
-	EOF
-	info "no nft queue here: the unit uses the tcpfw-iptables.sh drop-in"
-fi
+$ipt && info "no nft queue here: the shipped unit must fall back to tcpfw-iptables.sh itself"
 
 # ---- boot ----
 
@@ -141,6 +142,34 @@ if wait_for 5 entry READY "_PID=$(unit_prop MainPID)"; then
 else
 	fail "no ready entry with MESSAGE_ID=$(msgid READY): $(inside journalctl -q -u tcpfwd.service -o cat --no-pager | tail -n 3)"
 fi
+
+# ---- the ruleset the unit loaded ----
+
+# queue_rules: the rules that queue TCP in the fw namespace, whichever way they were loaded
+queue_rules() {
+	{
+		nsx "$NS_F" nft list table inet tcpfw 2>/dev/null | grep -c 'queue'
+		nsx "$NS_F" iptables -w -t security -S TCPFW 2>/dev/null | grep -c NFQUEUE
+		nsx "$NS_F" ip6tables -w -t security -S TCPFW 2>/dev/null | grep -c NFQUEUE
+	} | tr '\n' ' '
+}
+if $ipt; then
+	want_rules="0 1 1 "
+	if journal_has 'tcpfw-ruleset: the kernel has no nft queue expression: iptables -j NFQUEUE, queues 0:0, bypass yes'; then
+		pass "ExecStartPre: no nft queue here, the unit loaded tcpfw-iptables.sh and said so"
+	else
+		fail "ExecStartPre: no fallback message: $(inside journalctl -q -u tcpfwd.service -o cat --no-pager | head -n 5 | tr '\n' ' ')"
+	fi
+else
+	want_rules="1 0 0 "
+fi
+expect_eq "ExecStartPre: queue rules (nft table, iptables, ip6tables)" "$(queue_rules)" "$want_rules"
+if inside systemctl reload tcpfwd.service; then
+	pass "systemctl reload: the ruleset loaded again and tcpfwctl reload passed"
+else
+	fail "systemctl reload failed: $(inside journalctl -q -u tcpfwd.service -o cat --no-pager | tail -n 3 | tr '\n' ' ')"
+fi
+expect_eq "after systemctl reload: queue rules, none twice" "$(queue_rules)" "$want_rules"
 
 # ---- traffic ----
 
@@ -254,6 +283,16 @@ wait_for 5 entry RESTORED "_PID=$(unit_prop MainPID)" && [ "$(field TCPFW_FLOWS)
 moving "after stop and start" $((RATE / 4)) "$TMP"/sink-?.log "$TMP"/echo-?.log
 bad=$(grep -h '^error' "$TMP"/sink-?.log "$TMP"/echo-?.log 2>/dev/null | head -n 1)
 [ -z "$bad" ] && pass "no client error" || fail "client error: $bad"
+
+# ---- TCPFWD_REMOVE_TABLE_ON_STOP=yes: a clean stop removes the ruleset ----
+
+expect_eq "the ruleset kept across stop and start" "$(queue_rules)" "$want_rules"
+mkdir -p "$ROOT/etc/systemd/system/tcpfwd.service.d"
+printf '[Service]\nEnvironment=TCPFWD_REMOVE_TABLE_ON_STOP=yes\n' \
+	>"$ROOT/etc/systemd/system/tcpfwd.service.d/remove.conf"
+inside systemctl daemon-reload
+inside systemctl stop tcpfwd.service
+expect_eq "TCPFWD_REMOVE_TABLE_ON_STOP=yes: queue rules after a clean stop" "$(queue_rules)" "0 0 0 "
 
 inside systemctl poweroff --no-block >/dev/null 2>&1
 wait_for 20 eval "! alive $NSPAWN_PID" || info "the container did not power off in 20 s"
