@@ -20,6 +20,7 @@
 #include <strings.h>
 #include <sys/un.h>
 
+#include "config.h"
 #include "conn.h"
 #include "ctl_proto.h"
 #include "output.h"
@@ -141,6 +142,9 @@ static const struct option long_opts[] = {
 	{"help", no_argument, NULL, 'h'},
 	{0},
 };
+
+/* getopt's short options; a letter followed by ':' takes a value (--complete reads that too) */
+static const char short_opts[] = ":s:d:f:jpo:Hc:w:VhLGESDFC";
 
 static volatile sig_atomic_t stop_requested;
 
@@ -456,7 +460,7 @@ static int parse_opts(int argc, char *argv[], struct opts *o)
 	int c, rc;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":s:d:f:jpo:Hc:w:VhLGESDFC", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, short_opts, long_opts, NULL)) != -1) {
 		rc = parse_opt(o, c, optarg, argv);
 		if (rc)
 			return rc;
@@ -906,6 +910,69 @@ static int run(const struct cmd *c, struct opts *o, char **args, unsigned nargs)
 	return rc;
 }
 
+static void print_word(const char *word, void *arg)
+{
+	(void)arg;
+	puts(word);
+}
+
+static void print_param(const char *name, const char *value, void *arg)
+{
+	bool settable_only = *(const bool *)arg;
+
+	(void)value;
+	if (!settable_only || config_param_settable(name))
+		puts(name);
+}
+
+/*
+ * tcpfwctl --complete WHAT [NAME]: the words the bash completion (completion/tcpfwctl) offers,
+ * one a line, taken from the tables the parser itself uses, so the two cannot drift. Local: no
+ * daemon is asked. Not in --help; tcpfwctl(8) mentions it. WHAT is commands, options (every long
+ * option), arg-options (the options that take a value, long and short), states, families,
+ * outputs, params (every get-param name), settable (the set-param names) or values NAME (the
+ * words a parameter's value can be; nothing for numbers and paths).
+ */
+static int complete(const char *what, const char *name)
+{
+	static const char *const families[] = {"ipv4", "ipv6"};
+	static const char *const outputs[] = {"extended", "timestamp"};
+	struct config defaults;
+	bool settable_only = !strcmp(what, "settable");
+
+	if (!strcmp(what, "commands")) {
+		for (size_t i = 0; i < ARRAY_SIZE(cmds); i++)
+			puts(cmds[i].name);
+	} else if (!strcmp(what, "options") || !strcmp(what, "arg-options")) {
+		bool args_only = what[0] == 'a';
+
+		for (const struct option *lo = long_opts; lo->name; lo++)
+			if (!args_only || lo->has_arg == required_argument)
+				printf("--%s\n", lo->name);
+		for (const char *c = short_opts + 1; args_only && *c; c++)
+			if (c[1] == ':')
+				printf("-%c\n", *c);
+	} else if (!strcmp(what, "states")) {
+		for (int st = TCP_TRACK_SYN_SENT; st < _TCP_TRACK_STATE_MAX; st++)
+			puts(tcp_track_state_name(st));
+	} else if (!strcmp(what, "families")) {
+		for (size_t i = 0; i < ARRAY_SIZE(families); i++)
+			puts(families[i]);
+	} else if (!strcmp(what, "outputs")) {
+		for (size_t i = 0; i < ARRAY_SIZE(outputs); i++)
+			puts(outputs[i]);
+	} else if (!strcmp(what, "params") || settable_only) {
+		config_defaults(&defaults);
+		config_param_foreach(&defaults, print_param, &settable_only);
+	} else if (!strcmp(what, "values") && name) {
+		if (config_param_words(name, print_word, NULL) < 0)
+			return RC_USAGE;
+	} else {
+		return usage_error("--complete: unknown list '%s'", what);
+	}
+	return flush_stdout();
+}
+
 /*
  * conntrack's -p PROTO (--proto): tcpfwd tracks TCP only, so "-p tcp" (or 6) is dropped from the
  * command line and any other protocol is a usage error. A -p followed by anything else stays
@@ -942,6 +1009,8 @@ int main(int argc, char *argv[])
 	int rc;
 
 	signal(SIGPIPE, SIG_IGN);
+	if (argc >= 3 && argc <= 4 && !strcmp(argv[1], "--complete"))
+		return complete(argv[2], argc == 4 ? argv[3] : NULL);
 	rc = drop_protocol(&argc, argv);
 	if (rc)
 		return rc;
