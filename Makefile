@@ -157,8 +157,10 @@ check-man:
 	[ $$fail = 0 ] || exit 1; \
 	echo "check-man: $(words $(MAN_PAGES)) pages clean"
 
-unit: $(UNIT_BINS)
+# The cmocka binaries, then the bash completion of tcpfwctl (tests/completion).
+unit: $(UNIT_BINS) $(TCPFWCTL)
 	@sh tests/unit/run.sh $(UNIT_BINS)
+	@bash tests/completion/test_tcpfwctl.sh $(TCPFWCTL)
 
 # The differential receiver model (tests/model): a reference of what a Linux endpoint accepts,
 # legitimate conversations with injected segments through the tracker, and the claim that a
@@ -229,7 +231,8 @@ clean:
 # ---- install, uninstall, check-units ----
 # make install [PREFIX=/usr] [DESTDIR=/tmp/root]: the binaries `all` built, the unit (its
 # /usr/sbin and /etc/tcpfwd paths rewritten to SBINDIR and SYSCONFDIR), the sysusers.d and
-# tmpfiles.d snippets, the journal catalog, man/*.8 and man/*.5, and the configuration files,
+# tmpfiles.d snippets, the journal catalog, man/*.8 and man/*.5, tcpfwctl's bash completion,
+# and the configuration files,
 # each only where none exists yet: an existing /etc/tcpfwd/tcpfwd.conf, tcpfw.nft or
 # tcpfw-iptables.sh is never overwritten. Nothing is created, enabled or started: after a real
 # install run systemd-sysusers, systemd-tmpfiles --create tcpfwd.conf, journalctl
@@ -240,6 +243,8 @@ MANDIR ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 ifeq ($(PREFIX),/usr)
 SYSTEMD_PC_VAR = $(shell $(PKG_CONFIG) --variable=$(1) systemd 2>/dev/null)
+COMPLETIONSDIR ?= $(or $(shell $(PKG_CONFIG) --variable=completionsdir bash-completion 2>/dev/null),\
+	/usr/share/bash-completion/completions)
 UNITDIR ?= $(or $(call SYSTEMD_PC_VAR,systemdsystemunitdir),/lib/systemd/system)
 SYSUSERSDIR ?= $(or $(call SYSTEMD_PC_VAR,sysusersdir),/usr/lib/sysusers.d)
 TMPFILESDIR ?= $(or $(call SYSTEMD_PC_VAR,tmpfilesdir),/usr/lib/tmpfiles.d)
@@ -250,6 +255,8 @@ SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 # journalctl reads catalogs from /usr/lib and /usr/local/lib only
 CATALOGDIR ?= $(PREFIX)/lib/systemd/catalog
+# bash-completion looks in share/bash-completion/completions of every $XDG_DATA_DIRS entry
+COMPLETIONSDIR ?= $(PREFIX)/share/bash-completion/completions
 endif
 TCPFW_CONFDIR = $(SYSCONFDIR)/tcpfwd
 TCPFW_CONF_FILES := tcpfwd.conf:0644 tcpfw.nft:0644 tcpfw-iptables.sh:0755
@@ -261,7 +268,8 @@ INSTALL_SED = sed -e 's|/usr/sbin/tcpfw|$(SBINDIR)/tcpfw|g' -e 's|/etc/tcpfwd/|$
 .PHONY: install uninstall check-units
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
-		$(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(CATALOGDIR) $(DESTDIR)$(TCPFW_CONFDIR)
+		$(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(CATALOGDIR) $(DESTDIR)$(COMPLETIONSDIR) \
+		$(DESTDIR)$(TCPFW_CONFDIR)
 	install -m 0755 $(BUILD)/tcpfwd $(DESTDIR)$(SBINDIR)/tcpfwd
 	@if [ -f $(BUILD)/tcpfwctl ]; then \
 		echo "install -m 0755 $(BUILD)/tcpfwctl $(DESTDIR)$(SBINDIR)/tcpfwctl"; \
@@ -274,6 +282,8 @@ install: all
 	install -m 0644 systemd/tcpfwd.sysusers $(DESTDIR)$(SYSUSERSDIR)/tcpfwd.conf
 	install -m 0644 systemd/tcpfwd.tmpfiles $(DESTDIR)$(TMPFILESDIR)/tcpfwd.conf
 	install -m 0644 systemd/tcpfwd.catalog $(DESTDIR)$(CATALOGDIR)/tcpfwd.catalog
+	$(INSTALL_SED) completion/tcpfwctl > $(DESTDIR)$(COMPLETIONSDIR)/tcpfwctl
+	chmod 0644 $(DESTDIR)$(COMPLETIONSDIR)/tcpfwctl
 	$(if $(INSTALL_MAN8),install -d $(DESTDIR)$(MANDIR)/man8)
 	$(if $(INSTALL_MAN8),install -m 0644 $(INSTALL_MAN8) $(DESTDIR)$(MANDIR)/man8/)
 	$(if $(INSTALL_MAN5),install -d $(DESTDIR)$(MANDIR)/man5)
@@ -294,6 +304,7 @@ uninstall:
 		$(DESTDIR)$(UNITDIR)/tcpfwd.service $(DESTDIR)$(UNITDIR)/tcpfwd-metrics.service \
 		$(DESTDIR)$(UNITDIR)/tcpfwd-metrics.timer $(DESTDIR)$(SYSUSERSDIR)/tcpfwd.conf \
 		$(DESTDIR)$(TMPFILESDIR)/tcpfwd.conf $(DESTDIR)$(CATALOGDIR)/tcpfwd.catalog \
+		$(DESTDIR)$(COMPLETIONSDIR)/tcpfwctl \
 		$(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(INSTALL_MAN8))) \
 		$(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(INSTALL_MAN5)))
 	@for f in $(TCPFW_CONF_FILES); do \
