@@ -9,6 +9,8 @@
 #   make bench        engine microbenchmark (not part of check)
 #   make bench-callgrind  instructions per packet under valgrind
 #   make SANITIZE=1   the same with ASan + UBSan, no recovery
+#   make deb          the Debian package, in build/deb/ (debian/, README.Debian)
+#   make check-deb    deb, lintian, dpkg -i/--purge here, the package under systemd (root)
 #   make clean
 
 VERSION := 0.1.0
@@ -24,14 +26,16 @@ endif
 
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
 	-Wpointer-arith -Wundef -Werror
-ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE -DTCPFW_VERSION='"$(VERSION)"' $(WARN) $(CFLAGS) $(SAN_FLAGS) -MMD -MP -Ilib
+ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE -DTCPFW_VERSION='"$(VERSION)"' $(WARN) $(CPPFLAGS) $(CFLAGS) \
+	$(SAN_FLAGS) -MMD -MP -Ilib
 ALL_LDFLAGS := $(LDFLAGS) $(SAN_FLAGS)
 
 # Debian packages, by name: what builds the code and what the tests run.
 DEB_BUILD := build-essential pkg-config libsodium-dev libconfig-dev libjansson-dev \
-	libmnl-dev libnetfilter-queue-dev libsystemd-dev libcmocka-dev libpcap-dev
+	libmnl-dev libnetfilter-queue-dev libsystemd-dev libcmocka-dev libpcap-dev \
+	debhelper dpkg-dev lintian
 DEB_TEST := iproute2 nftables iptables python3-scapy socat curl iperf3 man-db \
-	systemd systemd-container procps psmisc prometheus tshark tcpdump
+	systemd systemd-container procps psmisc prometheus tshark tcpdump bash-completion
 DEB_DEPS := $(DEB_BUILD) $(DEB_TEST)
 
 LIB_PKGS := libsodium libconfig jansson
@@ -227,6 +231,36 @@ bench-callgrind: $(BENCH_BIN)
 
 clean:
 	rm -rf build build-san
+
+# ---- deb, check-deb ----
+# make deb: the Debian package of debian/ (dpkg-buildpackage -b, unsigned), built in a copy of
+# the tree in build/deb/tcpfw-VERSION, so that neither debian/ nor the parent directory gets
+# build output; tcpfw_VERSION_ARCH.deb, its -dbgsym and the .changes land in build/deb/.
+# The changelog's version must be VERSION. Needs debhelper (make deps installs it).
+DEB_OUT := build/deb
+.PHONY: deb check-deb
+deb:
+	@v=$$(dpkg-parsechangelog -S Version); [ "$$v" = "$(VERSION)" ] || \
+		{ echo "deb: debian/changelog is at $$v, the Makefile at $(VERSION)" >&2; exit 1; }
+	rm -rf $(DEB_OUT)
+	mkdir -p $(DEB_OUT)/tcpfw-$(VERSION)
+	tar -c --exclude-vcs --exclude=./build --exclude=./build-san --exclude=./build-fuzz \
+		--exclude=./debian/tcpfw --exclude=./debian/.debhelper -f - . | \
+		tar -x -C $(DEB_OUT)/tcpfw-$(VERSION)
+	cd $(DEB_OUT)/tcpfw-$(VERSION) && dpkg-buildpackage -us -uc -b
+	rm -rf $(DEB_OUT)/tcpfw-$(VERSION)
+	@ls $(DEB_OUT)/*.deb
+
+# make check-deb (root): builds the package, then lintian (no error or warning may remain
+# un-overridden; the informational and pedantic tags are printed), dpkg -i and --purge on
+# this machine (tests/package, skipped where tcpfw is installed already), and the package's
+# unit under systemd in a container (tests/netns/test_package.sh).
+check-deb: deps deb
+	@out=$$(lintian -I --pedantic $(DEB_OUT)/*.changes 2>&1); printf '%s\n' "$$out"; \
+		! printf '%s\n' "$$out" | grep -q '^[EW]: ' || \
+		{ echo "check-deb: lintian reports errors or warnings" >&2; exit 1; }; \
+		echo "check-deb: lintian: no error, no warning"
+	sh tests/netns/run.sh tests/package/test_install.sh tests/netns/test_package.sh
 
 # ---- install, uninstall, check-units ----
 # make install [PREFIX=/usr] [DESTDIR=/tmp/root]: the binaries `all` built, the unit (its
