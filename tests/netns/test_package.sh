@@ -22,55 +22,21 @@ ECHO_PORT=7000
 netns_require
 deb=$(ls "$TOP"/build/deb/tcpfw_*_"$(dpkg --print-architecture)".deb 2>/dev/null | head -n 1)
 [ -n "$deb" ] || skip "no package: run make deb"
-command -v systemd-nspawn >/dev/null || skip "needs systemd-nspawn (systemd-container)"
-[ -x /lib/systemd/systemd ] || skip "needs systemd"
-netns_setup bypass
-ipt=false
-[[ $QUEUE_METHOD == iptables* ]] && ipt=true
-nsx "$NS_F" nft delete table inet tcpfw_test 2>/dev/null
-nsx "$NS_F" iptables -F FORWARD
-nsx "$NS_F" ip6tables -F FORWARD
+container_setup
 
 # ---- the container's root: /usr an overlay on the host's, its own /etc and /var ----
 
 ROOT=$TMP/root
-mkdir -p "$ROOT"/{usr,etc,var/lib,run,tmp,proc,sys,dev,root} "$TMP/usr-upper"
-for d in bin sbin lib lib64; do
-	if [ -L "/$d" ]; then ln -s "usr/$d" "$ROOT/$d"; fi
-done
 [ -L /lib ] || skip "needs a merged /usr (/lib a link to usr/lib) for the overlay"
-cp /usr/lib/os-release "$ROOT/etc/os-release"
-cp -a /etc/alternatives /etc/dpkg "$ROOT/etc/"
+container_root "$ROOT"
+mkdir -p "$ROOT/var/lib" "$TMP/usr-upper"
+cp -a /etc/dpkg "$ROOT/etc/"
 cp -a /var/lib/dpkg "$ROOT/var/lib/"
 # the host's overrides name groups this /etc lacks, and dpkg refuses to run with those
 : >"$ROOT/var/lib/dpkg/statoverride"
-printf 'root:x:0:0:root:/root:/bin/sh\n' >"$ROOT/etc/passwd"
-printf 'root:x:0:\n' >"$ROOT/etc/group"
-printf 'root:*:19000:0:99999:7:::\n' >"$ROOT/etc/shadow"
-printf 'passwd: files\ngroup: files\nshadow: files\nhosts: files\n' >"$ROOT/etc/nsswitch.conf"
-: >"$ROOT/etc/machine-id"
-mkdir -p "$ROOT/etc/systemd/system"
 cp "$deb" "$ROOT/root/tcpfw.deb"
 
-systemd-nspawn -q -D "$ROOT" --overlay="/usr:$TMP/usr-upper:/usr" \
-	--network-namespace-path="/run/netns/$NS_F" --capability=CAP_NET_ADMIN --register=no \
-	--keep-unit -b --console=passive --machine="tcpfw-pkg-$$" \
-	>"$TMP/nspawn.log" 2>&1 </dev/null &
-NSPAWN_PID=$!
-BG_PIDS="$BG_PIDS $NSPAWN_PID"
-leader() {
-	local c
-	LEADER=""
-	for c in $(pgrep -P "$NSPAWN_PID"); do
-		[ "$(cat "/proc/$c/comm" 2>/dev/null)" = systemd ] && LEADER=$c
-	done
-	[ -n "$LEADER" ]
-}
-wait_for 10 leader || die "the container did not start: $(tail -n 3 "$TMP/nspawn.log")"
-inside() { nsenter -t "$LEADER" -a "$@"; }
-booted() { [[ $(inside systemctl is-system-running 2>/dev/null) == @(running|degraded) ]]; }
-wait_for 60 booted || die "the container did not finish booting: $(inside systemctl --failed --no-pager 2>&1 | head -n 5)"
-info "systemd is PID 1 in the container (host pid $LEADER)"
+container_boot "$ROOT" --overlay="/usr:$TMP/usr-upper:/usr"
 
 unit_prop() { inside systemctl show -P "$1" tcpfwd.service 2>/dev/null; }
 active() { [ "$(unit_prop ActiveState)" = active ] && [ "$(unit_prop SubState)" = running ]; }
@@ -108,18 +74,7 @@ done
 
 # ---- enable and start the packaged unit ----
 
-if $ipt; then
-	mkdir -p "$ROOT/etc/systemd/system/tcpfwd.service.d"
-	cat >"$ROOT/etc/systemd/system/tcpfwd.service.d/iptables.conf" <<-'EOF'
-		[Service]
-		ExecStartPre=
-		ExecStartPre=+/bin/sh /etc/tcpfwd/tcpfw-iptables.sh start
-		ExecReload=
-		ExecReload=+/bin/sh /etc/tcpfwd/tcpfw-iptables.sh start
-		ExecReload=+/usr/sbin/tcpfwctl reload
-	EOF
-	info "no nft queue here: the unit uses the tcpfw-iptables.sh drop-in"
-fi
+container_iptables "$ROOT" /usr/sbin/tcpfwctl
 inside systemctl daemon-reload
 inside systemctl enable --now tcpfwd.service >/dev/null 2>&1
 wait_for 20 active || die "tcpfwd.service not running: $(inside systemctl status tcpfwd --no-pager 2>&1 | tail -n 8)"
@@ -172,8 +127,7 @@ left=$(inside find /etc/systemd/system /var/lib/systemd/deb-systemd-helper-enabl
 expect_eq "after purge: unit links and state" "$left" ""
 check "after purge: the tcpfwd user stays (Debian's usual policy)" inside getent passwd tcpfwd
 
-inside systemctl poweroff --no-block >/dev/null 2>&1
-wait_for 20 eval "! alive $NSPAWN_PID" || info "the container did not power off in 20 s"
+container_poweroff
 
 [ $RET = 0 ] || dump_debug
 exit $RET
