@@ -15,6 +15,8 @@
 #   make TSAN=1       the same with ThreadSanitizer (build-tsan/); make check-tsan runs netns tests on it
 #   make lint         clang-format, shellcheck and cppcheck over every tracked file (git)
 #   make compile_commands.json  the compilation database of every C file (bear), not tracked
+#   make deb          the Debian package, in build/deb/ (debian/, README.Debian)
+#   make check-deb    deb, lintian, dpkg -i/--purge here, the package under systemd (root)
 #   make clean
 
 VERSION := 0.1.0
@@ -37,14 +39,16 @@ endif
 
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
 	-Wpointer-arith -Wundef -Werror
-ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE -DTCPFW_VERSION='"$(VERSION)"' $(WARN) $(CFLAGS) $(SAN_FLAGS) -MMD -MP -Ilib
+ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE -DTCPFW_VERSION='"$(VERSION)"' $(WARN) $(CPPFLAGS) $(CFLAGS) \
+	$(SAN_FLAGS) -MMD -MP -Ilib
 ALL_LDFLAGS := $(LDFLAGS) $(SAN_FLAGS)
 
 # Debian packages, by name: what builds the code and what the tests run.
 DEB_BUILD := build-essential pkg-config libsodium-dev libconfig-dev libjansson-dev \
-	libmnl-dev libnetfilter-queue-dev libsystemd-dev libcmocka-dev libpcap-dev
+	libmnl-dev libnetfilter-queue-dev libsystemd-dev libcmocka-dev libpcap-dev \
+	debhelper dpkg-dev lintian
 DEB_TEST := iproute2 nftables iptables python3-scapy socat curl iperf3 man-db \
-	systemd systemd-container procps psmisc prometheus tshark tcpdump
+	systemd systemd-container procps psmisc prometheus tshark tcpdump bash-completion
 # make lint's tools. Debian 12's clang-format is 14: pinned by name, since each version
 # formats a little differently.
 DEB_LINT := clang-format-14 shellcheck cppcheck bear
@@ -104,13 +108,14 @@ $(BUILD)/daemon/tcpfwctl/%.o: daemon/tcpfwctl/%.c
 	$(CC) $(ALL_CFLAGS) -Idaemon/tcpfwctl -c -o $@ $<
 
 # and the few lib/ objects it needs, named: the protocol, the leaf name tables, the metrics
-# and pcapng formatters. Linking the archive would pull in whatever a new call reached;
+# and pcapng formatters, and the configuration schema (config*: the parameter names and
+# values --complete lists). Linking the archive would pull in whatever a new call reached;
 # naming the objects makes such a call a link error, and check-tcpfwctl checks the result.
-TCPFWCTL_LIB_SRCS := $(sort $(wildcard lib/ctl_proto*.c lib/*_names.c) lib/metrics.c \
-	lib/pcapng.c lib/reason.c)
+TCPFWCTL_LIB_SRCS := $(sort $(wildcard lib/ctl_proto*.c lib/*_names.c lib/config*.c) \
+	lib/metrics.c lib/pcapng.c lib/reason.c)
 TCPFWCTL_LIB_OBJS := $(TCPFWCTL_LIB_SRCS:%.c=$(BUILD)/%.o)
 $(TCPFWCTL): $(TCPFWCTL_OBJS) $(TCPFWCTL_LIB_OBJS)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(shell $(PKG_CONFIG) --libs jansson)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(shell $(PKG_CONFIG) --libs jansson libconfig)
 
 $(LIBTCPFW): $(LIB_OBJS)
 	@mkdir -p $(@D)
@@ -240,8 +245,11 @@ check-man:
 	[ $$fail = 0 ] || exit 1; \
 	echo "check-man: $(words $(MAN_PAGES)) pages clean, all of tcpfw $(VERSION)"
 
-unit: $(UNIT_BINS) $(DAEMON_UNIT_BINS)
+# The cmocka binaries (lib's and the daemon's), then the bash completion of tcpfwctl
+# (tests/completion).
+unit: $(UNIT_BINS) $(DAEMON_UNIT_BINS) $(TCPFWCTL)
 	@sh tests/unit/run.sh $(UNIT_BINS) $(DAEMON_UNIT_BINS)
+	@bash tests/completion/test_tcpfwctl.sh $(TCPFWCTL)
 
 # The differential receiver model (tests/model): a reference of what a Linux endpoint accepts,
 # legitimate conversations with injected segments through the tracker, and the claim that a
@@ -325,11 +333,42 @@ bench-callgrind: $(BENCH_BIN)
 clean:
 	rm -rf build build-san build-tsan build-compdb compile_commands.json
 
+# ---- deb, check-deb ----
+# make deb: the Debian package of debian/ (dpkg-buildpackage -b, unsigned), built in a copy of
+# the tree in build/deb/tcpfw-VERSION, so that neither debian/ nor the parent directory gets
+# build output; tcpfw_VERSION_ARCH.deb, its -dbgsym and the .changes land in build/deb/.
+# The changelog's version must be VERSION. Needs debhelper (make deps installs it).
+DEB_OUT := build/deb
+.PHONY: deb check-deb
+deb:
+	@v=$$(dpkg-parsechangelog -S Version); [ "$$v" = "$(VERSION)" ] || \
+		{ echo "deb: debian/changelog is at $$v, the Makefile at $(VERSION)" >&2; exit 1; }
+	rm -rf $(DEB_OUT)
+	mkdir -p $(DEB_OUT)/tcpfw-$(VERSION)
+	tar -c --exclude-vcs --exclude=./build --exclude='./build-*' --exclude=./compile_commands.json \
+		--exclude=./debian/tcpfw --exclude=./debian/.debhelper -f - . | \
+		tar -x -C $(DEB_OUT)/tcpfw-$(VERSION)
+	cd $(DEB_OUT)/tcpfw-$(VERSION) && dpkg-buildpackage -us -uc -b
+	rm -rf $(DEB_OUT)/tcpfw-$(VERSION)
+	@ls $(DEB_OUT)/*.deb
+
+# make check-deb (root): builds the package, then lintian (no error or warning may remain
+# un-overridden; the informational and pedantic tags are printed), dpkg -i and --purge on
+# this machine (tests/package, skipped where tcpfw is installed already), and the package's
+# unit under systemd in a container (tests/netns/test_package.sh).
+check-deb: deps deb
+	@out=$$(lintian -I --pedantic $(DEB_OUT)/*.changes 2>&1); printf '%s\n' "$$out"; \
+		! printf '%s\n' "$$out" | grep -q '^[EW]: ' || \
+		{ echo "check-deb: lintian reports errors or warnings" >&2; exit 1; }; \
+		echo "check-deb: lintian: no error, no warning"
+	sh tests/netns/run.sh tests/package/test_install.sh tests/netns/test_package.sh
+
 # ---- install, uninstall, check-units ----
 # make install [PREFIX=/usr] [DESTDIR=DIR]: the binaries `all` built, the unit and its
 # helper tcpfw-ruleset (their /usr/sbin, /usr/lib/tcpfw and /etc/tcpfwd paths rewritten to
 # SBINDIR, LIBEXECDIR and SYSCONFDIR), the sysusers.d and
-# tmpfiles.d snippets, the journal catalog, man/*.8 and man/*.5, and the configuration files,
+# tmpfiles.d snippets, the journal catalog, man/*.8 and man/*.5, tcpfwctl's bash completion,
+# and the configuration files,
 # each only where none exists yet: an existing /etc/tcpfwd/tcpfwd.conf, tcpfw.nft or
 # tcpfw-iptables.sh is never overwritten. Nothing is created, enabled or started: after a real
 # install run systemd-sysusers, systemd-tmpfiles --create tcpfwd.conf, journalctl
@@ -340,6 +379,8 @@ MANDIR ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 ifeq ($(PREFIX),/usr)
 SYSTEMD_PC_VAR = $(shell $(PKG_CONFIG) --variable=$(1) systemd 2>/dev/null)
+COMPLETIONSDIR ?= $(or $(shell $(PKG_CONFIG) --variable=completionsdir bash-completion 2>/dev/null),\
+	/usr/share/bash-completion/completions)
 UNITDIR ?= $(or $(call SYSTEMD_PC_VAR,systemdsystemunitdir),/lib/systemd/system)
 SYSUSERSDIR ?= $(or $(call SYSTEMD_PC_VAR,sysusersdir),/usr/lib/sysusers.d)
 TMPFILESDIR ?= $(or $(call SYSTEMD_PC_VAR,tmpfilesdir),/usr/lib/tmpfiles.d)
@@ -350,6 +391,8 @@ SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 # journalctl reads catalogs from /usr/lib and /usr/local/lib only
 CATALOGDIR ?= $(PREFIX)/lib/systemd/catalog
+# bash-completion looks in share/bash-completion/completions of every $XDG_DATA_DIRS entry
+COMPLETIONSDIR ?= $(PREFIX)/share/bash-completion/completions
 endif
 # the unit's helper, tcpfw-ruleset (Debian: /usr/lib/tcpfw)
 LIBEXECDIR ?= $(PREFIX)/lib/tcpfw
@@ -364,8 +407,8 @@ INSTALL_SED = sed -e 's|/usr/sbin/tcpfw|$(SBINDIR)/tcpfw|g' -e 's|/etc/tcpfwd/|$
 .PHONY: install uninstall check-units
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
-		$(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(CATALOGDIR) $(DESTDIR)$(TCPFW_CONFDIR) \
-		$(DESTDIR)$(LIBEXECDIR)
+		$(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(CATALOGDIR) $(DESTDIR)$(COMPLETIONSDIR) \
+		$(DESTDIR)$(TCPFW_CONFDIR) $(DESTDIR)$(LIBEXECDIR)
 	install -m 0755 $(BUILD)/tcpfwd $(DESTDIR)$(SBINDIR)/tcpfwd
 	@if [ -f $(BUILD)/tcpfwctl ]; then \
 		echo "install -m 0755 $(BUILD)/tcpfwctl $(DESTDIR)$(SBINDIR)/tcpfwctl"; \
@@ -380,6 +423,8 @@ install: all
 	install -m 0644 systemd/tcpfwd.sysusers $(DESTDIR)$(SYSUSERSDIR)/tcpfwd.conf
 	install -m 0644 systemd/tcpfwd.tmpfiles $(DESTDIR)$(TMPFILESDIR)/tcpfwd.conf
 	install -m 0644 systemd/tcpfwd.catalog $(DESTDIR)$(CATALOGDIR)/tcpfwd.catalog
+	$(INSTALL_SED) completion/tcpfwctl > $(DESTDIR)$(COMPLETIONSDIR)/tcpfwctl
+	chmod 0644 $(DESTDIR)$(COMPLETIONSDIR)/tcpfwctl
 	$(if $(INSTALL_MAN8),install -d $(DESTDIR)$(MANDIR)/man8)
 	$(if $(INSTALL_MAN8),install -m 0644 $(INSTALL_MAN8) $(DESTDIR)$(MANDIR)/man8/)
 	$(if $(INSTALL_MAN5),install -d $(DESTDIR)$(MANDIR)/man5)
@@ -401,6 +446,7 @@ uninstall:
 		$(DESTDIR)$(UNITDIR)/tcpfwd-metrics.timer $(DESTDIR)$(SYSUSERSDIR)/tcpfwd.conf \
 		$(DESTDIR)$(TMPFILESDIR)/tcpfwd.conf $(DESTDIR)$(CATALOGDIR)/tcpfwd.catalog \
 		$(DESTDIR)$(LIBEXECDIR)/tcpfw-ruleset \
+		$(DESTDIR)$(COMPLETIONSDIR)/tcpfwctl \
 		$(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(INSTALL_MAN8))) \
 		$(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(INSTALL_MAN5)))
 	@for f in $(TCPFW_CONF_FILES); do \

@@ -162,6 +162,13 @@ unsigned config_reload_keep(const struct config *running, struct config *next, c
 void config_param_foreach(const struct config *c,
 			  void (*fn)(const char *name, const char *value, void *arg), void *arg);
 
+/*
+ * The words a key's value can be, for completion: an enum key's words, "true" and "false" for a
+ * boolean. Calls fn for each; returns how many (0 for a number or a path), or -ENOENT for an
+ * unknown name.
+ */
+int config_param_words(const char *name, void (*fn)(const char *word, void *arg), void *arg);
+
 const char *config_tw_policy_name(enum config_tw_policy p);
 const char *config_log_level_name(enum config_log_level l);
 

@@ -225,6 +225,27 @@ unsigned config_reload_keep(const struct config *running, struct config *next, c
 	return kp.n;
 }
 
+int config_param_words(const char *name, void (*fn)(const char *word, void *arg), void *arg)
+{
+	static const char *const bools[] = {"true", "false"};
+	const struct config_key *top, *k = config_param_find(name, &top);
+	const char *const *words = NULL;
+	size_t n = 0;
+
+	if (!k)
+		return -ENOENT;
+	if (k->kind == CONFIG_KIND_ENUM) {
+		words = k->words;
+		n = k->nwords;
+	} else if (k->kind == CONFIG_KIND_BOOL) {
+		words = bools;
+		n = ARRAY_SIZE(bools);
+	}
+	for (size_t i = 0; i < n; i++)
+		fn(words[i], arg);
+	return (int)n;
+}
+
 /* ---- value text ---- */
 
 enum config_value_type {

@@ -1,9 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 # check_tcpfwctl.sh BINARY OBJECT...: fails when the client BINARY holds a global symbol that
-# one of the lib/ OBJECTs defines (the engine, tracker, table, wheel, config, snapshot ... that
-# tcpfwctl must not link), calls into a daemon-only library (libsodium, libconfig, libmnl,
-# libnetfilter_queue, libsystemd), or needs one of those libraries at run time.
+# one of the lib/ OBJECTs defines (the engine, tracker, table, wheel, snapshot ... that tcpfwctl
+# must not link), calls into a daemon-only library (libsodium, libmnl, libnetfilter_queue,
+# libsystemd), or needs one of those libraries at run time. libconfig is allowed: tcpfwctl
+# links the configuration schema to complete parameter names and values.
 set -u
 bin=$1
 shift
@@ -14,10 +15,10 @@ trap 'rm -rf "$tmp"' EXIT
 nm -g --defined-only "$@" | awk 'NF == 3 { print $3 }' | sort -u >"$tmp/denied"
 nm "$bin" | awk '{ print $NF }' | sed 's/@.*//' | sort -u >"$tmp/held"
 bad=$(comm -12 "$tmp/denied" "$tmp/held")
-ext=$(grep -E '^(crypto_|sodium_|randombytes_|config_(init|read|lookup|setting|destroy|error|root)|mnl_|nfq_|nfnl_|sd_)' \
+ext=$(grep -E '^(crypto_|sodium_|randombytes_|mnl_|nfq_|nfnl_|sd_)' \
 	"$tmp/held")
 needed=$(readelf -d "$bin" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
-libs=$(printf '%s\n' "$needed" | grep -E '^lib(sodium|config|mnl|netfilter_queue|nfnetlink|systemd)\.')
+libs=$(printf '%s\n' "$needed" | grep -E '^lib(sodium|mnl|netfilter_queue|nfnetlink|systemd)\.')
 
 fail=0
 if [ -n "$bad" ]; then

@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include "cmdline.h"
+#include "config.h"
 #include "ctl_proto.h"
 #include "tcp_track_names.h"
 
@@ -81,6 +82,9 @@ static const struct option long_opts[] = {
 	{"help", no_argument, NULL, 'h'},
 	{0},
 };
+
+/* getopt's short options; a letter followed by ':' takes a value (--complete reads that too) */
+static const char short_opts[] = ":s:d:f:jpo:Hc:w:VhLGESDFC";
 
 static void short_usage(void)
 {
@@ -396,7 +400,7 @@ int parse_opts(int argc, char *argv[], struct opts *o)
 	int c, rc;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":s:d:f:jpo:Hc:w:VhLGESDFC", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, short_opts, long_opts, NULL)) != -1) {
 		rc = parse_opt(o, c, optarg, argv);
 		if (rc)
 			return rc;
@@ -561,4 +565,63 @@ int drop_protocol(int *argc, char *argv[])
 		i--;
 	}
 	return 0;
+}
+
+static void print_word(const char *word, void *arg)
+{
+	(void)arg;
+	puts(word);
+}
+
+static void print_param(const char *name, const char *value, void *arg)
+{
+	bool settable_only = *(const bool *)arg;
+
+	(void)value;
+	if (!settable_only || config_param_settable(name))
+		puts(name);
+}
+
+static void print_all(const char *const *words, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		puts(words[i]);
+}
+
+int complete(const char *what, const char *name)
+{
+	static const char *const families[] = {"ipv4", "ipv6"};
+	static const char *const outputs[] = {"extended", "timestamp"};
+	struct config defaults;
+	bool settable_only = !strcmp(what, "settable");
+
+	if (!strcmp(what, "commands")) {
+		for (size_t i = 0; i < ARRAY_SIZE(cmds); i++)
+			puts(cmds[i].name);
+	} else if (!strcmp(what, "options") || !strcmp(what, "arg-options")) {
+		bool args_only = what[0] == 'a';
+
+		for (const struct option *lo = long_opts; lo->name; lo++)
+			if (!args_only || lo->has_arg == required_argument)
+				printf("--%s\n", lo->name);
+		for (const char *c = short_opts + 1; args_only && *c; c++)
+			if (c[1] == ':')
+				printf("-%c\n", *c);
+	} else if (!strcmp(what, "states")) {
+		for (int st = TCP_TRACK_SYN_SENT; st < _TCP_TRACK_STATE_MAX; st++)
+			puts(tcp_track_state_name(st));
+	} else if (!strcmp(what, "families")) {
+		print_all(families, ARRAY_SIZE(families));
+	} else if (!strcmp(what, "outputs")) {
+		print_all(outputs, ARRAY_SIZE(outputs));
+	} else if (!strcmp(what, "params") || settable_only) {
+		config_defaults(&defaults);
+		config_param_foreach(&defaults, print_param, &settable_only);
+	} else if (!strcmp(what, "values") && name) {
+		if (config_param_words(name, print_word, NULL) < 0)
+			return RC_USAGE;
+	} else {
+		return usage_error("--complete: unknown list '%s'", what);
+	}
+	return RC_OK;
 }

@@ -88,6 +88,16 @@ int check_opts(const struct cmd *c, const struct opts *o);
 int build_request(const struct cmd *c, struct opts *o, char **args, unsigned nargs,
 		  struct ctl_request *req);
 
+/*
+ * tcpfwctl --complete WHAT [NAME]: the words the bash completion (completion/tcpfwctl) offers,
+ * one a line, taken from the tables the parser itself uses, so the two cannot drift. Local: no
+ * daemon is asked. Not in --help; tcpfwctl(8) mentions it. WHAT is commands, options (every long
+ * option), arg-options (the options that take a value, long and short), states, families,
+ * outputs, params (every get-param name), settable (the set-param names) or values NAME (the
+ * words a parameter's value can be; nothing for numbers and paths). RC_OK or RC_USAGE.
+ */
+int complete(const char *what, const char *name);
+
 /* Drops conntrack's "-p tcp" from the command line; another protocol is RC_USAGE. */
 int drop_protocol(int *argc, char *argv[]);
 

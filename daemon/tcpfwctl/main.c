@@ -346,6 +346,10 @@ int main(int argc, char *argv[])
 	int rc;
 
 	signal(SIGPIPE, SIG_IGN);
+	if (argc >= 3 && argc <= 4 && !strcmp(argv[1], "--complete")) {
+		rc = complete(argv[2], argc == 4 ? argv[3] : NULL);
+		return rc ? rc : flush_stdout();
+	}
 	rc = drop_protocol(&argc, argv);
 	if (rc)
 		return rc;

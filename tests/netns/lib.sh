@@ -900,3 +900,68 @@ run_as() {
 		setpriv --reuid="$uid" --regid="$gid" --groups="$groups" "$@"
 	fi
 }
+
+# ---- a throwaway container with systemd as PID 1 (test_systemd.sh, test_package.sh) ----
+
+# container_setup: skips without systemd-nspawn or systemd; the topology with no queue rule of
+# the test's, since the unit in the container loads its own ($QUEUE_METHOD says which kind
+# works here).
+container_setup() {
+	command -v systemd-nspawn >/dev/null || skip "needs systemd-nspawn (systemd-container)"
+	[ -x /lib/systemd/systemd ] || skip "needs systemd"
+	netns_setup bypass
+	nsx "$NS_F" nft delete table inet tcpfw_test 2>/dev/null
+	nsx "$NS_F" iptables -F FORWARD
+	nsx "$NS_F" ip6tables -F FORWARD
+}
+
+# container_root DIR: a root for systemd-nspawn whose /usr comes from the host (container_boot's
+# --bind-ro= or --overlay=): the merged-/usr links, os-release, the alternatives (Debian's
+# iptables is one), root alone in passwd and group, an empty machine-id, /etc/systemd/system.
+container_root() {
+	local root=$1 d
+	mkdir -p "$root"/{usr,etc/systemd/system,var,run,tmp,proc,sys,dev,root}
+	for d in bin sbin lib lib64; do
+		if [ -L "/$d" ]; then ln -s "usr/$d" "$root/$d"; fi
+	done
+	cp /usr/lib/os-release "$root/etc/os-release"
+	cp -a /etc/alternatives "$root/etc/"
+	printf 'root:x:0:0:root:/root:/bin/sh\n' >"$root/etc/passwd"
+	printf 'root:x:0:\n' >"$root/etc/group"
+	printf 'root:*:19000:0:99999:7:::\n' >"$root/etc/shadow"
+	printf 'passwd: files\ngroup: files\nshadow: files\nhosts: files\n' >"$root/etc/nsswitch.conf"
+	: >"$root/etc/machine-id"
+}
+
+# the container's PID 1: nspawn's child that runs systemd (an intermediate child comes first)
+container_leader() {
+	local c
+	LEADER=""
+	for c in $(pgrep -P "$NSPAWN_PID"); do
+		[ "$(cat "/proc/$c/comm" 2>/dev/null)" = systemd ] && LEADER=$c
+	done
+	[ -n "$LEADER" ]
+}
+inside() { nsenter -t "$LEADER" -a "$@"; } # CMD...: run in the container
+container_booted() { [[ $(inside systemctl is-system-running 2>/dev/null) == @(running|degraded) ]]; }
+
+# container_boot DIR NSPAWN_OPTION...: boots systemd in DIR, with the fw namespace as its network
+# and CAP_NET_ADMIN, and waits until it has finished booting (log: $TMP/nspawn.log).
+container_boot() {
+	local root=$1
+	shift
+	systemd-nspawn -q -D "$root" "$@" --network-namespace-path="/run/netns/$NS_F" \
+		--capability=CAP_NET_ADMIN --register=no --keep-unit -b --console=passive \
+		--machine="tcpfw-test-$$" >"$TMP/nspawn.log" 2>&1 </dev/null &
+	NSPAWN_PID=$!
+	BG_PIDS="$BG_PIDS $NSPAWN_PID"
+	wait_for 10 container_leader || die "the container did not start: $(tail -n 3 "$TMP/nspawn.log")"
+	wait_for 60 container_booted ||
+		die "the container did not finish booting: $(inside systemctl --failed --no-pager 2>&1 | head -n 5)"
+	info "systemd is PID 1 in the container (host pid $LEADER)"
+}
+
+container_poweroff() {
+	inside systemctl poweroff --no-block >/dev/null 2>&1
+	wait_for 20 eval "! alive $NSPAWN_PID" || info "the container did not power off in 20 s"
+}

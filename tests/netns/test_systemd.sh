@@ -33,31 +33,15 @@ SRC_PORT=8000
 RATE=$((128 * 1024))
 
 netns_require
-command -v systemd-nspawn >/dev/null || skip "needs systemd-nspawn (systemd-container)"
-[ -x /lib/systemd/systemd ] || skip "needs systemd"
-netns_setup bypass
-# the unit loads its own ruleset: take the test's away, but remember which kind works here
+container_setup
 ipt=false
 [[ $QUEUE_METHOD == iptables* ]] && ipt=true
-nsx "$NS_F" nft delete table inet tcpfw_test 2>/dev/null
-nsx "$NS_F" iptables -F FORWARD
-nsx "$NS_F" ip6tables -F FORWARD
 
 # ---- the container's root ----
 
 ROOT=$TMP/root
-mkdir -p "$ROOT"/{usr,etc,var,run,tmp,proc,sys,dev,root,opt/tcpfw}
-for d in bin sbin lib lib64; do
-	if [ -L "/$d" ]; then ln -s "usr/$d" "$ROOT/$d"; fi
-done
-cp /usr/lib/os-release "$ROOT/etc/os-release"
-cp -a /etc/alternatives "$ROOT/etc/" # Debian's iptables (and more) are alternatives
-printf 'root:x:0:0:root:/root:/bin/sh\n' >"$ROOT/etc/passwd"
-printf 'root:x:0:\n' >"$ROOT/etc/group"
-printf 'root:*:19000:0:99999:7:::\n' >"$ROOT/etc/shadow"
-printf 'passwd: files\ngroup: files\nshadow: files\nhosts: files\n' >"$ROOT/etc/nsswitch.conf"
-: >"$ROOT/etc/machine-id"
-mkdir -p "$ROOT/etc/sysusers.d" "$ROOT/etc/tcpfwd" \
+container_root "$ROOT"
+mkdir -p "$ROOT/opt/tcpfw" "$ROOT/etc/sysusers.d" "$ROOT/etc/tcpfwd" \
 	"$ROOT/etc/systemd/system/multi-user.target.wants" "$ROOT/etc/systemd/system/tcpfwd.service.d"
 cp "$TOP/systemd/tcpfwd.sysusers" "$ROOT/etc/sysusers.d/tcpfwd.conf"
 cp "$TOP/conf/tcpfwd.conf" "$TOP/conf/tcpfw-iptables.sh" "$ROOT/etc/tcpfwd/"
@@ -82,25 +66,7 @@ $ipt && info "no nft queue here: the shipped unit must fall back to tcpfw-iptabl
 
 # ---- boot ----
 
-systemd-nspawn -q -D "$ROOT" --bind-ro=/usr --network-namespace-path="/run/netns/$NS_F" \
-	--capability=CAP_NET_ADMIN --register=no --keep-unit -b --console=passive --machine="tcpfw-test-$$" \
-	>"$TMP/nspawn.log" 2>&1 </dev/null &
-NSPAWN_PID=$!
-BG_PIDS="$BG_PIDS $NSPAWN_PID"
-# the container's PID 1: nspawn's child that runs systemd (an intermediate child comes first)
-leader() {
-	local c
-	LEADER=""
-	for c in $(pgrep -P "$NSPAWN_PID"); do
-		[ "$(cat "/proc/$c/comm" 2>/dev/null)" = systemd ] && LEADER=$c
-	done
-	[ -n "$LEADER" ]
-}
-wait_for 10 leader || die "the container did not start: $(tail -n 3 "$TMP/nspawn.log")"
-inside() { nsenter -t "$LEADER" -a "$@"; }
-booted() { [[ $(inside systemctl is-system-running 2>/dev/null) == @(running|degraded) ]]; }
-wait_for 60 booted || die "the container did not finish booting: $(inside systemctl --failed --no-pager 2>&1 | head -n 5)"
-info "systemd is PID 1 in the container (host pid $LEADER)"
+container_boot "$ROOT" --bind-ro=/usr
 
 unit_prop() { inside systemctl show -P "$1" tcpfwd.service 2>/dev/null; }
 active() { [ "$(unit_prop ActiveState)" = active ] && [ "$(unit_prop SubState)" = running ]; }
@@ -294,8 +260,7 @@ inside systemctl daemon-reload
 inside systemctl stop tcpfwd.service
 expect_eq "TCPFWD_REMOVE_TABLE_ON_STOP=yes: queue rules after a clean stop" "$(queue_rules)" "0 0 0 "
 
-inside systemctl poweroff --no-block >/dev/null 2>&1
-wait_for 20 eval "! alive $NSPAWN_PID" || info "the container did not power off in 20 s"
+container_poweroff
 
 [ $RET = 0 ] || dump_debug
 exit $RET

@@ -532,6 +532,65 @@ static void test_set_unknown(void **state)
 	assert_set_fails(&c, NULL, "1", -ENOENT, "unknown parameter ''");
 }
 
+struct words {
+	char list[16][32];
+	size_t n;
+};
+
+static void collect_word(const char *word, void *arg)
+{
+	struct words *w = arg;
+
+	assert_true(w->n < 16);
+	snprintf(w->list[w->n++], sizeof(w->list[0]), "%s", word);
+}
+
+/* Each key's words (what the bash completion offers): the default is one of them, and each one
+ * is a value set-param accepts. */
+static void check_words(const char *name, const char *value, void *arg)
+{
+	struct words w = {.n = 0};
+	struct config c;
+	char text[40], msg[256];
+	bool has_default = false;
+	int n = config_param_words(name, collect_word, &w);
+
+	(void)arg;
+	assert_int_equal(n, (int)w.n);
+	if (!strcmp(value, "true") || !strcmp(value, "false"))
+		assert_int_equal(n, 2);
+	for (size_t i = 0; i < w.n; i++) {
+		bool is_bool = !strcmp(w.list[i], "true") || !strcmp(w.list[i], "false");
+
+		snprintf(text, sizeof(text), is_bool ? "%s" : "\"%s\"", w.list[i]);
+		has_default |= !strcmp(text, value);
+		config_defaults(&c);
+		if (config_param_settable(name) &&
+		    config_param_set(&c, name, text, msg, sizeof(msg)))
+			fail_msg("%s %s: %s", name, text, msg);
+	}
+	if (n)
+		assert_true(has_default);
+}
+
+static void test_words(void **state)
+{
+	struct config c;
+	struct words w = {.n = 0};
+	int n;
+
+	(void)state;
+	config_defaults(&c);
+	config_param_foreach(&c, check_words, NULL);
+	n = config_param_words("tcp.time_wait.policy", collect_word, &w);
+	assert_int_equal(n, (int)w.n);
+	assert_true(n >= 2);
+	assert_string_equal(w.list[0], "enforce");
+	assert_int_equal(config_param_words("tcp.timeouts.established", collect_word, &w), 0);
+	assert_int_equal(config_param_words("tcp.timeouts", collect_word, &w), -ENOENT);
+	assert_int_equal(config_param_words("nope", collect_word, &w), -ENOENT);
+}
+
 static void test_err_buffer(void **state)
 {
 	struct config c, before;
@@ -728,6 +787,7 @@ int main(void)
 		cmocka_unit_test(test_err_buffer),
 		cmocka_unit_test(test_reload_keep),
 		cmocka_unit_test(test_man_reload_keys),
+		cmocka_unit_test(test_words),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
