@@ -21,6 +21,7 @@
 #include "util.h"
 
 _Static_assert(_TCP_TRACK_STATE_MAX <= 16, "ctl_filter.state_mask needs room");
+_Static_assert(_REASON_MAX <= 64, "ctl_request.reasons needs room");
 
 static const char *const ctl_error_names[] = {
 	[CTL_OK] = "ok",
@@ -397,9 +398,34 @@ static int ctl_param_drops(struct ctl_parse *p, const char *key, const json_t *v
 	return 0;
 }
 
-/* Trace and Capture: the filter's keys, and whether only drops count */
-static const struct ctl_key ctl_trace_keys[] = {CTL_FILTER_KEYS{"drops", ctl_param_drops},
-						{NULL, NULL}};
+static int ctl_param_reasons(struct ctl_parse *p, const char *key, const json_t *v)
+{
+	uint64_t mask = 0;
+
+	if (!json_is_array(v) || json_array_size(v) == 0)
+		return ctl_bad(p, key, "a non-empty array of reason names");
+	for (size_t i = 0; i < json_array_size(v); i++) {
+		const json_t *e = json_array_get(v, i);
+		int r = json_is_string(e) ? reason_from_name(json_string_value(e)) : -1;
+
+		if (r < 0) {
+			char name[40];
+
+			ctl_proto_clean(name, sizeof(name),
+					json_is_string(e) ? json_string_value(e) : "?");
+			return ctl_fail(p->err, CTL_ERR_INVALID_PARAMETER, key,
+					"'%s': unknown reason \"%s\" (seq_over_window, ...)", key,
+					name);
+		}
+		mask |= UINT64_C(1) << r;
+	}
+	p->req.reasons = mask;
+	return 0;
+}
+
+/* Trace and Capture: the filter's keys, whether only drops count, and which reasons */
+static const struct ctl_key ctl_trace_keys[] = {
+	CTL_FILTER_KEYS{"drops", ctl_param_drops}, {"reasons", ctl_param_reasons}, {NULL, NULL}};
 static const struct ctl_key ctl_tuple_keys[] = {
 	{"family", ctl_param_family}, {"src", ctl_param_host},	 {"dst", ctl_param_host},
 	{"sport", ctl_param_port},    {"dport", ctl_param_port}, {NULL, NULL},
@@ -495,8 +521,19 @@ static int ctl_format_tuple(json_t *o, const struct ctl_request *req)
 
 static int ctl_format_trace(json_t *o, const struct ctl_request *req)
 {
-	return ctl_filter_format(o, &req->filter, false) |
-	       (req->drops ? json_object_set_new(o, "drops", json_true()) : 0);
+	json_t *reasons;
+	int bad = ctl_filter_format(o, &req->filter, false) |
+		  (req->drops ? json_object_set_new(o, "drops", json_true()) : 0);
+
+	if (bad || !req->reasons)
+		return bad;
+	if (req->reasons >> _REASON_MAX)
+		return -EINVAL;
+	reasons = json_array();
+	for (unsigned r = 0; r < _REASON_MAX; r++)
+		if (req->reasons & (UINT64_C(1) << r))
+			bad |= json_array_append_new(reasons, json_string(reason_name(r)));
+	return bad | json_object_set_new(o, "reasons", reasons);
 }
 
 static int ctl_format_name(json_t *o, const struct ctl_request *req)

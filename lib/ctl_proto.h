@@ -215,6 +215,8 @@ struct ctl_request {
 	struct ctl_filter filter; /* List, Count, Kill, Watch; Get uses family/src/dst/ports */
 	struct ctl_param param;	  /* Params.Get (name may be empty: all), Params.Set */
 	bool drops;		  /* Trace, Capture: "drops":true, dropped packets only */
+	uint64_t reasons;	  /* Trace, Capture: "reasons":["seq_over_window",...], bit
+				   * (1 << enum reason): only packets judged with one of them */
 	bool reset;		  /* Kill, Flush: "reset":true sends each flow's endpoints an RST */
 };
 

@@ -4,6 +4,7 @@
  * --help, the options and their checks, and the request a command line makes.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -17,6 +18,7 @@
 #include "cmdline.h"
 #include "config.h"
 #include "ctl_proto.h"
+#include "reason.h"
 #include "tcp_track_names.h"
 
 static const struct cmd cmds[] = {
@@ -34,10 +36,10 @@ static const struct cmd cmds[] = {
 	{"watch", CTL_EVENTS_WATCH, 0, 0, CMD_FILTER | CMD_MORE, "[FILTER] [-c N] [--duration S]",
 	 "print flow events as they happen (like conntrack -E)"},
 	{"trace", CTL_PACKETS_TRACE, 0, 0, CMD_FILTER | CMD_MORE,
-	 "[FILTER] [--drops] [-c N] [--duration S]",
+	 "[FILTER] [--drops] [--reason R] [-c N]",
 	 "print each packet with its verdict, reason and window bounds"},
 	{"capture", CTL_PACKETS_CAPTURE, 0, 0, CMD_FILTER | CMD_MORE,
-	 "-w FILE [FILTER] [--all] [-c N] [--duration S]",
+	 "-w FILE [FILTER] [--all] [--reason R]",
 	 "write dropped packets (--all: every one) to a pcapng file, each with its reason"},
 	{"get-param", CTL_PARAMS_GET, 0, 1, 0, "[NAME]", "print runtime parameters"},
 	{"set-param", CTL_PARAMS_SET, 1, 2, 0, "NAME VALUE",
@@ -55,6 +57,7 @@ enum {
 	OPT_TIMEOUT,
 	OPT_DURATION,
 	OPT_DROPS,
+	OPT_REASON,
 	OPT_ALL,
 	OPT_RESET,
 };
@@ -75,6 +78,7 @@ static const struct option long_opts[] = {
 	{"timeout", required_argument, NULL, OPT_TIMEOUT},
 	{"duration", required_argument, NULL, OPT_DURATION},
 	{"drops", no_argument, NULL, OPT_DROPS},
+	{"reason", required_argument, NULL, OPT_REASON},
 	{"all", no_argument, NULL, OPT_ALL},
 	{"write", required_argument, NULL, 'w'},
 	{"reset", no_argument, NULL, OPT_RESET},
@@ -133,6 +137,7 @@ void help(void)
 	      "  -c, --count N                        watch, trace, capture: stop after N\n"
 	      "      --duration SECONDS               watch, trace, capture: stop after SECONDS\n"
 	      "      --drops                          trace: dropped packets only\n"
+	      "      --reason REASON[,REASON...]      trace, capture: packets judged with these\n"
 	      "      --all                            capture: every packet, not only drops\n"
 	      "  -w, --write FILE                     capture: the pcapng file (- for stdout)\n"
 	      "      --reset                          kill, flush: send both endpoints an RST "
@@ -236,6 +241,31 @@ static int opt_states(struct opts *o, const char *list)
 	}
 	if (!rc && !o->filter.state_mask)
 		rc = usage_error("--state needs at least one state");
+	free(copy);
+	return rc;
+}
+
+/* --reason seq_over_window,rst_out_of_window: the names stats and trace print, any case */
+static int opt_reasons(struct opts *o, const char *list)
+{
+	char *copy = strdup(list), *tok, *save = NULL;
+	int r, rc = 0;
+
+	if (!copy)
+		return usage_error("out of memory");
+	for (char *p = copy; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	for (tok = strtok_r(copy, ",", &save); tok && !rc; tok = strtok_r(NULL, ",", &save)) {
+		r = reason_from_name(tok);
+		if (r < 0 || r >= 64)
+			rc = usage_error(
+				"'%s' is not a reason (tcpfwctl stats -o extended lists them)",
+				tok);
+		else
+			o->reasons |= UINT64_C(1) << r;
+	}
+	if (!rc && !o->reasons)
+		rc = usage_error("--reason needs at least one reason");
 	free(copy);
 	return rc;
 }
@@ -345,6 +375,8 @@ static int parse_opt(struct opts *o, int c, char *arg, char *const argv[])
 		return 0;
 	case 'o':
 		return opt_output(o, arg);
+	case OPT_REASON:
+		return opt_reasons(o, arg);
 	case OPT_DROPS:
 		o->drops = true;
 		return 0;
@@ -423,6 +455,8 @@ int check_opts(const struct cmd *c, const struct opts *o)
 		return usage_error("'%s' takes no --state", c->name);
 	if (o->has_watch && !is_stream(c))
 		return usage_error("-c and --duration apply to 'watch', 'trace' and 'capture'");
+	if (o->reasons && c->method != CTL_PACKETS_TRACE && c->method != CTL_PACKETS_CAPTURE)
+		return usage_error("--reason applies to 'trace' and 'capture'");
 	if (o->drops && c->method != CTL_PACKETS_TRACE)
 		return usage_error("--drops applies to 'trace' (capture takes drops unless --all)");
 	if ((o->all || o->write_path) && c->method != CTL_PACKETS_CAPTURE)
@@ -534,6 +568,7 @@ int build_request(const struct cmd *c, struct opts *o, char **args, unsigned nar
 		rc = build_param(c, &req->param, args, nargs);
 	req->filter = o->filter;
 	req->drops = c->method == CTL_PACKETS_CAPTURE ? !o->all : o->drops;
+	req->reasons = o->reasons;
 	return rc;
 }
 
@@ -607,6 +642,9 @@ int complete(const char *what, const char *name)
 		for (const char *c = short_opts + 1; args_only && *c; c++)
 			if (c[1] == ':')
 				printf("-%c\n", *c);
+	} else if (!strcmp(what, "reasons")) {
+		for (int r = 0; r < _REASON_MAX; r++)
+			puts(reason_name((enum reason)r));
 	} else if (!strcmp(what, "states")) {
 		for (int st = TCP_TRACK_SYN_SENT; st < _TCP_TRACK_STATE_MAX; st++)
 			puts(tcp_track_state_name(st));

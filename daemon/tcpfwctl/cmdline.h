@@ -61,6 +61,7 @@ struct opts {
 	bool drops;		   /* trace --drops */
 	bool all;		   /* capture --all */
 	const char *write_path;	   /* capture -w FILE; "-" is stdout */
+	uint64_t reasons;	   /* trace, capture --reason: bit (1 << enum reason) */
 };
 
 /* How long tcpfwctl waits for each reply by default: a stopped daemon must not hang it. */
@@ -92,7 +93,8 @@ int build_request(const struct cmd *c, struct opts *o, char **args, unsigned nar
  * tcpfwctl --complete WHAT [NAME]: the words the bash completion (completion/tcpfwctl) offers,
  * one a line, taken from the tables the parser itself uses, so the two cannot drift. Local: no
  * daemon is asked. Not in --help; tcpfwctl(8) mentions it. WHAT is commands, options (every long
- * option), arg-options (the options that take a value, long and short), states, families,
+ * option), arg-options (the options that take a value, long and short), states, reasons,
+ * families,
  * outputs, params (every get-param name), settable (the set-param names) or values NAME (the
  * words a parameter's value can be; nothing for numbers and paths). RC_OK or RC_USAGE.
  */

@@ -16,7 +16,9 @@
 
 static struct tap_filter tracer_filter(const struct ctl_client *c)
 {
-	return (struct tap_filter){.flow = to_engine_filter(&c->req.filter), .drops = c->req.drops};
+	return (struct tap_filter){.flow = to_engine_filter(&c->req.filter),
+				   .drops = c->req.drops,
+				   .reasons = c->req.reasons};
 }
 
 /* Gives every worker the filters of all tracers. 0, or the first worker's error. */

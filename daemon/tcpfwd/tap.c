@@ -61,6 +61,8 @@ bool tap_filter_match(const struct tap_filter *f, const struct engine_trace *t)
 {
 	if (f->drops && t->res.verdict != ENGINE_DROP)
 		return false;
+	if (f->reasons && !(f->reasons & (UINT64_C(1) << t->res.reason)))
+		return false;
 	return engine_filter_match(&f->flow, &t->flow);
 }
 

@@ -22,6 +22,7 @@
 struct tap_filter {
 	struct engine_filter flow; /* matched against the packet's flow (engine_trace.flow) */
 	bool drops;		   /* dropped packets only */
+	uint64_t reasons;	   /* bit (1 << enum reason): only these; 0 = any */
 };
 
 /* One traced packet. t's pointers are cleared: the addresses and bytes are copied here. */

@@ -63,6 +63,9 @@ tcpfwctl list --state=TIME|TIME_WAIT
 tcpfwctl list --state ESTABLISHED,TI|ESTABLISHED,TIME_WAIT
 tcpfwctl -L --state CLOSE|CLOSE CLOSE_WAIT
 tcpfwctl list -f ipv|ipv4 ipv6
+tcpfwctl trace --reason seq_o|seq_over_window seq_overshoot
+tcpfwctl capture --reason=rst_out|rst_out_of_window
+tcpfwctl trace --drops --reason new_not_syn,bad_f|new_not_syn,bad_flags
 tcpfwctl watch -o t|timestamp
 tcpfwctl watch -o extended,t|extended,timestamp
 tcpfwctl list -s 192.0.2.1 |

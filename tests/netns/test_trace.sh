@@ -3,7 +3,8 @@
 #
 # tcpfwctl trace and capture: every verdict with the numbers behind it.
 #   - trace: on a real connection, craft.py injects 100 bytes 512 MiB past the client's next
-#     sequence number. `trace --drops -j` shows that segment dropped as seq_over_window, with
+#     sequence number. `trace --drops --reason seq_over_window -j` shows that segment dropped
+#     (and a tracer of other reasons shows nothing) as seq_over_window, with
 #     its own seq and the tracker's numbers that condemned it: the sender's end is the
 #     client's next sequence number, the receiver's end the server's, and seq lies past
 #     seq_max. A plain `trace` of the same flow shows its handshake, accepted, state by state.
@@ -32,15 +33,19 @@ tracers_ready() { # N: tcpfwd logged N tracers starting
 
 # ---- four observers of one connection, then the injection ----
 
-ctl trace --drops -j -c 1 --duration 30 --dport $P_DATA >"$TMP/drop.json" 2>"$TMP/drop.err" &
+ctl trace --drops --reason seq_over_window -j -c 1 --duration 30 --dport $P_DATA \
+	>"$TMP/drop.json" 2>"$TMP/drop.err" &
 t_drop=$!
+ctl trace --reason new_not_syn,BAD_FLAGS -j --duration 30 --dport $P_DATA >"$TMP/other.json" \
+	2>"$TMP/other.err" &
+t_other=$!
 ctl trace --duration 30 --dport $P_DATA >"$TMP/all.txt" 2>"$TMP/all.err" &
 t_all=$!
 ctl capture -w "$TMP/drops.pcapng" -c 1 --duration 30 --dport $P_DATA 2>"$TMP/cap.err" &
 t_cap=$!
 ctl capture --all -w "$TMP/all.pcapng" -c 3 --duration 30 --dport $P_DATA 2>"$TMP/capall.err" &
 t_capall=$!
-wait_for 10 tracers_ready 4 || die "the tracers did not start: $(cat "$TMP"/*.err)"
+wait_for 10 tracers_ready 5 || die "the tracers did not start: $(cat "$TMP"/*.err)"
 
 sport=$((40000 + P_DATA))
 bg_start "$NS_C" "$TMP/inject.out" "$PY" "$NETNS_DIR/craft.py" conn c0 "$FW_MAC" \
@@ -62,6 +67,9 @@ wait "$t_capall"
 expect_eq "capture --all -c 3: exit status" "$?" 0
 touch "$TMP/release"
 wait "$inject"
+stop_pid "$t_other" INT
+expect_eq "trace --reason new_not_syn,BAD_FLAGS saw none of the connection's packets" \
+	"$(wc -l <"$TMP/other.json")" 0
 
 # ---- trace: the numbers ----
 
@@ -124,7 +132,7 @@ mkfifo "$TMP/slow.fifo"
 ctl trace -j --duration 8 --dport $P_BULK >"$TMP/slow.fifo" 2>"$TMP/slow.err" &
 t_slow=$!
 exec 7<"$TMP/slow.fifo" # open, and not read until the transfer has run
-wait_for 10 tracers_ready 5 || die "the slow tracer did not start"
+wait_for 10 tracers_ready 6 || die "the slow tracer did not start"
 bg_start "$NS_C" "$TMP/sink.err" "$PY" "$NETNS_DIR/traffic.py" sink "$S4" $P_BULK "$TMP/sink.log"
 sleep 6
 got=$(awk '$1 == "bytes" { b = $2 } END { print b + 0 }' "$TMP/sink.log")

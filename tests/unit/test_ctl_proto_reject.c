@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "ctl_proto.h"
+#include "reason.h"
 #include "ctl_proto_cases.h"
 #include "tcp_track.h"
 
@@ -275,7 +276,7 @@ static void test_request_reject_types(void **state)
 	}
 }
 
-/* Trace and Capture take the filter and "drops"; nothing else does. */
+/* Trace and Capture take the filter, "drops" and "reasons"; nothing else does. */
 static void test_request_trace(void **state)
 {
 	struct ctl_request req;
@@ -298,6 +299,24 @@ static void test_request_trace(void **state)
 	ctlcase_assert_bad_param("io.tcpfw.Packets.Trace", "{\"drops\":\"yes\"}", "drops");
 	ctlcase_assert_bad_param("io.tcpfw.Flows.List", "{\"drops\":true}", "drops");
 	ctlcase_assert_bad_param("io.tcpfw.Events.Watch", "{\"drops\":true}", "drops");
+
+	/* reasons: names in, the same names out, in the order of enum reason */
+	memset(&req, 0, sizeof(req));
+	req.method = CTL_PACKETS_TRACE;
+	req.reasons = UINT64_C(1) << REASON_SEQ_OVER_WINDOW | UINT64_C(1) << REASON_BAD_FLAGS;
+	text = ctlcase_roundtrip_req(&req);
+	assert_non_null(strstr(text, "\"reasons\":[\"bad_flags\",\"seq_over_window\"]"));
+	free(text);
+	req = ctlcase_parse_ok("{\"method\":\"io.tcpfw.Packets.Capture\",\"parameters\":"
+			       "{\"reasons\":[\"ok\",\"ok\"]}}");
+	assert_int_equal(req.reasons, UINT64_C(1) << REASON_OK);
+	ctlcase_assert_bad_param("io.tcpfw.Packets.Trace", "{\"reasons\":[]}", "reasons");
+	ctlcase_assert_bad_param("io.tcpfw.Packets.Trace", "{\"reasons\":\"ok\"}", "reasons");
+	ctlcase_assert_bad_param("io.tcpfw.Packets.Trace", "{\"reasons\":[\"nope\"]}", "reasons");
+	ctlcase_assert_bad_param("io.tcpfw.Packets.Trace", "{\"reasons\":[3]}", "reasons");
+	ctlcase_assert_bad_param("io.tcpfw.Flows.List", "{\"reasons\":[\"ok\"]}", "reasons");
+	req.reasons = UINT64_C(1) << _REASON_MAX; /* no such reason: not formatted */
+	assert_null(ctl_request_format(&req));
 }
 
 static void test_request_reject_states(void **state)
