@@ -22,7 +22,9 @@
 PORT_HTTP=8080
 P_ECHO=5601 P_ECHO2=5602 P_WATCH=5603 P_OTHER=5604 P_TW=5605
 SP_HTTP=42201
-HTTP_MB=4 HTTP_RATE=1M # about 4 s of transfer, with the client's receive buffer kept small
+# about 8 s of transfer, with the client's receive buffer kept small: long enough that a loaded
+# machine still lists the download while it runs
+HTTP_MB=8 HTTP_RATE=1M
 SHORT_S=20             # TIME_WAIT hold in the configuration ...
 NEW_SHORT_S=2          # ... and after set-param
 G_READ=tcpfwtest$$
