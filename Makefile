@@ -355,13 +355,13 @@ deb:
 # make check-deb (root): builds the package, then lintian (no error or warning may remain
 # un-overridden; the informational and pedantic tags are printed), dpkg -i and --purge on
 # this machine (tests/package, skipped where tcpfw is installed already), and the package's
-# unit under systemd in a container (tests/netns/test_package.sh).
+# unit under systemd in a container (tests/package/test_package.sh).
 check-deb: deps deb
 	@out=$$(lintian -I --pedantic $(DEB_OUT)/*.changes 2>&1); printf '%s\n' "$$out"; \
 		! printf '%s\n' "$$out" | grep -q '^[EW]: ' || \
 		{ echo "check-deb: lintian reports errors or warnings" >&2; exit 1; }; \
 		echo "check-deb: lintian: no error, no warning"
-	sh tests/netns/run.sh tests/package/test_install.sh tests/netns/test_package.sh
+	sh tests/netns/run.sh tests/package/test_install.sh tests/package/test_package.sh
 
 # ---- install, uninstall, check-units ----
 # make install [PREFIX=/usr] [DESTDIR=DIR]: the binaries `all` built, the unit and its

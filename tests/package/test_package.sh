@@ -15,7 +15,7 @@
 #   - dpkg -r: the service stops, and the queue rules are gone from the fw namespace
 #   - dpkg --purge: nothing of the package is left in the container but the tcpfwd user
 
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../netns/lib.sh"
 
 ECHO_PORT=7000
 
