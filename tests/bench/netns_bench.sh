@@ -81,18 +81,7 @@ BG_PIDS=""
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/tcpfw-bench.XXXXXX")
 chmod 0755 "$TMP" # nginx's workers run as nobody
 
-alive() { kill -0 "$1" 2>/dev/null; }
-
-wait_for() { # SECONDS CMD...: polls CMD every 50 ms
-	local deadline
-	deadline=$(awk -v n="$EPOCHREALTIME" -v t="$1" 'BEGIN { printf "%.3f", n + t }')
-	shift
-	while :; do
-		"$@" && return 0
-		awk -v n="$EPOCHREALTIME" -v d="$deadline" 'BEGIN { exit !(n >= d) }' && return 1
-		sleep 0.05
-	done
-}
+. "$(dirname "$0")/bench_lib.sh"
 
 stop_pid() { # PID: TERM, up to 5 s, then KILL
 	alive "$1" || return 0
@@ -100,40 +89,6 @@ stop_pid() { # PID: TERM, up to 5 s, then KILL
 	wait_for 5 eval "! alive $1" || kill -KILL "$1" 2>/dev/null
 	wait "$1" 2>/dev/null
 	return 0
-}
-
-cleanup() {
-	local pid ns
-	trap - EXIT INT TERM
-	for pid in $BG_PIDS; do alive "$pid" && kill -TERM "$pid" 2>/dev/null; done
-	for pid in $BG_PIDS; do wait_for 5 eval "! alive $pid" || kill -KILL "$pid" 2>/dev/null; done
-	# children of those (nginx workers, ab) live in our own namespaces
-	for ns in $NS_LIST; do
-		for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
-		ip netns del "$ns" 2>/dev/null
-	done
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'say interrupted; exit 1' INT TERM
-
-die() {
-	say "error: $*"
-	exit 1
-}
-
-nsx() { # NS CMD...
-	local ns=$1
-	shift
-	ip netns exec "$ns" "$@"
-}
-
-bg_start() { # NS LOG CMD...: sets BG_PID (ip netns exec execs CMD: the PID is CMD's)
-	local ns=$1 log=$2
-	shift 2
-	ip netns exec "$ns" "$@" >"$log" 2>&1 </dev/null &
-	BG_PID=$!
-	BG_PIDS="$BG_PIDS $BG_PID"
 }
 
 listening() { nsx "$NS_S" ss -Hltn "sport = :$1" | grep -q .; }
