@@ -17,7 +17,7 @@
 
 #include "ctl_proto.h"
 #include "ctl_proto_json.h"
-#include "engine_names.h"
+#include "flow_names.h"
 #include "tcp_track_names.h"
 #include "util.h"
 
@@ -122,12 +122,12 @@ const char *ctl_reason_name(unsigned i)
 
 const char *ctl_cause_name(unsigned i)
 {
-	return engine_cause_name((enum engine_cause)i);
+	return flow_cause_name((enum engine_cause)i);
 }
 
 const char *ctl_event_name(unsigned i)
 {
-	return engine_event_name((enum engine_event_type)i);
+	return flow_event_name((enum engine_event_type)i);
 }
 
 /* ---- replies: result objects by method ---- */

@@ -14,7 +14,7 @@
 
 #include "ctl_proto.h"
 #include "ctl_proto_json.h"
-#include "engine_names.h" /* _ENGINE_CAUSE_MAX only */
+#include "flow_names.h" /* _ENGINE_CAUSE_MAX only */
 #include "tcp_track_names.h"
 #include "util.h"
 

@@ -14,7 +14,7 @@
 
 #include "ctl_proto.h"
 #include "ctl_proto_json.h"
-#include "engine_names.h"
+#include "flow_names.h"
 #include "packet.h" /* PACKET_WSCALE_MAX */
 #include "tcp_track_names.h"
 
@@ -65,7 +65,7 @@ static int ctl_flags_parse(const char *s, uint8_t *out)
 
 static const char *ctl_verdict_name(unsigned i)
 {
-	return engine_verdict_name((enum engine_verdict)i);
+	return flow_verdict_name((enum engine_verdict)i);
 }
 
 static const char *ctl_dir_name(unsigned i)

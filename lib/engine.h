@@ -25,7 +25,7 @@
 #include <stdint.h>
 
 #include "config.h"
-#include "engine_names.h"
+#include "flow_names.h"
 #include "reason.h"
 #include "tcp_track.h"
 

@@ -17,12 +17,19 @@ nm "$bin" | awk '{ print $NF }' | sed 's/@.*//' | sort -u >"$tmp/held"
 bad=$(comm -12 "$tmp/denied" "$tmp/held")
 ext=$(grep -E '^(crypto_|sodium_|randombytes_|mnl_|nfq_|nfnl_|sd_)' \
 	"$tmp/held")
+# and by name, so that a core function moved into a leaf object is still caught
+named=$(grep -E '^(engine_|flow_table_|flow_key_|timer_wheel_|tcp_track_(new|packet|resync)|snapshot_|live_image_)' \
+	"$tmp/held")
 needed=$(readelf -d "$bin" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
 libs=$(printf '%s\n' "$needed" | grep -E '^lib(sodium|mnl|netfilter_queue|nfnetlink|systemd)\.')
 
 fail=0
 if [ -n "$bad" ]; then
 	echo "check-tcpfwctl: $bin holds core symbols:" $bad >&2
+	fail=1
+fi
+if [ -n "$named" ]; then
+	echo "check-tcpfwctl: $bin holds engine, table, wheel or tracker functions:" $named >&2
 	fail=1
 fi
 if [ -n "$ext" ]; then

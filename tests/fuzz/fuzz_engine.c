@@ -85,7 +85,7 @@ static void process(struct run *r, const uint8_t *buf, size_t cap, size_t pkt,
 			"fuzz_engine: packet %llu (%zu/%zu bytes) at +%llu ms: %s %s -> %s\n",
 			(unsigned long long)r->fe.packets, cap, pkt,
 			(unsigned long long)(r->fe.now - FUZZ_CLOCK_START),
-			engine_verdict_name((enum engine_verdict)res->verdict),
+			flow_verdict_name((enum engine_verdict)res->verdict),
 			reason_name((enum reason)res->reason),
 			tcp_track_state_name((enum tcp_track_state)res->state));
 	engine_get_counters(r->fe.e, &after);
@@ -134,7 +134,7 @@ static void check_unmoved(struct run *r, const struct pktbuild *b, bool had,
 	CHECK(find_flow(r, b, &after));
 	if (!track_cmp_unmoved(&before->track, &after.track, why, sizeof(why))) {
 		fprintf(stderr, "fuzz_engine: %s %s moved the flow: %s\n",
-			engine_verdict_name((enum engine_verdict)res->verdict),
+			flow_verdict_name((enum engine_verdict)res->verdict),
 			reason_name((enum reason)res->reason), why);
 		CHECK(!"a discarded segment moved the tracker");
 	}

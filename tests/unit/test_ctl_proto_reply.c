@@ -233,7 +233,7 @@ static void test_reply_events(void **state)
 			assert_true(!sub == !strstr(text, "\"timestamp\":1765094400.00"));
 			ctlcase_assert_flow_equal(&out.event.flow, &in.event.flow);
 			assert_non_null(
-				strstr(text, engine_event_name((enum engine_event_type)type)));
+				strstr(text, flow_event_name((enum engine_event_type)type)));
 			free(text);
 		}
 	}

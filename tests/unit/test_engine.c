@@ -533,10 +533,10 @@ static void test_bad_params(void **state)
 	assert_int_equal(engine_new(&params, 0, &e), -EINVAL);
 	assert_ptr_equal(e, (struct engine *)0x1);
 	engine_free(NULL);
-	assert_string_equal(engine_cause_name(ENGINE_CAUSE_EVICTED), "evicted");
-	assert_string_equal(engine_verdict_name(ENGINE_DROP), "drop");
-	assert_string_equal(engine_event_name(ENGINE_EVENT_DESTROY), "destroy");
-	assert_string_equal(engine_cause_name(_ENGINE_CAUSE_MAX), "unknown");
+	assert_string_equal(flow_cause_name(ENGINE_CAUSE_EVICTED), "evicted");
+	assert_string_equal(flow_verdict_name(ENGINE_DROP), "drop");
+	assert_string_equal(flow_event_name(ENGINE_EVENT_DESTROY), "destroy");
+	assert_string_equal(flow_cause_name(_ENGINE_CAUSE_MAX), "unknown");
 }
 
 struct traces {

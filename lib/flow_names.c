@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "engine_names.h"
+#include "flow_names.h"
 #include "util.h"
 
 static const char *const verdict_names[] = {
@@ -22,17 +22,17 @@ static const char *const event_names[] = {
 };
 _Static_assert(ARRAY_SIZE(event_names) == _ENGINE_EVENT_MAX, "event_names out of sync");
 
-const char *engine_verdict_name(enum engine_verdict v)
+const char *flow_verdict_name(enum engine_verdict v)
 {
 	return NAME_OR_UNKNOWN(verdict_names, v);
 }
 
-const char *engine_cause_name(enum engine_cause c)
+const char *flow_cause_name(enum engine_cause c)
 {
 	return NAME_OR_UNKNOWN(cause_names, c);
 }
 
-const char *engine_event_name(enum engine_event_type t)
+const char *flow_event_name(enum engine_event_type t)
 {
 	return NAME_OR_UNKNOWN(event_names, t);
 }

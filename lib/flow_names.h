@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * engine_names - the engine's enums that reach logs, JSON and the CLI, and their names.
+ * flow_names - the engine's enums that reach logs, JSON and the CLI, and their names.
  *
  * A leaf, like tcp_track_names: the control protocol and tcpfwctl name a verdict, an event or
  * the cause of a flow's end without linking the engine. engine.h includes this header.
  */
-#ifndef TCPFW_ENGINE_NAMES_H
-#define TCPFW_ENGINE_NAMES_H
+#ifndef TCPFW_FLOW_NAMES_H
+#define TCPFW_FLOW_NAMES_H
 
 enum engine_verdict { ENGINE_ACCEPT = 0, ENGINE_DROP, _ENGINE_VERDICT_MAX };
 
@@ -29,8 +29,8 @@ enum engine_event_type {
 };
 
 /* Names for logs and the CLI; "unknown" for out-of-range values. */
-const char *engine_verdict_name(enum engine_verdict v);
-const char *engine_cause_name(enum engine_cause c);
-const char *engine_event_name(enum engine_event_type t);
+const char *flow_verdict_name(enum engine_verdict v);
+const char *flow_cause_name(enum engine_cause c);
+const char *flow_event_name(enum engine_event_type t);
 
-#endif /* TCPFW_ENGINE_NAMES_H */
+#endif /* TCPFW_FLOW_NAMES_H */
