@@ -4,6 +4,7 @@
 # started (waking a stopped one first) and deletes every namespace they made. The caller sets
 # TMP, BG_PIDS, NS_LIST and say() before sourcing it.
 # shellcheck shell=bash
+# shellcheck disable=SC2034 # nft_queue_probe sets QUEUE_NFT and PROBE_ERR for the sourcing script
 
 alive() { kill -0 "$1" 2>/dev/null; }
 
@@ -50,4 +51,24 @@ bg_start() { # NS LOG CMD...: sets BG_PID (ip netns exec execs CMD: the PID is C
 	ip netns exec "$ns" "$@" >"$log" 2>&1 </dev/null &
 	BG_PID=$!
 	BG_PIDS="$BG_PIDS $BG_PID"
+}
+
+# nft_queue_probe NS: QUEUE_NFT=1 when NS's kernel has nft's queue expression, else 0 with
+# PROBE_ERR holding nft's first line of complaint
+nft_queue_probe() {
+	QUEUE_NFT=0
+	PROBE_ERR=""
+	if nsx "$1" nft -f - 2>"$TMP/nft-probe.err" <<-EOF; then
+		table ip bench_probe {
+			chain forward {
+				type filter hook forward priority filter; policy accept;
+				meta l4proto tcp queue num 0 bypass
+			}
+		}
+	EOF
+		QUEUE_NFT=1
+		nsx "$1" nft delete table ip bench_probe
+	else
+		PROBE_ERR=$(head -n 1 "$TMP/nft-probe.err")
+	fi
 }

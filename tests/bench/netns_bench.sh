@@ -163,20 +163,11 @@ done
 for port in 5201 5211 5212 5213 5214; do wait_for 10 listening "$port" || die "iperf3 -s :$port"; done
 
 # ---- queue rules: nft queue where the kernel has it, else iptables-nft -j NFQUEUE ----
-QUEUE_NFT=0
-if nsx "$NS_F" nft -f - 2>"$TMP/nft-probe.err" <<-EOF; then
-	table ip bench_probe {
-		chain forward {
-			type filter hook forward priority filter; policy accept;
-			meta l4proto tcp queue num 0 bypass
-		}
-	}
-EOF
-	QUEUE_NFT=1
-	nsx "$NS_F" nft delete table ip bench_probe
+nft_queue_probe "$NS_F"
+if [ "$QUEUE_NFT" = 1 ]; then
 	QUEUE_METHOD="nft queue"
 else
-	QUEUE_METHOD="iptables-nft -j NFQUEUE --queue-bypass (nft queue: $(head -n 1 "$TMP/nft-probe.err"))"
+	QUEUE_METHOD="iptables-nft -j NFQUEUE --queue-bypass (nft queue: $PROBE_ERR)"
 fi
 
 rule_add() { # none | kct | q1 | q2

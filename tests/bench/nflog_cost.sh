@@ -130,20 +130,11 @@ wait_for 10 listening 5201 || die "iperf3 -s"
 
 # ---- rulesets: nft where the kernel has `queue`, else iptables-nft (its NFLOG and mark are
 # native nft log and meta mark; only NFQUEUE goes through nft_compat) ----
-QUEUE_NFT=0
-if nsx "$NS_F" nft -f - 2>"$TMP/nft-probe.err" <<-EOF; then
-	table ip probe {
-		chain forward {
-			type filter hook forward priority filter; policy accept;
-			meta l4proto tcp queue num 0 bypass
-		}
-	}
-EOF
-	QUEUE_NFT=1
-	nsx "$NS_F" nft delete table ip probe
+nft_queue_probe "$NS_F"
+if [ "$QUEUE_NFT" = 1 ]; then
 	RULES_HOW="nft"
 else
-	RULES_HOW="iptables-nft (nft queue: $(head -n 1 "$TMP/nft-probe.err"))"
+	RULES_HOW="iptables-nft (nft queue: $PROBE_ERR)"
 fi
 
 rules_set() { # plain | marklog | loop (the queue rule alone, for the loop demonstration)
