@@ -174,6 +174,8 @@ void engine_destroy(struct engine *e, uint32_t id, enum engine_cause cause)
 	emit(e, ENGINE_EVENT_DESTROY, cause, flow_state(f), id);
 	e->ctr.states[flow_state(f)]--;
 	e->ctr.flows_destroyed[cause]++;
+	if (e->sync)
+		e->sync->bits[id] = 0; /* a new flow in this slot starts unmarked */
 	timer_wheel_cancel(e->wheel, id);
 	flow_table_remove(e->table, id);
 }
@@ -261,6 +263,7 @@ static void new_flow(struct engine *e, const struct packet *p, const struct flow
 	e->ctr.states[track.state]++;
 	e->ctr.flows_created++;
 	emit(e, ENGINE_EVENT_NEW, 0, TCP_TRACK_NONE, id);
+	sync_mark(e, id);
 	res->verdict = ENGINE_ACCEPT;
 	res->reason = REASON_OK;
 	res->state = track.state;
@@ -306,6 +309,9 @@ static void track(struct engine *e, uint32_t id, const struct packet *p, const s
 		res->state = TCP_TRACK_NONE;
 		return;
 	}
+	if (tr.verdict == TCP_TRACK_INVALID)
+		return;
+	sync_mark(e, id); /* IGNORE too: the tracker remembers the segment */
 	if (tr.verdict == TCP_TRACK_ACCEPT) {
 		/* armed first: the event shows the flow after the change, its new timer too */
 		arm(e, id, f, tr.timeout, now_ms);
@@ -313,6 +319,7 @@ static void track(struct engine *e, uint32_t id, const struct packet *p, const s
 			e->ctr.states[tr.old_state]--;
 			e->ctr.states[tr.new_state]++;
 			emit(e, ENGINE_EVENT_STATE, 0, tr.old_state, id);
+			sync_mark_state(e, id);
 		}
 	}
 }

@@ -294,6 +294,77 @@ unsigned engine_export(const struct engine *e, uint32_t *cursor, unsigned budget
  */
 int engine_import(struct engine *e, const struct engine_flow_record *rec, uint64_t now_ms);
 
+/* ---- replication: what changed, and the peer's records ---- */
+
+/*
+ * With change tracking on (engine_sync_enable), every flow a judged packet creates or changes is
+ * marked (one byte a flow beside the table, and a list of marked ids: 5 bytes a flow in all);
+ * the packet path pays one predictable branch when it is off. A marked flow is "owned": this
+ * engine made its latest change. engine_sync_changes() hands the marked flows out; the owner
+ * sends them to the peer. The peer's records come back through engine_sync_apply() and
+ * engine_sync_remove(), which mark nothing, so nothing echoes. The marks are not in the live
+ * image: after a restart no flow is owned, so the peer's bulk transfer overrides what the image
+ * held. Flows the peer removes leave with cause ENGINE_CAUSE_PEER.
+ */
+#define ENGINE_SYNC_MOVING 0x01 /* more changes are pending: the windows may be behind */
+#define ENGINE_SYNC_OWNED  0x02 /* the sender made the flow's latest change itself */
+#define ENGINE_SYNC_BULK   0x04 /* part of a full-table transfer */
+
+/* Receives one flow as a record (borrowed for the call) with ENGINE_SYNC_* flags; must not
+ * call into the engine. */
+typedef void engine_record_fn(const struct engine_flow_record *rec, unsigned flags, void *arg);
+
+/* Turns change tracking on (idempotent). 0 or -ENOMEM. */
+int engine_sync_enable(struct engine *e);
+
+/*
+ * Hands out changed flows. settle false: the flows first marked since the last call, and the
+ * flows whose state changed, with ENGINE_SYNC_MOVING (call it after every batch); settle true:
+ * every flow marked since the last settle, without MOVING, and clears the marks (call it every
+ * update delay). Flows removed meanwhile are skipped (their DESTROY event said so). Every record
+ * carries ENGINE_SYNC_OWNED. Returns how many records fn got.
+ */
+unsigned engine_sync_changes(struct engine *e, bool settle, uint64_t now_ms, engine_record_fn *fn,
+			     void *arg);
+
+/*
+ * A bulk transfer's walk: every flow from *cursor, at most `budget` slots and `max` flows per
+ * call, with ENGINE_SYNC_BULK and, for an owned flow, ENGINE_SYNC_OWNED. Returns how many;
+ * *cursor is 0 once the table has been walked.
+ */
+unsigned engine_sync_export(const struct engine *e, uint32_t *cursor, unsigned budget, unsigned max,
+			    uint64_t now_ms, engine_record_fn *fn, void *arg);
+
+/*
+ * Applies a peer's record with its ENGINE_SYNC_* flags. An update creates or replaces the flow;
+ * a bulk record that is OWNED does so unless this engine owns the flow; one that is not only
+ * replaces a flow held here and not owned, unless `complete` is false (this table may lack what
+ * the peer holds: everything is taken). A MOVING record's windows are re-learned from the next
+ * segments (tcp_track_forget_windows). The timer gets the record's time left plus grace_ms, so
+ * the owner's refresh arrives before it runs out. The flow is no longer owned here, and counts
+ * as refreshed for engine_sync_bulk_end(). Returns 1 applied, 0 skipped by the rules above,
+ * -EINVAL (an inconsistent record, as engine_import) or -ENOSPC (the table is full).
+ */
+int engine_sync_apply(struct engine *e, const struct engine_flow_record *rec, unsigned flags,
+		      bool complete, uint64_t grace_ms, uint64_t now_ms);
+
+/* Removes the flow with this tuple (either orientation) with cause PEER. 0 or -ENOENT. */
+int engine_sync_remove(struct engine *e, uint8_t family, const uint8_t *src, uint16_t sport,
+		       const uint8_t *dst, uint16_t dport);
+
+/* A peer's bulk transfer begins: no flow counts as refreshed. */
+void engine_sync_bulk_begin(struct engine *e);
+
+/*
+ * After the peer's bulk transfer ended: removes (cause PEER) the flows neither owned here nor
+ * refreshed since engine_sync_bulk_begin(), walking at most `budget` slots from *cursor (start
+ * at 0; 0 again when done). Returns how many it removed.
+ */
+unsigned engine_sync_bulk_end(struct engine *e, uint32_t *cursor, unsigned budget);
+
+/* How many flows this engine owns. O(flows). */
+uint32_t engine_sync_owned(const struct engine *e);
+
 /* ---- live state: a table that outlives the process ---- */
 
 /*

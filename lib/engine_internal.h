@@ -69,10 +69,10 @@ _Static_assert(FLOW_TABLE_HEADER_SIZE + sizeof(struct engine_flow) == 128,
 _Static_assert(_TCP_TRACK_TIMEOUT_MAX <= 4, "tclass has two bits");
 
 /*
- * Plain static, not static inline: every engine file uses both, and the inline hint would change
+ * Plain static, not static inline (a file may use only one): the inline hint would change
  * what the packet path inlines (it costs 4 instructions a packet under callgrind).
  */
-static void track_load(const struct engine_flow *f, struct tcp_track *t)
+static __attribute__((unused)) void track_load(const struct engine_flow *f, struct tcp_track *t)
 {
 	const uint8_t *b = f->track;
 
@@ -82,7 +82,7 @@ static void track_load(const struct engine_flow *f, struct tcp_track *t)
 	memcpy((uint8_t *)t + TRACK_TAIL_OFF, b + 2 * TRACK_PEER_USED, TRACK_TAIL_USED);
 }
 
-static void track_store(struct engine_flow *f, const struct tcp_track *t)
+static __attribute__((unused)) void track_store(struct engine_flow *f, const struct tcp_track *t)
 {
 	uint8_t *b = f->track;
 
@@ -140,7 +140,63 @@ struct engine {
 	struct engine_acct *acct; /* max_flows entries with table.accounting, else NULL */
 	struct region acct_mem;	  /* where acct lives */
 	uint8_t gen; /* window generation (ENGINE_GEN_MASK): see engine_forget_windows() */
+	struct engine_sync *sync; /* change tracking for replication, or NULL */
 };
+
+/*
+ * Change tracking (engine_sync.c): a byte of ENGINE_SB_* per flow id, and the ids marked since
+ * the last settle in the order they were first marked. An id enters the list when it gains
+ * DIRTY (and again when its state changes, or when a destroyed id's slot is reused), so the
+ * list has room for every flow and then some; beyond that `overflow` makes the next drain walk
+ * the bytes instead.
+ */
+#define ENGINE_SB_DIRTY 0x01 /* changed by a local packet since the last settle */
+#define ENGINE_SB_OWNED 0x02 /* its latest change was a local packet's */
+#define ENGINE_SB_SEEN	0x04 /* refreshed by the peer since its bulk transfer began */
+#define ENGINE_SB_SENT	0x08 /* handed out by the drain under way (dedup within one drain) */
+
+struct engine_sync {
+	uint8_t *bits;
+	uint32_t *list;
+	uint32_t cap;
+	uint32_t n;	/* ids in list */
+	uint32_t fresh; /* list[fresh..n) were marked since the last fresh drain */
+	bool overflow;
+};
+
+static inline void sync_push(struct engine_sync *s, uint32_t id)
+{
+	if (s->n < s->cap)
+		s->list[s->n++] = id;
+	else
+		s->overflow = true;
+}
+
+/* A local packet changed flow id: mark it, once per settle interval. */
+static inline void sync_mark(struct engine *e, uint32_t id)
+{
+	struct engine_sync *s = e->sync;
+
+	if (likely(!s) || (s->bits[id] & ENGINE_SB_DIRTY))
+		return;
+	s->bits[id] =
+		(uint8_t)((s->bits[id] & ~ENGINE_SB_SEEN) | ENGINE_SB_DIRTY | ENGINE_SB_OWNED);
+	sync_push(s, id);
+}
+
+/* Its state changed: the peer hears of it at the next fresh drain even if already marked. */
+static inline void sync_mark_state(struct engine *e, uint32_t id)
+{
+	struct engine_sync *s = e->sync;
+
+	if (likely(!s))
+		return;
+	if (!(s->bits[id] & ENGINE_SB_DIRTY)) {
+		sync_mark(e, id);
+		return;
+	}
+	sync_push(s, id);
+}
 
 #define ENGINE_GEN_MASK 31 /* struct engine_flow's gen has five bits */
 
@@ -186,5 +242,16 @@ int engine_acct_new(const struct config *cfg, struct region *mem, struct engine_
 
 /* Tracker state from outside (a file, an image) indexes nothing out of range. */
 bool engine_track_valid(const struct tcp_track *t);
+
+/* A record from outside: valid values, its tuple in the canonical order, whose key goes into
+ * *k. False for anything engine_import() refuses as -EINVAL. */
+bool engine_record_key(const struct engine_flow_record *r, struct flow_key *k);
+
+/* Flow id (a used one) as a record, its timer's time left counted from now_ms. */
+void engine_record_of(const struct engine *e, uint32_t id, uint64_t now_ms,
+		      struct engine_flow_record *r);
+
+/* Frees the change tracking. NULL-safe. */
+void engine_sync_free(struct engine_sync *s);
 
 #endif /* TCPFW_ENGINE_INTERNAL_H */

@@ -204,6 +204,7 @@ void engine_free(struct engine *e)
 	timer_wheel_free(e->wheel);
 	flow_table_free(e->table);
 	region_free(&e->acct_mem);
+	engine_sync_free(e->sync);
 	free(e);
 }
 

@@ -124,30 +124,33 @@ bool engine_get(const struct engine *e, uint8_t family, const uint8_t *src, uint
 
 /* ---- state across restarts ---- */
 
+void engine_record_of(const struct engine *e, uint32_t id, uint64_t now_ms,
+		      struct engine_flow_record *r)
+{
+	const struct flow_key *k = flow_table_key(e->table, id);
+	const struct engine_flow *f = flow_table_value_const(e->table, id);
+	uint64_t expiry = timer_wheel_expiry_ms(e->wheel, id);
+
+	*r = (struct engine_flow_record){
+		.family = k->family,
+		.orig = f->orig,
+		.tclass = f->tclass,
+		.port = {k->port[0], k->port[1]},
+		.remaining_ms = expiry > now_ms ? expiry - now_ms : 0,
+	};
+	track_load(f, &r->track);
+	memcpy(r->addr, k->addr, sizeof(r->addr));
+}
+
 unsigned engine_export(const struct engine *e, uint32_t *cursor, unsigned budget,
 		       struct engine_flow_record *out, unsigned max, uint64_t now_ms)
 {
 	uint32_t cap = flow_table_capacity(e->table), id = *cursor;
 	unsigned n = 0;
 
-	for (; id < cap && budget && n < max; id++, budget--) {
-		if (!flow_table_is_used(e->table, id))
-			continue;
-		const struct flow_key *k = flow_table_key(e->table, id);
-		const struct engine_flow *f = flow_table_value_const(e->table, id);
-		uint64_t expiry = timer_wheel_expiry_ms(e->wheel, id);
-		struct engine_flow_record *r = &out[n++];
-
-		*r = (struct engine_flow_record){
-			.family = k->family,
-			.orig = f->orig,
-			.tclass = f->tclass,
-			.port = {k->port[0], k->port[1]},
-			.remaining_ms = expiry > now_ms ? expiry - now_ms : 0,
-		};
-		track_load(f, &r->track);
-		memcpy(r->addr, k->addr, sizeof(r->addr));
-	}
+	for (; id < cap && budget && n < max; id++, budget--)
+		if (flow_table_is_used(e->table, id))
+			engine_record_of(e, id, now_ms, &out[n++]);
 	*cursor = id < cap ? id : 0;
 	return n;
 }
@@ -164,23 +167,22 @@ bool engine_track_valid(const struct tcp_track *t)
 	return true;
 }
 
-static bool record_valid(const struct engine_flow_record *r)
+bool engine_record_key(const struct engine_flow_record *r, struct flow_key *k)
 {
 	if ((r->family != 4 && r->family != 6) || r->orig > 1 ||
-	    r->tclass >= _TCP_TRACK_TIMEOUT_MAX)
+	    r->tclass >= _TCP_TRACK_TIMEOUT_MAX || !engine_track_valid(&r->track))
 		return false;
-	return engine_track_valid(&r->track);
+	flow_key_make(k, r->family, r->addr[0], r->addr[1], r->port[0], r->port[1]);
+	/* the canonical order this table stores, or the orientation bit would lie */
+	return memcmp(k->addr, r->addr, sizeof(k->addr)) == 0 && k->port[0] == r->port[0];
 }
 
 int engine_import(struct engine *e, const struct engine_flow_record *rec, uint64_t now_ms)
 {
 	struct flow_key k;
 
-	if (!record_valid(rec))
+	if (!engine_record_key(rec, &k))
 		return -EINVAL;
-	flow_key_make(&k, rec->family, rec->addr[0], rec->addr[1], rec->port[0], rec->port[1]);
-	if (memcmp(k.addr, rec->addr, sizeof(k.addr)) != 0 || k.port[0] != rec->port[0])
-		return -EINVAL; /* not the canonical order this table stores */
 	uint32_t hash = flow_table_hash(e->table, &k);
 	if (flow_table_lookup(e->table, &k, hash) != FLOW_TABLE_NONE)
 		return -EEXIST;

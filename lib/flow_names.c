@@ -12,6 +12,7 @@ static const char *const cause_names[] = {
 	[ENGINE_CAUSE_TIMEOUT] = "timeout", [ENGINE_CAUSE_RESET] = "reset",
 	[ENGINE_CAUSE_REOPEN] = "reopen",   [ENGINE_CAUSE_EVICTED] = "evicted",
 	[ENGINE_CAUSE_KILLED] = "killed",   [ENGINE_CAUSE_FLUSHED] = "flushed",
+	[ENGINE_CAUSE_PEER] = "peer",
 };
 _Static_assert(ARRAY_SIZE(cause_names) == _ENGINE_CAUSE_MAX, "cause_names out of sync");
 

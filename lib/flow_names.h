@@ -18,6 +18,7 @@ enum engine_cause {
 	ENGINE_CAUSE_EVICTED,	  /* early drop: the table was full */
 	ENGINE_CAUSE_KILLED,	  /* the operator killed it */
 	ENGINE_CAUSE_FLUSHED,	  /* the operator flushed the table */
+	ENGINE_CAUSE_PEER,	  /* the replication peer removed it */
 	_ENGINE_CAUSE_MAX
 };
 

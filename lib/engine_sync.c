@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The engine's side of replication: which flows changed (the marks the packet path sets through
+ * sync_mark()), the bulk walk, and the peer's records applied under the ownership rules in
+ * engine.h. docs/sync.md explains why the rules are what they are.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "engine_internal.h"
+
+/* Room in the list beyond one entry a flow: state changes and reused slots re-enter it. */
+#define SYNC_LIST_SLACK 4096
+
+void engine_sync_free(struct engine_sync *s)
+{
+	if (!s)
+		return;
+	free(s->bits);
+	free(s->list);
+	free(s);
+}
+
+int engine_sync_enable(struct engine *e)
+{
+	uint32_t max = flow_table_capacity(e->table);
+	struct engine_sync *s;
+
+	if (e->sync)
+		return 0;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->cap = max + SYNC_LIST_SLACK;
+	s->bits = calloc(max, 1);
+	s->list = malloc((size_t)s->cap * sizeof(*s->list));
+	if (!s->bits || !s->list) {
+		engine_sync_free(s);
+		return -ENOMEM;
+	}
+	e->sync = s;
+	return 0;
+}
+
+/* Hands flow id out once per drain: SENT dedups ids listed twice (a state change). */
+static bool hand_out(const struct engine *e, uint32_t id, unsigned flags, uint64_t now_ms,
+		     engine_record_fn *fn, void *arg)
+{
+	struct engine_sync *s = e->sync;
+	struct engine_flow_record r;
+
+	if (!(s->bits[id] & ENGINE_SB_DIRTY) || (s->bits[id] & ENGINE_SB_SENT) ||
+	    !flow_table_is_used(e->table, id))
+		return false;
+	s->bits[id] |= ENGINE_SB_SENT;
+	engine_record_of(e, id, now_ms, &r);
+	fn(&r, flags | ENGINE_SYNC_OWNED, arg);
+	return true;
+}
+
+static unsigned drain_list(struct engine *e, uint32_t from, unsigned flags, uint64_t now_ms,
+			   engine_record_fn *fn, void *arg)
+{
+	struct engine_sync *s = e->sync;
+	unsigned n = 0;
+
+	for (uint32_t i = from; i < s->n; i++)
+		n += hand_out(e, s->list[i], flags, now_ms, fn, arg);
+	for (uint32_t i = from; i < s->n; i++)
+		s->bits[s->list[i]] &= (uint8_t)~ENGINE_SB_SENT;
+	return n;
+}
+
+/* After an overflow the list is incomplete: the marks themselves say what changed. */
+static unsigned drain_all(struct engine *e, uint64_t now_ms, engine_record_fn *fn, void *arg)
+{
+	struct engine_sync *s = e->sync;
+	uint32_t hwm = e->img->hwm;
+	unsigned n = 0;
+
+	for (uint32_t id = 0; id < hwm; id++) {
+		n += hand_out(e, id, 0, now_ms, fn, arg);
+		s->bits[id] &= (uint8_t)~(ENGINE_SB_SENT | ENGINE_SB_DIRTY);
+	}
+	return n;
+}
+
+unsigned engine_sync_changes(struct engine *e, bool settle, uint64_t now_ms, engine_record_fn *fn,
+			     void *arg)
+{
+	struct engine_sync *s = e->sync;
+	unsigned n;
+
+	if (!s)
+		return 0;
+	if (s->overflow) {
+		/* settled, though some still move: their next packet marks them afresh */
+		n = drain_all(e, now_ms, fn, arg);
+		s->n = s->fresh = 0;
+		s->overflow = false;
+		return n;
+	}
+	if (!settle) {
+		n = drain_list(e, s->fresh, ENGINE_SYNC_MOVING, now_ms, fn, arg);
+		s->fresh = s->n;
+		return n;
+	}
+	n = drain_list(e, 0, 0, now_ms, fn, arg);
+	for (uint32_t i = 0; i < s->n; i++)
+		s->bits[s->list[i]] &= (uint8_t)~ENGINE_SB_DIRTY;
+	s->n = s->fresh = 0;
+	return n;
+}
+
+unsigned engine_sync_export(const struct engine *e, uint32_t *cursor, unsigned budget,
+			    unsigned max, uint64_t now_ms, engine_record_fn *fn, void *arg)
+{
+	uint32_t cap = flow_table_capacity(e->table), id = *cursor;
+	unsigned n = 0;
+
+	for (; id < cap && budget && n < max; id++, budget--) {
+		struct engine_flow_record r;
+
+		if (!flow_table_is_used(e->table, id))
+			continue;
+		engine_record_of(e, id, now_ms, &r);
+		bool owned = e->sync && (e->sync->bits[id] & ENGINE_SB_OWNED);
+		fn(&r, ENGINE_SYNC_BULK | (owned ? ENGINE_SYNC_OWNED : 0), arg);
+		n++;
+	}
+	*cursor = id < cap ? id : 0;
+	return n;
+}
+
+/* The ownership rules of engine.h: may this record be applied over flow id (or create it)? */
+static bool may_apply(const struct engine *e, uint32_t id, unsigned flags, bool complete)
+{
+	bool held = id != FLOW_TABLE_NONE;
+	bool owned = held && e->sync && (e->sync->bits[id] & ENGINE_SB_OWNED);
+
+	if (!(flags & ENGINE_SYNC_BULK))
+		return true; /* the peer's stream, in order: its latest word wins */
+	if (flags & ENGINE_SYNC_OWNED)
+		return !owned; /* both claim it: ours is the one seeing packets */
+	if (!complete)
+		return true;
+	return held && !owned; /* a copy refreshes a copy, and never creates */
+}
+
+int engine_sync_apply(struct engine *e, const struct engine_flow_record *rec, unsigned flags,
+		      bool complete, uint64_t grace_ms, uint64_t now_ms)
+{
+	struct flow_key k;
+
+	if (!engine_record_key(rec, &k))
+		return -EINVAL;
+	uint32_t hash = flow_table_hash(e->table, &k);
+	uint32_t id = flow_table_lookup(e->table, &k, hash);
+	if (!may_apply(e, id, flags, complete))
+		return 0;
+
+	struct tcp_track t = rec->track;
+	if (flags & ENGINE_SYNC_MOVING) /* the peer's windows may be ahead of these */
+		tcp_track_forget_windows(&t);
+	if (id == FLOW_TABLE_NONE) {
+		id = engine_insert_free(e, &k, hash);
+		if (id == FLOW_TABLE_NONE)
+			return -ENOSPC;
+		e->ctr.flows_created++;
+	} else {
+		flow_busy(e, id);
+		e->ctr.states[flow_state(flow_table_value_const(e->table, id))]--;
+	}
+	struct engine_flow *f = flow_table_value(e->table, id);
+	track_store(f, &t);
+	f->orig = rec->orig & 1;
+	f->gen = e->gen;
+	f->tclass = rec->tclass & 3;
+	timer_wheel_schedule(e->wheel, id, now_ms + rec->remaining_ms + grace_ms);
+	flow_done(e);
+	e->ctr.states[t.state]++;
+	if (e->sync)
+		e->sync->bits[id] = ENGINE_SB_SEEN;
+	return 1;
+}
+
+int engine_sync_remove(struct engine *e, uint8_t family, const uint8_t *src, uint16_t sport,
+		       const uint8_t *dst, uint16_t dport)
+{
+	struct flow_key k;
+
+	flow_key_make(&k, family, src, dst, sport, dport);
+	uint32_t id = flow_table_lookup(e->table, &k, flow_table_hash(e->table, &k));
+	if (id == FLOW_TABLE_NONE)
+		return -ENOENT;
+	flow_busy(e, id);
+	engine_destroy(e, id, ENGINE_CAUSE_PEER);
+	flow_done(e);
+	return 0;
+}
+
+void engine_sync_bulk_begin(struct engine *e)
+{
+	if (!e->sync)
+		return;
+	for (uint32_t id = 0; id < e->img->hwm; id++)
+		e->sync->bits[id] &= (uint8_t)~ENGINE_SB_SEEN;
+}
+
+unsigned engine_sync_bulk_end(struct engine *e, uint32_t *cursor, unsigned budget)
+{
+	uint32_t hwm = e->img->hwm, id = *cursor;
+	unsigned n = 0;
+
+	for (; id < hwm && budget; id++, budget--) {
+		if (!flow_table_is_used(e->table, id) ||
+		    (e->sync && (e->sync->bits[id] & (ENGINE_SB_OWNED | ENGINE_SB_SEEN))))
+			continue;
+		flow_busy(e, id);
+		engine_destroy(e, id, ENGINE_CAUSE_PEER);
+		flow_done(e);
+		n++;
+	}
+	*cursor = id < hwm ? id : 0;
+	return n;
+}
+
+uint32_t engine_sync_owned(const struct engine *e)
+{
+	uint32_t n = 0;
+
+	if (!e->sync)
+		return 0;
+	for (uint32_t id = 0; id < e->img->hwm; id++)
+		n += flow_table_is_used(e->table, id) && (e->sync->bits[id] & ENGINE_SB_OWNED);
+	return n;
+}
