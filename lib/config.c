@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -169,6 +170,18 @@ static const struct config_key config_control_keys[] = {
 	{0},
 };
 
+static const struct config_key config_sync_keys[] = {
+	CONFIG_BOOL("enabled", sync.enabled, false),
+	CONFIG_STR("local", CONFIG_KIND_ADDRESS, sync.local, ""),
+	CONFIG_STR("peer", CONFIG_KIND_ADDRESS, sync.peer, ""),
+	CONFIG_INT("port", sync.port, 7469, 1, 65535),
+	CONFIG_STR("interface", CONFIG_KIND_IFNAME, sync.interface, ""),
+	CONFIG_STR("key_file", CONFIG_KIND_PATH, sync.key_file, "/etc/tcpfwd/sync.key"),
+	CONFIG_INT("update_delay_ms", sync.update_delay_ms, 500, 10, 10000),
+	CONFIG_NUM("timeout", CONFIG_KIND_SECONDS, sync.timeout_ms, 3, 1, 3600, NULL),
+	{0},
+};
+
 static const struct config_key config_state_keys[] = {
 	CONFIG_STR("directory", CONFIG_KIND_PATH, state.directory, "/var/lib/tcpfwd"),
 	CONFIG_STR("runtime_directory", CONFIG_KIND_PATH, state.runtime_directory, "/run/tcpfwd"),
@@ -183,6 +196,7 @@ const struct config_key config_root_keys[] = {
 	CONFIG_GROUP("logging", config_logging_keys),
 	CONFIG_GROUP("control", config_control_keys),
 	CONFIG_GROUP("state", config_state_keys),
+	CONFIG_GROUP("sync", config_sync_keys),
 	{0},
 };
 
@@ -462,6 +476,26 @@ static bool config_path_ok(const char *v, size_t size)
 	return true;
 }
 
+static bool config_address_ok(const char *v)
+{
+	uint8_t a[16];
+
+	return !*v || inet_pton(AF_INET, v, a) == 1 || inet_pton(AF_INET6, v, a) == 1;
+}
+
+/* What the kernel's dev_valid_name() accepts, which ip(8) names use. */
+static bool config_ifname_ok(const char *v, size_t size)
+{
+	size_t len = strlen(v);
+
+	if (len >= size || !strcmp(v, ".") || !strcmp(v, ".."))
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (v[i] == '/' || v[i] == ':' || (unsigned char)v[i] <= 0x20 || v[i] == 0x7f)
+			return false;
+	return true;
+}
+
 static int config_set_string(const struct config_ctx *ctx, const config_setting_t *s,
 			     const struct config_key *k)
 {
@@ -481,6 +515,17 @@ static int config_set_string(const struct config_ctx *ctx, const config_setting_
 		return config_fail(ctx, config_setting_source_line(s),
 				   "'%s' must be \"\" or a group name of at most %zu characters, "
 				   "[a-z_][a-z0-9_-]*",
+				   path, k->size - 1);
+	if (k->kind == CONFIG_KIND_ADDRESS && !config_address_ok(v))
+		return config_fail(
+			ctx, config_setting_source_line(s),
+			"'%s' must be \"\" or an IPv4 or IPv6 address, like \"192.0.2.1\" "
+			"or \"2001:db8::1\"",
+			path);
+	if (k->kind == CONFIG_KIND_IFNAME && !config_ifname_ok(v, k->size))
+		return config_fail(ctx, config_setting_source_line(s),
+				   "'%s' must be \"\" or an interface name of at most %zu "
+				   "characters, without '/', ':' or spaces",
 				   path, k->size - 1);
 	memcpy((char *)ctx->c + k->offset, v, strlen(v) + 1);
 	return 0;
@@ -520,6 +565,8 @@ static int config_walk(const struct config_ctx *ctx, const config_setting_t *gro
 			break;
 		case CONFIG_KIND_PATH:
 		case CONFIG_KIND_GROUPNAME:
+		case CONFIG_KIND_ADDRESS:
+		case CONFIG_KIND_IFNAME:
 			r = config_set_string(ctx, s, k);
 			break;
 		}
@@ -548,6 +595,28 @@ static int config_check_le(const char *a, uint64_t a_ms, const char *b, uint64_t
 	snprintf(msg, len, "'%s' (%llu s) must not exceed '%s' (%llu s)", a,
 		 (unsigned long long)a_ms / 1000, b, (unsigned long long)b_ms / 1000);
 	return -EINVAL;
+}
+
+static int config_check_sync(const struct config *c, char *msg, size_t len, const char **key,
+			     const char **other)
+{
+	*key = "sync.peer";
+	*other = "sync.enabled";
+	if (!c->sync.enabled)
+		return 0;
+	if (!c->sync.peer[0]) {
+		snprintf(msg, len, "'sync.enabled' needs 'sync.peer', the other box's address");
+		return -EINVAL;
+	}
+	/* the two kernels spread flows over queues with different random seeds */
+	*key = "queue.count";
+	if (c->queue.count != 1) {
+		snprintf(msg, len,
+			 "'sync.enabled' needs 'queue.count' = 1: the peer cannot know which of "
+			 "several queues its kernel gives a flow");
+		return -EINVAL;
+	}
+	return 0;
 }
 
 int config_check_rules(const struct config *c, char *msg, size_t len, const char **key,
@@ -579,7 +648,7 @@ int config_check_rules(const struct config *c, char *msg, size_t len, const char
 			 tw->adaptive_end_pct, *other, tw->adaptive_start_pct);
 		return -EINVAL;
 	}
-	return 0;
+	return config_check_sync(c, msg, len, key, other);
 }
 
 static int config_check_cross(const struct config_ctx *ctx, const config_t *cfg)

@@ -18,10 +18,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CONFIG_VERSION	 1
-#define CONFIG_PATH_MAX	 108 /* sun_path */
-#define CONFIG_NAME_MAX	 33  /* a user or group name, with its NUL */
-#define CONFIG_ERROR_MAX 256 /* room for one error message */
+#define CONFIG_VERSION	  1
+#define CONFIG_PATH_MAX	  108 /* sun_path */
+#define CONFIG_NAME_MAX	  33  /* a user or group name, with its NUL */
+#define CONFIG_ERROR_MAX  256 /* room for one error message */
+#define CONFIG_ADDR_MAX	  46  /* INET6_ADDRSTRLEN */
+#define CONFIG_IFNAME_MAX 16  /* IFNAMSIZ */
 
 /* syslog priorities, so the daemon can pass them straight through. */
 enum config_log_level {
@@ -101,6 +103,16 @@ struct config {
 		char directory[CONFIG_PATH_MAX]; /* where the flow snapshot lives across restarts */
 		char runtime_directory[CONFIG_PATH_MAX]; /* the live table, on tmpfs */
 	} state;
+	struct {
+		bool enabled;
+		char local[CONFIG_ADDR_MAX];	   /* address bound on the sync link; "" = any */
+		char peer[CONFIG_ADDR_MAX];	   /* the other box's sync address */
+		uint16_t port;			   /* UDP, both ends */
+		char interface[CONFIG_IFNAME_MAX]; /* SO_BINDTODEVICE; "" = none */
+		char key_file[CONFIG_PATH_MAX];	   /* the pre-shared key */
+		uint32_t update_delay_ms;	   /* longest a window or timer advance waits */
+		uint64_t timeout_ms;		   /* silence before the peer counts as gone */
+	} sync;
 };
 
 /* Fills *c with every default. */

@@ -10,6 +10,7 @@
 #ifndef TCPFW_CONFIG_KEYS_H
 #define TCPFW_CONFIG_KEYS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "config.h"
@@ -22,7 +23,16 @@ enum config_kind {
 	CONFIG_KIND_ENUM,      /* one of `words`, stored as its index in a uint8_t member */
 	CONFIG_KIND_PATH,      /* an absolute path that fits the char array */
 	CONFIG_KIND_GROUPNAME, /* "" or a group name that fits the char array */
+	CONFIG_KIND_ADDRESS,   /* "" or an IPv4 or IPv6 address literal */
+	CONFIG_KIND_IFNAME,    /* "" or a network interface name */
 };
+
+/* The kinds stored as a NUL-terminated string in a char array member. */
+static inline bool config_kind_is_string(enum config_kind k)
+{
+	return k == CONFIG_KIND_PATH || k == CONFIG_KIND_GROUPNAME || k == CONFIG_KIND_ADDRESS ||
+	       k == CONFIG_KIND_IFNAME;
+}
 
 struct config_key {
 	const char *name;

@@ -112,7 +112,7 @@ static int config_param_format(const struct config *c, const struct config_key *
 	const char *word;
 	int n;
 
-	if (k->kind == CONFIG_KIND_PATH || k->kind == CONFIG_KIND_GROUPNAME)
+	if (config_kind_is_string(k->kind))
 		return config_param_quote((const char *)c + k->offset, k->size, out, len);
 	v = config_load_uint(c, k);
 	switch (k->kind) {

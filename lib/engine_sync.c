@@ -80,7 +80,7 @@ static unsigned drain_all(struct engine *e, uint64_t now_ms, engine_record_fn *f
 
 	for (uint32_t id = 0; id < hwm; id++) {
 		n += hand_out(e, id, 0, now_ms, fn, arg);
-		s->bits[id] &= (uint8_t)~(ENGINE_SB_SENT | ENGINE_SB_DIRTY);
+		s->bits[id] &= (uint8_t) ~(ENGINE_SB_SENT | ENGINE_SB_DIRTY);
 	}
 	return n;
 }
@@ -112,8 +112,8 @@ unsigned engine_sync_changes(struct engine *e, bool settle, uint64_t now_ms, eng
 	return n;
 }
 
-unsigned engine_sync_export(const struct engine *e, uint32_t *cursor, unsigned budget,
-			    unsigned max, uint64_t now_ms, engine_record_fn *fn, void *arg)
+unsigned engine_sync_export(const struct engine *e, uint32_t *cursor, unsigned budget, unsigned max,
+			    uint64_t now_ms, engine_record_fn *fn, void *arg)
 {
 	uint32_t cap = flow_table_capacity(e->table), id = *cursor;
 	unsigned n = 0;

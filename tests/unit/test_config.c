@@ -99,6 +99,14 @@ static void test_defaults(void **state)
 	assert_int_equal(c.control.idle_timeout_ms, 60000);
 	assert_string_equal(c.state.directory, "/var/lib/tcpfwd");
 	assert_string_equal(c.state.runtime_directory, "/run/tcpfwd");
+	assert_false(c.sync.enabled);
+	assert_string_equal(c.sync.local, "");
+	assert_string_equal(c.sync.peer, "");
+	assert_int_equal(c.sync.port, 7469);
+	assert_string_equal(c.sync.interface, "");
+	assert_string_equal(c.sync.key_file, "/etc/tcpfwd/sync.key");
+	assert_int_equal(c.sync.update_delay_ms, 500);
+	assert_int_equal(c.sync.timeout_ms, 3000);
 }
 
 static void test_empty_is_defaults(void **state)
@@ -425,6 +433,14 @@ static void test_cross_field(void **state)
 	assert_error("tcp = { time_wait = { adaptive_start = 100; }; };", 1, "adaptive_end");
 	assert_ok("tcp = { time_wait = { duration = 5; shortened = 5; minimum = 5; }; };", &c);
 	assert_int_equal(c.tcp.time_wait.minimum_ms, 5000);
+	assert_error("sync = {\n enabled = true; };", 2, "'sync.enabled' needs 'sync.peer'");
+	assert_error("queue = { count = 2; };\nsync = { enabled = true; peer = \"192.0.2.2\"; };",
+		     1, "'sync.enabled' needs 'queue.count' = 1");
+	assert_ok("queue = { count = 2; };\nsync = { peer = \"192.0.2.2\"; };", &c);
+	assert_ok("sync = { enabled = true; peer = \"192.0.2.2\"; update_delay_ms = 10; };", &c);
+	assert_true(c.sync.enabled);
+	assert_int_equal(c.sync.update_delay_ms, 10);
+	assert_int_equal(c.sync.timeout_ms, 3000);
 }
 
 static void test_unknown_keys(void **state)
@@ -500,6 +516,23 @@ static void test_strings(void **state)
 	assert_error("control = { group = \"-abc\"; };", 1, "group name");
 	assert_error("control = { group = \"a b\"; };", 1, "group name");
 	assert_error("control = { group = \"a.b\"; };", 1, "group name");
+
+	assert_ok(
+		"sync = { local = \"192.0.2.1\"; peer = \"2001:db8::2\"; interface = \"sync0\"; };",
+		&c);
+	assert_string_equal(c.sync.local, "192.0.2.1");
+	assert_string_equal(c.sync.peer, "2001:db8::2");
+	assert_string_equal(c.sync.interface, "sync0");
+	assert_error("sync = {\n peer = \"192.0.2.256\"; };", 2,
+		     "'sync.peer' must be \"\" or an IPv4 or IPv6 address");
+	assert_error("sync = { local = \"fw2\"; };", 1, "'sync.local' must be");
+	assert_error("sync = { local = \"192.0.2.1 \"; };", 1, "IPv4 or IPv6");
+	assert_ok("sync = { interface = \"abcdefghijklmno\"; };", &c);
+	assert_error("sync = { interface = \"abcdefghijklmnop\"; };", 1,
+		     "'sync.interface' must be \"\" or an interface name of at most 15");
+	assert_error("sync = { interface = \"a/b\"; };", 1, "interface name");
+	assert_error("sync = { interface = \"a b\"; };", 1, "interface name");
+	assert_error("sync = { interface = \"..\"; };", 1, "interface name");
 }
 
 /*

@@ -57,6 +57,14 @@ static const struct {
 	{"control.idle_timeout", "60"},
 	{"state.directory", "\"/var/lib/tcpfwd\""},
 	{"state.runtime_directory", "\"/run/tcpfwd\""},
+	{"sync.enabled", "false"},
+	{"sync.local", "\"\""},
+	{"sync.peer", "\"\""},
+	{"sync.port", "7469"},
+	{"sync.interface", "\"\""},
+	{"sync.key_file", "\"/etc/tcpfwd/sync.key\""},
+	{"sync.update_delay_ms", "500"},
+	{"sync.timeout", "3"},
 };
 #define N_KEYS (sizeof(defaults) / sizeof(defaults[0]))
 
@@ -488,6 +496,10 @@ static void test_set_not_settable(void **state)
 		"control.idle_timeout",
 		"state.directory",
 		"state.runtime_directory",
+		"sync.enabled",
+		"sync.peer",
+		"sync.key_file",
+		"sync.update_delay_ms",
 	};
 	struct config c;
 	char want[128];

@@ -213,20 +213,20 @@ static void test_bulk_ownership_rules(void **state)
 	/* a copy (not OWNED) never creates on a complete table, and never overrides an owner */
 	struct fixture *d = sync_fx();
 	for (unsigned i = 0; i < bulk.n; i++)
-		assert_int_equal(engine_sync_apply(d->e, &bulk.rec[i], ENGINE_SYNC_BULK, true, 0,
-						   d->now),
-				 0);
+		assert_int_equal(
+			engine_sync_apply(d->e, &bulk.rec[i], ENGINE_SYNC_BULK, true, 0, d->now),
+			0);
 	assert_int_equal(counters(d).flows, 0);
 	/* ... but an incomplete table takes everything */
 	for (unsigned i = 0; i < bulk.n; i++)
-		assert_int_equal(engine_sync_apply(d->e, &bulk.rec[i], ENGINE_SYNC_BULK, false, 0,
-						   d->now),
-				 1);
+		assert_int_equal(
+			engine_sync_apply(d->e, &bulk.rec[i], ENGINE_SYNC_BULK, false, 0, d->now),
+			1);
 	assert_int_equal(counters(d).flows, 2);
 	for (unsigned i = 0; i < bulk.n; i++) /* and a complete one refreshes a held copy */
-		assert_int_equal(engine_sync_apply(d->e, &bulk.rec[i], ENGINE_SYNC_BULK, true, 0,
-						   d->now),
-				 1);
+		assert_int_equal(
+			engine_sync_apply(d->e, &bulk.rec[i], ENGINE_SYNC_BULK, true, 0, d->now),
+			1);
 	for (unsigned i = 0; i < bulk.n; i++) /* b owns mine: a copy does not override it */
 		if (bulk.rec[i].port[0] == 5005 || bulk.rec[i].port[1] == 5005)
 			assert_int_equal(engine_sync_apply(b->e, &bulk.rec[i], ENGINE_SYNC_BULK,
