@@ -186,6 +186,53 @@ struct ctl_stats {
 	} queues[64];
 };
 
+/* Replication's state, as "sync":{"state":...}. */
+enum ctl_sync_state {
+	CTL_SYNC_DISABLED = 0, /* "disabled": sync.enabled is false; nothing else is sent */
+	CTL_SYNC_CONNECTING,   /* "connecting": no session with the peer (yet) */
+	CTL_SYNC_RESYNC,       /* "resync": a session, but this table is not complete yet */
+	CTL_SYNC_IN_SYNC,      /* "in_sync": a session, this table complete, nothing missing */
+	CTL_SYNC_PEER_LOST,    /* "peer_lost": was in sync, the peer fell silent: ours is the
+				* best copy there is */
+	_CTL_SYNC_STATE_MAX
+};
+
+/* Why a sync datagram or record was dropped: "dropped":{"bad_source":N,...}. */
+enum ctl_sync_drop {
+	CTL_SYNC_DROP_BAD_SOURCE = 0, /* "bad_source": not from the configured peer */
+	CTL_SYNC_DROP_MALFORMED,      /* "malformed": bad header, size or message */
+	CTL_SYNC_DROP_BAD_AUTH,	      /* "bad_auth": did not authenticate under the key */
+	CTL_SYNC_DROP_REPLAYED,	      /* "replayed": a counter already seen, or too old */
+	CTL_SYNC_DROP_NO_SESSION,     /* "no_session": data for a session that is not ours */
+	CTL_SYNC_DROP_BAD_RECORD,     /* "bad_record": a flow record the engine refused */
+	CTL_SYNC_DROP_TABLE_FULL,     /* "table_full": no room for the peer's flow */
+	_CTL_SYNC_DROP_MAX
+};
+
+/* Replication, in Daemon.Status and Stats.Get as "sync":{...}. */
+struct ctl_sync {
+	uint8_t state;		  /* "state": enum ctl_sync_state */
+	char peer[46];		  /* "peer": its address */
+	bool complete;		  /* "complete": this table holds all it should */
+	bool peer_complete;	  /* "peer_complete": the peer says the same of its own */
+	bool heard;		  /* the peer was ever heard: "last_heard_ms" is sent */
+	uint64_t last_heard_ms;	  /* "last_heard_ms": since its last authentic datagram */
+	uint32_t inflight;	  /* "inflight": datagrams sent, not yet acknowledged */
+	uint64_t lag_ms;	  /* "lag_ms": the last acknowledged update's send-to-ack time */
+	uint64_t lag_max_ms;	  /* "lag_max_ms" */
+	uint64_t sessions;	  /* "sessions": sessions started */
+	uint64_t sent;		  /* "datagrams_sent" */
+	uint64_t received;	  /* "datagrams_received": authentic ones */
+	uint64_t retransmitted;	  /* "retransmitted" */
+	uint64_t records_sent;	  /* "records_sent": flows and removals */
+	uint64_t records_applied; /* "records_applied" */
+	uint64_t bulks_sent;	  /* "bulks_sent": full-table transfers */
+	uint64_t bulks_received;  /* "bulks_received" */
+	uint64_t bulk_last_ms;	  /* "bulk_last_ms": how long the last one received took */
+	uint64_t bulk_last_flows; /* "bulk_last_flows": and how many flows it carried */
+	uint64_t dropped[_CTL_SYNC_DROP_MAX]; /* "dropped":{...} by enum ctl_sync_drop */
+};
+
 /* Daemon.Status; its JSON object also starts with "json_schema_version":1. */
 struct ctl_status {
 	char version[32];      /* "version" */

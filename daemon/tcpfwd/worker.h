@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "ctl_proto.h"
 #include "engine.h"
 #include "nfqueue.h"
 
@@ -26,6 +27,7 @@ struct worker_stats {
 	uint64_t heartbeat_ms; /* when the thread last went round its loop */
 	uint64_t pause_max_us; /* the longest worker_call(): how long packets waited on it */
 	uint64_t relearned;    /* times flows re-learned their windows after a bypass */
+	struct ctl_sync sync;  /* replication, with sync.enabled (queue.count is then 1) */
 };
 
 /* Runs on the worker's thread with its engine. Must be short: it delays the next batch. */
