@@ -17,6 +17,7 @@
 #include "notify.h"
 #include "reset.h"
 #include "state.h"
+#include "sync.h"
 #include "tcpfwd.h"
 #include "util.h"
 #include "worker.h"
@@ -43,6 +44,7 @@ struct tcpfwd {
 	struct ctl_server *ctl;
 	struct live *live; /* the live table; NULL: flows in private memory */
 	struct reset *reset;
+	struct sync *sync; /* replication, with sync.enabled; driven by worker 0 */
 };
 
 /* ---- configuration ---- */
@@ -232,6 +234,8 @@ static void tcpfwd_stats(struct tcpfwd *d, struct worker_stats *sum)
 		sum->queue.enobufs += s.queue.enobufs;
 		sum->queue.lost += s.queue.lost;
 		sum->relearned += s.relearned;
+		if (s.sync.state != CTL_SYNC_DISABLED) /* one worker: sync needs one queue */
+			sum->sync = s.sync;
 		if (s.pause_max_us > sum->pause_max_us)
 			sum->pause_max_us = s.pause_max_us;
 	}
@@ -298,9 +302,11 @@ static void on_tick(void *arg)
 	if (now - d->last_status_ms >= TCPFWD_STATUS_MS) {
 		d->last_status_ms = now;
 		tcpfwd_stats(d, &s);
-		notify_status("%u flows, %llu accepted, %llu dropped", s.engine.flows,
+		notify_status("%u flows, %llu accepted, %llu dropped%s%s", s.engine.flows,
 			      (unsigned long long)s.engine.verdicts[ENGINE_ACCEPT],
-			      (unsigned long long)s.engine.verdicts[ENGINE_DROP]);
+			      (unsigned long long)s.engine.verdicts[ENGINE_DROP],
+			      d->sync ? ", sync " : "",
+			      d->sync ? ctl_sync_state_name(s.sync.state) : "");
 	}
 }
 
@@ -578,6 +584,15 @@ int tcpfwd_new(const struct config *cfg, const char *config_path, bool config_re
 		tcpfwd_free(d);
 		return r; /* logged */
 	}
+	if (cfg->sync.enabled) { /* config_parse made sure of one queue */
+		r = sync_new(cfg, &d->sync);
+		if (r == 0)
+			r = worker_set_sync(d->workers[0], d->sync);
+		if (r < 0) {
+			tcpfwd_free(d);
+			return r; /* logged */
+		}
+	}
 	for (unsigned i = 0; i < d->n_workers; i++) {
 		r = worker_run(d->workers[i], cfg);
 		if (r < 0) {
@@ -637,6 +652,7 @@ void tcpfwd_free(struct tcpfwd *d)
 	/* the live table goes only once the snapshot holds its flows */
 	bool saved = d->running && state_save(&d->cfg, d->workers, d->n_workers) == 0;
 	free_workers(d);
+	sync_free(d->sync);
 	live_close(d->live, saved);
 	if (saved && !d->live)
 		live_remove_stale(&d->cfg);

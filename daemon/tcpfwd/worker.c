@@ -14,6 +14,7 @@
 #include "clock.h"
 #include "log.h"
 #include "packet.h"
+#include "sync.h"
 #include "tap.h"
 #include "worker.h"
 
@@ -78,12 +79,15 @@ struct worker {
 	struct worker_event *ring;
 
 	struct tap *tap; /* made by the first worker_trace(), then the worker's until it is freed */
+	struct sync *sync; /* replication, or NULL; the owner's, used on this thread only */
 };
 
 static void on_engine_event(const struct engine_event *ev, void *arg)
 {
 	struct worker *w = arg;
 
+	if (w->sync)
+		sync_on_event(w->sync, ev);
 	if (atomic_load_explicit(&w->watchers, memory_order_relaxed) <= 0)
 		return;
 	uint64_t head = atomic_load_explicit(&w->ev_head, memory_order_relaxed);
@@ -365,16 +369,24 @@ static void publish(struct worker *w)
 	w->stats.heartbeat_ms = w->now_ms;
 	w->stats.pause_max_us = w->pause_max_us;
 	w->stats.relearned = w->relearned;
+	if (w->sync)
+		sync_status(w->sync, w->now_ms, &w->stats.sync);
 	pthread_mutex_unlock(&w->stats_lock);
 }
 
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
-	struct epoll_event ev[2];
+	struct epoll_event ev[3];
 
 	while (!atomic_load(&w->stop)) {
-		int n = epoll_wait(w->epoll_fd, ev, 2, WORKER_TICK_MS);
+		uint64_t sleep_ms = WORKER_TICK_MS;
+		if (w->sync) {
+			uint64_t t = sync_next_ms(w->sync, clock_now_ms());
+			if (t < sleep_ms)
+				sleep_ms = t;
+		}
+		int n = epoll_wait(w->epoll_fd, ev, 3, (int)sleep_ms);
 		if (n == -1 && errno != EINTR) {
 			log_errno(CONFIG_LOG_ERR, -errno, "queue %u: epoll_wait", w->queue);
 			break;
@@ -393,6 +405,10 @@ static void *worker_main(void *arg)
 				called = true;
 				continue;
 			}
+			if (w->sync && ev[i].data.fd == sync_fd(w->sync)) {
+				sync_receive(w->sync, w->now_ms);
+				continue;
+			}
 			int r = drain(w);
 			if (r < 0) {
 				log_errno(CONFIG_LOG_ERR, r, "queue %u: receiving packets",
@@ -405,6 +421,8 @@ static void *worker_main(void *arg)
 		int fr = nfqueue_flush(w->nfq);
 		if (fr < 0)
 			log_errno(CONFIG_LOG_WARNING, fr, "queue %u: sending verdicts", w->queue);
+		if (w->sync) /* after the verdicts: replication never delays a packet */
+			sync_turn(w->sync, w->now_ms);
 		engine_expire(w->engine, w->now_ms, WORKER_EXPIRE_BUDGET);
 		uint32_t quiet = log_ratelimit_flush(&w->drop_rl, w->now_ms);
 		if (quiet)
@@ -498,6 +516,19 @@ int worker_new(const struct config *cfg, uint16_t queue, const struct worker_ima
 		return r;
 	}
 	*ret = w;
+	return 0;
+}
+
+int worker_set_sync(struct worker *w, struct sync *s)
+{
+	struct epoll_event ev = {.events = EPOLLIN, .data.fd = sync_fd(s)};
+	int r = sync_attach(s, w->engine, clock_now_ms());
+
+	if (r < 0)
+		return r;
+	if (epoll_ctl(w->epoll_fd, EPOLL_CTL_ADD, ev.data.fd, &ev) == -1)
+		return log_errno(CONFIG_LOG_ERR, -errno, "queue %u: epoll_ctl", w->queue);
+	w->sync = s;
 	return 0;
 }
 

@@ -49,6 +49,15 @@ struct worker_image {
 int worker_new(const struct config *cfg, uint16_t queue, const struct worker_image *img,
 	       struct worker **ret);
 
+struct sync;
+
+/*
+ * Gives the worker the replication of its engine (sync.h), before worker_run(): from then on
+ * the worker's thread drives it. The caller keeps ownership and frees it after worker_free().
+ * 0 or -errno (logged).
+ */
+int worker_set_sync(struct worker *w, struct sync *s);
+
 /* The engine, for the owner's direct use while the thread is not running. */
 struct engine *worker_engine(struct worker *w);
 
