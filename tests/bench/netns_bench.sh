@@ -9,6 +9,8 @@
 #   kct     kernel conntrack: `ct state invalid drop` in the fw's forward chain
 #   floor   build/tests/bench/floor: accept-all over tcpfwd's own nfqueue module, one queue
 #   tcpfwd  build/tcpfwd with the default configuration (one queue)
+#   sync    tcpfwd replicating its table (sync.enabled) to a standby tcpfwd in a fourth
+#           namespace over a veth sync link: the cost of replication on the active box
 # Workloads: bulk TCP (iperf3, 1 stream), new connections per second (ab, one connection per
 # request, against nginx), small-segment packets per second (iperf3 -l 64 with MSS 88 and GSO
 # limited to one segment, counted by the kernel: Δid_sequence of the queue where there is one,
@@ -34,7 +36,7 @@ ROUNDS=${TCPFW_BENCH_ROUNDS:-3}
 SECS=${TCPFW_BENCH_SECS:-3}   # connection and small-segment workloads
 SECS_BULK=$((SECS + 1))       # bulk measures this long after 1 s omitted
 TCPFWCTL=$build/tcpfwctl
-CONFIGS=${TCPFW_BENCH_CONFIGS:-none kct floor tcpfwd} # a subset, for investigating
+CONFIGS=${TCPFW_BENCH_CONFIGS:-none kct floor tcpfwd sync} # a subset, for investigating
 MQ=${TCPFW_BENCH_MQ-1 2}                                 # "" skips the multi-queue part
 CONN_C=32 # ab concurrency: enough to keep one queue busy, few enough for 2 cores
 
@@ -75,7 +77,7 @@ have iperf3 || { say "skipped: iperf3 missing"; exit 0; }
 
 # ---- processes and cleanup: only what this script started ----
 PFX="tcpfwb-$$-$RANDOM"
-NS_C=$PFX-client NS_F=$PFX-fw NS_S=$PFX-server
+NS_C=$PFX-client NS_F=$PFX-fw NS_S=$PFX-server NS_P=$PFX-peer
 NS_LIST=""
 BG_PIDS=""
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/tcpfw-bench.XXXXXX")
@@ -94,13 +96,19 @@ stop_pid() { # PID: TERM, up to 5 s, then KILL
 listening() { nsx "$NS_S" ss -Hltn "sport = :$1" | grep -q .; }
 
 # ---- topology ----
-for ns in "$NS_C" "$NS_F" "$NS_S"; do
+for ns in "$NS_C" "$NS_F" "$NS_S" "$NS_P"; do
 	ip netns add "$ns" || die "ip netns add $ns"
 	NS_LIST="$NS_LIST $ns"
 	ip -n "$ns" link set lo up
 done
 ip -n "$NS_F" link add fc type veth peer name c0 netns "$NS_C" || die "veth client"
 ip -n "$NS_F" link add fs type veth peer name s0 netns "$NS_S" || die "veth server"
+ip -n "$NS_F" link add fp type veth peer name p0 netns "$NS_P" || die "veth sync link"
+ip -n "$NS_F" addr add 10.255.0.1/30 dev fp
+ip -n "$NS_P" addr add 10.255.0.2/30 dev p0
+ip -n "$NS_F" link set fp up
+ip -n "$NS_P" link set p0 up
+head -c 32 /dev/urandom >"$TMP/sync.key" && chmod 0600 "$TMP/sync.key"
 ip -n "$NS_C" addr add "$C4/24" dev c0
 ip -n "$NS_F" addr add "$F4C/24" dev fc
 ip -n "$NS_F" addr add "$F4S/24" dev fs
@@ -278,8 +286,21 @@ snap() {
 
 # ---- consumers ----
 CONS_PIDS=""
+CONS_PEER=""
 CONS_KIND=""
 CONS_TAG=""
+# The shipped defaults, except where files go (no state restored, no /run socket), and with
+# a sync group when SYNC (its addresses) is not empty.
+tcpfwd_conf() { # TAG NQUEUES SYNC
+	mkdir -p "$TMP/state-$1"
+	cat >"$TMP/tcpfwd-$1.conf" <<-EOF
+		queue = { count = $2; };
+		state = { directory = "$TMP/state-$1"; runtime_directory = "$TMP/state-$1"; };
+		control = { socket = "$TMP/ctl-$1.sock"; };
+	EOF
+	[ -z "$3" ] || echo "sync = { enabled = true; key_file = \"$TMP/sync.key\"; $3 };" \
+		>>"$TMP/tcpfwd-$1.conf"
+}
 cons_start() { # floor|tcpfwd NQUEUES TAG
 	local kind=$1 nq=$2 tag=$3 q
 	CONS_KIND=$kind
@@ -293,15 +314,21 @@ cons_start() { # floor|tcpfwd NQUEUES TAG
 		done
 		;;
 	tcpfwd)
-		# the shipped defaults, except where files go (no state restored, no /run socket)
-		mkdir -p "$TMP/state-$tag"
-		cat >"$TMP/tcpfwd-$tag.conf" <<-EOF
-			queue = { count = $nq; };
-			state = { directory = "$TMP/state-$tag"; runtime_directory = "$TMP/state-$tag"; };
-			control = { socket = "$TMP/ctl-$tag.sock"; };
-		EOF
+		tcpfwd_conf "$tag" "$nq" ""
 		bg_start "$NS_F" "$TMP/tcpfwd-$tag.log" "$TCPFWD" -f -c "$TMP/tcpfwd-$tag.conf"
 		CONS_PIDS=$BG_PID
+		;;
+	sync)
+		# the standby first, so that the active's first session finds it
+		tcpfwd_conf "$tag-peer" 1 "local = \"10.255.0.2\"; peer = \"10.255.0.1\";"
+		bg_start "$NS_P" "$TMP/tcpfwd-$tag-peer.log" "$TCPFWD" -f -c "$TMP/tcpfwd-$tag-peer.conf"
+		CONS_PEER=$BG_PID # another box's CPU: not in CONS_PIDS, whose CPU is measured
+		tcpfwd_conf "$tag" 1 "local = \"10.255.0.1\"; peer = \"10.255.0.2\";"
+		bg_start "$NS_F" "$TMP/tcpfwd-$tag.log" "$TCPFWD" -f -c "$TMP/tcpfwd-$tag.conf"
+		CONS_PIDS=$BG_PID
+		CONS_KIND=tcpfwd # its counters and drops are read as tcpfwd's
+		wait_for 15 "$TCPFWCTL" --socket "$TMP/ctl-$tag-peer.sock" sync -q ||
+			note "$tag: the standby was not in sync after 15 s"
 		;;
 	esac
 	for ((q = 0; q < nq; q++)); do
@@ -330,7 +357,7 @@ cons_stop() {
 		d=$(tcpfwd_drops)
 		[ -z "$d" ] || note "tcpfwd $CONS_TAG: $d"
 	fi
-	for p in $CONS_PIDS; do
+	for p in $CONS_PIDS $CONS_PEER; do
 		stop_pid "$p"
 		BG_PIDS=" ${BG_PIDS# } "
 		BG_PIDS=${BG_PIDS/ $p / } # gone: cleanup must never signal a reused PID
@@ -339,6 +366,7 @@ cons_stop() {
 	[ "$CONS_KIND" != floor ] ||
 		sed -n "s/^floor: queue/  $CONS_TAG: queue/p" "$TMP"/floor-"$CONS_TAG"-*.log >>"$TMP/detail"
 	CONS_PIDS=""
+	CONS_PEER=""
 	CONS_KIND=""
 }
 
@@ -488,7 +516,7 @@ run_end() {
 
 run_config() { # ROUND CONFIG
 	local cfg=$2 nq=0 inv
-	[ "$cfg" = floor ] || [ "$cfg" = tcpfwd ] && nq=1
+	[ "$cfg" = none ] || [ "$cfg" = kct ] || nq=1
 	run_begin "$cfg" "$cfg-$1" "$nq"
 	case $cfg in
 	none) ;;
@@ -631,6 +659,11 @@ function row(label, wl, s, d,   a, b, c, e) {
 	printf "%-26s %9s %9s %9s %9s %13s %11s\n", label, f(a, s, d), f(b, s, d), f(c, s, d), f(e, s, d),
 		r(e, c), r(e, b)
 }
+function syncrow(label, wl, s, d,   a, b) {
+	a = med(wl "|tcpfwd"); b = med(wl "|sync")
+	printf "%-26s %9s %9s %11s %14s %14s\n", label, f(a, s, d), f(b, s, d), r(b, a),
+		f(med("usp|" wl "|tcpfwd"), 1, 2), f(med("usp|" wl "|sync"), 1, 2)
+}
 function cpurow(wl,   a, b) {
 	a = med("usp|" wl "|floor"); b = med("usp|" wl "|tcpfwd")
 	printf "%-26s %9s %9s %12s %13s %9s %9s\n", wl, f(a, 1, 2), f(b, 1, 2),
@@ -647,6 +680,13 @@ END {
 	row("bulk 1 stream (Gbit/s)", "bulk", 1, 2)
 	if (conn != "") row("new connections (conn/s)", "conn", 1, 0)
 	row("small segments (kpps)", "pps", 1000, 1)
+	if (med("bulk|sync") != "nan") {
+		print "\nreplication: tcpfwd with sync.enabled (a standby tcpfwd on a veth sync link) vs without"
+		printf "%-26s %9s %9s %11s %14s %14s\n", "workload", "tcpfwd", "+sync", "sync/tcpfwd", "µs/pkt tcpfwd", "µs/pkt +sync"
+		syncrow("bulk 1 stream (Gbit/s)", "bulk", 1, 2)
+		if (conn != "") syncrow("new connections (conn/s)", "conn", 1, 0)
+		syncrow("small segments (kpps)", "pps", 1000, 1)
+	}
 	print "\nconsumer CPU per queued packet (µs of all its threads, including the forwarding and the"
 	print "receiver softirq work that its verdict sendmsg runs) and packets per wakeup (ppw, batch size):"
 	printf "%-26s %9s %9s %12s %13s %9s %9s\n", "workload", "floor", "tcpfwd", "tcpfwd-floor", "tcpfwd/floor", "ppw floor", "ppw tcpfwd"
