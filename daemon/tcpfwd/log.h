@@ -37,6 +37,9 @@
 #define LOG_ID_RESTORED	     "5ca13d68125d46098548dcf02218f535" /* from the stop's snapshot */
 #define LOG_ID_SAVED	     "345fe2bd61cf4b5d913016eabebbece1" /* the snapshot at a stop */
 #define LOG_ID_QUEUE_FAILED  "658091caafe94d9ea0f3bf401d03b3d4" /* exiting to be restarted */
+#define LOG_ID_SYNC_UP	     "e0c980c93a0f49ba9e81bcafae6e2963" /* a session with the peer */
+#define LOG_ID_SYNC_DOWN     "a1302ddce5424a598f2cbe2fc9dc2ea8" /* the session ended */
+#define LOG_ID_SYNC_IN_SYNC  "93e3d657e98e404e847586bfefcbd5a1" /* the peer's table is here */
 
 /*
  * Chooses the journal or plain stderr (see above) from JOURNAL_STREAM and stderr. Called once

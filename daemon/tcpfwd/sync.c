@@ -403,8 +403,11 @@ static void session_up(struct sync *s)
 	s->last_heard_ms = s->now_ms;
 	s->last_settle_ms = s->now_ms;
 	s->st.sessions++;
-	log_msg(CONFIG_LOG_NOTICE, "sync: session with %s up; asking for its table",
-		s->peer_text);
+	struct log_fields f = {0};
+	log_fields_add(&f, "TCPFW_PEER=%s", s->peer_text);
+	log_fields_add(&f, "TCPFW_SESSIONS=%llu", (unsigned long long)s->st.sessions);
+	log_struct(CONFIG_LOG_NOTICE, LOG_ID_SYNC_UP, &f,
+		   "sync: session with %s up; asking for its table", s->peer_text);
 	send_control(s, true, true);
 }
 
@@ -423,7 +426,13 @@ static void session_down(struct sync *s, const char *why)
 	explicit_bzero(s->tx_key, sizeof(s->tx_key));
 	explicit_bzero(s->rx_key, sizeof(s->rx_key));
 	new_self(s); /* nothing of this session authenticates in the next */
-	log_msg(CONFIG_LOG_WARNING, "sync: session with %s down: %s", s->peer_text, why);
+	struct log_fields f = {0};
+	log_fields_add(&f, "TCPFW_PEER=%s", s->peer_text);
+	log_fields_add(&f, "TCPFW_CAUSE=%s", why);
+	log_fields_add(&f, "TCPFW_IN_SYNC=%d", s->was_in_sync);
+	log_struct(CONFIG_LOG_WARNING, LOG_ID_SYNC_DOWN, &f, "sync: session with %s down: %s%s",
+		   s->peer_text, why,
+		   s->was_in_sync ? "; this table keeps the peer's last state" : "");
 }
 
 /*
@@ -473,11 +482,16 @@ static void bulk_end(struct sync *s, uint32_t id, uint64_t now_ms)
 	s->st.bulks_received++;
 	s->st.bulk_last_ms = now_ms - s->rx_bulk_start_ms;
 	s->st.bulk_last_flows = s->rx_bulk_flows;
-	log_msg(CONFIG_LOG_NOTICE,
-		"sync: in sync with %s: its table of %llu flows took %llu ms; %u stale flows "
-		"removed",
-		s->peer_text, (unsigned long long)s->rx_bulk_flows,
-		(unsigned long long)s->st.bulk_last_ms, removed);
+	struct log_fields f = {0};
+	log_fields_add(&f, "TCPFW_PEER=%s", s->peer_text);
+	log_fields_add(&f, "TCPFW_FLOWS=%llu", (unsigned long long)s->rx_bulk_flows);
+	log_fields_add(&f, "TCPFW_DURATION_MS=%llu", (unsigned long long)s->st.bulk_last_ms);
+	log_fields_add(&f, "TCPFW_REMOVED=%u", removed);
+	log_struct(CONFIG_LOG_NOTICE, LOG_ID_SYNC_IN_SYNC, &f,
+		   "sync: in sync with %s: its table of %llu flows took %llu ms; %u stale flows "
+		   "removed",
+		   s->peer_text, (unsigned long long)s->rx_bulk_flows,
+		   (unsigned long long)s->st.bulk_last_ms, removed);
 }
 
 static void apply_flow(struct sync *s, const struct sync_msg *m)
