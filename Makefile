@@ -125,13 +125,14 @@ $(LIBTCPFW): $(LIB_OBJS)
 $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(UNIT_HELPER_OBJS) $(LIBTCPFW)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(shell $(PKG_CONFIG) --libs cmocka) $(EXTRA_LIBS)
 
-# Daemon unit tests (tests/daemon/test_*.c): daemon code run against fakes, without sockets or
-# threads: the control methods over a fake ctl_ops table (ctl_ops.h) and engines the test makes.
+# Daemon unit tests (tests/daemon/test_*.c): daemon code run against fakes, without threads: the
+# control methods over a fake ctl_ops table (ctl_ops.h) and engines the test makes, and sync
+# against a peer the test plays over loopback UDP.
 # Each links the daemon objects it exercises, libtcpfw.a and the daemon libraries.
 DAEMON_UNIT_TESTS := $(sort $(wildcard tests/daemon/test_*.c))
 DAEMON_UNIT_BINS := $(DAEMON_UNIT_TESTS:%.c=$(BUILD)/%)
 DAEMON_UNIT_OBJS := $(addprefix $(BUILD)/daemon/tcpfwd/,ctl_methods.o ctl_trace.o log.o notify.o \
-	reset.o tap.o)
+	reset.o sync.o tap.o)
 $(BUILD)/tests/daemon/%.o: tests/daemon/%.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Idaemon/tcpfwd -Itests/unit $(LIB_CFLAGS) $(DAEMON_CFLAGS) -c -o $@ $<

@@ -32,7 +32,7 @@
 #define SYNC_WINDOW	   1024 /* datagrams buffered ahead of a gap */
 #define SYNC_RECV_BATCH	   256	/* datagrams read per sync_receive() */
 #define SYNC_RESEND_MAX	   256	/* datagrams resent per NACK or timeout */
-#define SYNC_BULK_BUDGET   8192 /* table slots the bulk walk looks at per turn */
+#define SYNC_BULK_BUDGET   2048 /* table slots a bulk walk takes per turn: about 1 ms */
 #define SYNC_GAP_STALE_MS  1000 /* a gap older than this: not in sync */
 #define SYNC_KEY_FILE_MAX  256
 
