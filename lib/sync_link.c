@@ -8,8 +8,8 @@
 #include "seq.h"
 
 /*
- * Seq arithmetic that skips 0 at the wrap. The ring looks at most SYNC_LINK_MAX_SLOTS seqs
- * past its base, far less than 2^31, so seq.h orders every pair they compare.
+ * Seq arithmetic that skips 0 at the wrap. Both books look at most SYNC_LINK_MAX_SLOTS seqs
+ * past their base, far less than 2^31, so seq.h orders every pair they compare.
  */
 static uint32_t sl_next(uint32_t s)
 {
@@ -25,11 +25,19 @@ static uint32_t sl_steps(uint32_t base, uint32_t s)
 	return s - base - (s < base);
 }
 
-/* The store of the ring: n slots, each with room for max_len bytes, allocated once. */
+/* The seq n steps after base (n < 2^31). */
+static uint32_t sl_add(uint32_t base, uint32_t n)
+{
+	uint32_t s = base + n;
+
+	return s < base || !s ? s + 1 : s;
+}
+
+/* The store both books keep: n slots, each with room for max_len bytes, allocated once. */
 struct sl_slot {
-	uint64_t push_ms;
+	uint64_t push_ms; /* the sender's times */
 	uint64_t sent_ms;
-	uint32_t seq;
+	uint32_t seq; /* receiver: 0 when empty */
 	uint32_t len;
 };
 
@@ -221,4 +229,149 @@ uint64_t sync_tx_age_ms(const struct sync_tx *t, uint64_t now_ms)
 	const struct sl_slot *s = tx_slot(t, 0);
 
 	return t->inflight && now_ms > s->push_ms ? now_ms - s->push_ms : 0;
+}
+
+/* ---- receiver ---- */
+
+/*
+ * Slot (base + k) % window holds seq expected + k when that seq is buffered, k from 1 to
+ * window. k = 0 is the slot of k = window: after a DELIVER it may hold the successor now
+ * expected, until sync_rx_pop() takes it, and meanwhile has no room for expected + window.
+ */
+struct sync_rx {
+	struct sl_store st; /* st.n is the window */
+	unsigned base;	    /* slot of the expected seq */
+	unsigned buffered;  /* slots not empty */
+	uint32_t expected;
+	uint32_t tail; /* the sender's noted next seq, never before expected */
+};
+
+int sync_rx_new(unsigned window, size_t max_len, struct sync_rx **ret)
+{
+	struct sync_rx *r;
+	int err;
+
+	if (!ret)
+		return -EINVAL;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	err = sl_store_init(&r->st, window, max_len);
+	if (err < 0) {
+		free(r);
+		return err;
+	}
+	sync_rx_reset(r, 1);
+	*ret = r;
+	return 0;
+}
+
+void sync_rx_free(struct sync_rx *r)
+{
+	if (!r)
+		return;
+	sl_store_fini(&r->st);
+	free(r);
+}
+
+void sync_rx_reset(struct sync_rx *r, uint32_t first_seq)
+{
+	memset(r->st.slots, 0, (size_t)r->st.n * sizeof(*r->st.slots));
+	r->base = 0;
+	r->buffered = 0;
+	r->expected = r->tail = first_seq ? first_seq : 1;
+}
+
+static struct sl_slot *rx_slot(const struct sync_rx *r, uint32_t k)
+{
+	return &r->st.slots[(r->base + k) % r->st.n];
+}
+
+static void rx_advance(struct sync_rx *r)
+{
+	r->base = (r->base + 1) % r->st.n;
+	r->expected = sl_next(r->expected);
+	if (seq_lt(r->tail, r->expected))
+		r->tail = r->expected;
+}
+
+enum sync_rx_result sync_rx_offer(struct sync_rx *r, uint32_t seq, const uint8_t *payload,
+				  size_t len)
+{
+	uint32_t k = sl_steps(r->expected, seq);
+	struct sl_slot *s;
+
+	if (!seq)
+		return SYNC_RX_BEYOND;
+	if (k == UINT32_MAX)
+		return SYNC_RX_DUPLICATE; /* before the expected seq: delivered already */
+	if (k > r->st.n)
+		return SYNC_RX_BEYOND;
+	s = rx_slot(r, k);
+	if (s->seq == seq)
+		return SYNC_RX_DUPLICATE;
+	if (k == 0) {
+		rx_advance(r);
+		return SYNC_RX_DELIVER;
+	}
+	/* k == window while the k = 0 slot still waits for its pop: no room for it */
+	if (s->seq || len > r->st.max_len)
+		return SYNC_RX_BEYOND;
+	sl_store_put(&r->st, s, seq, payload, len);
+	r->buffered++;
+	return SYNC_RX_BUFFERED;
+}
+
+const uint8_t *sync_rx_pop(struct sync_rx *r, size_t *len)
+{
+	struct sl_slot *s = rx_slot(r, 0);
+
+	if (s->seq != r->expected)
+		return NULL;
+	s->seq = 0;
+	r->buffered--;
+	rx_advance(r);
+	if (len)
+		*len = s->len;
+	/* the slot is free now, but only a later offer writes to it */
+	return sl_store_data(&r->st, s);
+}
+
+uint32_t sync_rx_next(const struct sync_rx *r)
+{
+	return r->expected;
+}
+
+void sync_rx_note_tail(struct sync_rx *r, uint32_t sender_next)
+{
+	if (sender_next && seq_gt(sender_next, r->tail))
+		r->tail = sender_next;
+}
+
+bool sync_rx_gap(const struct sync_rx *r, uint32_t *from, uint32_t *to)
+{
+	uint32_t k = 0, end = r->st.n + 1;
+
+	if (r->buffered) {
+		/* a slot still waiting for its pop is not missing */
+		while (k <= r->st.n && rx_slot(r, k)->seq == sl_add(r->expected, k))
+			k++;
+		if (k > r->st.n)
+			return false;
+		end = k + 1;
+		while (end <= r->st.n && rx_slot(r, end)->seq != sl_add(r->expected, end))
+			end++;
+	}
+	if (end > r->st.n) {
+		/* nothing buffered after the hole: it reaches to the sender's tail, if that is
+		 * later */
+		uint32_t t = sl_steps(r->expected, r->tail);
+
+		if (t <= k)
+			return false;
+		end = t < r->st.n + 1 ? t : r->st.n + 1;
+	}
+	*from = sl_add(r->expected, k);
+	*to = sl_add(r->expected, end - 1);
+	return true;
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * sync_link, directed cases: the sender's ring, one rule per case (wrap around 2^32 and the
- * skip of 0, a full ring, forged ACKs, retransmission timeouts).
+ * sync_link, directed cases: the sender's ring and the receiver's reorder buffer, one rule per
+ * case (wrap around 2^32 and the skip of 0, a full ring, forged ACKs, reorder, duplicates,
+ * gaps). The randomized runs over a lossy link are in test_sync_link_sim.c.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -26,6 +27,15 @@ static struct sync_tx *tx_make(unsigned capacity, size_t max_len)
 	return t;
 }
 
+static struct sync_rx *rx_make(unsigned window, size_t max_len)
+{
+	struct sync_rx *r = NULL;
+
+	assert_int_equal(sync_rx_new(window, max_len, &r), 0);
+	assert_non_null(r);
+	return r;
+}
+
 /* Pushes the one-byte payload b at now_ms and checks it got seq. */
 static void push_byte(struct sync_tx *t, uint8_t b, uint64_t now_ms, uint32_t seq)
 {
@@ -46,13 +56,18 @@ static void test_new_rejects_bad_sizes(void **state)
 {
 	static char untouched;
 	struct sync_tx *t = (struct sync_tx *)&untouched;
+	struct sync_rx *r = (struct sync_rx *)&untouched;
 
 	(void)state;
 	assert_int_equal(sync_tx_new(0, 16, &t), -EINVAL);
 	assert_int_equal(sync_tx_new(SYNC_LINK_MAX_SLOTS + 1, 16, &t), -EINVAL);
 	assert_int_equal(sync_tx_new(4, SIZE_MAX, &t), -EINVAL);
 	assert_ptr_equal(t, &untouched); /* *ret written only on success */
+	assert_int_equal(sync_rx_new(0, 16, &r), -EINVAL);
+	assert_int_equal(sync_rx_new(SYNC_LINK_MAX_SLOTS + 1, 16, &r), -EINVAL);
+	assert_ptr_equal(r, &untouched);
 	sync_tx_free(NULL);
+	sync_rx_free(NULL);
 
 	t = tx_make(1, 0); /* empty payloads only */
 	assert_int_equal(sync_tx_push(t, NULL, 0, 0), 1);
@@ -214,6 +229,171 @@ static void test_tx_due_oldest_first(void **state)
 	sync_tx_free(t);
 }
 
+static void test_rx_in_order_not_copied(void **state)
+{
+	struct sync_rx *r = rx_make(4, 4);
+	uint8_t big[64] = {0};
+
+	(void)state;
+	assert_int_equal(sync_rx_next(r), 1);
+	assert_int_equal(sync_rx_offer(r, 1, (const uint8_t *)"a", 1), SYNC_RX_DELIVER);
+	assert_null(sync_rx_pop(r, NULL));
+	/* delivered in place, so no max_len applies */
+	assert_int_equal(sync_rx_offer(r, 2, big, sizeof(big)), SYNC_RX_DELIVER);
+	assert_int_equal(sync_rx_next(r), 3);
+	/* but one that would have to be kept cannot be */
+	assert_int_equal(sync_rx_offer(r, 4, big, sizeof(big)), SYNC_RX_BEYOND);
+	assert_int_equal(sync_rx_offer(r, 0, big, 1), SYNC_RX_BEYOND);
+	assert_int_equal(sync_rx_next(r), 3);
+	sync_rx_reset(r, 0);
+	assert_int_equal(sync_rx_next(r), 1);
+	sync_rx_free(r);
+}
+
+static void assert_pop(struct sync_rx *r, const char *want)
+{
+	size_t len = 0;
+	const uint8_t *p = sync_rx_pop(r, &len);
+
+	assert_non_null(p);
+	assert_int_equal(len, strlen(want));
+	assert_memory_equal(p, want, len);
+}
+
+static void assert_gap(const struct sync_rx *r, uint32_t from, uint32_t to)
+{
+	uint32_t f = 0, t = 0;
+
+	assert_true(sync_rx_gap(r, &f, &t));
+	assert_int_equal(f, from);
+	assert_int_equal(t, to);
+}
+
+static void test_rx_reorder(void **state)
+{
+	struct sync_rx *r = rx_make(4, 8);
+	uint8_t buf[8];
+
+	(void)state;
+	memcpy(buf, "three", 6);
+	assert_int_equal(sync_rx_offer(r, 3, buf, 5), SYNC_RX_BUFFERED);
+	memcpy(buf, "two", 4);
+	assert_int_equal(sync_rx_offer(r, 2, buf, 3), SYNC_RX_BUFFERED);
+	memset(buf, 'x', sizeof(buf));	   /* the buffered ones are copies */
+	assert_null(sync_rx_pop(r, NULL)); /* 1 missing: nothing in order */
+	assert_int_equal(sync_rx_offer(r, 1, (const uint8_t *)"one", 3), SYNC_RX_DELIVER);
+	assert_pop(r, "two");
+	assert_pop(r, "three");
+	assert_null(sync_rx_pop(r, NULL));
+	assert_int_equal(sync_rx_next(r), 4);
+	/* the popped slots take new seqs, up to the window's end */
+	assert_int_equal(sync_rx_offer(r, 7, (const uint8_t *)"seven", 5), SYNC_RX_BUFFERED);
+	assert_int_equal(sync_rx_offer(r, 8, (const uint8_t *)"eight", 5), SYNC_RX_BUFFERED);
+	assert_int_equal(sync_rx_offer(r, 9, (const uint8_t *)"nine", 4), SYNC_RX_BEYOND);
+	assert_gap(r, 4, 6);
+	sync_rx_free(r);
+}
+
+static void test_rx_duplicates_and_beyond(void **state)
+{
+	struct sync_rx *r = rx_make(3, 1);
+	const uint8_t b = 'b';
+
+	(void)state;
+	sync_rx_reset(r, 100);
+	assert_int_equal(sync_rx_offer(r, 99, &b, 1), SYNC_RX_DUPLICATE);
+	assert_int_equal(sync_rx_offer(r, 100 - (1u << 30), &b, 1), SYNC_RX_DUPLICATE);
+	assert_int_equal(sync_rx_offer(r, 102, &b, 1), SYNC_RX_BUFFERED);
+	assert_int_equal(sync_rx_offer(r, 102, &b, 1), SYNC_RX_DUPLICATE);
+	assert_int_equal(sync_rx_offer(r, 103, &b, 1), SYNC_RX_BUFFERED); /* window: 3 ahead */
+	assert_int_equal(sync_rx_offer(r, 104, &b, 1), SYNC_RX_BEYOND);
+	assert_int_equal(sync_rx_offer(r, 100 + (1u << 30), &b, 1), SYNC_RX_BEYOND);
+	assert_int_equal(sync_rx_offer(r, 100, &b, 1), SYNC_RX_DELIVER);
+	assert_int_equal(sync_rx_offer(r, 100, &b, 1), SYNC_RX_DUPLICATE);
+	/* 101 is still missing: 102 and 103 wait, and 104 is now in the window */
+	assert_int_equal(sync_rx_offer(r, 104, &b, 1), SYNC_RX_BUFFERED);
+	assert_int_equal(sync_rx_offer(r, 101, &b, 1), SYNC_RX_DELIVER);
+	/* 102 waits for its pop: offered again it is a duplicate, and 105 shares its slot */
+	assert_int_equal(sync_rx_offer(r, 102, &b, 1), SYNC_RX_DUPLICATE);
+	assert_int_equal(sync_rx_offer(r, 105, &b, 1), SYNC_RX_BEYOND);
+	for (unsigned i = 0; i < 3; i++)
+		assert_non_null(sync_rx_pop(r, NULL));
+	assert_null(sync_rx_pop(r, NULL));
+	assert_int_equal(sync_rx_next(r), 105);
+	assert_int_equal(sync_rx_offer(r, 104, &b, 1), SYNC_RX_DUPLICATE);
+	sync_rx_free(r);
+}
+
+static void test_rx_gap_and_tail(void **state)
+{
+	struct sync_rx *r = rx_make(8, 1);
+	const uint8_t b = 'b';
+	uint32_t f, t;
+
+	(void)state;
+	assert_false(sync_rx_gap(r, &f, &t));
+	sync_rx_note_tail(r, 1); /* nothing sent yet */
+	assert_false(sync_rx_gap(r, &f, &t));
+	assert_int_equal(sync_rx_offer(r, 4, &b, 1), SYNC_RX_BUFFERED);
+	assert_gap(r, 1, 3);
+	assert_int_equal(sync_rx_offer(r, 6, &b, 1), SYNC_RX_BUFFERED);
+	assert_gap(r, 1, 3); /* the first hole */
+	assert_int_equal(sync_rx_offer(r, 1, &b, 1), SYNC_RX_DELIVER);
+	assert_gap(r, 2, 3);
+	assert_int_equal(sync_rx_offer(r, 2, &b, 1), SYNC_RX_DELIVER);
+	assert_int_equal(sync_rx_offer(r, 3, &b, 1), SYNC_RX_DELIVER);
+	/* 4 waits for its pop and is not missing: 5 is */
+	assert_gap(r, 5, 5);
+	assert_non_null(sync_rx_pop(r, NULL));
+	assert_null(sync_rx_pop(r, NULL));
+	assert_gap(r, 5, 5);
+	assert_int_equal(sync_rx_offer(r, 5, &b, 1), SYNC_RX_DELIVER);
+	assert_non_null(sync_rx_pop(r, NULL));
+	assert_false(sync_rx_gap(r, &f, &t));
+	/* a lost tail: only the sender's ALIVE shows it, up to what the window can take */
+	sync_rx_note_tail(r, 10);
+	assert_gap(r, 7, 9);
+	sync_rx_note_tail(r, 9); /* stale */
+	assert_gap(r, 7, 9);
+	sync_rx_note_tail(r, 0);
+	assert_gap(r, 7, 9);
+	sync_rx_note_tail(r, 100);
+	assert_gap(r, 7, 15);
+	assert_int_equal(sync_rx_offer(r, 9, &b, 1), SYNC_RX_BUFFERED);
+	assert_gap(r, 7, 8);
+	sync_rx_reset(r, 50);
+	assert_false(sync_rx_gap(r, &f, &t)); /* the tail is forgotten too */
+	sync_rx_free(r);
+}
+
+static void test_rx_wraps_and_skips_zero(void **state)
+{
+	struct sync_rx *r = rx_make(4, 1);
+	const uint8_t b = 'b';
+
+	(void)state;
+	sync_rx_reset(r, UINT32_MAX - 1);
+	assert_int_equal(sync_rx_offer(r, 2, &b, 1), SYNC_RX_BUFFERED); /* 3 ahead: 0 skipped */
+	assert_int_equal(sync_rx_offer(r, 4, &b, 1), SYNC_RX_BEYOND);	/* 5 ahead */
+	assert_gap(r, UINT32_MAX - 1, 1);
+	assert_int_equal(sync_rx_offer(r, 1, &b, 1), SYNC_RX_BUFFERED);
+	assert_gap(r, UINT32_MAX - 1, UINT32_MAX);
+	assert_int_equal(sync_rx_offer(r, UINT32_MAX - 1, &b, 1), SYNC_RX_DELIVER);
+	assert_gap(r, UINT32_MAX, UINT32_MAX);
+	assert_int_equal(sync_rx_offer(r, UINT32_MAX, &b, 1), SYNC_RX_DELIVER);
+	assert_non_null(sync_rx_pop(r, NULL));
+	assert_non_null(sync_rx_pop(r, NULL));
+	assert_null(sync_rx_pop(r, NULL));
+	assert_int_equal(sync_rx_next(r), 3);
+	assert_int_equal(sync_rx_offer(r, UINT32_MAX, &b, 1), SYNC_RX_DUPLICATE);
+	assert_int_equal(sync_rx_offer(r, 0, &b, 1), SYNC_RX_BEYOND);
+
+	sync_rx_reset(r, UINT32_MAX);
+	sync_rx_note_tail(r, 3);
+	assert_gap(r, UINT32_MAX, 2);
+	sync_rx_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -224,6 +404,11 @@ int main(void)
 		cmocka_unit_test(test_tx_forged_acks_change_nothing),
 		cmocka_unit_test(test_tx_wraps_and_skips_zero),
 		cmocka_unit_test(test_tx_due_oldest_first),
+		cmocka_unit_test(test_rx_in_order_not_copied),
+		cmocka_unit_test(test_rx_reorder),
+		cmocka_unit_test(test_rx_duplicates_and_beyond),
+		cmocka_unit_test(test_rx_gap_and_tail),
+		cmocka_unit_test(test_rx_wraps_and_skips_zero),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
