@@ -129,7 +129,11 @@ ha_topology() {
 # whatever still runs in its namespaces: keepalived's VRRP child) and deletes its namespaces.
 ha_teardown() {
 	local pid ns
-	for pid in $RUN_PIDS; do alive "$pid" && kill "-${1:-TERM}" "$pid" 2>/dev/null; done
+	for pid in $RUN_PIDS; do
+		alive "$pid" || continue
+		kill "-${1:-TERM}" "$pid" 2>/dev/null
+		[ "${1:-TERM}" != KILL ] || { wait "$pid"; } 2>/dev/null # not bash's "Killed" line
+	done
 	for pid in $RUN_PIDS; do
 		wait_for 5 eval "! alive $pid" || kill -KILL "$pid" 2>/dev/null
 		{ wait "$pid"; } 2>/dev/null
