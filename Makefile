@@ -47,8 +47,9 @@ ALL_LDFLAGS := $(LDFLAGS) $(SAN_FLAGS)
 DEB_BUILD := build-essential pkg-config libsodium-dev libconfig-dev libjansson-dev \
 	libmnl-dev libnetfilter-queue-dev libsystemd-dev libcmocka-dev libpcap-dev \
 	debhelper dpkg-dev lintian
-DEB_TEST := iproute2 nftables iptables python3-scapy socat curl iperf3 man-db \
-	systemd systemd-container procps psmisc prometheus tshark tcpdump bash-completion
+DEB_TEST := iproute2 iputils-ping nftables iptables python3-scapy socat curl iperf3 man-db \
+	systemd systemd-container procps psmisc prometheus tshark tcpdump bash-completion \
+	keepalived conntrackd conntrack
 # make lint's tools. Debian 12's clang-format is 14: pinned by name, since each version
 # formats a little differently.
 DEB_LINT := clang-format-14 shellcheck cppcheck bear
@@ -286,7 +287,7 @@ check: deps
 
 # Network-namespace integration tests (root; each test skips when it cannot run).
 .PHONY: check-netns
-check-netns: all
+check-netns: all $(MKFLOWS)
 	sh tests/netns/run.sh
 
 # tcpfwd and tcpfwctl built with ThreadSanitizer (build-tsan/), then the netns tests that drive
