@@ -6,7 +6,8 @@
 # ctl_proto fuzz seeds, formatted by lib/ctl_proto itself, some with their state changed).
 # The sync command's exit status is what keepalived's track_script reads: 0 in_sync and
 # peer_lost, 1 any other state or an error, 3 no daemon; -q prints nothing, -j the object.
-# Also the status line, the stats section and the metrics. No root. Run by make unit.
+# Also the status line, the stats section and the metrics (which promtool, when installed, must
+# accept). No root. Run by make unit.
 
 set -u
 ctl=${1:?usage: test_sync.sh TCPFWCTL}
@@ -122,6 +123,19 @@ run 0 "$seeds/reply-stats-sync" stats &&
 run 0 "$seeds/reply-stats-sync" stats -o extended &&
 	check "stats -o extended: every drop" has "dropped: bad_auth"
 run 0 "$seeds/reply-stats" stats && check "stats: no section when disabled" lacks "Sync"
+
+# metrics: replication's families only while it is on, and text promtool accepts (when installed)
+lint() {
+	command -v promtool >/dev/null || return 0
+	out=$(promtool check metrics <"$tmp/out" 2>&1) && [ -z "$out" ] && return 0
+	echo "$out" >&2
+	return 1
+}
+run 0 "$seeds/reply-stats-sync" metrics &&
+	check "metrics: the state set" has 'tcpfw_sync_state{state="peer_lost"} 1' &&
+	check "metrics: the drops" has 'tcpfw_sync_dropped_total{reason="replayed"} 3' &&
+	check "metrics: promtool check metrics" lint
+run 0 "$seeds/reply-stats" metrics && check "metrics: none when disabled" lacks "tcpfw_sync"
 
 echo "tcpfwctl: sync: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
