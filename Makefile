@@ -248,10 +248,11 @@ check-man:
 	echo "check-man: $(words $(MAN_PAGES)) pages clean, all of tcpfw $(VERSION)"
 
 # The cmocka binaries (lib's and the daemon's), then the bash completion of tcpfwctl
-# (tests/completion).
+# (tests/completion) and tcpfwctl against a fake tcpfwd (tests/tcpfwctl).
 unit: $(UNIT_BINS) $(DAEMON_UNIT_BINS) $(TCPFWCTL)
 	@sh tests/unit/run.sh $(UNIT_BINS) $(DAEMON_UNIT_BINS)
 	@bash tests/completion/test_tcpfwctl.sh $(TCPFWCTL)
+	@sh tests/tcpfwctl/test_sync.sh $(TCPFWCTL)
 
 # The differential receiver model (tests/model): a reference of what a Linux endpoint accepts,
 # legitimate conversations with injected segments through the tracker, and the claim that a

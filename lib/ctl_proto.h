@@ -160,32 +160,6 @@ enum ctl_trace_kind {
 	CTL_TRACE_LOST,	     /* {"lost":N}: N traces were dropped, not packets (a slow reader) */
 };
 
-struct ctl_stats {
-	uint64_t verdict_accept; /* "verdicts":{"accept":N,"drop":N} */
-	uint64_t verdict_drop;
-	uint64_t reasons[_REASON_MAX]; /* "reasons":{"ok":N,"bad_flags":N,...} every reason */
-	uint32_t states[16];	       /* "states":{"SYN_SENT":N,...} index = tcp_track_state */
-	uint32_t flows;		       /* "flows":N */
-	uint32_t max_flows;	       /* "max_flows":N (all queues) */
-	uint64_t created;	       /* "created":N */
-	uint64_t destroyed[8];	       /* "destroyed":{"timeout":N,...} index = engine_cause */
-	uint64_t packets;	       /* "packets": delivered by the kernel */
-	uint64_t enobufs;	       /* "enobufs" */
-	uint64_t lost;		       /* "lost": packet ids skipped (the socket overflowed) */
-	uint64_t relearned;	       /* "relearned": flows re-learned windows after a bypass */
-	uint64_t pause_max_us;	       /* "control_pause_max_us": the longest a worker spent on
-					* one control request, packets waiting meanwhile */
-	/* per queue, from /proc/net/netfilter/nfnetlink_queue: "queues":[{...}] */
-	unsigned n_queues;
-	struct ctl_queue_stats {
-		uint16_t num;		/* "queue" */
-		uint32_t queue_total;	/* "waiting": packets queued now */
-		uint64_t queue_dropped; /* "queue_dropped": queue full */
-		uint64_t user_dropped;	/* "user_dropped": socket full */
-		uint64_t id_sequence;	/* "packets_seen" */
-	} queues[64];
-};
-
 /* Replication's state, as "sync":{"state":...}. */
 enum ctl_sync_state {
 	CTL_SYNC_DISABLED = 0, /* "disabled": sync.enabled is false; nothing else is sent */
@@ -233,6 +207,33 @@ struct ctl_sync {
 	uint64_t dropped[_CTL_SYNC_DROP_MAX]; /* "dropped":{...} by enum ctl_sync_drop */
 };
 
+struct ctl_stats {
+	uint64_t verdict_accept; /* "verdicts":{"accept":N,"drop":N} */
+	uint64_t verdict_drop;
+	uint64_t reasons[_REASON_MAX]; /* "reasons":{"ok":N,"bad_flags":N,...} every reason */
+	uint32_t states[16];	       /* "states":{"SYN_SENT":N,...} index = tcp_track_state */
+	uint32_t flows;		       /* "flows":N */
+	uint32_t max_flows;	       /* "max_flows":N (all queues) */
+	uint64_t created;	       /* "created":N */
+	uint64_t destroyed[8];	       /* "destroyed":{"timeout":N,...} index = engine_cause */
+	uint64_t packets;	       /* "packets": delivered by the kernel */
+	uint64_t enobufs;	       /* "enobufs" */
+	uint64_t lost;		       /* "lost": packet ids skipped (the socket overflowed) */
+	uint64_t relearned;	       /* "relearned": flows re-learned windows after a bypass */
+	uint64_t pause_max_us;	       /* "control_pause_max_us": the longest a worker spent on
+					* one control request, packets waiting meanwhile */
+	/* per queue, from /proc/net/netfilter/nfnetlink_queue: "queues":[{...}] */
+	unsigned n_queues;
+	struct ctl_queue_stats {
+		uint16_t num;		/* "queue" */
+		uint32_t queue_total;	/* "waiting": packets queued now */
+		uint64_t queue_dropped; /* "queue_dropped": queue full */
+		uint64_t user_dropped;	/* "user_dropped": socket full */
+		uint64_t id_sequence;	/* "packets_seen" */
+	} queues[64];
+	struct ctl_sync sync; /* "sync":{...}: replication */
+};
+
 /* Daemon.Status; its JSON object also starts with "json_schema_version":1. */
 struct ctl_status {
 	char version[32];      /* "version" */
@@ -248,6 +249,7 @@ struct ctl_status {
 	uint32_t max_flows;	 /* "max_flows" */
 	unsigned n_overridden;	 /* "overridden":["tcp.timeouts.established",...]: set-param */
 	char overridden[16][64]; /*   changes in force until the next reload */
+	struct ctl_sync sync;	 /* "sync":{...}: replication */
 };
 
 /* A parameter is a dotted config key and its value in libconfig syntax ("5", "\"shorten\""). */
@@ -296,6 +298,11 @@ struct ctl_reply {
  * cause ("timeout", ...); "unknown" past the last one. */
 const char *ctl_event_name(unsigned type);
 const char *ctl_cause_name(unsigned cause);
+
+/* The names the JSON uses for a sync state ("in_sync") and a sync drop ("bad_auth");
+ * "unknown" past the last one. */
+const char *ctl_sync_state_name(unsigned state);
+const char *ctl_sync_drop_name(unsigned drop);
 
 /* A traced segment's flags as tcpdump writes them ("S.", "FP.", "-" for none). */
 #define CTL_TRACE_FLAGS_LEN 9
@@ -363,5 +370,12 @@ void ctl_reply_free_members(struct ctl_reply *reply);
  * `pretty` indents. NULL on allocation failure or what ctl_reply_format() refuses.
  */
 char *ctl_reply_result_json(const struct ctl_reply *reply, bool pretty);
+
+/*
+ * The "sync" object of a Status or Stats reply alone, as tcpfwctl sync -j prints it: the state
+ * alone when disabled, else every member. `pretty` indents. NULL on allocation failure or for a
+ * state past the last.
+ */
+char *ctl_sync_result_json(const struct ctl_sync *sync, bool pretty);
 
 #endif /* TCPFW_CTL_PROTO_H */

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * ctl_proto_json - internal to the ctl_proto module: the jansson helpers that both of its files
- * use, ctl_proto.c (names, calls, the shared helpers), ctl_proto_reply.c (replies and the
- * tcpfwctl -j result), ctl_proto_stats.c (the stats, status and params replies) and
- * ctl_proto_trace.c. Not installed and not for any other file: it exposes jansson types, and
- * ctl_proto.h is the module's only interface. Addresses are 16 bytes with IPv4 in the first 4;
- * families are 4 and 6; parameter values are libconfig text ("5", "true", "\"shorten\"").
+ * ctl_proto_json - internal to the ctl_proto module: the jansson helpers that its files use,
+ * ctl_proto.c (names, calls, the shared helpers), ctl_proto_reply.c (replies and the tcpfwctl
+ * -j result), ctl_proto_stats.c (the stats, status and params replies), ctl_proto_sync.c
+ * (their replication object) and ctl_proto_trace.c. Not installed and not for any other file:
+ * it exposes jansson types, and ctl_proto.h is the module's only interface. Addresses are 16 bytes
+ * with IPv4 in the first 4; families are 4 and 6; parameter values are libconfig text ("5", "true",
+ * "\"shorten\"").
  */
 #ifndef TCPFW_CTL_PROTO_JSON_H
 #define TCPFW_CTL_PROTO_JSON_H
@@ -75,6 +76,19 @@ int ctl_lookup(const char *(*name)(unsigned), unsigned n, const char *s);
 /* State and reason names by index, in ctl_lookup()'s shape. */
 const char *ctl_state_name(unsigned i);
 const char *ctl_reason_name(unsigned i);
+
+/* {"name":N,...} for n named counters: name(i) -> v[i]. */
+json_t *ctl_counts_json(const char *(*name)(unsigned), unsigned n, const uint64_t *v);
+
+/* o holds every name(i), i < n, as an integer in 0..max, into v[i]; other names are ignored
+ * (a newer daemon's). 0, else -EINVAL. */
+int ctl_counts_parse(const json_t *o, const char *(*name)(unsigned), unsigned n, uint64_t max,
+		     uint64_t *v);
+
+/* The "sync" object (ctl_proto_sync.c): NULL for a state past the last or no memory. The
+ * parser zeroes *s first and takes a NULL o (no member: an older daemon) as disabled. */
+json_t *ctl_sync_json(const struct ctl_sync *s);
+int ctl_sync_parse(const json_t *o, struct ctl_sync *s);
 
 /* Stats.Get, Daemon.Status and Params.Get replies (ctl_proto_stats.c), as the trace ones. */
 json_t *ctl_result_stats(const struct ctl_reply *r);

@@ -3,7 +3,8 @@
  * The control protocol's replies about the daemon as a whole, part of the ctl_proto module (see
  * ctl_proto_reply.c for the reply kinds and the flow and event replies): Stats.Get (counters
  * by reason, state and cause, and the queues), Daemon.Status and Params.Get. Formatting and
- * parsing follow the same rules as ctl_proto_reply.c.
+ * parsing follow the same rules as ctl_proto_reply.c. The stats and the status both end with
+ * the replication object, "sync" (ctl_proto_sync.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -20,7 +21,7 @@
 
 #define CTL_OVERRIDDEN_MAX 16
 /* {"name":N,...} for n named counters. */
-static json_t *ctl_counts_json(const char *(*name)(unsigned), unsigned n, const uint64_t *v)
+json_t *ctl_counts_json(const char *(*name)(unsigned), unsigned n, const uint64_t *v)
 {
 	json_t *o = json_object();
 
@@ -34,8 +35,8 @@ static json_t *ctl_counts_json(const char *(*name)(unsigned), unsigned n, const 
 }
 
 /* Every known name must be there; names from a newer daemon are ignored. */
-static int ctl_counts_parse(const json_t *o, const char *(*name)(unsigned), unsigned n,
-			    uint64_t max, uint64_t *v)
+int ctl_counts_parse(const json_t *o, const char *(*name)(unsigned), unsigned n, uint64_t max,
+		     uint64_t *v)
 {
 	if (!json_is_object(o))
 		return -EINVAL;
@@ -86,7 +87,7 @@ json_t *ctl_result_stats(const struct ctl_reply *r)
 		}
 	}
 	return json_pack("{s:{s:o, s:o}, s:o, s:o, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
-			 "s:o}",
+			 "s:o, s:o}",
 			 "verdicts", "accept", ctl_jint(s->verdict_accept), "drop",
 			 ctl_jint(s->verdict_drop), "reasons",
 			 ctl_counts_json(ctl_reason_name, _REASON_MAX, s->reasons), "states",
@@ -96,7 +97,8 @@ json_t *ctl_result_stats(const struct ctl_reply *r)
 			 ctl_counts_json(ctl_cause_name, _ENGINE_CAUSE_MAX, s->destroyed),
 			 "packets", ctl_jint(s->packets), "enobufs", ctl_jint(s->enobufs), "lost",
 			 ctl_jint(s->lost), "relearned", ctl_jint(s->relearned),
-			 "control_pause_max_us", ctl_jint(s->pause_max_us), "queues", queues);
+			 "control_pause_max_us", ctl_jint(s->pause_max_us), "queues", queues,
+			 "sync", ctl_sync_json(&s->sync));
 }
 
 int ctl_parse_stats(const json_t *p, struct ctl_reply *r)
@@ -126,7 +128,8 @@ int ctl_parse_stats(const json_t *p, struct ctl_reply *r)
 	    ctl_get_uint(p, "lost", INT64_MAX, &s->lost) ||
 	    ctl_get_uint(p, "relearned", INT64_MAX, &s->relearned) ||
 	    ctl_get_uint(p, "control_pause_max_us", INT64_MAX, &s->pause_max_us) ||
-	    !json_is_array(queues) || json_array_size(queues) > ARRAY_SIZE(s->queues))
+	    ctl_sync_parse(json_object_get(p, "sync"), &s->sync) || !json_is_array(queues) ||
+	    json_array_size(queues) > ARRAY_SIZE(s->queues))
 		return -EINVAL;
 	for (i = 0; i < _TCP_TRACK_STATE_MAX; i++)
 		s->states[i] = (uint32_t)states[i];
@@ -160,13 +163,14 @@ json_t *ctl_result_status(const struct ctl_reply *r)
 			return NULL;
 		}
 	}
-	return json_pack("{s:i, s:o, s:I, s:o, s:o, s:s, s:b, s:o, s:b, s:I, s:I, s:o}",
+	return json_pack("{s:i, s:o, s:I, s:o, s:o, s:s, s:b, s:o, s:b, s:I, s:I, s:o, s:o}",
 			 "json_schema_version", 1, "version", ctl_jstr(s->version, 31), "pid",
 			 (json_int_t)s->pid, "uptime", ctl_jsec(s->uptime_ms), "config",
 			 ctl_jstr(s->config_path, 255), "queues", queues, "fail_open",
 			 (int)s->fail_open, "time_wait_policy", ctl_jstr(s->tw_policy, 15),
 			 "pickup", (int)s->pickup, "flows", (json_int_t)s->flows, "max_flows",
-			 (json_int_t)s->max_flows, "overridden", over);
+			 (json_int_t)s->max_flows, "overridden", over, "sync",
+			 ctl_sync_json(&s->sync));
 }
 
 /* Decimal digits at *p, at most 5 of them, as a number; -1 if there are none. */
@@ -215,7 +219,8 @@ int ctl_parse_status(const json_t *p, struct ctl_reply *r)
 	    ctl_get_str(p, "time_wait_policy", s->tw_policy, sizeof(s->tw_policy)) ||
 	    ctl_get_bool(p, "pickup", &s->pickup) || ctl_get_uint(p, "flows", UINT32_MAX, &flows) ||
 	    ctl_get_uint(p, "max_flows", UINT32_MAX, &max_flows) || !json_is_array(over) ||
-	    json_array_size(over) > CTL_OVERRIDDEN_MAX)
+	    json_array_size(over) > CTL_OVERRIDDEN_MAX ||
+	    ctl_sync_parse(json_object_get(p, "sync"), &s->sync))
 		return -EINVAL;
 	s->pid = (uint32_t)pid;
 	s->flows = (uint32_t)flows;

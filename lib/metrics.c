@@ -114,6 +114,66 @@ static void kernel(struct text *t, const struct ctl_stats *s)
 	}
 }
 
+/* A family of one sample in seconds, from milliseconds. */
+static void seconds(struct text *t, const char *name, const char *help, uint64_t ms)
+{
+	family(t, name, "gauge", help);
+	put(t, "%s %" PRIu64 ".%03" PRIu64 "\n", name, ms / 1000, ms % 1000);
+}
+
+/* Replication, only while it is on: a state set, the gauges, then the counters. */
+static void replication(struct text *t, const struct ctl_sync *s)
+{
+	const struct {
+		const char *name, *help;
+		uint64_t v;
+	} totals[] = {
+		{"tcpfw_sync_sessions_total", "Replication sessions started.", s->sessions},
+		{"tcpfw_sync_datagrams_sent_total", "Sync datagrams sent.", s->sent},
+		{"tcpfw_sync_datagrams_received_total", "Sync datagrams received and authentic.",
+		 s->received},
+		{"tcpfw_sync_datagrams_retransmitted_total", "Sync datagrams sent again.",
+		 s->retransmitted},
+		{"tcpfw_sync_records_sent_total", "Flow records and removals sent to the peer.",
+		 s->records_sent},
+		{"tcpfw_sync_records_applied_total",
+		 "Flow records and removals of the peer applied.", s->records_applied},
+		{"tcpfw_sync_bulks_sent_total", "Full-table transfers sent.", s->bulks_sent},
+		{"tcpfw_sync_bulks_received_total", "Full-table transfers received.",
+		 s->bulks_received},
+	};
+
+	if (s->state == CTL_SYNC_DISABLED || s->state >= _CTL_SYNC_STATE_MAX)
+		return;
+	family(t, "tcpfw_sync_state", "gauge", "Replication state: 1 for the current one.");
+	for (unsigned i = 0; i < _CTL_SYNC_STATE_MAX; i++)
+		sample(t, "tcpfw_sync_state", "state", ctl_sync_state_name(i), s->state == i);
+	single(t, "tcpfw_sync_complete", "gauge", "1 when this table holds all it should.",
+	       s->complete);
+	single(t, "tcpfw_sync_peer_complete", "gauge", "1 when the peer says its table does.",
+	       s->peer_complete);
+	if (s->heard)
+		seconds(t, "tcpfw_sync_last_heard_seconds",
+			"Time since the peer's last authentic datagram.", s->last_heard_ms);
+	single(t, "tcpfw_sync_inflight", "gauge", "Sync datagrams sent, not yet acknowledged.",
+	       s->inflight);
+	seconds(t, "tcpfw_sync_lag_seconds", "The last acknowledged update's send-to-ack time.",
+		s->lag_ms);
+	seconds(t, "tcpfw_sync_lag_max_seconds", "The longest send-to-ack time seen.",
+		s->lag_max_ms);
+	seconds(t, "tcpfw_sync_bulk_last_seconds", "How long the last full table received took.",
+		s->bulk_last_ms);
+	single(t, "tcpfw_sync_bulk_last_flows", "gauge", "Flows the last full table received held.",
+	       s->bulk_last_flows);
+	for (size_t i = 0; i < ARRAY_SIZE(totals); i++)
+		single(t, totals[i].name, "counter", totals[i].help, totals[i].v);
+	family(t, "tcpfw_sync_dropped_total", "counter",
+	       "Sync datagrams and records dropped, by reason.");
+	for (unsigned i = 0; i < _CTL_SYNC_DROP_MAX; i++)
+		sample(t, "tcpfw_sync_dropped_total", "reason", ctl_sync_drop_name(i),
+		       s->dropped[i]);
+}
+
 size_t metrics_format(const struct ctl_stats *s, char *buf, size_t len)
 {
 	struct text t = {.buf = buf, .len = len};
@@ -122,5 +182,6 @@ size_t metrics_format(const struct ctl_stats *s, char *buf, size_t len)
 		buf[0] = '\0';
 	counters(&t, s);
 	kernel(&t, s);
+	replication(&t, &s->sync);
 	return t.n;
 }

@@ -3,7 +3,8 @@
  * metrics - the counters of Stats.Get as Prometheus text (exposition format 0.0.4, which
  * Prometheus scrapes and node_exporter's textfile collector reads): every family with its HELP
  * and TYPE lines, counters ending in _total, labels for verdict, reason, state, cause and queue.
- * Pure: it formats into the caller's buffer.
+ * Replication's families (tcpfw_sync_*) come only while it is on. Pure: it formats into the
+ * caller's buffer.
  */
 #ifndef TCPFW_METRICS_H
 #define TCPFW_METRICS_H

@@ -30,6 +30,8 @@ static const struct cmd cmds[] = {
 	{"metrics", CTL_STATS_GET, 0, 0, CMD_METRICS, "",
 	 "the same counters as Prometheus text (for node_exporter's textfile collector)"},
 	{"status", CTL_DAEMON_STATUS, 0, 0, 0, "", "daemon version, uptime and settings"},
+	{"sync", CTL_DAEMON_STATUS, 0, 0, CMD_SYNC, "[-q]",
+	 "replication state; exit 0 if in_sync or peer_lost (for keepalived)"},
 	{"kill", CTL_FLOWS_KILL, 0, 0, CMD_FILTER | CMD_RESET, "FILTER [--reset]",
 	 "remove the flows that match"},
 	{"flush", CTL_FLOWS_FLUSH, 0, 0, CMD_RESET, "[--reset]", "remove every flow"},
@@ -82,13 +84,14 @@ static const struct option long_opts[] = {
 	{"all", no_argument, NULL, OPT_ALL},
 	{"write", required_argument, NULL, 'w'},
 	{"reset", no_argument, NULL, OPT_RESET},
+	{"quiet", no_argument, NULL, 'q'},
 	{"version", no_argument, NULL, 'V'},
 	{"help", no_argument, NULL, 'h'},
 	{0},
 };
 
 /* getopt's short options; a letter followed by ':' takes a value (--complete reads that too) */
-static const char short_opts[] = ":s:d:f:jpo:Hc:w:VhLGESDFC";
+static const char short_opts[] = ":s:d:f:jpo:Hc:w:qVhLGESDFC";
 
 static void short_usage(void)
 {
@@ -140,6 +143,7 @@ void help(void)
 	      "      --reason REASON[,REASON...]      trace, capture: packets judged with these\n"
 	      "      --all                            capture: every packet, not only drops\n"
 	      "  -w, --write FILE                     capture: the pcapng file (- for stdout)\n"
+	      "  -q, --quiet                          sync: print nothing, exit status only\n"
 	      "      --reset                          kill, flush: send both endpoints an RST "
 	      "too,\n"
 	      "                                       so that their sockets close at once\n"
@@ -157,7 +161,8 @@ void help(void)
 	for (int s = TCP_TRACK_SYN_SENT; s < _TCP_TRACK_STATE_MAX; s++)
 		printf(" %s", tcp_track_state_name(s));
 	puts("\n\nExit status: 0 ok, 1 the daemon reported an error, 2 usage error,\n"
-	     "3 tcpfwd unreachable. See tcpfwctl(8).");
+	     "3 tcpfwd unreachable; sync: 0 in_sync or peer_lost, 1 any other state.\n"
+	     "See tcpfwctl(8).");
 }
 
 const struct cmd *find_cmd(const char *name)
@@ -373,6 +378,9 @@ static int parse_opt(struct opts *o, int c, char *arg, char *const argv[])
 	case 'H':
 		o->out.no_header = true;
 		return 0;
+	case 'q':
+		o->out.quiet = true;
+		return 0;
 	case 'o':
 		return opt_output(o, arg);
 	case OPT_REASON:
@@ -467,6 +475,8 @@ int check_opts(const struct cmd *c, const struct opts *o)
 		return usage_error("-o timestamp applies to 'watch' only");
 	if (o->reset && !(c->flags & CMD_RESET))
 		return usage_error("--reset applies to 'kill' and 'flush' only");
+	if (o->out.quiet && !(c->flags & CMD_SYNC))
+		return usage_error("-q applies to 'sync' only");
 	return 0;
 }
 

@@ -34,6 +34,7 @@ enum rc {
 #define CMD_MORE    0x04 /* replies continue: "more":true */
 #define CMD_METRICS 0x08 /* Stats.Get printed as Prometheus text */
 #define CMD_RESET   0x10 /* takes --reset */
+#define CMD_SYNC    0x20 /* Daemon.Status's replication; exits 1 unless it can take over */
 
 struct cmd {
 	const char *name;

@@ -103,7 +103,7 @@ static int show(const struct cmd *c, const struct opts *o, const struct ctl_repl
 	case CTL_STATS_GET:
 		return c->flags & CMD_METRICS ? out_metrics(r) : out_stats(&o->out, r);
 	case CTL_DAEMON_STATUS:
-		return out_status(&o->out, r);
+		return c->flags & CMD_SYNC ? out_sync(&o->out, r) : out_status(&o->out, r);
 	case CTL_PARAMS_GET:
 		return out_params(&o->out, r);
 	case CTL_DAEMON_VERSION:
@@ -169,6 +169,8 @@ static int one_reply(const struct cmd *c, const struct opts *o, const char *msg,
 		fprintf(stderr, "tcpfwctl: %" PRIu64 " RSTs could not be sent (see tcpfwd's log)\n",
 			r.reset_failed);
 		rc = RC_FAILED;
+	} else if ((c->flags & CMD_SYNC) && !(r.status && out_sync_serving(&r.status->sync))) {
+		rc = RC_FAILED; /* not a table to take over with: keepalived lowers our priority */
 	} else if (r.continues && !ferror(stdout)) {
 		rc = -1;
 		/* -c counts events and packets, not a trace's start or loss reports */

@@ -388,6 +388,7 @@ int out_stats(const struct out_opts *o, const struct ctl_reply *r)
 		return 0;
 	stats_counters(o, r->stats);
 	stats_queues(r->stats);
+	out_sync_stats(o, &r->stats->sync);
 	return 0;
 }
 
@@ -433,6 +434,7 @@ int out_status(const struct out_opts *o, const struct ctl_reply *r)
 	for (unsigned i = 0; i < n; i++)
 		printf("%s%.*s", i ? ", " : " ", (int)sizeof(s->overridden[i]), s->overridden[i]);
 	puts(n ? "" : " none");
+	out_sync_status_line(&s->sync);
 	return 0;
 }
 

@@ -24,6 +24,7 @@ struct out_opts {
 	bool extended;	/* -o extended */
 	bool no_header; /* -H */
 	bool timestamp; /* -o timestamp: events start with [seconds.ms since the epoch] */
+	bool quiet;	/* -q: sync prints nothing, its exit status says it all */
 };
 
 /* An endpoint as ss writes it: 192.0.2.1:80, [2001:db8::1]:80. Returns snprintf's count. */
@@ -55,8 +56,20 @@ int out_stats(const struct out_opts *o, const struct ctl_reply *r);
 /* Stats.Get as Prometheus text (lib/metrics.h), whatever -j says: that is its format. */
 int out_metrics(const struct ctl_reply *r);
 
-/* Daemon.Status: "key: value" lines. */
+/* Daemon.Status: "key: value" lines, a "sync:" one when replication is on (out_sync.c). */
 int out_status(const struct out_opts *o, const struct ctl_reply *r);
+
+/* Daemon.Status for the sync command: its "sync" object as "key: value" lines, or as JSON;
+ * nothing with quiet. */
+int out_sync(const struct out_opts *o, const struct ctl_reply *r);
+
+/* Whether this box holds a table fit to take over: in_sync, or peer_lost (it was complete when
+ * the peer fell silent). The sync command's exit status. */
+bool out_sync_serving(const struct ctl_sync *s);
+
+/* The "sync:" line of status, and the Sync section of stats; nothing when disabled. */
+void out_sync_status_line(const struct ctl_sync *s);
+void out_sync_stats(const struct out_opts *o, const struct ctl_sync *s);
 
 /* Params.Get: sysctl style "name = value" lines. */
 int out_params(const struct out_opts *o, const struct ctl_reply *r);

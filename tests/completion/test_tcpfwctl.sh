@@ -52,7 +52,10 @@ run_cases() {
 
 cases=$(cat <<'EOF'
 tcpfwctl li|list
-tcpfwctl s|set-param stats status
+tcpfwctl s|set-param stats status sync
+tcpfwctl sy|sync
+tcpfwctl sync --q|--quiet
+tcpfwctl help sy|sync
 tcpfwctl |~get-param
 tcpfwctl --jso|--json
 tcpfwctl list --s|--socket --sport --src --state

@@ -19,6 +19,7 @@
 #include "config.h"
 #include "ctl_client.h"
 #include "ctl_proto.h"
+#include "ctl_proto_cases.h"
 #include "engine.h"
 #include "log.h"
 #include "pktbuild.h"
@@ -131,6 +132,7 @@ static void fake_status(void *ctx, struct ctl_status *st)
 	st->queue_num = QUEUE_BASE;
 	st->queue_count = N_ENGINES;
 	st->max_flows = f->cfg.table.max_flows * N_ENGINES;
+	st->sync = f->extra.sync; /* as tcpfwd takes it from the summed worker stats */
 }
 
 static int fake_reload(void *ctx, char *err, size_t err_len)
@@ -505,6 +507,28 @@ static void test_stats_sums_workers(void **state)
 	assert_int_equal(r.stats->relearned, 5);
 	assert_int_equal(r.stats->pause_max_us, 250);
 	assert_int_equal(r.stats->n_queues, 0);
+	assert_int_equal(r.stats->sync.state, CTL_SYNC_DISABLED);
+	ctl_reply_free_members(&r);
+}
+
+/* Replication's status as the worker that runs it published it, in Stats and in Status. */
+static void test_stats_and_status_sync(void **state)
+{
+	struct fx *fx = *state;
+	struct ctl_sync want = ctlcase_sync(CTL_SYNC_IN_SYNC);
+	struct ctl_reply r;
+
+	fx->fake.extra.sync = want;
+	run(fx, (struct ctl_request){.method = CTL_STATS_GET});
+	r = reply(0, CTL_STATS_GET);
+	assert_int_equal(r.error, CTL_OK);
+	assert_memory_equal(&r.stats->sync, &want, sizeof(want));
+	ctl_reply_free_members(&r);
+
+	run(fx, (struct ctl_request){.method = CTL_DAEMON_STATUS});
+	r = reply(1, CTL_DAEMON_STATUS);
+	assert_int_equal(r.error, CTL_OK);
+	assert_memory_equal(&r.status->sync, &want, sizeof(want));
 	ctl_reply_free_members(&r);
 }
 
@@ -665,6 +689,7 @@ int main(void)
 		T(test_get),
 		T(test_count_and_kill_with_filter),
 		T(test_stats_sums_workers),
+		T(test_stats_and_status_sync),
 		T(test_reload),
 		T(test_params_get_and_set),
 		T(test_status_and_version),

@@ -7,9 +7,9 @@
 #                             comment line per cell (and no stale one), every deviation and
 #                             rule row, and an entry for every numbered case the tracker's unit
 #                             tests name (case_NN_*)
-#   docs/control-protocol.md  every method with its role, every error and destroy cause, and
-#                             every example message, byte for byte, as a line "    -> CALL"
-#                             or "    <- REPLY"
+#   docs/control-protocol.md  every method with its role, every error and destroy cause, every
+#                             replication state and drop reason, and every example message,
+#                             byte for byte, as a line "    -> CALL" or "    <- REPLY"
 # Run from the top of the tree (make check-docs does).
 set -u
 facts_bin=${1:?usage: check_docs.sh FACTS_BIN}
@@ -36,7 +36,7 @@ while IFS= read -r f; do
 	state) has "$track" "\`$rest\`" ;;
 	reason) has "$track" "| \`$rest\` |" ;;
 	method) has "$ctl" "| \`${rest% *}\` | ${rest##* } |" ;;
-	error | cause) has "$ctl" "\`$rest\`" ;;
+	error | cause | sync_state | sync_drop) has "$ctl" "\`$rest\`" ;;
 	row) line "$track" "${rest#* }" ;;
 	deviation) has "$track" "$rest" ;;
 	rule) has "$track" "$rest" ;;

@@ -8,6 +8,8 @@
  *   method NAME admin|read          every control method and the role it needs
  *   error NAME                      every control error name
  *   cause NAME                      every flow destroy cause
+ *   sync_state NAME                 every replication state ("sync":{"state":...})
+ *   sync_drop NAME                  every reason a sync datagram or record is dropped
  *   row DIR LINE                    one line of the transition table in docs/tracking.md
  *   cell DIR CLASS FROM TO REASON   one cell of that table, as its comment line must open
  *   deviation KEY                   a row of the deviations table (cells)
@@ -332,6 +334,45 @@ static struct ctl_flow example_flow(void)
 	return f;
 }
 
+/* Daemon.Status of one box of a replicating pair, in sync with its peer. */
+static void status_example(void)
+{
+	struct ctl_status *st = calloc(1, sizeof(*st));
+	struct ctl_sync *s = &st->sync;
+	struct ctl_reply r = {.method = CTL_DAEMON_STATUS, .status = st};
+
+	if (!st)
+		exit(1);
+	snprintf(st->version, sizeof(st->version), "0.1.0");
+	st->pid = 4242;
+	st->uptime_ms = 86400000;
+	snprintf(st->config_path, sizeof(st->config_path), "/etc/tcpfwd/tcpfwd.conf");
+	st->queue_count = 1;
+	st->fail_open = true;
+	snprintf(st->tw_policy, sizeof(st->tw_policy), "enforce");
+	st->flows = 1200;
+	st->max_flows = 262144;
+	s->state = CTL_SYNC_IN_SYNC;
+	snprintf(s->peer, sizeof(s->peer), "192.0.2.9");
+	s->complete = s->peer_complete = s->heard = true;
+	s->last_heard_ms = 120;
+	s->lag_ms = 3;
+	s->lag_max_ms = 41;
+	s->sessions = 1;
+	s->sent = 180000;
+	s->received = 175000;
+	s->retransmitted = 12;
+	s->records_sent = 940000;
+	s->records_applied = 910000;
+	s->bulks_sent = 1;
+	s->bulks_received = 1;
+	s->bulk_last_ms = 850;
+	s->bulk_last_flows = 1150;
+	s->dropped[CTL_SYNC_DROP_REPLAYED] = 2;
+	reply(&r);
+	free(st);
+}
+
 static void print_examples(void)
 {
 	struct ctl_request q;
@@ -423,12 +464,13 @@ static void print_examples(void)
 	snprintf(r.message, sizeof(r.message), "watch consumer fell behind");
 	reply(&r);
 
-	/* Stats.Get, Daemon.Status, Daemon.Version, Daemon.Reload: requests only (the replies
-	 * are tables in the document) */
+	/* Stats.Get, Daemon.Status, Daemon.Version, Daemon.Reload: requests, and a status with
+	 * replication (the other replies are tables in the document) */
 	q = (struct ctl_request){.method = CTL_STATS_GET};
 	request(&q);
 	q = (struct ctl_request){.method = CTL_DAEMON_STATUS};
 	request(&q);
+	status_example();
 	q = (struct ctl_request){.method = CTL_DAEMON_VERSION};
 	request(&q);
 	r = (struct ctl_reply){.method = CTL_DAEMON_VERSION};
@@ -582,6 +624,10 @@ int main(void)
 		printf("error %s\n", ctl_error_name(e));
 	for (unsigned c = 0; c < _ENGINE_CAUSE_MAX; c++)
 		printf("cause %s\n", ctl_cause_name(c));
+	for (unsigned s = 0; s < _CTL_SYNC_STATE_MAX; s++)
+		printf("sync_state %s\n", ctl_sync_state_name(s));
+	for (unsigned d = 0; d < _CTL_SYNC_DROP_MAX; d++)
+		printf("sync_drop %s\n", ctl_sync_drop_name(d));
 	print_table();
 	print_deviations();
 	print_examples();

@@ -57,6 +57,31 @@ static struct ctl_flow sample_flow(uint8_t family)
 	return f;
 }
 
+/* Replication in `state`, heard, with some of every kind of counter. */
+static struct ctl_sync sample_sync(uint8_t state)
+{
+	struct ctl_sync s = {.state = state, .complete = true, .heard = true};
+
+	strcpy(s.peer, "2001:db8::9");
+	s.peer_complete = state == CTL_SYNC_IN_SYNC;
+	s.last_heard_ms = 4200;
+	s.inflight = 2;
+	s.lag_ms = 3;
+	s.lag_max_ms = 41;
+	s.sessions = 2;
+	s.sent = 12000;
+	s.received = 11000;
+	s.retransmitted = 17;
+	s.records_sent = 50000;
+	s.records_applied = 48000;
+	s.bulks_sent = 1;
+	s.bulks_received = 2;
+	s.bulk_last_ms = 850;
+	s.bulk_last_flows = 120000;
+	s.dropped[CTL_SYNC_DROP_REPLAYED] = 3;
+	return s;
+}
+
 void ctl_seeds(void)
 {
 	struct ctl_request req;
@@ -236,6 +261,9 @@ void ctl_seeds(void)
 	stats.queues[1].num = 1;
 	stats.queues[1].queue_dropped = 3;
 	put_reply("reply-stats", &rep);
+	stats.sync = sample_sync(CTL_SYNC_PEER_LOST);
+	stats.sync.heard = false;
+	put_reply("reply-stats-sync", &rep);
 
 	static struct ctl_status status;
 	memset(&rep, 0, sizeof(rep));
@@ -254,6 +282,14 @@ void ctl_seeds(void)
 	status.n_overridden = 1;
 	strcpy(status.overridden[0], "tcp.timeouts.established");
 	put_reply("reply-status", &rep);
+	status.sync = sample_sync(CTL_SYNC_IN_SYNC);
+	put_reply("reply-status-sync", &rep);
+	/* from a daemon older than replication: no "sync" */
+	put_str("ctl_proto", "reply-status-older",
+		"{\"parameters\":{\"json_schema_version\":1,\"version\":\"0.1.0\",\"pid\":4242,"
+		"\"uptime\":3600.0,\"config\":\"/etc/tcpfwd/tcpfwd.conf\",\"queues\":\"0-3\","
+		"\"fail_open\":true,\"time_wait_policy\":\"enforce\",\"pickup\":false,\"flows\":10,"
+		"\"max_flows\":1048576,\"overridden\":[]}}");
 
 	struct ctl_param params[3] = {{"tcp.pickup", "true"},
 				      {"tcp.time_wait.policy", "\"enforce\""},

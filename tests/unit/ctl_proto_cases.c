@@ -65,6 +65,38 @@ void ctlcase_assert_flow_equal(const struct ctl_flow *a, const struct ctl_flow *
 	}
 }
 
+struct ctl_sync ctlcase_sync(uint8_t state)
+{
+	struct ctl_sync s;
+	uint64_t v = 7000;
+
+	memset(&s, 0, sizeof(s));
+	s.state = state;
+	if (state == CTL_SYNC_DISABLED)
+		return s;
+	strcpy(s.peer, "192.0.2.9");
+	s.complete = state == CTL_SYNC_IN_SYNC || state == CTL_SYNC_PEER_LOST;
+	s.peer_complete = state == CTL_SYNC_IN_SYNC;
+	s.heard = true;
+	s.last_heard_ms = 120;
+	s.inflight = UINT32_MAX;
+	s.lag_ms = 3;
+	s.lag_max_ms = 41;
+	s.sessions = v++;
+	s.sent = v++;
+	s.received = v++;
+	s.retransmitted = v++;
+	s.records_sent = v++;
+	s.records_applied = v++;
+	s.bulks_sent = v++;
+	s.bulks_received = v++;
+	s.bulk_last_ms = v++;
+	s.bulk_last_flows = INT64_MAX;
+	for (size_t i = 0; i < _CTL_SYNC_DROP_MAX; i++)
+		s.dropped[i] = v++;
+	return s;
+}
+
 struct ctl_stats *ctlcase_stats(unsigned n_queues)
 {
 	struct ctl_stats *s = calloc(1, sizeof(*s));
@@ -95,6 +127,7 @@ struct ctl_stats *ctlcase_stats(unsigned n_queues)
 		s->queues[i].user_dropped = v++;
 		s->queues[i].id_sequence = v++;
 	}
+	s->sync = ctlcase_sync(CTL_SYNC_IN_SYNC);
 	return s;
 }
 
@@ -117,6 +150,7 @@ struct ctl_status *ctlcase_status(void)
 	s->n_overridden = 2;
 	strcpy(s->overridden[0], "tcp.timeouts.established");
 	strcpy(s->overridden[1], "tcp.time_wait.policy");
+	s->sync = ctlcase_sync(CTL_SYNC_IN_SYNC);
 	return s;
 }
 

@@ -23,10 +23,15 @@ struct ctl_flow ctlcase_flow(uint8_t family, const char *src, const char *dst, u
 /* Asserts every field of a equals b's. */
 void ctlcase_assert_flow_equal(const struct ctl_flow *a, const struct ctl_flow *b);
 
-/* Stats with n_queues queues (at most 64) and a distinct value in every counter (free()). */
+/* Replication in `state` with peer 192.0.2.9, heard, and a distinct value in every counter;
+ * with CTL_SYNC_DISABLED all zero. */
+struct ctl_sync ctlcase_sync(uint8_t state);
+
+/* Stats with n_queues queues (at most 64), replication in sync, and a distinct value in every
+ * counter (free()). */
 struct ctl_stats *ctlcase_stats(unsigned n_queues);
 
-/* Status of queues 10-13 with two overridden parameters (free()). */
+/* Status of queues 10-13 with two overridden parameters, replication in sync (free()). */
 struct ctl_status *ctlcase_status(void);
 
 /*

@@ -195,7 +195,7 @@ static void test_reply_reject_stats_status(void **state)
 		{"\"overridden\":[", "\"overridden\":{},\"x\":["},
 	};
 	struct ctl_reply in, out;
-	char *good, bad[8192];
+	char *good, bad[16384];
 
 	(void)state;
 	memset(&in, 0, sizeof(in));
@@ -219,13 +219,13 @@ static void test_reply_reject_stats_status(void **state)
 	assert_non_null(good);
 	{
 		/* a 65th queue */
-		const char *end = strstr(good, "}]}}");
+		const char *end = strstr(good, "}],\"sync\":");
 
 		assert_non_null(end);
 		snprintf(bad, sizeof(bad),
 			 "%.*s},{\"queue\":1,\"waiting\":0,\"queue_dropped\":0,"
-			 "\"user_dropped\":0,\"packets_seen\":0}]}}",
-			 (int)(end - good), good);
+			 "\"user_dropped\":0,\"packets_seen\":0}%s",
+			 (int)(end - good), good, end + 1);
 		ctlcase_assert_reply_rejected(CTL_STATS_GET, bad);
 	}
 	free(good);

@@ -2,7 +2,8 @@
 /*
  * metrics: the Prometheus text of Stats.Get. Every sample belongs to a family announced by HELP
  * and TYPE lines before it, counters end in _total, the values are the counters', and a short
- * buffer gets a cut, NUL-terminated copy and the length the whole needs.
+ * buffer gets a cut, NUL-terminated copy and the length the whole needs. Replication's families
+ * appear only while it is on.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -36,6 +37,20 @@ static struct ctl_stats sample_stats(unsigned n_queues)
 	s.lost = 2;
 	s.relearned = 1;
 	s.pause_max_us = 1500042;
+	s.sync.state = CTL_SYNC_RESYNC;
+	strcpy(s.sync.peer, "192.0.2.9");
+	s.sync.peer_complete = true;
+	s.sync.heard = true;
+	s.sync.last_heard_ms = 250;
+	s.sync.inflight = 4;
+	s.sync.lag_ms = 3;
+	s.sync.lag_max_ms = 1041;
+	s.sync.sessions = 2;
+	s.sync.sent = 900;
+	s.sync.retransmitted = 6;
+	s.sync.bulk_last_ms = 850;
+	s.sync.bulk_last_flows = 12000;
+	s.sync.dropped[CTL_SYNC_DROP_BAD_AUTH] = 5;
 	s.n_queues = n_queues;
 	for (unsigned i = 0; i < n_queues; i++)
 		s.queues[i] = (struct ctl_queue_stats){
@@ -89,11 +104,54 @@ static void test_values(void **state)
 	free(t);
 }
 
+/* Replication: a state set, gauges in seconds, counters by reason; nothing while it is off. */
+static void test_sync(void **state)
+{
+	struct ctl_stats s = sample_stats(1);
+	char *t = format(&s);
+
+	(void)state;
+	expect_line(t, "tcpfw_sync_state{state=\"disabled\"} 0");
+	expect_line(t, "tcpfw_sync_state{state=\"connecting\"} 0");
+	expect_line(t, "tcpfw_sync_state{state=\"resync\"} 1");
+	expect_line(t, "tcpfw_sync_state{state=\"in_sync\"} 0");
+	expect_line(t, "tcpfw_sync_state{state=\"peer_lost\"} 0");
+	expect_line(t, "tcpfw_sync_complete 0");
+	expect_line(t, "tcpfw_sync_peer_complete 1");
+	expect_line(t, "tcpfw_sync_last_heard_seconds 0.250");
+	expect_line(t, "tcpfw_sync_inflight 4");
+	expect_line(t, "tcpfw_sync_lag_seconds 0.003");
+	expect_line(t, "tcpfw_sync_lag_max_seconds 1.041");
+	expect_line(t, "tcpfw_sync_bulk_last_seconds 0.850");
+	expect_line(t, "tcpfw_sync_bulk_last_flows 12000");
+	expect_line(t, "tcpfw_sync_sessions_total 2");
+	expect_line(t, "tcpfw_sync_datagrams_sent_total 900");
+	expect_line(t, "tcpfw_sync_datagrams_retransmitted_total 6");
+	expect_line(t, "tcpfw_sync_records_applied_total 0");
+	expect_line(t, "tcpfw_sync_dropped_total{reason=\"bad_auth\"} 5");
+	expect_line(t, "tcpfw_sync_dropped_total{reason=\"table_full\"} 0");
+	free(t);
+
+	s.sync.heard = false; /* no time since a peer never heard */
+	t = format(&s);
+	assert_null(strstr(t, "tcpfw_sync_last_heard_seconds"));
+	assert_non_null(strstr(t, "tcpfw_sync_lag_seconds"));
+	free(t);
+
+	s.sync.state = CTL_SYNC_DISABLED;
+	t = format(&s);
+	assert_null(strstr(t, "tcpfw_sync"));
+	free(t);
+}
+
 /* Every sample's family was announced, HELP then TYPE; counters end in _total. */
 static void test_structure(void **state)
 {
 	for (unsigned q = 0; q <= 1; q++) {
 		struct ctl_stats s = sample_stats(q);
+
+		if (!q) /* replication off, and on, as the queues */
+			s.sync.state = CTL_SYNC_DISABLED;
 		char *t = format(&s), *save = NULL, family[64] = "", type[16] = "";
 		bool help = false;
 
@@ -124,6 +182,7 @@ static void test_structure(void **state)
 		free(t);
 		t = format(&s);
 		assert_true((strstr(t, "tcpfw_queue_waiting") != NULL) == (q > 0));
+		assert_true((strstr(t, "tcpfw_sync_state") != NULL) == (q > 0));
 		free(t);
 	}
 }
@@ -147,6 +206,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_sync),
 		cmocka_unit_test(test_structure),
 		cmocka_unit_test(test_short_buffer),
 	};
