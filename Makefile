@@ -142,8 +142,8 @@ $(BUILD)/tests/daemon/%: $(BUILD)/tests/daemon/%.o $(DAEMON_UNIT_OBJS) $(UNIT_HE
 		$(LIBTCPFW)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(DAEMON_LIBS) $(shell $(PKG_CONFIG) --libs cmocka)
 
-# test_config_param compares the man pages' lists of reloadable keys with the code.
-$(BUILD)/tests/unit/test_config_param.o: ALL_CFLAGS += -DTCPFW_SRCDIR='"$(CURDIR)"'
+# test_config_man compares the man pages' lists of reloadable keys with the code.
+$(BUILD)/tests/unit/test_config_man.o: ALL_CFLAGS += -DTCPFW_SRCDIR='"$(CURDIR)"'
 
 MKFLOWS := $(BUILD)/tests/bench/mkflows
 $(MKFLOWS): $(BUILD)/tests/bench/mkflows.o $(BUILD)/tests/unit/pktbuild.o $(LIBTCPFW)
