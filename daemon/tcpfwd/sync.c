@@ -23,18 +23,18 @@
 #include "sync_link.h"
 #include "sync_proto.h"
 
-#define SYNC_HELLO_MS	   1000 /* HELLO while down */
-#define SYNC_ALIVE_MS	   200	/* ALIVE while up: the tail the peer may have lost */
-#define SYNC_BULK_ASK_MS   1000 /* BULK_REQUEST until the peer's BULK_START arrives */
-#define SYNC_NACK_MS	   50	/* a gap is reported again this often */
-#define SYNC_RTO_MS	   100	/* unacknowledged datagrams go again after this */
-#define SYNC_RING	   4096 /* datagrams kept for retransmission: about 6 MiB */
-#define SYNC_WINDOW	   1024 /* datagrams buffered ahead of a gap */
-#define SYNC_RECV_BATCH	   256	/* datagrams read per sync_receive() */
-#define SYNC_RESEND_MAX	   256	/* datagrams resent per NACK or timeout */
-#define SYNC_BULK_BUDGET   2048 /* table slots a bulk walk takes per turn: about 1 ms */
-#define SYNC_GAP_STALE_MS  1000 /* a gap older than this: not in sync */
-#define SYNC_KEY_FILE_MAX  256
+#define SYNC_HELLO_MS	  1000 /* HELLO while down */
+#define SYNC_ALIVE_MS	  200  /* ALIVE while up: the tail the peer may have lost */
+#define SYNC_BULK_ASK_MS  1000 /* BULK_REQUEST until the peer's BULK_START arrives */
+#define SYNC_NACK_MS	  50   /* a gap is reported again this often */
+#define SYNC_RTO_MS	  100  /* unacknowledged datagrams go again after this */
+#define SYNC_RING	  4096 /* datagrams kept for retransmission: about 6 MiB */
+#define SYNC_WINDOW	  1024 /* datagrams buffered ahead of a gap */
+#define SYNC_RECV_BATCH	  256  /* datagrams read per sync_receive() */
+#define SYNC_RESEND_MAX	  256  /* datagrams resent per NACK or timeout */
+#define SYNC_BULK_BUDGET  2048 /* table slots a bulk walk takes per turn: about 1 ms */
+#define SYNC_GAP_STALE_MS 1000 /* a gap older than this: not in sync */
+#define SYNC_KEY_FILE_MAX 256
 
 struct sync {
 	struct engine *e;
@@ -49,7 +49,7 @@ struct sync {
 	uint8_t hello_key[CRYPTO_KEY_SIZE];
 	uint8_t tx_key[CRYPTO_KEY_SIZE];
 	uint8_t rx_key[CRYPTO_KEY_SIZE];
-	uint8_t self[CRYPTO_NONCE_SIZE];      /* our session nonce, new after every down */
+	uint8_t self[CRYPTO_NONCE_SIZE];       /* our session nonce, new after every down */
 	uint8_t peer_nonce[CRYPTO_NONCE_SIZE]; /* the peer's, as last heard */
 	bool peer_known;
 	uint64_t counter; /* our datagram counter under self */
@@ -68,6 +68,7 @@ struct sync {
 	bool bulk_seen; /* its BULK_START arrived: stop asking */
 	bool bulk_done; /* its BULK_END arrived */
 	uint32_t rx_bulk_id;
+	bool rx_bulk_complete; /* the sender's table was complete: it may remove ours */
 	uint64_t rx_bulk_start_ms;
 	uint64_t rx_bulk_flows;
 	/* the one we send in this session */
@@ -132,8 +133,7 @@ static int read_key(const char *path, uint8_t key[CRYPTO_KEY_SIZE])
 	return r;
 }
 
-static int parse_addr(const char *text, uint16_t port, struct sockaddr_storage *ss,
-		      socklen_t *len)
+static int parse_addr(const char *text, uint16_t port, struct sockaddr_storage *ss, socklen_t *len)
 {
 	struct sockaddr_in *in = (struct sockaddr_in *)ss;
 	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
@@ -193,7 +193,8 @@ static int open_socket(struct sync *s, const struct config *cfg)
 static void new_self(struct sync *s)
 {
 	if (getrandom(s->self, sizeof(s->self), 0) != (ssize_t)sizeof(s->self))
-		abort(); /* the kernel's CSPRNG cannot fail once seeded; nothing is safe without it */
+		abort(); /* the kernel's CSPRNG cannot fail once seeded; nothing is safe without it
+			  */
 	s->counter = 0;
 }
 
@@ -316,7 +317,8 @@ static void queue_record(const struct engine_flow_record *rec, unsigned flags, v
 {
 	struct sync_msg m = {.type = SYNC_MSG_FLOW, .flags = (uint8_t)flags, .flow = *rec};
 
-	_Static_assert(ENGINE_SYNC_MOVING == SYNC_FLOW_MOVING && ENGINE_SYNC_OWNED == SYNC_FLOW_OWNED &&
+	_Static_assert(ENGINE_SYNC_MOVING == SYNC_FLOW_MOVING &&
+			       ENGINE_SYNC_OWNED == SYNC_FLOW_OWNED &&
 			       ENGINE_SYNC_BULK == SYNC_FLOW_BULK,
 		       "the engine's record flags travel as they are");
 	queue_msg(arg, &m);
@@ -347,8 +349,8 @@ static void send_control(struct sync *s, bool alive, bool bulk_request)
 
 	sync_writer_init(&w, p, 0);
 	if (s->ack_due) {
-		sync_writer_add(&w, &(struct sync_msg){.type = SYNC_MSG_ACK,
-						       .next = sync_rx_next(s->rx)});
+		sync_writer_add(
+			&w, &(struct sync_msg){.type = SYNC_MSG_ACK, .next = sync_rx_next(s->rx)});
 		s->ack_due = false;
 	}
 	if (sync_rx_gap(s->rx, &from, &to) && s->now_ms - s->last_nack_ms >= SYNC_NACK_MS) {
@@ -474,9 +476,14 @@ static void bulk_end(struct sync *s, uint32_t id, uint64_t now_ms)
 
 	if (!s->bulk_seen || id != s->rx_bulk_id)
 		return;
-	do /* one walk: a few ms for a million slots, once per session */
-		removed += engine_sync_bulk_end(s->e, &cursor, UINT32_MAX);
-	while (cursor);
+	/*
+	 * Only a complete table says what no longer exists. Two incomplete ones (both restarted)
+	 * have exchanged all they hold: their union is the best there is, and removes nothing.
+	 */
+	if (s->rx_bulk_complete)
+		do /* one walk: a few ms for a million slots, once per session */
+			removed += engine_sync_bulk_end(s->e, &cursor, UINT32_MAX);
+		while (cursor);
 	s->bulk_done = true;
 	s->complete = true;
 	s->st.bulks_received++;
@@ -531,6 +538,7 @@ static void apply_payload(struct sync *s, const uint8_t *p, size_t len)
 			s->bulk_seen = true;
 			s->bulk_done = false;
 			s->rx_bulk_id = m.bulk.id;
+			s->rx_bulk_complete = m.flags & SYNC_BULK_COMPLETE;
 			s->rx_bulk_start_ms = s->now_ms;
 			s->rx_bulk_flows = 0;
 			break;
@@ -567,8 +575,10 @@ static void on_control(struct sync *s, const uint8_t *p, size_t len)
 				s->tx_bulk_asked = s->tx_bulk_active = true;
 				s->tx_bulk_cursor = 0;
 				s->tx_bulk_flows = 0;
-				queue_msg(s, &(struct sync_msg){.type = SYNC_MSG_BULK_START,
-								.bulk.id = ++s->tx_bulk_id});
+				queue_msg(s, &(struct sync_msg){
+						     .type = SYNC_MSG_BULK_START,
+						     .flags = s->complete ? SYNC_BULK_COMPLETE : 0,
+						     .bulk.id = ++s->tx_bulk_id});
 			}
 			break;
 		case SYNC_MSG_ALIVE:
@@ -778,6 +788,6 @@ void sync_status(const struct sync *s, uint64_t now_ms, struct ctl_sync *out)
 	if (s->up)
 		out->state = in_sync(s) ? CTL_SYNC_IN_SYNC : CTL_SYNC_RESYNC;
 	else
-		out->state = s->was_in_sync && s->complete ? CTL_SYNC_PEER_LOST
-							    : CTL_SYNC_CONNECTING;
+		out->state =
+			s->was_in_sync && s->complete ? CTL_SYNC_PEER_LOST : CTL_SYNC_CONNECTING;
 }

@@ -437,6 +437,7 @@ static void tcpfwd_status(struct tcpfwd *d, struct ctl_status *st)
 	tcpfwd_stats(d, &s);
 	st->flows = s.engine.flows;
 	st->max_flows = s.engine.max_flows;
+	st->sync = s.sync;
 	st->n_overridden = d->n_overridden;
 	for (unsigned i = 0; i < d->n_overridden && i < ARRAY_SIZE(st->overridden); i++)
 		snprintf(st->overridden[i], sizeof(st->overridden[i]), "%s", d->overridden[i]);

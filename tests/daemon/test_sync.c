@@ -33,7 +33,7 @@
 #define PORT 47469
 
 static const uint8_t psk[CRYPTO_KEY_SIZE] = {
-	1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+	1,  2,	3,  4,	5,  6,	7,  8,	9,  10, 11, 12, 13, 14, 15, 16,
 	17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32,
 };
 
@@ -44,7 +44,7 @@ struct peer {
 	uint8_t them[CRYPTO_NONCE_SIZE]; /* tcpfwd's session nonce */
 	uint64_t counter;
 	uint8_t tx[CRYPTO_KEY_SIZE], rx[CRYPTO_KEY_SIZE], hello[CRYPTO_KEY_SIZE];
-	uint32_t seq; /* the next reliable seq */
+	uint32_t seq;			 /* the next reliable seq */
 	uint8_t last[SYNC_DATAGRAM_MAX]; /* the last datagram sent, for replays */
 	size_t last_len;
 };
@@ -83,7 +83,8 @@ static void peer_send(struct peer *p, uint8_t kind, const uint8_t *payload, size
 	struct sync_header h = {.kind = kind, .counter = ++p->counter};
 
 	memcpy(h.sender, p->self, sizeof(h.sender));
-	p->last_len = sync_seal(p->last, &h, payload, len, kind == SYNC_KIND_HELLO ? p->hello : p->tx);
+	p->last_len =
+		sync_seal(p->last, &h, payload, len, kind == SYNC_KIND_HELLO ? p->hello : p->tx);
 	send_to_tcpfwd(p->fd, p->last, p->last_len);
 }
 
