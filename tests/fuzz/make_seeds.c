@@ -3,11 +3,11 @@
  * make_seeds - writes the seed corpora of tests/fuzz/corpus/<harness>/. Run once, by hand, when a
  * harness's input format changes; the output is checked in:
  *
- *   make build/libtcpfw.a build/tests/unit/pktbuild.o
+ *   make build/libtcpfw.a build/tests/unit/pktbuild.o build/tests/unit/sync_samples.o
  *   cc -std=gnu11 -D_GNU_SOURCE -Ilib -o build/make_seeds tests/fuzz/make_seeds.c \
  *      tests/fuzz/make_seeds_ctl.c tests/fuzz/make_seeds_nfq.c tests/fuzz/make_seeds_sync.c \
  *      tests/fuzz/fuzz_common.c tests/fuzz/nfq_build.c \
- *      build/tests/unit/pktbuild.o build/libtcpfw.a \
+ *      build/tests/unit/pktbuild.o build/tests/unit/sync_samples.o build/libtcpfw.a \
  *      $(pkg-config --libs libsodium libconfig jansson libmnl)
  *   build/make_seeds tests/fuzz/corpus
  *

@@ -11,57 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../unit/sync_samples.h"
 #include "fuzz_common.h"
 #include "make_seeds.h"
 #include "sync_proto.h"
 
 static uint8_t seed[1 + SYNC_DATAGRAM_MAX];
-
-static struct sync_msg msg(uint8_t type, unsigned i)
-{
-	struct sync_msg m;
-
-	memset(&m, 0, sizeof(m));
-	m.type = type;
-	switch (type) {
-	case SYNC_MSG_FLOW:
-		m.flags = (uint8_t)(i % (SYNC_FLOW_ALL + 1));
-		m.flow.family = i % 2 ? 6 : 4;
-		m.flow.orig = i % 2;
-		m.flow.addr[0][0] = 10;
-		m.flow.addr[0][3] = (uint8_t)i;
-		m.flow.addr[1][0] = 192;
-		m.flow.port[0] = (uint16_t)(40000 + i);
-		m.flow.port[1] = 443;
-		m.flow.remaining_ms = 432000000;
-		m.flow.track.state = 3;
-		m.flow.track.peer[0].wscale = 7;
-		m.flow.track.peer[0].end = 1000 + i;
-		m.flow.track.flags = 3;
-		break;
-	case SYNC_MSG_DESTROY:
-		m.key.family = 4;
-		m.key.src[0] = 10;
-		m.key.dst[0] = 192;
-		m.key.sport = (uint16_t)(40000 + i);
-		m.key.dport = 80;
-		break;
-	case SYNC_MSG_ACK:
-	case SYNC_MSG_ALIVE:
-		m.next = 1 + i;
-		m.flags = type == SYNC_MSG_ALIVE ? SYNC_ALIVE_COMPLETE : 0;
-		break;
-	case SYNC_MSG_NACK:
-		m.nack.from = 0xfffffffeu;
-		m.nack.to = 3;
-		break;
-	default:
-		m.bulk.id = 7;
-		m.bulk.flows = type == SYNC_MSG_BULK_END ? 11 : 0;
-		break;
-	}
-	return m;
-}
 
 /* A payload of the types (0-terminated), each n times, with seq. */
 static size_t payload(uint8_t *buf, uint32_t seq, const uint8_t *types, unsigned n)
@@ -71,7 +26,7 @@ static size_t payload(uint8_t *buf, uint32_t seq, const uint8_t *types, unsigned
 	sync_writer_init(&w, buf, seq);
 	for (unsigned k = 0; types[k]; k++)
 		for (unsigned i = 0; i < n; i++) {
-			struct sync_msg m = msg(types[k], i);
+			struct sync_msg m = sync_sample(types[k], i);
 			if (sync_writer_add(&w, &m) != 0) {
 				fprintf(stderr, "make_seeds: sync_proto: %s does not fit\n",
 					sync_msg_type_name(types[k]));
@@ -149,7 +104,7 @@ void sync_seeds(void)
 	sync_writer_init(&w, buf, 0xffffffffu);
 	for (unsigned i = 0; i < 19; i++) {
 		const uint8_t *t = i < 10 ? flows : i < 13 ? fill : i < 14 ? fill2 : fill3;
-		struct sync_msg m = msg(t[0], i);
+		struct sync_msg m = sync_sample(t[0], i);
 		if (sync_writer_add(&w, &m) != 0)
 			exit(1);
 	}

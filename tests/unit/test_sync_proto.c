@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "sync_proto.h"
+#include "sync_samples.h"
 
 static const uint8_t key[CRYPTO_KEY_SIZE] = {9, 8, 7, 6, 5, 4, 3, 2, 1, [31] = 0x33};
 static const uint8_t sender[CRYPTO_NONCE_SIZE] = {0x5e, 0x4d, [15] = 1};
@@ -155,70 +156,6 @@ static void test_hello(void **state)
 
 /* ---- DATA messages ---- */
 
-static struct engine_flow_record flow_sample(unsigned i)
-{
-	struct engine_flow_record r;
-
-	memset(&r, 0, sizeof(r));
-	r.family = i % 2 ? 6 : 4;
-	r.orig = i % 2;
-	r.tclass = 3;
-	for (unsigned b = 0; b < (r.family == 4 ? 4u : 16u); b++) {
-		r.addr[0][b] = (uint8_t)(10 + b + i);
-		r.addr[1][b] = (uint8_t)(200 - b);
-	}
-	r.port[0] = (uint16_t)(40000 + i);
-	r.port[1] = 443;
-	r.remaining_ms = 7200000 + i;
-	r.track.state = 3;
-	r.track.peer[0].end = 0xfffffff0u + i;
-	r.track.peer[1].wscale = 7;
-	r.track.last_index = 2;
-	r.track.flags = 3;
-	return r;
-}
-
-static struct sync_msg sample(uint8_t type, unsigned i)
-{
-	struct sync_msg m;
-
-	memset(&m, 0, sizeof(m));
-	m.type = type;
-	switch (type) {
-	case SYNC_MSG_FLOW:
-		m.flags = (uint8_t)(i % (SYNC_FLOW_ALL + 1));
-		m.flow = flow_sample(i);
-		break;
-	case SYNC_MSG_DESTROY:
-		m.key.family = i % 2 ? 6 : 4;
-		m.key.src[0] = 192;
-		m.key.src[3] = (uint8_t)i;
-		m.key.dst[0] = 10;
-		m.key.dst[3] = 1;
-		if (m.key.family == 6)
-			m.key.dst[15] = 0xee;
-		m.key.sport = (uint16_t)(50000 + i);
-		m.key.dport = 22;
-		break;
-	case SYNC_MSG_ACK:
-	case SYNC_MSG_ALIVE:
-		m.next = 0xfffffff0u + i * 7 + 1;
-		if (type == SYNC_MSG_ALIVE)
-			m.flags = (uint8_t)(i % (SYNC_ALIVE_ALL + 1));
-		break;
-	case SYNC_MSG_NACK:
-		m.nack.from = 0xfffffff0u + i; /* up to the wrap and across it */
-		m.nack.to = m.nack.from + i + 3;
-		break;
-	default:
-		m.bulk.id = 0xabcd0000u + i;
-		if (type == SYNC_MSG_BULK_END)
-			m.bulk.flows = 123456 + i;
-		break;
-	}
-	return m;
-}
-
 static void assert_msg_equal(const struct sync_msg *a, const struct sync_msg *b)
 {
 	assert_memory_equal(a, b, sizeof(*a)); /* both were zeroed before they were filled */
@@ -277,7 +214,7 @@ static void test_every_type(void **state)
 	for (unsigned i = 0; i < 4; i++)
 		for (unsigned k = 0; k < sizeof(reliable_types); k++)
 			if (n < 10)
-				msgs[n++] = sample(reliable_types[k], i);
+				msgs[n++] = sync_sample(reliable_types[k], i);
 	size_t len = round_trip(buf, 1, msgs, n);
 	assert_int_equal(buf[4], n); /* the count */
 	assert_int_equal(buf[6], SYNC_MSG_FLOW);
@@ -288,7 +225,7 @@ static void test_every_type(void **state)
 	n = 0;
 	for (unsigned i = 0; i < 4; i++)
 		for (unsigned k = 0; k < sizeof(control_types); k++)
-			msgs[n++] = sample(control_types[k], i);
+			msgs[n++] = sync_sample(control_types[k], i);
 	round_trip(buf, 0, msgs, n);
 }
 
@@ -297,19 +234,19 @@ static size_t full_payload(uint8_t *buf, struct sync_msg *msgs, unsigned *n)
 {
 	*n = 0;
 	for (unsigned i = 0; i < 10; i++)
-		msgs[(*n)++] = sample(SYNC_MSG_FLOW, i);
+		msgs[(*n)++] = sync_sample(SYNC_MSG_FLOW, i);
 	for (unsigned i = 0; i < 3; i++)
-		msgs[(*n)++] = sample(SYNC_MSG_DESTROY, i);
+		msgs[(*n)++] = sync_sample(SYNC_MSG_DESTROY, i);
 	for (unsigned i = 0; i < 5; i++)
-		msgs[(*n)++] = sample(SYNC_MSG_BULK_START, i);
-	msgs[(*n)++] = sample(SYNC_MSG_BULK_END, 9);
+		msgs[(*n)++] = sync_sample(SYNC_MSG_BULK_START, i);
+	msgs[(*n)++] = sync_sample(SYNC_MSG_BULK_END, 9);
 	return round_trip(buf, 77, msgs, *n);
 }
 
 static void test_full_payload(void **state)
 {
 	uint8_t buf[SYNC_PAYLOAD_MAX + 8];
-	struct sync_msg msgs[32], one = sample(SYNC_MSG_BULK_START, 1);
+	struct sync_msg msgs[32], one = sync_sample(SYNC_MSG_BULK_START, 1);
 	struct sync_writer w;
 	unsigned n;
 	uint32_t seq;
@@ -352,9 +289,9 @@ static void test_truncation(void **state)
 		if (sync_payload_check(buf, cut, &seq) != -EBADMSG)
 			fail_msg("a payload cut to %zu bytes passed", cut);
 
-	msgs[0] = sample(SYNC_MSG_ACK, 1);
-	msgs[1] = sample(SYNC_MSG_NACK, 2);
-	msgs[2] = sample(SYNC_MSG_ALIVE, 3);
+	msgs[0] = sync_sample(SYNC_MSG_ACK, 1);
+	msgs[1] = sync_sample(SYNC_MSG_NACK, 2);
+	msgs[2] = sync_sample(SYNC_MSG_ALIVE, 3);
 	len = round_trip(buf, 0, msgs, 3);
 	for (size_t cut = 0; cut < len; cut++)
 		assert_int_equal(sync_payload_check(buf, cut, &seq), -EBADMSG);
@@ -385,9 +322,10 @@ static void expect_malformed(uint32_t seq, const struct sync_msg *m, size_t off,
 
 static void test_malformed(void **state)
 {
-	struct sync_msg flow = sample(SYNC_MSG_FLOW, 0), destroy = sample(SYNC_MSG_DESTROY, 0);
-	struct sync_msg ack = sample(SYNC_MSG_ACK, 0), nack = sample(SYNC_MSG_NACK, 0);
-	struct sync_msg alive = sample(SYNC_MSG_ALIVE, 0);
+	struct sync_msg flow = sync_sample(SYNC_MSG_FLOW, 0),
+			destroy = sync_sample(SYNC_MSG_DESTROY, 0);
+	struct sync_msg ack = sync_sample(SYNC_MSG_ACK, 0), nack = sync_sample(SYNC_MSG_NACK, 0);
+	struct sync_msg alive = sync_sample(SYNC_MSG_ALIVE, 0);
 	uint8_t buf[SYNC_PAYLOAD_MAX];
 	uint32_t s;
 
@@ -406,18 +344,18 @@ static void test_malformed(void **state)
 	expect_malformed(1, &flow, MSG, _SYNC_MSG_MAX);
 	expect_malformed(1, &flow, MSG, 0xff);
 	for (unsigned k = 0; k < sizeof(reliable_types); k++) {
-		struct sync_msg m = sample(reliable_types[k], 1);
+		struct sync_msg m = sync_sample(reliable_types[k], 1);
 		expect_malformed(1, &m, 0, 0); /* seq 0: unreliable */
 		expect_malformed(1, &m, MSG + 2, (uint8_t)(sync_msg_body_size(m.type) + 1));
 		expect_malformed(1, &m, MSG + 3, 1); /* a length over 255 */
 	}
 	for (unsigned k = 0; k < sizeof(control_types); k++) {
-		struct sync_msg m = sample(control_types[k], 1);
+		struct sync_msg m = sync_sample(control_types[k], 1);
 		expect_malformed(0, &m, 0, 1);
 		expect_malformed(0, &m, MSG + 2, (uint8_t)(sync_msg_body_size(m.type) - 1));
 	}
 	/* a control type whose body size a reliable type has, in its place */
-	struct sync_msg bs = sample(SYNC_MSG_BULK_START, 1);
+	struct sync_msg bs = sync_sample(SYNC_MSG_BULK_START, 1);
 	expect_malformed(1, &bs, MSG, SYNC_MSG_ACK);
 
 	/* flags: every bit a type does not define */
@@ -439,7 +377,7 @@ static void test_malformed(void **state)
 	expect_malformed(1, &destroy, BODY + 1, 1);
 	expect_malformed(1, &destroy, BODY + 2 + 4, 1);	      /* src byte 4 */
 	expect_malformed(1, &destroy, BODY + 2 + 16 + 15, 1); /* dst byte 15 */
-	destroy = sample(SYNC_MSG_DESTROY, 1);		      /* IPv6: every byte counts */
+	destroy = sync_sample(SYNC_MSG_DESTROY, 1);	      /* IPv6: every byte counts */
 	expect_malformed(1, &destroy, BODY, 4);
 
 	/* sequence numbers: 0 names none; a NACK's from after its to */
@@ -473,7 +411,7 @@ static void test_malformed(void **state)
 static void test_writer_refuses(void **state)
 {
 	uint8_t buf[SYNC_PAYLOAD_MAX], before[SYNC_PAYLOAD_MAX];
-	struct sync_msg ok = sample(SYNC_MSG_DESTROY, 0), bad;
+	struct sync_msg ok = sync_sample(SYNC_MSG_DESTROY, 0), bad;
 	struct sync_writer w;
 	uint32_t s;
 
@@ -483,7 +421,7 @@ static void test_writer_refuses(void **state)
 	assert_int_equal(sync_writer_add(&w, &ok), 0);
 	memcpy(before, buf, sizeof(buf));
 
-	bad = sample(SYNC_MSG_ACK, 0); /* control in a reliable payload */
+	bad = sync_sample(SYNC_MSG_ACK, 0); /* control in a reliable payload */
 	assert_int_equal(sync_writer_add(&w, &bad), -EINVAL);
 	bad = ok;
 	bad.type = 0;
@@ -496,10 +434,10 @@ static void test_writer_refuses(void **state)
 	bad = ok;
 	bad.key.family = 0;
 	assert_int_equal(sync_writer_add(&w, &bad), -EINVAL);
-	bad = sample(SYNC_MSG_FLOW, 0);
+	bad = sync_sample(SYNC_MSG_FLOW, 0);
 	bad.flags = SYNC_FLOW_ALL + 1;
 	assert_int_equal(sync_writer_add(&w, &bad), -EINVAL);
-	bad = sample(SYNC_MSG_FLOW, 0);
+	bad = sync_sample(SYNC_MSG_FLOW, 0);
 	bad.flow.track.peer[0].wscale = 15;
 	assert_int_equal(sync_writer_add(&w, &bad), -EINVAL);
 
