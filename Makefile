@@ -229,7 +229,7 @@ check-tcpfwctl: $(TCPFWCTL) $(LIB_OBJS)
 # Man pages, linted as Lintian does: groff's warnings are the only output allowed, so any
 # line fails. The glob picks up every page in man/, whoever wrote it. Every page's .TH must
 # name "tcpfw $(VERSION)" and the same date: bump them together with VERSION.
-MAN_PAGES = $(sort $(wildcard man/*.[58]))
+MAN_PAGES = $(sort $(wildcard man/*.[578]))
 .PHONY: check-man
 check-man:
 	@fail=0; dates=""; for f in $(MAN_PAGES); do \
@@ -370,7 +370,7 @@ check-deb: deps deb
 # make install [PREFIX=/usr] [DESTDIR=DIR]: the binaries `all` built, the unit and its
 # helper tcpfw-ruleset (their /usr/sbin, /usr/lib/tcpfw and /etc/tcpfwd paths rewritten to
 # SBINDIR, LIBEXECDIR and SYSCONFDIR), the sysusers.d and
-# tmpfiles.d snippets, the journal catalog, man/*.8 and man/*.5, tcpfwctl's bash completion,
+# tmpfiles.d snippets, the journal catalog, man/*.8, man/*.5 and man/*.7, tcpfwctl's bash completion,
 # and the configuration files,
 # each only where none exists yet: an existing /etc/tcpfwd/tcpfwd.conf, tcpfw.nft or
 # tcpfw-iptables.sh is never overwritten. Nothing is created, enabled or started: after a real
@@ -403,6 +403,7 @@ TCPFW_CONFDIR = $(SYSCONFDIR)/tcpfwd
 TCPFW_CONF_FILES := tcpfwd.conf:0644 tcpfw.nft:0644 tcpfw-iptables.sh:0755
 INSTALL_MAN8 = $(wildcard man/*.8)
 INSTALL_MAN5 = $(wildcard man/*.5)
+INSTALL_MAN7 = $(wildcard man/*.7)
 # The shipped unit and rulesets name the PREFIX=/usr paths; nft stays /usr/sbin/nft.
 INSTALL_SED = sed -e 's|/usr/sbin/tcpfw|$(SBINDIR)/tcpfw|g' -e 's|/etc/tcpfwd/|$(TCPFW_CONFDIR)/|g' \
 	-e 's|/usr/lib/tcpfw/|$(LIBEXECDIR)/|g'
@@ -432,6 +433,8 @@ install: all
 	$(if $(INSTALL_MAN8),install -m 0644 $(INSTALL_MAN8) $(DESTDIR)$(MANDIR)/man8/)
 	$(if $(INSTALL_MAN5),install -d $(DESTDIR)$(MANDIR)/man5)
 	$(if $(INSTALL_MAN5),install -m 0644 $(INSTALL_MAN5) $(DESTDIR)$(MANDIR)/man5/)
+	$(if $(INSTALL_MAN7),install -d $(DESTDIR)$(MANDIR)/man7)
+	$(if $(INSTALL_MAN7),install -m 0644 $(INSTALL_MAN7) $(DESTDIR)$(MANDIR)/man7/)
 	@for f in $(TCPFW_CONF_FILES); do \
 		name=$${f%:*}; mode=$${f#*:}; dst=$(DESTDIR)$(TCPFW_CONFDIR)/$$name; \
 		if [ -e "$$dst" ]; then echo "install: $$dst exists: kept, not overwritten"; continue; fi; \
@@ -451,7 +454,8 @@ uninstall:
 		$(DESTDIR)$(LIBEXECDIR)/tcpfw-ruleset \
 		$(DESTDIR)$(COMPLETIONSDIR)/tcpfwctl \
 		$(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(INSTALL_MAN8))) \
-		$(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(INSTALL_MAN5)))
+		$(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(INSTALL_MAN5))) \
+		$(addprefix $(DESTDIR)$(MANDIR)/man7/,$(notdir $(INSTALL_MAN7)))
 	@for f in $(TCPFW_CONF_FILES); do \
 		name=$${f%:*}; dst=$(DESTDIR)$(TCPFW_CONFDIR)/$$name; \
 		[ -e "$$dst" ] || continue; \
@@ -544,7 +548,7 @@ check-units: all
 # build-fuzz/artifacts/, logs in build-fuzz/fuzz_<h>.log. Not part of check.
 # make fuzz-replay: the same harnesses built with $(CC) and tests/fuzz/replay.c instead of
 # libFuzzer, every corpus file run once; check runs it with SANITIZE=1 (ASan+UBSan, seconds).
-FUZZ_HARNESSES ?= packet engine config ctl_proto snapshot model pcapng nfqueue
+FUZZ_HARNESSES ?= packet engine config ctl_proto snapshot model pcapng nfqueue sync_proto
 FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
 FUZZ_BUILD := build-fuzz

@@ -10,13 +10,11 @@
  */
 #include "flow_table.h"
 
-#include <endian.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
-
+#include "crypto.h"
 #include "region.h"
 #include "util.h"
 
@@ -30,8 +28,8 @@ _Static_assert(sizeof(struct flow_table_entry) == FLOW_TABLE_HEADER_SIZE, "entry
 _Static_assert(sizeof(struct flow_key) == 5 * sizeof(uint64_t),
 	       "flow_table_key_equal compares 5 words");
 _Static_assert(sizeof(struct flow_table_entry) % 4 == 0, "value must stay 4-byte aligned");
-_Static_assert(crypto_shorthash_KEYBYTES == 16, "flow_table_params.hash_key is 16 bytes");
-_Static_assert(crypto_shorthash_BYTES == 8, "SipHash-2-4 yields 64 bits");
+_Static_assert(sizeof(((struct flow_table_params *)0)->hash_key) == 16,
+	       "flow_table_params.hash_key is crypto_hash64's key");
 
 struct flow_table {
 	uint8_t *pool;	   /* FLOW_TABLE_POOL_ALIGN-aligned, inside pool_mem */
@@ -243,15 +241,10 @@ size_t flow_key_hash_input(const struct flow_key *k, uint8_t buf[FLOW_KEY_HASH_M
 
 uint32_t flow_table_hash(const struct flow_table *t, const struct flow_key *k)
 {
-	unsigned char out[crypto_shorthash_BYTES];
 	uint8_t in[FLOW_KEY_HASH_MAX];
 	size_t len = flow_key_hash_input(k, in);
-	uint64_t h;
+	uint64_t h = crypto_hash64(in, len, t->hash_key);
 
-	/* SipHash-2-4 is plain C in libsodium: it needs no sodium_init() and touches no state. */
-	crypto_shorthash(out, in, len, t->hash_key);
-	memcpy(&h, out, sizeof(h));
-	h = le64toh(h);
 	return (uint32_t)h ^ (uint32_t)(h >> 32);
 }
 

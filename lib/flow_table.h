@@ -92,7 +92,7 @@ void flow_table_free(struct flow_table *t);
 size_t flow_key_hash_input(const struct flow_key *k, uint8_t buf[FLOW_KEY_HASH_MAX]);
 
 /*
- * The 32-bit hash of *k under the table's key: SipHash-2-4 (libsodium's crypto_shorthash) over
+ * The 32-bit hash of *k under the table's key: SipHash-2-4 (crypto_hash64()) over
  * flow_key_hash_input(), its 64-bit little-endian result folded as low ^ high. Pure; k must be a
  * canonical key.
  */

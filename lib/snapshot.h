@@ -6,7 +6,8 @@
  * Layout, all integers little-endian:
  *   header  (32 bytes): magic "TCPFWSNP", u32 version, u32 record size, u64 wall-clock ms at
  *                       the write, u64 zero
- *   records (128 bytes each): queue, tuple, orientation, timer class, time left, tracker state
+ *   records (128 bytes each): u16 queue, the flow (flow_record.h: tuple, orientation, timer
+ *                       class, time left, tracker state, 118 bytes), zeros to 128
  *   trailer (16 bytes): u64 record count, u32 CRC-32C of everything before it, magic "TSNP"
  * Fields are written one by one, never as memory images, so the format does not depend on
  * struct layout or the compiler. The writer streams (the count is only known at the end); the

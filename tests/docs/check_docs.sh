@@ -10,11 +10,14 @@
 #   docs/control-protocol.md  every method with its role, every error and destroy cause, every
 #                             replication state and drop reason, and every example message,
 #                             byte for byte, as a line "    -> CALL" or "    <- REPLY"
+#   docs/sync.md              every message type of the replication protocol with its number,
+#                             class and body size
 # Run from the top of the tree (make check-docs does).
 set -u
 facts_bin=${1:?usage: check_docs.sh FACTS_BIN}
 track=docs/tracking.md
 ctl=docs/control-protocol.md
+sync=docs/sync.md
 facts=$(mktemp)
 trap 'rm -f "$facts" "$facts.cells" "$facts.doc"' EXIT
 "$facts_bin" > "$facts" || { echo "check-docs: $facts_bin failed" >&2; exit 1; }
@@ -37,6 +40,7 @@ while IFS= read -r f; do
 	reason) has "$track" "| \`$rest\` |" ;;
 	method) has "$ctl" "| \`${rest% *}\` | ${rest##* } |" ;;
 	error | cause | sync_state | sync_drop) has "$ctl" "\`$rest\`" ;;
+	syncmsg) has "$sync" "$rest" ;;
 	row) line "$track" "${rest#* }" ;;
 	deviation) has "$track" "$rest" ;;
 	rule) has "$track" "$rest" ;;

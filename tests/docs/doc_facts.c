@@ -15,6 +15,8 @@
  *   deviation KEY                   a row of the deviations table (cells)
  *   rule KEY                        a row of the receiver-acceptability rules table
  *   json TEXT                       a control message example in docs/control-protocol.md
+ *   syncmsg | N | NAME | CLASS | SIZE  the start of a row of docs/sync.md's message types:
+ *                                   number, name, reliable or control, body size
  *
  * The transition table is not typed in: each cell is what the tracker does with the canonical
  * segment in that state (the state reached the canonical way, the initiator closing first, the
@@ -23,6 +25,7 @@
  * and must stay in step with it (one shared helper in tests/unit would serve both). The cells
  * of tcp_track_deviations[] get a star.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +33,7 @@
 #include "ctl_proto.h"
 #include "engine.h"
 #include "reason.h"
+#include "sync_proto.h"
 #include "tcp_track.h"
 #include "util.h"
 
@@ -631,5 +635,16 @@ int main(void)
 	print_table();
 	print_deviations();
 	print_examples();
+	for (unsigned t = 1; t < _SYNC_MSG_MAX; t++) {
+		char name[32];
+		size_t i;
+
+		for (i = 0; sync_msg_type_name((uint8_t)t)[i] && i < sizeof(name) - 1; i++)
+			name[i] = (char)toupper((unsigned char)sync_msg_type_name((uint8_t)t)[i]);
+		name[i] = 0;
+		printf("syncmsg | %u | %s | %s | %zu\n", t, name,
+		       sync_msg_reliable((uint8_t)t) ? "reliable" : "control",
+		       sync_msg_body_size((uint8_t)t));
+	}
 	return 0;
 }

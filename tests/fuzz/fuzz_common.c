@@ -210,3 +210,7 @@ size_t fuzz_write_snapshot(uint8_t *buf, uint64_t wall_ms, const struct engine_f
 	snapshot_write_trailer(&w, buf + len);
 	return len + SNAPSHOT_TRAILER_SIZE;
 }
+
+const uint8_t fuzz_sync_psk[CRYPTO_KEY_SIZE] = {'f', 'u', 'z', 'z', [31] = 0x5a};
+const uint8_t fuzz_sync_peer[CRYPTO_NONCE_SIZE] = {'p', 'e', 'e', 'r', [15] = 1};
+const uint8_t fuzz_sync_self[CRYPTO_NONCE_SIZE] = {'s', 'e', 'l', 'f', [15] = 2};

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "crypto.h"
 #include "engine.h"
 
 struct pktbuild;
@@ -89,5 +90,11 @@ unsigned fuzz_export_all(const struct engine *e, unsigned budget, struct engine_
 /* A snapshot file of the records, record i on queue i; returns its length. */
 size_t fuzz_write_snapshot(uint8_t *buf, uint64_t wall_ms, const struct engine_flow_record *recs,
 			   unsigned n);
+
+/* fuzz_sync_proto's fixed keys: the PSK, and the session nonces of the node whose datagrams
+ * it opens (peer) and of itself (self). make_seeds seals its seeds with them. */
+extern const uint8_t fuzz_sync_psk[CRYPTO_KEY_SIZE];
+extern const uint8_t fuzz_sync_peer[CRYPTO_NONCE_SIZE];
+extern const uint8_t fuzz_sync_self[CRYPTO_NONCE_SIZE];
 
 #endif

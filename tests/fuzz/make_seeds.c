@@ -3,11 +3,11 @@
  * make_seeds - writes the seed corpora of tests/fuzz/corpus/<harness>/. Run once, by hand, when a
  * harness's input format changes; the output is checked in:
  *
- *   make build/libtcpfw.a build/tests/unit/pktbuild.o
+ *   make build/libtcpfw.a build/tests/unit/pktbuild.o build/tests/unit/sync_samples.o
  *   cc -std=gnu11 -D_GNU_SOURCE -Ilib -o build/make_seeds tests/fuzz/make_seeds.c \
- *      tests/fuzz/make_seeds_ctl.c tests/fuzz/make_seeds_nfq.c tests/fuzz/fuzz_common.c \
- *      tests/fuzz/nfq_build.c \
- *      build/tests/unit/pktbuild.o build/libtcpfw.a \
+ *      tests/fuzz/make_seeds_ctl.c tests/fuzz/make_seeds_nfq.c tests/fuzz/make_seeds_sync.c \
+ *      tests/fuzz/fuzz_common.c tests/fuzz/nfq_build.c \
+ *      build/tests/unit/pktbuild.o build/tests/unit/sync_samples.o build/libtcpfw.a \
  *      $(pkg-config --libs libsodium libconfig jansson libmnl)
  *   build/make_seeds tests/fuzz/corpus
  *
@@ -20,6 +20,8 @@
  * packets and comments at the writer's edges (clamps, the UTF-8 cut, refusals, the largest
  * snaplen). nfqueue: datagrams as the kernel sends them (IPv4, IPv6, cut copies, batches with
  * ACKs, errors and DONE), truncated or short attributes, and the lengths libmnl misreads.
+ * sync_proto (make_seeds_sync.c): datagrams sealed with the harness's keys, payloads of every
+ * message type, some damage, and programs for the anti-replay window.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -764,6 +766,7 @@ int main(int argc, char **argv)
 	live_seeds();
 	pcapng_seeds();
 	nfqueue_seeds();
+	sync_seeds();
 	printf("make_seeds: %u files under %s\n", n_written, root);
 	return 0;
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * make_seeds - what make_seeds.c (the program, and most harnesses' seeds), make_seeds_ctl.c
- * (the ctl_proto seeds) and make_seeds_nfq.c (the nfqueue seeds) share. Both exit(1) with a message
- * on any failure.
+ * (the ctl_proto seeds), make_seeds_nfq.c (the nfqueue seeds) and make_seeds_sync.c (the
+ * sync_proto seeds) share. Both exit(1) with a message on any failure.
  */
 #ifndef TCPFW_MAKE_SEEDS_H
 #define TCPFW_MAKE_SEEDS_H
@@ -24,5 +24,8 @@ void ctl_seeds(void);
 
 /* The nfqueue harness's seeds (make_seeds_nfq.c). */
 void nfqueue_seeds(void);
+
+/* The sync_proto harness's seeds (make_seeds_sync.c). */
+void sync_seeds(void);
 
 #endif /* TCPFW_MAKE_SEEDS_H */
