@@ -132,14 +132,15 @@ $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(UNIT_HELPER_OBJS) $(LIBTCPFW)
 # Each links the daemon objects it exercises, libtcpfw.a and the daemon libraries.
 DAEMON_UNIT_TESTS := $(sort $(wildcard tests/daemon/test_*.c))
 DAEMON_UNIT_BINS := $(DAEMON_UNIT_TESTS:%.c=$(BUILD)/%)
-DAEMON_UNIT_OBJS := $(addprefix $(BUILD)/daemon/tcpfwd/,ctl_methods.o ctl_trace.o log.o notify.o \
-	reset.o sync.o tap.o)
+DAEMON_OBJS_test_ctl_methods := ctl_methods.o ctl_trace.o log.o notify.o reset.o tap.o
+DAEMON_OBJS_test_sync := sync.o sync_table.o log.o notify.o
 $(BUILD)/tests/daemon/%.o: tests/daemon/%.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Idaemon/tcpfwd -Itests/unit $(LIB_CFLAGS) $(DAEMON_CFLAGS) -c -o $@ $<
 
-$(BUILD)/tests/daemon/%: $(BUILD)/tests/daemon/%.o $(DAEMON_UNIT_OBJS) $(UNIT_HELPER_OBJS) \
-		$(LIBTCPFW)
+.SECONDEXPANSION:
+$(BUILD)/tests/daemon/%: $(BUILD)/tests/daemon/%.o \
+		$$(addprefix $(BUILD)/daemon/tcpfwd/,$$(DAEMON_OBJS_$$*)) $(UNIT_HELPER_OBJS) $(LIBTCPFW)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(DAEMON_LIBS) $(shell $(PKG_CONFIG) --libs cmocka)
 
 # test_config_man compares the man pages' lists of reloadable keys with the code.

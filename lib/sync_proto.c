@@ -126,6 +126,7 @@ static const size_t body_size[_SYNC_MSG_MAX] = {
 /* The flag bits each type may carry. */
 static const uint8_t flags_allowed[_SYNC_MSG_MAX] = {
 	[SYNC_MSG_FLOW] = SYNC_FLOW_ALL,
+	[SYNC_MSG_BULK_START] = SYNC_BULK_COMPLETE,
 	[SYNC_MSG_ALIVE] = SYNC_ALIVE_ALL,
 };
 

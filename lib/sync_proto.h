@@ -109,6 +109,9 @@ enum sync_msg_type {
 #define SYNC_FLOW_BULK	 0x04 /* part of a bulk transfer */
 #define SYNC_FLOW_ALL	 0x07
 
+/* BULK_START flags */
+#define SYNC_BULK_COMPLETE 0x01 /* the sender's table is complete: what it lacks is gone */
+
 /* ALIVE status */
 #define SYNC_ALIVE_COMPLETE 0x01 /* the sender's table holds everything it should */
 #define SYNC_ALIVE_BULK	    0x02 /* the sender is sending a bulk transfer */

@@ -16,86 +16,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "crypto.h"
 #include "log.h"
 #include "seq.h"
-#include "sync.h"
-#include "sync_link.h"
-#include "sync_proto.h"
-
-#define SYNC_HELLO_MS	  1000 /* HELLO while down */
-#define SYNC_ALIVE_MS	  200  /* ALIVE while up: the tail the peer may have lost */
-#define SYNC_BULK_ASK_MS  1000 /* BULK_REQUEST until the peer's BULK_START arrives */
-#define SYNC_NACK_MS	  50   /* a gap is reported again this often */
-#define SYNC_RTO_MS	  100  /* unacknowledged datagrams go again after this */
-#define SYNC_RING	  4096 /* datagrams kept for retransmission: about 6 MiB */
-#define SYNC_WINDOW	  1024 /* datagrams buffered ahead of a gap */
-#define SYNC_RECV_BATCH	  256  /* datagrams read per sync_receive() */
-#define SYNC_RESEND_MAX	  256  /* datagrams resent per NACK or timeout */
-#define SYNC_BULK_BUDGET  2048 /* table slots a bulk walk takes per turn: about 1 ms */
-#define SYNC_GAP_STALE_MS 1000 /* a gap older than this: not in sync */
-#define SYNC_KEY_FILE_MAX 256
-
-struct sync {
-	struct engine *e;
-	int fd;
-	struct sockaddr_storage peer;
-	socklen_t peer_len;
-	char peer_text[CONFIG_ADDR_MAX];
-	uint64_t delay_ms;
-	uint64_t timeout_ms;
-
-	uint8_t psk[CRYPTO_KEY_SIZE];
-	uint8_t hello_key[CRYPTO_KEY_SIZE];
-	uint8_t tx_key[CRYPTO_KEY_SIZE];
-	uint8_t rx_key[CRYPTO_KEY_SIZE];
-	uint8_t self[CRYPTO_NONCE_SIZE];       /* our session nonce, new after every down */
-	uint8_t peer_nonce[CRYPTO_NONCE_SIZE]; /* the peer's, as last heard */
-	bool peer_known;
-	uint64_t counter; /* our datagram counter under self */
-	struct sync_replay replay;
-
-	bool up;
-	bool was_in_sync; /* in sync when the session went down: peer_lost */
-	bool complete;	  /* the table holds all it should (docs/sync.md "complete") */
-	bool peer_complete;
-	struct sync_tx *tx;
-	struct sync_rx *rx;
-	bool ack_due;
-	uint64_t gap_since_ms; /* 0: no gap */
-
-	/* the bulk transfer we receive in this session */
-	bool bulk_seen; /* its BULK_START arrived: stop asking */
-	bool bulk_done; /* its BULK_END arrived */
-	uint32_t rx_bulk_id;
-	bool rx_bulk_complete; /* the sender's table was complete: it may remove ours */
-	uint64_t rx_bulk_start_ms;
-	uint64_t rx_bulk_flows;
-	/* the one we send in this session */
-	bool tx_bulk_asked;
-	bool tx_bulk_active;
-	uint32_t tx_bulk_id;
-	uint32_t tx_bulk_cursor;
-	uint32_t tx_bulk_flows;
-
-	uint64_t now_ms;
-	uint64_t last_heard_ms;
-	uint64_t last_hello_ms;
-	uint64_t last_alive_ms;
-	uint64_t last_ask_ms;
-	uint64_t last_nack_ms;
-	uint64_t last_settle_ms;
-
-	/* the reliable payload being filled */
-	struct sync_writer w;
-	bool w_open;
-	uint8_t out[SYNC_PAYLOAD_MAX];
-	uint8_t dgram[SYNC_DATAGRAM_MAX];
-	uint8_t in[SYNC_DATAGRAM_MAX];
-	uint8_t plain[SYNC_PAYLOAD_MAX];
-
-	struct ctl_sync st; /* counters; state and flags are filled by sync_status() */
-};
+#include "sync_internal.h"
 
 /* ---- setup ---- */
 
@@ -255,7 +178,7 @@ int sync_fd(const struct sync *s)
 
 /* ---- sending ---- */
 
-static void send_sealed(struct sync *s, uint8_t kind, const uint8_t *payload, size_t len)
+void sync_send(struct sync *s, uint8_t kind, const uint8_t *payload, size_t len)
 {
 	struct sync_header h = {.kind = kind, .counter = ++s->counter};
 
@@ -277,67 +200,8 @@ static void send_hello(struct sync *s)
 	if (s->peer_known)
 		memcpy(h.echo, s->peer_nonce, sizeof(h.echo));
 	sync_hello_put(&h, p);
-	send_sealed(s, SYNC_KIND_HELLO, p, sizeof(p));
+	sync_send(s, SYNC_KIND_HELLO, p, sizeof(p));
 	s->last_hello_ms = s->now_ms;
-}
-
-/* Sends the reliable payload being filled, and keeps it for retransmission. */
-static void flush_reliable(struct sync *s)
-{
-	if (!s->w_open)
-		return;
-	s->w_open = false;
-	size_t len = sync_writer_finish(&s->w);
-	uint32_t seq = sync_tx_push(s->tx, s->out, len, s->now_ms);
-	if (!seq)
-		return; /* the ring is full: sync_turn() ends the session */
-	send_sealed(s, SYNC_KIND_DATA, s->out, len);
-	sync_tx_sent(s->tx, seq, s->now_ms);
-}
-
-/* Appends a table message to the reliable stream; nothing is kept while no session is up. */
-static void queue_msg(struct sync *s, const struct sync_msg *m)
-{
-	if (!s->up || !sync_tx_room(s->tx))
-		return;
-	if (s->w_open && !sync_writer_fits(&s->w, sync_msg_body_size(m->type)))
-		flush_reliable(s);
-	if (!s->w_open) {
-		if (!sync_tx_room(s->tx))
-			return;
-		sync_writer_init(&s->w, s->out, sync_tx_next_seq(s->tx));
-		s->w_open = true;
-	}
-	if (sync_writer_add(&s->w, m) == 0 &&
-	    (m->type == SYNC_MSG_FLOW || m->type == SYNC_MSG_DESTROY))
-		s->st.records_sent++;
-}
-
-static void queue_record(const struct engine_flow_record *rec, unsigned flags, void *arg)
-{
-	struct sync_msg m = {.type = SYNC_MSG_FLOW, .flags = (uint8_t)flags, .flow = *rec};
-
-	_Static_assert(ENGINE_SYNC_MOVING == SYNC_FLOW_MOVING &&
-			       ENGINE_SYNC_OWNED == SYNC_FLOW_OWNED &&
-			       ENGINE_SYNC_BULK == SYNC_FLOW_BULK,
-		       "the engine's record flags travel as they are");
-	queue_msg(arg, &m);
-}
-
-void sync_on_event(struct sync *s, const struct engine_event *ev)
-{
-	struct sync_msg m = {.type = SYNC_MSG_DESTROY};
-
-	/* expiry: each box runs its own timers; peer: it came from there */
-	if (ev->type != ENGINE_EVENT_DESTROY || ev->cause == ENGINE_CAUSE_TIMEOUT ||
-	    ev->cause == ENGINE_CAUSE_PEER)
-		return;
-	m.key.family = ev->flow.family;
-	memcpy(m.key.src, ev->flow.src, sizeof(m.key.src));
-	memcpy(m.key.dst, ev->flow.dst, sizeof(m.key.dst));
-	m.key.sport = ev->flow.sport;
-	m.key.dport = ev->flow.dport;
-	queue_msg(s, &m);
 }
 
 /* One control datagram: an ACK, a NACK and an ALIVE as they are due. */
@@ -367,11 +231,12 @@ static void send_control(struct sync *s, bool alive, bool bulk_request)
 		s->last_alive_ms = s->now_ms;
 	}
 	if (bulk_request) {
-		sync_writer_add(&w, &(struct sync_msg){.type = SYNC_MSG_BULK_REQUEST});
+		sync_writer_add(&w, &(struct sync_msg){.type = SYNC_MSG_BULK_REQUEST,
+						       .bulk.id = s->bulk_ask_id});
 		s->last_ask_ms = s->now_ms;
 	}
 	if (w.count)
-		send_sealed(s, SYNC_KIND_DATA, p, sync_writer_finish(&w));
+		sync_send(s, SYNC_KIND_DATA, p, sync_writer_finish(&w));
 }
 
 static void resend(struct sync *s, uint32_t seq)
@@ -381,7 +246,7 @@ static void resend(struct sync *s, uint32_t seq)
 
 	if (!p)
 		return;
-	send_sealed(s, SYNC_KIND_DATA, p, len);
+	sync_send(s, SYNC_KIND_DATA, p, len);
 	sync_tx_sent(s->tx, seq, s->now_ms);
 	s->st.retransmitted++;
 }
@@ -400,6 +265,7 @@ static void session_up(struct sync *s)
 	s->ack_due = false;
 	s->gap_since_ms = 0;
 	s->bulk_seen = s->bulk_done = false;
+	s->bulk_ask_id = (uint32_t)s->st.sessions + 1; /* any non-zero: one request a session */
 	s->tx_bulk_asked = s->tx_bulk_active = false;
 	s->was_in_sync = false;
 	s->last_heard_ms = s->now_ms;
@@ -445,6 +311,8 @@ static void on_hello(struct sync *s, const uint8_t *sender, const struct sync_he
 {
 	bool echoes_us = memcmp(h->echo, s->self, sizeof(s->self)) == 0;
 
+	if (memcmp(sender, s->self, CRYPTO_NONCE_SIZE) == 0)
+		return; /* our own HELLO, reflected: it must not bring a session up */
 	if (s->up) {
 		if (memcmp(sender, s->peer_nonce, CRYPTO_NONCE_SIZE) == 0) {
 			if (!echoes_us) /* it has not verified us yet */
@@ -464,89 +332,9 @@ static void on_hello(struct sync *s, const uint8_t *sender, const struct sync_he
 
 /* ---- receiving ---- */
 
-static void drop(struct sync *s, enum ctl_sync_drop why)
+void sync_drop(struct sync *s, enum ctl_sync_drop why)
 {
 	s->st.dropped[why]++;
-}
-
-static void bulk_end(struct sync *s, uint32_t id, uint64_t now_ms)
-{
-	uint32_t cursor = 0;
-	unsigned removed = 0;
-
-	if (!s->bulk_seen || id != s->rx_bulk_id)
-		return;
-	/*
-	 * Only a complete table says what no longer exists. Two incomplete ones (both restarted)
-	 * have exchanged all they hold: their union is the best there is, and removes nothing.
-	 */
-	if (s->rx_bulk_complete)
-		do /* one walk: a few ms for a million slots, once per session */
-			removed += engine_sync_bulk_end(s->e, &cursor, UINT32_MAX);
-		while (cursor);
-	s->bulk_done = true;
-	s->complete = true;
-	s->st.bulks_received++;
-	s->st.bulk_last_ms = now_ms - s->rx_bulk_start_ms;
-	s->st.bulk_last_flows = s->rx_bulk_flows;
-	struct log_fields f = {0};
-	log_fields_add(&f, "TCPFW_PEER=%s", s->peer_text);
-	log_fields_add(&f, "TCPFW_FLOWS=%llu", (unsigned long long)s->rx_bulk_flows);
-	log_fields_add(&f, "TCPFW_DURATION_MS=%llu", (unsigned long long)s->st.bulk_last_ms);
-	log_fields_add(&f, "TCPFW_REMOVED=%u", removed);
-	log_struct(CONFIG_LOG_NOTICE, LOG_ID_SYNC_IN_SYNC, &f,
-		   "sync: in sync with %s: its table of %llu flows took %llu ms; %u stale flows "
-		   "removed",
-		   s->peer_text, (unsigned long long)s->rx_bulk_flows,
-		   (unsigned long long)s->st.bulk_last_ms, removed);
-}
-
-static void apply_flow(struct sync *s, const struct sync_msg *m)
-{
-	int r = engine_sync_apply(s->e, &m->flow, m->flags, s->complete, 2 * s->delay_ms,
-				  s->now_ms);
-
-	if (m->flags & SYNC_FLOW_BULK)
-		s->rx_bulk_flows++;
-	if (r == 1)
-		s->st.records_applied++;
-	else if (r == -EINVAL)
-		drop(s, CTL_SYNC_DROP_BAD_RECORD);
-	else if (r == -ENOSPC)
-		drop(s, CTL_SYNC_DROP_TABLE_FULL);
-}
-
-/* A reliable payload, in order. */
-static void apply_payload(struct sync *s, const uint8_t *p, size_t len)
-{
-	struct sync_reader rd;
-	struct sync_msg m;
-
-	sync_reader_init(&rd, p, len);
-	while (sync_reader_next(&rd, &m) == 1) {
-		switch (m.type) {
-		case SYNC_MSG_FLOW:
-			apply_flow(s, &m);
-			break;
-		case SYNC_MSG_DESTROY:
-			if (engine_sync_remove(s->e, m.key.family, m.key.src, m.key.sport,
-					       m.key.dst, m.key.dport) == 0)
-				s->st.records_applied++;
-			break;
-		case SYNC_MSG_BULK_START:
-			engine_sync_bulk_begin(s->e);
-			s->bulk_seen = true;
-			s->bulk_done = false;
-			s->rx_bulk_id = m.bulk.id;
-			s->rx_bulk_complete = m.flags & SYNC_BULK_COMPLETE;
-			s->rx_bulk_start_ms = s->now_ms;
-			s->rx_bulk_flows = 0;
-			break;
-		case SYNC_MSG_BULK_END:
-			bulk_end(s, m.bulk.id, s->now_ms);
-			break;
-		}
-	}
 }
 
 static void on_control(struct sync *s, const uint8_t *p, size_t len)
@@ -571,15 +359,7 @@ static void on_control(struct sync *s, const uint8_t *p, size_t len)
 				resend(s, q);
 			break;
 		case SYNC_MSG_BULK_REQUEST:
-			if (!s->tx_bulk_asked) { /* one per session: later asks crossed our START */
-				s->tx_bulk_asked = s->tx_bulk_active = true;
-				s->tx_bulk_cursor = 0;
-				s->tx_bulk_flows = 0;
-				queue_msg(s, &(struct sync_msg){
-						     .type = SYNC_MSG_BULK_START,
-						     .flags = s->complete ? SYNC_BULK_COMPLETE : 0,
-						     .bulk.id = ++s->tx_bulk_id});
-			}
+			sync_bulk_start(s, m.bulk.id);
 			break;
 		case SYNC_MSG_ALIVE:
 			sync_rx_note_tail(s->rx, m.next);
@@ -598,9 +378,9 @@ static void on_reliable(struct sync *s, uint32_t seq, const uint8_t *p, size_t l
 	s->ack_due = true;
 	if (r != SYNC_RX_DELIVER)
 		return;
-	apply_payload(s, p, len);
+	sync_apply(s, p, len);
 	while ((next = sync_rx_pop(s->rx, &next_len)))
-		apply_payload(s, next, next_len);
+		sync_apply(s, next, next_len);
 }
 
 static void on_data(struct sync *s, const struct sync_header *h, size_t n)
@@ -609,16 +389,16 @@ static void on_data(struct sync *s, const struct sync_header *h, size_t n)
 	uint32_t seq;
 
 	if (!s->up || memcmp(h->sender, s->peer_nonce, CRYPTO_NONCE_SIZE) != 0)
-		return drop(s, CTL_SYNC_DROP_NO_SESSION);
+		return sync_drop(s, CTL_SYNC_DROP_NO_SESSION);
 	if (!sync_replay_fresh(&s->replay, h->counter))
-		return drop(s, CTL_SYNC_DROP_REPLAYED);
+		return sync_drop(s, CTL_SYNC_DROP_REPLAYED);
 	if (sync_open(s->in, n, h, s->rx_key, s->plain, &len) < 0)
-		return drop(s, CTL_SYNC_DROP_BAD_AUTH);
+		return sync_drop(s, CTL_SYNC_DROP_BAD_AUTH);
 	sync_replay_accept(&s->replay, h->counter);
 	s->last_heard_ms = s->now_ms;
 	s->st.received++;
 	if (sync_payload_check(s->plain, len, &seq) < 0)
-		return drop(s, CTL_SYNC_DROP_MALFORMED);
+		return sync_drop(s, CTL_SYNC_DROP_MALFORMED);
 	if (seq == 0)
 		on_control(s, s->plain, len);
 	else
@@ -645,13 +425,13 @@ static void on_datagram(struct sync *s, size_t n)
 	size_t len;
 
 	if (sync_header_get(s->in, n, &h) < 0)
-		return drop(s, CTL_SYNC_DROP_MALFORMED);
+		return sync_drop(s, CTL_SYNC_DROP_MALFORMED);
 	if (h.kind == SYNC_KIND_DATA)
 		return on_data(s, &h, n);
 	if (sync_open(s->in, n, &h, s->hello_key, s->plain, &len) < 0)
-		return drop(s, CTL_SYNC_DROP_BAD_AUTH);
+		return sync_drop(s, CTL_SYNC_DROP_BAD_AUTH);
 	if (sync_hello_get(s->plain, len, &hello) < 0)
-		return drop(s, CTL_SYNC_DROP_MALFORMED);
+		return sync_drop(s, CTL_SYNC_DROP_MALFORMED);
 	s->st.received++;
 	if (!s->up)
 		s->last_heard_ms = s->now_ms;
@@ -671,11 +451,11 @@ void sync_receive(struct sync *s, uint64_t now_ms)
 		if (n < 0)
 			break; /* EAGAIN, or an ICMP error of an earlier send: nothing to read */
 		if (!from_peer(s, &src)) {
-			drop(s, CTL_SYNC_DROP_BAD_SOURCE);
+			sync_drop(s, CTL_SYNC_DROP_BAD_SOURCE);
 			continue;
 		}
 		if ((size_t)n > sizeof(s->in)) {
-			drop(s, CTL_SYNC_DROP_MALFORMED);
+			sync_drop(s, CTL_SYNC_DROP_MALFORMED);
 			continue;
 		}
 		on_datagram(s, (size_t)n);
@@ -702,31 +482,14 @@ int sync_attach(struct sync *s, struct engine *e, uint64_t now_ms)
 	return 0;
 }
 
-static void bulk_step(struct sync *s)
-{
-	/* at most half the ring, so that updates and retransmissions keep room */
-	unsigned room = sync_tx_room(s->tx);
-
-	if (!s->tx_bulk_active || room < SYNC_RING / 2)
-		return;
-	unsigned max = (room - SYNC_RING / 2) * (SYNC_PAYLOAD_MAX / (FLOW_RECORD_SIZE + 8));
-	s->tx_bulk_flows += engine_sync_export(s->e, &s->tx_bulk_cursor, SYNC_BULK_BUDGET, max,
-					       s->now_ms, queue_record, s);
-	if (s->tx_bulk_cursor)
-		return;
-	queue_msg(s, &(struct sync_msg){.type = SYNC_MSG_BULK_END,
-					.bulk = {.id = s->tx_bulk_id, .flows = s->tx_bulk_flows}});
-	s->tx_bulk_active = false;
-	s->st.bulks_sent++;
-}
-
 void sync_turn(struct sync *s, uint64_t now_ms)
 {
 	uint32_t due[SYNC_RESEND_MAX];
 
 	s->now_ms = now_ms;
 	if (!s->up) {
-		engine_sync_changes(s->e, true, now_ms, queue_record, s); /* keeps marks bounded */
+		engine_sync_changes(s->e, true, now_ms, sync_queue_record,
+				    s); /* keeps marks bounded */
 		if (now_ms - s->last_hello_ms >= SYNC_HELLO_MS)
 			send_hello(s);
 		return;
@@ -735,13 +498,13 @@ void sync_turn(struct sync *s, uint64_t now_ms)
 		session_down(s, "the peer fell silent");
 		return;
 	}
-	engine_sync_changes(s->e, false, now_ms, queue_record, s);
+	engine_sync_changes(s->e, false, now_ms, sync_queue_record, s);
 	if (now_ms - s->last_settle_ms >= s->delay_ms) {
-		engine_sync_changes(s->e, true, now_ms, queue_record, s);
+		engine_sync_changes(s->e, true, now_ms, sync_queue_record, s);
 		s->last_settle_ms = now_ms;
 	}
-	bulk_step(s);
-	flush_reliable(s);
+	sync_bulk_step(s);
+	sync_flush(s);
 	if (!sync_tx_room(s->tx)) {
 		session_down(s, "it stopped acknowledging");
 		return;

@@ -45,6 +45,7 @@ struct peer {
 	uint64_t counter;
 	uint8_t tx[CRYPTO_KEY_SIZE], rx[CRYPTO_KEY_SIZE], hello[CRYPTO_KEY_SIZE];
 	uint32_t seq;			 /* the next reliable seq */
+	uint32_t ask_id;		 /* the id of the BULK_REQUEST tcpfwd sent */
 	uint8_t last[SYNC_DATAGRAM_MAX]; /* the last datagram sent, for replays */
 	size_t last_len;
 };
@@ -130,7 +131,7 @@ static struct ctl_sync status(struct world *w)
 static int setup(void **state)
 {
 	struct world *w = calloc(1, sizeof(*w));
-	char key_path[128];
+	char key_path[CONFIG_PATH_MAX];
 
 	assert_non_null(w);
 	snprintf(w->dir, sizeof(w->dir), "/tmp/tcpfw-test-sync.XXXXXX");
@@ -223,7 +224,10 @@ static void handshake_with(struct world *w)
 	peer_send(&w->p, SYNC_KIND_HELLO, buf, sizeof(buf));
 	pump(w, 1);
 	assert_int_equal(status(w).state, CTL_SYNC_RESYNC);
-	assert_true(expect_msg(w, SYNC_KIND_DATA, SYNC_MSG_BULK_REQUEST, NULL));
+	struct sync_msg ask;
+	assert_true(expect_msg(w, SYNC_KIND_DATA, SYNC_MSG_BULK_REQUEST, &ask));
+	assert_int_not_equal(ask.bulk.id, 0);
+	w->p.ask_id = ask.bulk.id;
 }
 
 static void send_reliable(struct world *w, const struct sync_msg *msgs, unsigned n, uint32_t seq)
@@ -257,12 +261,14 @@ static void bulk_of(struct world *w, const struct engine_flow_record *recs, unsi
 	struct sync_msg m[8];
 	unsigned k = 0;
 
-	m[k++] = (struct sync_msg){.type = SYNC_MSG_BULK_START, .bulk.id = 1};
+	m[k++] = (struct sync_msg){
+		.type = SYNC_MSG_BULK_START, .flags = SYNC_BULK_COMPLETE, .bulk.id = w->p.ask_id};
 	for (unsigned i = 0; i < n; i++)
 		m[k++] = (struct sync_msg){.type = SYNC_MSG_FLOW,
 					   .flags = SYNC_FLOW_BULK | SYNC_FLOW_OWNED,
 					   .flow = recs[i]};
-	m[k++] = (struct sync_msg){.type = SYNC_MSG_BULK_END, .bulk = {.id = 1, .flows = n}};
+	m[k++] = (struct sync_msg){.type = SYNC_MSG_BULK_END,
+				   .bulk = {.id = w->p.ask_id, .flows = n}};
 	send_reliable(w, m, k, w->p.seq++);
 	pump(w, 2);
 }
@@ -357,14 +363,21 @@ static void test_hostile_datagrams(void **state)
 	pump(w, 1);
 	assert_int_equal(status(w).dropped[CTL_SYNC_DROP_REPLAYED], 1);
 
-	/* one bit flipped in the ciphertext, and in the header */
+	/* under fresh counters (the header's bytes 24..31), so the replay check lets them by:
+	 * one bit flipped in the ciphertext, and the counter itself changed (it is authenticated)
+	 */
+	copy[24] ^= 0x40;
 	copy[copy_len - 1] ^= 1;
 	send_to_tcpfwd(w->p.fd, copy, copy_len);
 	copy[copy_len - 1] ^= 1;
-	copy[20] ^= 0x80; /* the counter: a fresh one, but the header is authenticated */
 	send_to_tcpfwd(w->p.fd, copy, copy_len);
+	copy[24] ^= 0x40;
+	copy[8] ^= 1; /* another sender nonce: no session of ours */
+	send_to_tcpfwd(w->p.fd, copy, copy_len);
+	copy[8] ^= 1;
 	pump(w, 1);
 	assert_int_equal(status(w).dropped[CTL_SYNC_DROP_BAD_AUTH], 2);
+	assert_int_equal(status(w).dropped[CTL_SYNC_DROP_NO_SESSION], 1);
 
 	/* garbage, a short datagram, and a datagram from another address */
 	uint8_t junk[64] = "TFSY";
@@ -407,17 +420,21 @@ static void test_local_changes_sent(void **state)
 	uint8_t ask[SYNC_PAYLOAD_MAX];
 	struct sync_writer wr;
 	sync_writer_init(&wr, ask, 0);
-	sync_writer_add(&wr, &(struct sync_msg){.type = SYNC_MSG_BULK_REQUEST});
+	sync_writer_add(&wr, &(struct sync_msg){.type = SYNC_MSG_BULK_REQUEST, .bulk.id = 9});
 	peer_send(&w->p, SYNC_KIND_DATA, ask, sync_writer_finish(&wr));
 	struct sync_msg m;
 	assert_true(expect_msg(w, SYNC_KIND_DATA, SYNC_MSG_BULK_END, &m));
+	assert_int_equal(m.bulk.id, 9);
 	assert_int_equal(m.bulk.flows, 0);
 
 	seg(w->fx, &c, C2S, SYN, 0); /* a local packet: its flow goes out at the turn's end */
 	assert_true(expect_msg(w, SYNC_KIND_DATA, SYNC_MSG_FLOW, &m));
 	assert_int_equal(m.flags, SYNC_FLOW_MOVING | SYNC_FLOW_OWNED);
 	assert_int_equal(m.flow.track.state, TCP_TRACK_SYN_SENT);
-	seg(w->fx, &c, S2C, RST | ACK, 0); /* removed by a local packet: a DESTROY */
+	w->fx->events.n = 0;
+	seg(w->fx, &c, S2C, RST | ACK, 0);	       /* removed by a local packet: a DESTROY */
+	for (unsigned i = 0; i < w->fx->events.n; i++) /* what the worker's event hook does */
+		sync_on_event(w->s, &w->fx->events.ev[i]);
 	assert_true(expect_msg(w, SYNC_KIND_DATA, SYNC_MSG_DESTROY, &m));
 	assert_int_equal(m.key.sport, 6100);
 }
