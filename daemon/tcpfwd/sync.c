@@ -102,6 +102,13 @@ static int open_socket(struct sync *s, const struct config *cfg)
 	if (s->fd == -1)
 		return log_errno(CONFIG_LOG_ERR, -errno, "sync: socket");
 	setsockopt(s->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* room for a whole window of a bulk transfer: a small buffer drops what the ring holds
+	 * and turns a transfer into retransmissions (FORCE: CAP_NET_ADMIN, past rmem_max) */
+	int buf = SYNC_SOCKET_BUFFER;
+	if (setsockopt(s->fd, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof(buf)) == -1)
+		setsockopt(s->fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
+	if (setsockopt(s->fd, SOL_SOCKET, SO_SNDBUFFORCE, &buf, sizeof(buf)) == -1)
+		setsockopt(s->fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
 	if (cfg->sync.interface[0] &&
 	    setsockopt(s->fd, SOL_SOCKET, SO_BINDTODEVICE, cfg->sync.interface,
 		       (socklen_t)strlen(cfg->sync.interface)) == -1)
@@ -192,16 +199,22 @@ void sync_send(struct sync *s, uint8_t kind, const uint8_t *payload, size_t len)
 	s->st.sent++;
 }
 
-static void send_hello(struct sync *s)
+/* A HELLO echoing `echo` (NULL: nothing heard yet). */
+static void send_hello_to(struct sync *s, const uint8_t *echo)
 {
 	struct sync_hello h = {0};
 	uint8_t p[SYNC_HELLO_SIZE];
 
-	if (s->peer_known)
-		memcpy(h.echo, s->peer_nonce, sizeof(h.echo));
+	if (echo)
+		memcpy(h.echo, echo, sizeof(h.echo));
 	sync_hello_put(&h, p);
 	sync_send(s, SYNC_KIND_HELLO, p, sizeof(p));
 	s->last_hello_ms = s->now_ms;
+}
+
+static void send_hello(struct sync *s)
+{
+	send_hello_to(s, s->peer_known ? s->peer_nonce : NULL);
 }
 
 /* One control datagram: an ACK, a NACK and an ALIVE as they are due. */
@@ -319,9 +332,23 @@ static void on_hello(struct sync *s, const uint8_t *sender, const struct sync_he
 				send_hello(s);
 			return;
 		}
-		if (s->now_ms - s->last_heard_ms < s->timeout_ms)
-			return; /* a live session is not given up for a HELLO */
+		/*
+		 * Another nonce: the peer restarted, or a replay. Only a HELLO echoing our current
+		 * nonce proves a live newcomer (no earlier incarnation of the peer ever saw it), so
+		 * answer with it, rate-limited, and switch when the echo comes back.
+		 */
+		if (!echoes_us) {
+			if (s->now_ms - s->last_hello_ms >= SYNC_NEWCOMER_MS)
+				send_hello_to(s, sender);
+			if (s->now_ms - s->last_heard_ms < s->timeout_ms)
+				return; /* a live session is not given up for a HELLO */
+		}
+		/* a new self: no datagram of the old session, or echoing its nonce, counts */
 		session_down(s, "the peer restarted");
+		memcpy(s->peer_nonce, sender, CRYPTO_NONCE_SIZE);
+		s->peer_known = true;
+		send_hello(s);
+		return;
 	}
 	memcpy(s->peer_nonce, sender, CRYPTO_NONCE_SIZE);
 	s->peer_known = true;

@@ -17,18 +17,20 @@
 #include "sync_link.h"
 #include "sync_proto.h"
 
-#define SYNC_HELLO_MS	  1000 /* HELLO while down */
-#define SYNC_ALIVE_MS	  200  /* ALIVE while up: the tail the peer may have lost */
-#define SYNC_BULK_ASK_MS  1000 /* BULK_REQUEST until the peer's BULK_START arrives */
-#define SYNC_NACK_MS	  50   /* a gap is reported again this often */
-#define SYNC_RTO_MS	  100  /* unacknowledged datagrams go again after this */
-#define SYNC_RING	  4096 /* datagrams kept for retransmission: about 6 MiB */
-#define SYNC_WINDOW	  1024 /* datagrams buffered ahead of a gap */
-#define SYNC_RECV_BATCH	  256  /* datagrams read per sync_receive() */
-#define SYNC_RESEND_MAX	  256  /* datagrams resent per NACK or timeout */
-#define SYNC_BULK_BUDGET  2048 /* table slots a bulk walk takes per turn: about 1 ms */
-#define SYNC_GAP_STALE_MS 1000 /* a gap older than this: not in sync */
-#define SYNC_KEY_FILE_MAX 256
+#define SYNC_HELLO_MS	   1000	     /* HELLO while down */
+#define SYNC_NEWCOMER_MS   100	     /* HELLOs to a new nonce while up, at most this often */
+#define SYNC_ALIVE_MS	   200	     /* ALIVE while up: the tail the peer may have lost */
+#define SYNC_BULK_ASK_MS   1000	     /* BULK_REQUEST until the peer's BULK_START arrives */
+#define SYNC_NACK_MS	   50	     /* a gap is reported again this often */
+#define SYNC_RTO_MS	   100	     /* unacknowledged datagrams go again after this */
+#define SYNC_SOCKET_BUFFER (8 << 20) /* bytes each way (the kernel doubles it): a bulk window */
+#define SYNC_RING	   4096	     /* datagrams kept for retransmission: about 6 MiB */
+#define SYNC_WINDOW	   1024	     /* datagrams buffered ahead of a gap */
+#define SYNC_RECV_BATCH	   256	     /* datagrams read per sync_receive() */
+#define SYNC_RESEND_MAX	   256	     /* datagrams resent per NACK or timeout */
+#define SYNC_BULK_BUDGET   2048	     /* table slots a bulk walk takes per turn: about 1 ms */
+#define SYNC_GAP_STALE_MS  1000	     /* a gap older than this: not in sync */
+#define SYNC_KEY_FILE_MAX  256
 
 struct sync {
 	struct engine *e;
@@ -61,7 +63,7 @@ struct sync {
 	/* the bulk transfer we receive in this session */
 	uint32_t bulk_ask_id; /* the id our BULK_REQUESTs of this session carry */
 	bool bulk_seen;	      /* its BULK_START arrived: stop asking */
-	bool bulk_done; /* its BULK_END arrived */
+	bool bulk_done;	      /* its BULK_END arrived */
 	uint32_t rx_bulk_id;
 	bool rx_bulk_complete; /* the sender's table was complete: it may remove ours */
 	uint64_t rx_bulk_start_ms;

@@ -177,9 +177,9 @@ void sync_bulk_step(struct sync *s)
 					       s->now_ms, sync_queue_record, s);
 	if (s->tx_bulk_cursor)
 		return;
-	sync_queue_msg(s, &(struct sync_msg){.type = SYNC_MSG_BULK_END,
-					.bulk = {.id = s->tx_bulk_id, .flows = s->tx_bulk_flows}});
+	sync_queue_msg(
+		s, &(struct sync_msg){.type = SYNC_MSG_BULK_END,
+				      .bulk = {.id = s->tx_bulk_id, .flows = s->tx_bulk_flows}});
 	s->tx_bulk_active = false;
 	s->st.bulks_sent++;
 }
-

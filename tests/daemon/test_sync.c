@@ -452,6 +452,36 @@ static void test_silence_then_peer_lost(void **state)
 	assert_true(expect_msg(w, SYNC_KIND_HELLO, 0, NULL));
 }
 
+/* The peer restarts: its new incarnation takes over the session in a few round trips, not
+ * after sync.timeout, by echoing the nonce tcpfwd answers it with. */
+static void test_peer_restart_rejoins(void **state)
+{
+	struct world *w = *state;
+	struct sync_hello h = {0};
+	uint8_t hb[SYNC_HELLO_SIZE];
+
+	handshake_with(w);
+	bulk_of(w, NULL, 0);
+	uint64_t sessions = status(w).sessions;
+	memset(w->p.self, 0x99, sizeof(w->p.self)); /* the new incarnation */
+	w->p.counter = 0;
+	sync_hello_put(&h, hb);
+	peer_send(&w->p, SYNC_KIND_HELLO, hb, sizeof(hb));
+	pump(w, 1);
+	assert_int_equal(status(w).state, CTL_SYNC_IN_SYNC);  /* not yet: no proof of life */
+	assert_true(expect_msg(w, SYNC_KIND_HELLO, 0, NULL)); /* tcpfwd answers with its nonce */
+	memcpy(h.echo, w->p.them, sizeof(h.echo)); /* the echo: proof of a live newcomer */
+	sync_hello_put(&h, hb);
+	peer_send(&w->p, SYNC_KIND_HELLO, hb, sizeof(hb));
+	pump(w, 1);
+	assert_int_equal(status(w).state, CTL_SYNC_PEER_LOST); /* starts over, new nonce */
+	handshake_with(w);
+	assert_int_equal(status(w).sessions, sessions + 1);
+	w->p.seq = 1;
+	bulk_of(w, NULL, 0);
+	assert_int_equal(status(w).state, CTL_SYNC_IN_SYNC);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -461,6 +491,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_hostile_datagrams, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_local_changes_sent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_silence_then_peer_lost, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_peer_restart_rejoins, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
