@@ -329,8 +329,9 @@ unsigned engine_sync_changes(struct engine *e, bool settle, uint64_t now_ms, eng
 
 /*
  * A bulk transfer's walk: every flow from *cursor, at most `budget` slots and `max` flows per
- * call, with ENGINE_SYNC_BULK and, for an owned flow, ENGINE_SYNC_OWNED. Returns how many;
- * *cursor is 0 once the table has been walked.
+ * call, with ENGINE_SYNC_BULK, ENGINE_SYNC_OWNED for an owned flow, and ENGINE_SYNC_MOVING for
+ * one marked since the last settle (its further changes wait for the settle). Returns how
+ * many; *cursor is 0 once the table has been walked.
  */
 unsigned engine_sync_export(const struct engine *e, uint32_t *cursor, unsigned budget, unsigned max,
 			    uint64_t now_ms, engine_record_fn *fn, void *arg);

@@ -124,8 +124,15 @@ unsigned engine_sync_export(const struct engine *e, uint32_t *cursor, unsigned b
 		if (!flow_table_is_used(e->table, id))
 			continue;
 		engine_record_of(e, id, now_ms, &r);
-		bool owned = e->sync && (e->sync->bits[id] & ENGINE_SB_OWNED);
-		fn(&r, ENGINE_SYNC_BULK | (owned ? ENGINE_SYNC_OWNED : 0), arg);
+		uint8_t bits = e->sync ? e->sync->bits[id] : 0;
+		unsigned flags = ENGINE_SYNC_BULK;
+		if (bits & ENGINE_SB_OWNED)
+			flags |= ENGINE_SYNC_OWNED;
+		/* a marked flow's next changes wait for the settle, not for a fresh drain: the
+		 * peer must know this copy may fall behind until then */
+		if (bits & ENGINE_SB_DIRTY)
+			flags |= ENGINE_SYNC_MOVING;
+		fn(&r, flags, arg);
 		n++;
 	}
 	*cursor = id < cap ? id : 0;

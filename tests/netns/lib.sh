@@ -239,7 +239,7 @@ cleanup() {
 		eval "$c" >/dev/null 2>&1
 	done
 	sanitizer_reports
-	rm -rf "$TMP"
+	if [ -n "${NETNS_KEEP_TMP:-}" ]; then echo "[$TEST_NAME] kept $TMP"; else rm -rf "$TMP"; fi
 	[ "$SAN_FAILED" = 0 ] || exit $KSFT_FAIL
 }
 

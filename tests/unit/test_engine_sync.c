@@ -192,10 +192,18 @@ static void test_bulk_ownership_rules(void **state)
 	handshake(b, &mine); /* b owns it */
 	handshake(a, &mine);
 	handshake(a, &theirs);
-	changes(a, true);
+	changes(a, false);
 
+	/* handed out fresh already, so its next changes wait for the settle: the bulk says so */
 	struct handed bulk = {0};
 	uint32_t cur = 0;
+	engine_sync_export(a->e, &cur, 64, 64, a->now, collect, &bulk);
+	assert_int_equal(bulk.n, 2);
+	for (unsigned i = 0; i < bulk.n; i++)
+		assert_int_equal(bulk.flags[i],
+				 ENGINE_SYNC_BULK | ENGINE_SYNC_OWNED | ENGINE_SYNC_MOVING);
+	changes(a, true);
+	bulk.n = 0;
 	engine_sync_export(a->e, &cur, 64, 64, a->now, collect, &bulk);
 	assert_int_equal(bulk.n, 2);
 	for (unsigned i = 0; i < bulk.n; i++)
