@@ -20,7 +20,7 @@
 #define SYNC_HELLO_MS	   1000	     /* HELLO while down */
 #define SYNC_NEWCOMER_MS   100	     /* HELLOs to a new nonce while up, at most this often */
 #define SYNC_ALIVE_MS	   200	     /* ALIVE while up: the tail the peer may have lost */
-#define SYNC_BULK_ASK_MS   100 /* BULK_REQUEST until the peer's BULK_START arrives */
+#define SYNC_BULK_ASK_MS   100	     /* BULK_REQUEST until the peer's BULK_START arrives */
 #define SYNC_NACK_MS	   50	     /* a gap is reported again this often */
 #define SYNC_RTO_MS	   100	     /* unacknowledged datagrams go again after this */
 #define SYNC_SOCKET_BUFFER (8 << 20) /* bytes each way (the kernel doubles it): a bulk window */

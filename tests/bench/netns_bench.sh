@@ -289,6 +289,11 @@ CONS_PIDS=""
 CONS_PEER=""
 CONS_KIND=""
 CONS_TAG=""
+# proc_cpu_s PID: user + system CPU seconds of a process so far
+proc_cpu_s() {
+	awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); printf "%.2f", ($12 + $13) / hz }' \
+		"/proc/$1/stat" 2>/dev/null
+}
 # The shipped defaults, except where files go (no state restored, no /run socket), and with
 # a sync group when SYNC (its addresses) is not empty.
 tcpfwd_conf() { # TAG NQUEUES SYNC
@@ -357,6 +362,9 @@ cons_stop() {
 		d=$(tcpfwd_drops)
 		[ -z "$d" ] || note "tcpfwd $CONS_TAG: $d"
 	fi
+	# the standby's CPU: another box's in a real pair, this machine's here
+	[ -z "$CONS_PEER" ] || echo "  $CONS_TAG: the standby tcpfwd used $(proc_cpu_s "$CONS_PEER") s" \
+		"of CPU, the active $(proc_cpu_s "$CONS_PIDS") s, over the whole run" >>"$TMP/detail"
 	for p in $CONS_PIDS $CONS_PEER; do
 		stop_pid "$p"
 		BG_PIDS=" ${BG_PIDS# } "
