@@ -337,7 +337,10 @@ unsigned engine_sync_export(const struct engine *e, uint32_t *cursor, unsigned b
 			    uint64_t now_ms, engine_record_fn *fn, void *arg);
 
 /*
- * Applies a peer's record with its ENGINE_SYNC_* flags. An update creates or replaces the flow;
+ * Applies a peer's record with its ENGINE_SYNC_* flags. An update creates or replaces the flow
+ * (for a flow held here: unless this copy has seen more of both sides, when the record is
+ * stale and skipped; and where each has seen more of one side, the union is kept, re-learns its
+ * windows, and counts as changed here, so that it goes back to the peer);
  * a bulk record that is OWNED does so unless this engine owns the flow; one that is not only
  * replaces a flow held here and not owned, unless `complete` is false (this table may lack what
  * the peer holds: everything is taken). A MOVING record's windows are re-learned from the next

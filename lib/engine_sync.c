@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "engine_internal.h"
+#include "seq.h"
 
 /* Room in the list beyond one entry a flow: state changes and reused slots re-enter it. */
 #define SYNC_LIST_SLACK 4096
@@ -154,6 +155,52 @@ static bool may_apply(const struct engine *e, uint32_t id, unsigned flags, bool 
 	return held && !owned; /* a copy refreshes a copy, and never creates */
 }
 
+/* Which of two views of one side has seen more of it: 1 a, -1 b, 0 neither. */
+static int peer_ahead(const struct tcp_track_peer *a, const struct tcp_track_peer *b)
+{
+	if (a->end != b->end)
+		return seq_gt(a->end, b->end) ? 1 : -1;
+	if ((a->flags & b->flags & TCP_TRACK_PEER_MAXACK) && a->maxack != b->maxack)
+		return seq_gt(a->maxack, b->maxack) ? 1 : -1;
+	if (a->maxend != b->maxend)
+		return seq_gt(a->maxend, b->maxend) ? 1 : -1;
+	return 0;
+}
+
+enum merge_result {
+	MERGE_TAKE = 0, /* the record has seen at least all we have: it replaces ours */
+	MERGE_KEEP,	/* ours has seen all the record has and more: the record is stale */
+	MERGE_MIXED,	/* each saw what the other did not: *t is the union */
+};
+
+/*
+ * The peer's record t against our own copy of the same flow. Normally the record is the
+ * newer word (a standby changes nothing). While routing is asymmetric, as during a switchover
+ * when the two sides' addresses move a moment apart, each box sees one direction's latest
+ * segments: taking either view whole would forget data the endpoints have acknowledged, and
+ * every later segment of the flow would fail the window checks on both boxes. Each side is
+ * taken from the view that has seen more of it, the later state wins, and the windows are
+ * re-learned from the next segments, since neither box saw everything in between.
+ */
+static enum merge_result merge(struct tcp_track *t, const struct tcp_track *ours)
+{
+	if (t->peer[0].isn != ours->peer[0].isn || t->peer[1].isn != ours->peer[1].isn)
+		return MERGE_TAKE; /* another incarnation of the tuple: the latest word */
+	int a0 = peer_ahead(&t->peer[0], &ours->peer[0]),
+	    a1 = peer_ahead(&t->peer[1], &ours->peer[1]);
+	if (a0 >= 0 && a1 >= 0)
+		return MERGE_TAKE;
+	if (a0 <= 0 && a1 <= 0)
+		return MERGE_KEEP;
+	int behind = a0 < 0 ? 0 : 1;
+	t->peer[behind] = ours->peer[behind];
+	if (ours->state != TCP_TRACK_SYN_SENT2 && t->state != TCP_TRACK_SYN_SENT2 &&
+	    ours->state > t->state)
+		t->state = ours->state;
+	tcp_track_forget_windows(t);
+	return MERGE_MIXED;
+}
+
 int engine_sync_apply(struct engine *e, const struct engine_flow_record *rec, unsigned flags,
 		      bool complete, uint64_t grace_ms, uint64_t now_ms)
 {
@@ -167,6 +214,14 @@ int engine_sync_apply(struct engine *e, const struct engine_flow_record *rec, un
 		return 0;
 
 	struct tcp_track t = rec->track;
+	enum merge_result m = MERGE_TAKE;
+	if (id != FLOW_TABLE_NONE) {
+		struct tcp_track ours;
+		track_load(flow_table_value_const(e->table, id), &ours);
+		m = merge(&t, &ours);
+		if (m == MERGE_KEEP)
+			return 0;
+	}
 	if (flags & ENGINE_SYNC_MOVING) /* the peer's windows may be ahead of these */
 		tcp_track_forget_windows(&t);
 	if (id == FLOW_TABLE_NONE) {
@@ -188,6 +243,8 @@ int engine_sync_apply(struct engine *e, const struct engine_flow_record *rec, un
 	e->ctr.states[t.state]++;
 	if (e->sync)
 		e->sync->bits[id] = ENGINE_SB_SEEN;
+	if (m == MERGE_MIXED) /* the union holds what the peer lacks: it goes back to it */
+		sync_mark(e, id);
 	return 1;
 }
 

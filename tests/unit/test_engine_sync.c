@@ -356,6 +356,54 @@ static void test_slot_reuse_and_churn(void **state)
 	fx_free(fx);
 }
 
+/*
+ * A switchover moves the two sides' addresses a moment apart: for that moment the server's
+ * segments cross one box and the client's the other. Each box's copy then lacks what the other
+ * saw; exchanging records must leave both with the union, or every later segment acks data one
+ * box never saw and fails its window checks there.
+ */
+static void test_asymmetric_views_merge(void **state)
+{
+	(void)state;
+	struct fixture *a = sync_fx(), *b = sync_fx();
+	struct conn c = conn_make(4, 5012);
+
+	handshake(a, &c);
+	seg(a, &c, C2S, ACK, 100);
+	seg(a, &c, S2C, ACK, 0);
+	struct handed h = changes(a, true);
+	apply_all(b, &h, 0, true);
+	changes(b, true);
+
+	uint32_t srv_old = c.next[S2C];
+	expect(seg(a, &c, S2C, ACK, 300), ENGINE_ACCEPT, REASON_OK, TCP_TRACK_ESTABLISHED);
+	uint32_t srv_new = c.next[S2C];
+	c.next[S2C] = srv_old; /* the client's data crosses the server's: it acks the old end */
+	expect(seg(b, &c, C2S, ACK, 200), ENGINE_ACCEPT, REASON_OK, TCP_TRACK_ESTABLISHED);
+	c.next[S2C] = srv_new;
+
+	struct handed ha = changes(a, false), hb = changes(b, false);
+	apply_all(b, &ha, 0, true);
+	apply_all(a, &hb, 0, true);
+	/* the switchover completes: b sees both sides, each segment acking all the other sent */
+	for (int i = 0; i < 3; i++) {
+		expect(seg(b, &c, S2C, ACK, 10), ENGINE_ACCEPT, REASON_OK, TCP_TRACK_ESTABLISHED);
+		expect(seg(b, &c, C2S, ACK, 10), ENGINE_ACCEPT, REASON_OK, TCP_TRACK_ESTABLISHED);
+	}
+	/* and a, which holds the same union, would carry the flow as well */
+	struct handed hb2 = changes(b, true);
+	apply_all(a, &hb2, 0, true);
+	expect(seg(a, &c, S2C, ACK, 10), ENGINE_ACCEPT, REASON_OK, TCP_TRACK_ESTABLISHED);
+	expect(seg(a, &c, C2S, ACK, 10), ENGINE_ACCEPT, REASON_OK, TCP_TRACK_ESTABLISHED);
+	/* and strict again: the re-learning ended with the first segments that fit */
+	struct engine_result r = send_seg(b, &c, C2S, ACK, 10, c.next[C2S] + 50000000);
+	assert_int_equal(r.verdict, ENGINE_DROP);
+	/* a stale record (a late retransmission) does not roll a copy back */
+	assert_int_equal(engine_sync_apply(b->e, &h.rec[0], 0, true, 0, b->now), 0);
+	fx_free(a);
+	fx_free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -369,6 +417,7 @@ int main(void)
 		cmocka_unit_test(test_apply_rejects_bad_records),
 		cmocka_unit_test(test_grace_keeps_copy_alive),
 		cmocka_unit_test(test_slot_reuse_and_churn),
+		cmocka_unit_test(test_asymmetric_views_merge),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
