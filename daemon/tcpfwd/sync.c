@@ -276,6 +276,7 @@ static void session_up(struct sync *s)
 	s->up = true;
 	s->w_open = false;
 	s->ack_due = false;
+	s->ack_pending = 0;
 	s->gap_since_ms = 0;
 	s->bulk_seen = s->bulk_done = false;
 	s->bulk_ask_id = (uint32_t)s->st.sessions + 1; /* any non-zero: one request a session */
@@ -402,7 +403,11 @@ static void on_reliable(struct sync *s, uint32_t seq, const uint8_t *p, size_t l
 	const uint8_t *next;
 	size_t next_len;
 
+	if (!s->ack_due)
+		s->ack_since_ms = s->now_ms;
 	s->ack_due = true;
+	/* a duplicate: our last ACK may be lost, and the sender is retransmitting */
+	s->ack_pending = r == SYNC_RX_DUPLICATE ? SYNC_ACK_EVERY : s->ack_pending + 1;
 	if (r != SYNC_RX_DELIVER)
 		return;
 	sync_apply(s, p, len);
@@ -410,7 +415,7 @@ static void on_reliable(struct sync *s, uint32_t seq, const uint8_t *p, size_t l
 		sync_apply(s, next, next_len);
 }
 
-static void on_data(struct sync *s, const struct sync_header *h, size_t n)
+static void on_data(struct sync *s, const struct sync_header *h, const uint8_t *buf, size_t n)
 {
 	size_t len;
 	uint32_t seq;
@@ -419,7 +424,7 @@ static void on_data(struct sync *s, const struct sync_header *h, size_t n)
 		return sync_drop(s, CTL_SYNC_DROP_NO_SESSION);
 	if (!sync_replay_fresh(&s->replay, h->counter))
 		return sync_drop(s, CTL_SYNC_DROP_REPLAYED);
-	if (sync_open(s->in, n, h, s->rx_key, s->plain, &len) < 0)
+	if (sync_open(buf, n, h, s->rx_key, s->plain, &len) < 0)
 		return sync_drop(s, CTL_SYNC_DROP_BAD_AUTH);
 	sync_replay_accept(&s->replay, h->counter);
 	s->last_heard_ms = s->now_ms;
@@ -445,17 +450,17 @@ static bool from_peer(const struct sync *s, const struct sockaddr_storage *src)
 	       a->sin6_port == b->sin6_port;
 }
 
-static void on_datagram(struct sync *s, size_t n)
+static void on_datagram(struct sync *s, const uint8_t *buf, size_t n)
 {
 	struct sync_header h;
 	struct sync_hello hello;
 	size_t len;
 
-	if (sync_header_get(s->in, n, &h) < 0)
+	if (sync_header_get(buf, n, &h) < 0)
 		return sync_drop(s, CTL_SYNC_DROP_MALFORMED);
 	if (h.kind == SYNC_KIND_DATA)
-		return on_data(s, &h, n);
-	if (sync_open(s->in, n, &h, s->hello_key, s->plain, &len) < 0)
+		return on_data(s, &h, buf, n);
+	if (sync_open(buf, n, &h, s->hello_key, s->plain, &len) < 0)
 		return sync_drop(s, CTL_SYNC_DROP_BAD_AUTH);
 	if (sync_hello_get(s->plain, len, &hello) < 0)
 		return sync_drop(s, CTL_SYNC_DROP_MALFORMED);
@@ -468,24 +473,34 @@ static void on_datagram(struct sync *s, size_t n)
 
 void sync_receive(struct sync *s, uint64_t now_ms)
 {
-	s->now_ms = now_ms;
-	for (unsigned i = 0; i < SYNC_RECV_BATCH; i++) {
-		struct sockaddr_storage src;
-		socklen_t src_len = sizeof(src);
-		ssize_t n = recvfrom(s->fd, s->in, sizeof(s->in), MSG_TRUNC,
-				     (struct sockaddr *)&src, &src_len);
+	struct mmsghdr mm[SYNC_RECV_VEC];
+	struct iovec iov[SYNC_RECV_VEC];
+	struct sockaddr_storage src[SYNC_RECV_VEC];
 
-		if (n < 0)
+	s->now_ms = now_ms;
+	/* one call reads what is there: a read that finds nothing costs a system call too */
+	for (unsigned got = 0; got < SYNC_RECV_BATCH;) {
+		for (unsigned i = 0; i < SYNC_RECV_VEC; i++) {
+			iov[i] = (struct iovec){.iov_base = s->in[i], .iov_len = sizeof(s->in[i])};
+			mm[i] = (struct mmsghdr){.msg_hdr = {.msg_name = &src[i],
+							     .msg_namelen = sizeof(src[i]),
+							     .msg_iov = &iov[i],
+							     .msg_iovlen = 1}};
+		}
+		int n = recvmmsg(s->fd, mm, SYNC_RECV_VEC, MSG_DONTWAIT, NULL);
+		if (n <= 0)
 			break; /* EAGAIN, or an ICMP error of an earlier send: nothing to read */
-		if (!from_peer(s, &src)) {
-			sync_drop(s, CTL_SYNC_DROP_BAD_SOURCE);
-			continue;
+		for (int i = 0; i < n; i++) {
+			if (!from_peer(s, &src[i]))
+				sync_drop(s, CTL_SYNC_DROP_BAD_SOURCE);
+			else if (mm[i].msg_hdr.msg_flags & MSG_TRUNC) /* over SYNC_DATAGRAM_MAX */
+				sync_drop(s, CTL_SYNC_DROP_MALFORMED);
+			else
+				on_datagram(s, s->in[i], mm[i].msg_len);
 		}
-		if ((size_t)n > sizeof(s->in)) {
-			sync_drop(s, CTL_SYNC_DROP_MALFORMED);
-			continue;
-		}
-		on_datagram(s, (size_t)n);
+		got += (unsigned)n;
+		if (n < SYNC_RECV_VEC)
+			break;
 	}
 	/* the peer's records may have freed or taken flows: the gap bookkeeping follows */
 	uint32_t from, to;
@@ -542,7 +557,10 @@ void sync_turn(struct sync *s, uint64_t now_ms)
 	bool ask = !s->bulk_seen && now_ms - s->last_ask_ms >= SYNC_BULK_ASK_MS;
 	uint32_t from, to;
 	bool nack = sync_rx_gap(s->rx, &from, &to) && now_ms - s->last_nack_ms >= SYNC_NACK_MS;
-	if (s->ack_due || nack || ask || now_ms - s->last_alive_ms >= SYNC_ALIVE_MS)
+	/* ACKs are delayed a little, as TCP's are: one for many datagrams halves the traffic */
+	bool ack = s->ack_due && (s->ack_pending >= SYNC_ACK_EVERY ||
+				  now_ms - s->ack_since_ms >= SYNC_ACK_DELAY_MS);
+	if (ack || nack || ask || now_ms - s->last_alive_ms >= SYNC_ALIVE_MS)
 		send_control(s, now_ms - s->last_alive_ms >= SYNC_ALIVE_MS, ask);
 }
 
@@ -562,7 +580,9 @@ uint64_t sync_next_ms(const struct sync *s, uint64_t now_ms)
 		t = settle;
 	if (sync_tx_inflight(s->tx) && SYNC_RTO_MS / 2 < t)
 		t = SYNC_RTO_MS / 2;
-	if (s->tx_bulk_active || s->ack_due)
+	if (s->ack_due && until(now_ms, s->ack_since_ms, SYNC_ACK_DELAY_MS) < t)
+		t = until(now_ms, s->ack_since_ms, SYNC_ACK_DELAY_MS);
+	if (s->tx_bulk_active)
 		t = 0;
 	return t;
 }

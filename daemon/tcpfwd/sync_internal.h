@@ -26,6 +26,9 @@
 #define SYNC_SOCKET_BUFFER (8 << 20) /* bytes each way (the kernel doubles it): a bulk window */
 #define SYNC_RING	   4096	     /* datagrams kept for retransmission: about 6 MiB */
 #define SYNC_WINDOW	   1024	     /* datagrams buffered ahead of a gap */
+#define SYNC_RECV_VEC	   32	     /* datagrams per recvmmsg() */
+#define SYNC_ACK_EVERY	   32	     /* an ACK at least every this many reliable datagrams */
+#define SYNC_ACK_DELAY_MS  5	     /* ... or this long after the first unacknowledged one */
 #define SYNC_RECV_BATCH	   256	     /* datagrams read per sync_receive() */
 #define SYNC_RESEND_MAX	   256	     /* datagrams resent per NACK or timeout */
 #define SYNC_BULK_BUDGET   2048	     /* table slots a bulk walk takes per turn: about 1 ms */
@@ -57,7 +60,9 @@ struct sync {
 	bool peer_complete;
 	struct sync_tx *tx;
 	struct sync_rx *rx;
-	bool ack_due;
+	bool ack_due;	       /* reliable datagrams arrived since the last ACK */
+	unsigned ack_pending;  /* how many */
+	uint64_t ack_since_ms; /* when the first of them came */
 	uint64_t gap_since_ms; /* 0: no gap */
 
 	/* the bulk transfer we receive in this session */
@@ -88,7 +93,7 @@ struct sync {
 	bool w_open;
 	uint8_t out[SYNC_PAYLOAD_MAX];
 	uint8_t dgram[SYNC_DATAGRAM_MAX];
-	uint8_t in[SYNC_DATAGRAM_MAX];
+	uint8_t in[SYNC_RECV_VEC][SYNC_DATAGRAM_MAX]; /* one recvmmsg() */
 	uint8_t plain[SYNC_PAYLOAD_MAX];
 
 	struct ctl_sync st; /* counters; state and flags are filled by sync_status() */
