@@ -11,6 +11,8 @@
 #                                           | sy
 #   fwN: lan 192.0.2.1N, wan 198.51.100.1N, sy 203.0.113.N (a veth between fw1 and fw2)
 #   VIPs (VRRP, keepalived): 192.0.2.1 and 198.51.100.1, the client's and the server's gateway
+#   the active/active phase's second share: VIPs 192.0.2.3 and 198.51.100.3 (sync group G2), the
+#   client's second address 192.0.2.4, the server's 198.51.100.4, routed to each other through them
 #
 # Each box has a directory $RD/fwN: its keepalived, tcpfwd or conntrackd configuration, pid
 # files, sockets and logs. Every process goes through bg_start (lib.sh) and into RUN_PIDS;
@@ -24,6 +26,12 @@ HA_VIP_C=192.0.2.1
 HA_VIP_S=198.51.100.1
 HA_CLIENT=192.0.2.2
 HA_SERVER=198.51.100.2
+# the active/active phase's second share: its VIPs (sync group G2, fw2 the higher priority), a
+# second client and a second server address, routed through them
+HA_VIP_C2=192.0.2.3
+HA_VIP_S2=198.51.100.3
+HA_CLIENT2=192.0.2.4
+HA_SERVER2=198.51.100.4
 HA_PORT=8080
 HA_SYNC_PORT=7469
 HA_CT_PORT=3780
@@ -50,8 +58,9 @@ sync_addr() { echo "203.0.113.$1"; }
 other() { echo $((3 - $1)); }
 
 # mark NAME: the wall-clock time a step of the fault sequence starts, for ha_load.py report
+# (into $MARKS, $RD/marks by default)
 mark() {
-	echo "$EPOCHREALTIME $*" >>"$RD/marks"
+	echo "$EPOCHREALTIME $*" >>"${MARKS:-$RD/marks}"
 	info "$RUN_LABEL: $*"
 }
 
@@ -147,14 +156,19 @@ ha_teardown() {
 
 # ---- who is master ----
 
-has_vip() { # N: fwN holds both VIPs
-	ip -n "${HF[$1]}" -4 -o addr show dev lan | grep -q " $HA_VIP_C/" &&
-		ip -n "${HF[$1]}" -4 -o addr show dev wan | grep -q " $HA_VIP_S/"
+# The VIPs of sync group G (GROUP 1, the default) or G2 (GROUP 2, the active/active phase)
+vip_c() { if [ "${1:-1}" = 2 ]; then echo "$HA_VIP_C2"; else echo "$HA_VIP_C"; fi; }
+vip_s() { if [ "${1:-1}" = 2 ]; then echo "$HA_VIP_S2"; else echo "$HA_VIP_S"; fi; }
+
+has_vip() { # N [GROUP]: fwN holds both VIPs of the group
+	ip -n "${HF[$1]}" -4 -o addr show dev lan | grep -q " $(vip_c "${2:-1}")/" &&
+		ip -n "${HF[$1]}" -4 -o addr show dev wan | grep -q " $(vip_s "${2:-1}")/"
 }
-has_no_vip() { # N: fwN holds neither VIP (a dead box's links may be gone with it)
-	! ip -n "${HF[$1]}" -4 -o addr show 2>/dev/null | grep -Eq " ($HA_VIP_C|$HA_VIP_S)/"
+has_no_vip() { # N [GROUP]: fwN holds neither VIP of the group (a dead box's links may be gone)
+	! ip -n "${HF[$1]}" -4 -o addr show 2>/dev/null |
+		grep -Eq " ($(vip_c "${2:-1}")|$(vip_s "${2:-1}"))/"
 }
-master_is() { has_vip "$1" && has_no_vip "$(other "$1")"; }
+master_is() { has_vip "$1" "${2:-1}" && has_no_vip "$(other "$1")" "${2:-1}"; }
 
 mac_of() { # NS DEV
 	ip -n "$1" -o link show "$2" | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p'
@@ -167,11 +181,11 @@ neigh_points() {
 	[ -z "$e" ] || [[ $e == *"lladdr $4 "* ]]
 }
 
-# expect_master N WHAT: fwN is still master before the next step. Else the sequence did not
-# go as planned (a takeover nobody asked for): a failure for the tcpfw pair, whose track
-# script decides, a note for the baseline.
+# expect_master N WHAT [GROUP]: fwN is still master (of sync group G, or G2) before the next
+# step. Else the sequence did not go as planned (a takeover nobody asked for): a failure for the
+# tcpfw pair, whose track script decides, a note for the baseline.
 expect_master() {
-	master_is "$1" && return 0
+	master_is "$1" "${3:-1}" && return 0
 	if [ "$MODE" = tcpfw ]; then
 		fail "$RUN_LABEL: $2: fw$1 is no longer master (an unplanned takeover)"
 	else
@@ -179,18 +193,20 @@ expect_master() {
 	fi
 }
 
-# wait_master N WHAT: fwN takes both VIPs within 10 s and the client's and the server's
-# neighbour entries for them follow within 3 s (keepalived's gratuitous ARP); else a failure
-# of the setup.
+# wait_master N WHAT [GROUP]: fwN takes both VIPs of the group within 10 s and the client's and
+# the server's neighbour entries for them follow within 3 s (keepalived's gratuitous ARP); else
+# a failure of the setup.
 wait_master() {
-	local n=$1 t0
+	local n=$1 g=${3:-1} t0 c s
 	t0=$(now_ms)
-	wait_for 10 master_is "$n" || die "$2: fw$n did not become master within 10 s"
-	wait_for 3 neigh_points "$HC" c0 "$HA_VIP_C" "$(mac_of "${HF[n]}" lan)" ||
-		die "$2: the client's neighbour entry for $HA_VIP_C is stale: $(ip -n "$HC" neigh show "$HA_VIP_C")"
-	wait_for 3 neigh_points "$HS" s0 "$HA_VIP_S" "$(mac_of "${HF[n]}" wan)" ||
-		die "$2: the server's neighbour entry for $HA_VIP_S is stale: $(ip -n "$HS" neigh show "$HA_VIP_S")"
-	info "$RUN_LABEL: fw$n is master ($(($(now_ms) - t0)) ms)"
+	c=$(vip_c "$g")
+	s=$(vip_s "$g")
+	wait_for 10 master_is "$n" "$g" || die "$2: fw$n did not become master within 10 s"
+	wait_for 3 neigh_points "$HC" c0 "$c" "$(mac_of "${HF[n]}" lan)" ||
+		die "$2: the client's neighbour entry for $c is stale: $(ip -n "$HC" neigh show "$c")"
+	wait_for 3 neigh_points "$HS" s0 "$s" "$(mac_of "${HF[n]}" wan)" ||
+		die "$2: the server's neighbour entry for $s is stale: $(ip -n "$HS" neigh show "$s")"
+	info "$RUN_LABEL: fw$n is master$([ "$g" = 1 ] || echo " of G$g") ($(($(now_ms) - t0)) ms)"
 }
 
 # ---- keepalived ----
@@ -201,9 +217,50 @@ wait_master() {
 # is 10, below fw2 even when fw2 is out of sync. tcpfw: the track script `tcpfwctl sync -q`,
 # weight -60: an out-of-sync fw1 (90) does not take over from a live fw2 (100). ct: the sync
 # group's notify scripts run ha_conntrackd.sh (conntrackd's primary-backup.sh).
+# keepalived_conf N tcpfw aa: also the second sync group G2 of the active/active phase, the VIPs
+# $HA_VIP_C2 and $HA_VIP_S2, fw2 the higher priority (150, fw1 100), the same track script.
 keepalived_conf() {
-	local n=$1 mode=$2 d=$RD/fw$1 prio=$((200 - 50 * $1)) o track="" notify=""
+	local n=$1 mode=$2 d=$RD/fw$1 prio=$((200 - 50 * $1)) o track="" notify="" g2=""
 	o=$(other "$n")
+	if [ "${3:-}" = aa ]; then
+		g2="vrrp_sync_group G2 {
+	group {
+		C2
+		S2
+	}
+	track_script {
+		insync
+	}
+}
+vrrp_instance C2 {
+	state BACKUP
+	interface lan
+	virtual_router_id 53
+	priority $((50 + 50 * n))
+	advert_int 0.2
+	unicast_src_ip $(lan_addr "$n")
+	unicast_peer {
+		$(lan_addr "$o")
+	}
+	virtual_ipaddress {
+		$HA_VIP_C2/32 dev lan
+	}
+}
+vrrp_instance S2 {
+	state BACKUP
+	interface wan
+	virtual_router_id 54
+	priority $((50 + 50 * n))
+	advert_int 0.2
+	unicast_src_ip $(wan_addr "$n")
+	unicast_peer {
+		$(wan_addr "$o")
+	}
+	virtual_ipaddress {
+		$HA_VIP_S2/32 dev wan
+	}
+}"
+	fi
 	if [ "$mode" = tcpfw ]; then
 		track="vrrp_script insync {
 	script \"$HA_BIN/tcpfwctl --socket $d/ctl.sock sync -q\"
@@ -276,18 +333,24 @@ keepalived_conf() {
 				$HA_VIP_S/32 dev wan
 			}
 		}
+		$g2
 	EOF
 	nsx "${HF[n]}" keepalived --config-test --use-file="$d/keepalived.conf" \
 		>"$d/keepalived-check.log" 2>&1 ||
 		die "keepalived rejects $d/keepalived.conf: $(grep -v '^$' "$d/keepalived-check.log" | head -n 3)"
 }
 
-# keepalived_start N MODE: in the foreground of its bg_start (--dont-fork), VRRP only, its own
-# pid files, its log on the console (into $RD/fwN/keepalived.log), no syslog.
+# keepalived_start N MODE [aa]: in the foreground of its bg_start (--dont-fork), VRRP only, its
+# own pid files, its log on the console (into $RD/fwN/keepalived.log), no syslog. With aa, a
+# new configuration with the second sync group (keepalived_conf), its log in keepalived-aa.log.
 keepalived_start() {
-	local n=$1 d=$RD/fw$1
+	local n=$1 d=$RD/fw$1 log=$RD/fw$1/keepalived.log
+	if [ "${3:-}" = aa ]; then
+		keepalived_conf "$n" "$2" aa
+		log=$d/keepalived-aa.log
+	fi
 	[ -f "$d/keepalived.conf" ] || keepalived_conf "$n" "$2"
-	run_bg "${HF[n]}" "$d/keepalived.log" keepalived --dont-fork --vrrp --log-console \
+	run_bg "${HF[n]}" "$log" keepalived --dont-fork --vrrp --log-console \
 		--no-syslog --log-detail --dont-respawn --use-file="$d/keepalived.conf" \
 		--pid="$d/keepalived.pid" --vrrp_pid="$d/vrrp.pid"
 	KA_PID[n]=$BG_PID

@@ -21,6 +21,15 @@
 #   3. the sync link down for 10 s (fw2 active); then, once fw1 is in sync, fw1 takes over
 #   4. the standby's tcpfwd (fw2's) restarted: bulk resync
 #   5. the active box dies: fw1's links down, its tcpfwd and keepalived killed; fw2 takes over
+# Then, the tcpfw pair only, with a load of its own (the first one has ended):
+#   6. active/active: fw1 comes back (bulk resync) and keepalived gets a second sync group G2,
+#      fw2 its master, G fw1's; the client's second address reaches the server's second address
+#      through G2's VIPs (both directions through fw2), while the first addresses go through
+#      fw1. With each share loaded (HA_AA_DOWNLOADS paced downloads, HA_AA_IDLE idle
+#      connections, an echo session, 5 new connections a second) and both boxes in sync, fw2
+#      dies as fw1 did in 5; fw1 takes over G2. Pass: each box forwarded its share before, and
+#      0 connections lost on either share, all downloads byte-identical; the stall is fw2's
+#      share's echo gap.
 #
 # After each takeover every idle connection makes a round trip (a probe), so that a flow the new
 # master lacks shows at once, not only at the end.
@@ -43,7 +52,8 @@
 #
 # Environment: HA_SETUPS (default "tcpfw ct0 ct1"), HA_BULK_FLOWS (1000000), HA_HOLD (seconds of
 # load after each takeover, 1.5), HA_LINKDOWN (10), HA_LOSS_S (seconds of loss before the
-# takeover, 3), HA_IDLE (1000), HA_DOWNLOADS (50), HA_RATE (bytes/s a download, 32768).
+# takeover, 3), HA_IDLE (1000), HA_DOWNLOADS (50), HA_RATE (bytes/s a download, 32768),
+# HA_AA_IDLE (300) and HA_AA_DOWNLOADS (10): phase 6's load on each share.
 
 . "$(dirname "$0")/lib.sh"
 . "$NETNS_DIR/ha_lib.sh"
@@ -58,6 +68,10 @@ LOSS_S=${HA_LOSS_S:-3}
 IDLE=${HA_IDLE:-1000}
 DOWNLOADS=${HA_DOWNLOADS:-50}
 RATE=${HA_RATE:-32768}
+AA_IDLE=${HA_AA_IDLE:-300}
+AA_DOWNLOADS=${HA_AA_DOWNLOADS:-10}
+AA_SECS=""
+declare -a AA_PKTS
 MKFLOWS=$TOP/build/tests/bench/mkflows
 SUMMARY=$TMP/summary
 LAG_REPORT=""
@@ -176,12 +190,16 @@ load_start() {
 # probe WHAT: a round trip on every idle connection (each that fails is lost)
 probe() {
 	PROBE_N=$((PROBE_N + 1))
-	touch "$RD/stop.probe$PROBE_N"
-	if wait_for 20 file_has "$RD/client.out" "^probe $PROBE_N "; then
-		info "$RUN_LABEL: $1: idle connections answered:" \
-			"$(sed -n "s/^probe $PROBE_N //p" "$RD/client.out")"
+	probe_of "$RD/client.out" "$RD/stop" "$PROBE_N" "$1"
+}
+
+# probe_of OUT STOPFILE N WHAT: the Nth probe of the load client with stdout OUT and STOPFILE
+probe_of() {
+	touch "$2.probe$3"
+	if wait_for 20 file_has "$1" "^probe $3 "; then
+		info "$RUN_LABEL: $4: idle connections answered: $(sed -n "s/^probe $3 //p" "$1")"
 	else
-		info "$RUN_LABEL: $1: the idle connections' probe did not end"
+		info "$RUN_LABEL: $4: the idle connections' probe did not end"
 	fi
 }
 
@@ -289,6 +307,7 @@ run_setup() {
 		tcpfwd_stats_of 2 >"$RD/fw2/stats.json"
 		info "$RUN_LABEL: tcpfwd drops: fw1 $(stats_val "$RD/fw1/stats.json" verdicts.drop)" \
 			"(before it died), fw2 $(stats_val "$RD/fw2/stats.json" verdicts.drop)"
+		active_active
 	else
 		info "$RUN_LABEL: ct state invalid drops: fw2 $(ct_invalid_drops 2)" \
 			"(fw1's died with it)"
@@ -299,6 +318,99 @@ run_setup() {
 
 tcpfwd_stats_of() { # N: fwN's `tcpfwctl -j stats`, one line
 	hctl "$1" -j stats 2>/dev/null || echo '{}'
+}
+
+# ---- 6. active/active (the tcpfw pair only) ----
+
+# aa_load_start K HOST PORT: share K's load, all to HOST:PORT (ha_load.py): its own server on
+# PORT, a client with AA_DOWNLOADS paced downloads, AA_IDLE idle connections and 5 new
+# connections a second, and the echo session in a client of its own
+aa_load_start() {
+	local k=$1 host=$2 port=$3
+	run_bg "$HS" "$RD/aa$k-server.err" "$PY" "$NETNS_DIR/ha_load.py" server "$port" \
+		"$RD/aa$k-server.log"
+	wait_for 10 listening "$HS" "$port" || die "the load server does not listen on $port"
+	run_bg "$HC" "$RD/aa$k-echo.out" "$PY" "$NETNS_DIR/ha_load.py" client "$host" "$port" \
+		"$RD/aa$k-echo.json" "$RD/aa$k.stop" downloads=0 idle=0 new_per_s=0 echo_ms=50
+	AA_PIDS="$AA_PIDS $BG_PID"
+	run_bg "$HC" "$RD/aa$k.out" "$PY" "$NETNS_DIR/ha_load.py" client "$host" "$port" \
+		"$RD/aa$k.json" "$RD/aa$k.stop" downloads="$AA_DOWNLOADS" rate="$RATE" \
+		idle="$AA_IDLE" echo_ms=0 new_per_s=5 timeout=8
+	AA_PIDS="$AA_PIDS $BG_PID"
+}
+
+# active_active: after fault 5 (fw1 dead, fw2 master, the first load ended). fw1 comes back as
+# a rebooted box (its VIPs and its live image gone), gets the bulk resync, and keepalived starts
+# anew on both boxes with a second sync group: G (fw1 master) carries share 1, the client to the
+# server as before; G2 (fw2 master) carries share 2, the client's second address to the server's
+# second address, routed through G2's VIPs both ways. With a load on each share, each box
+# forwarding its own and both in sync, fw2 dies as fw1 did in fault 5; fw1 takes over G2.
+active_active() {
+	local t0 k l pid
+	t0=$(now_ms)
+	MARKS=$RD/marks-aa
+	AA_PIDS=""
+	info "$RUN_LABEL: ==== 6. active/active"
+	ip -n "$HC" addr add "$HA_CLIENT2/24" dev c0
+	ip -n "$HC" route add "$HA_SERVER2/32" via "$HA_VIP_C2" src "$HA_CLIENT2" ||
+		die "active/active: the client's route"
+	ip -n "$HS" addr add "$HA_SERVER2/24" dev s0
+	ip -n "$HS" route add "$HA_CLIENT2/32" via "$HA_VIP_S2" || die "active/active: the server's route"
+
+	ip -n "${HF[1]}" addr del "$HA_VIP_C/32" dev lan 2>/dev/null
+	ip -n "${HF[1]}" addr del "$HA_VIP_S/32" dev wan 2>/dev/null
+	for l in lan wan sy; do ip -n "${HF[1]}" link set "$l" up; done
+	rm -f "$RD/fw1/flows.live"
+	tcpfwd_box_start 1 "$RD/fw1" "${HF[1]}"
+	wait_sync 1 "active/active: fw1 back, the bulk resync"
+	stop_pid "${KA_PID[2]}"
+	keepalived_start 1 tcpfw aa
+	keepalived_start 2 tcpfw aa
+	wait_master 1 "active/active: fw1 master of G" 1
+	wait_master 2 "active/active: fw2 master of G2" 2
+	for k in 1 2; do tcpfwd_stats_of "$k" >"$RD/fw$k/stats-aa0.json"; done
+
+	aa_load_start 1 "$HA_SERVER" $((HA_PORT + 10))
+	aa_load_start 2 "$HA_SERVER2" $((HA_PORT + 11))
+	for k in 1 2; do
+		wait_for 60 file_has "$RD/aa$k.out" '^ready' ||
+			die "$RUN_LABEL: active/active: share $k's load did not start: $(tail -n 3 "$RD/aa$k.out")"
+		wait_for 10 file_has "$RD/aa$k-echo.out" '^ready' ||
+			die "$RUN_LABEL: active/active: share $k's echo session did not start"
+	done
+	info "$RUN_LABEL: active/active load: share 1 $(head -n 1 "$RD/aa1.out"), share 2" \
+		"$(head -n 1 "$RD/aa2.out"), each with $AA_DOWNLOADS downloads at $RATE bytes/s"
+	mark "6 active/active, both forwarding"
+	wait_sync 1 "active/active, before fw2 dies"
+	wait_sync 2 "active/active, before fw2 dies"
+	for k in 1 2; do
+		tcpfwd_stats_of "$k" >"$RD/fw$k/stats-aa1.json"
+		AA_PKTS[k]=$(stats_delta "$RD/fw$k/stats-aa0.json" "$RD/fw$k/stats-aa1.json" packets)
+		expect_ge "active/active: fw$k forwards its share (packets)" "${AA_PKTS[k]}" "$AA_IDLE"
+	done
+	expect_master 1 "active/active, before fw2 dies" 1
+	expect_master 2 "active/active, before fw2 dies" 2
+
+	mark "6 active/active: fw2 dies"
+	box_dies 2
+	wait_master 1 "active/active: fw1 takes over fw2's share" 2
+	expect_master 1 "active/active, after fw2 died" 1
+	probe_of "$RD/aa1.out" "$RD/aa1.stop" 1 "active/active, fw1's share, after fw2 died"
+	probe_of "$RD/aa2.out" "$RD/aa2.stop" 1 "active/active, fw2's share, after the takeover"
+	sleep "$HOLD"
+	mark "end"
+	touch "$RD/aa1.stop" "$RD/aa2.stop"
+	for pid in $AA_PIDS; do
+		wait_for 30 eval "! alive $pid" || die "$RUN_LABEL: active/active: a load client did not end"
+		wait "$pid" 2>/dev/null
+	done
+	for k in 1 2; do
+		"$PY" "$NETNS_DIR/ha_load.py" report "$RD/aa$k.json,$RD/aa$k-echo.json" \
+			"$RD/aa$k-server.log" "$MARKS" "$RUN_LABEL-aa$k" "$SUMMARY" | sed 's/^/    /'
+	done
+	AA_SECS=$((($(now_ms) - t0) / 1000))
+	info "$RUN_LABEL: the active/active phase took $AA_SECS s"
+	unset MARKS
 }
 
 # bulk_resync: the bulk resync of a big table, fw1 restoring BULK_FLOWS flows from a snapshot,
@@ -404,6 +516,12 @@ if [ $PAIR = yes ] && [[ " $SETUPS " == *" tcpfw "* ]]; then
 	lost=$(summary_field tcpfw 1)
 	expect_eq "tcpfw pair: connections lost over the five faults" "${lost:-none}" 0
 	expect_eq "tcpfw pair: downloads not byte-identical or broken" "$(summary_field tcpfw 2)" 0
+	for k in 1 2; do
+		lost=$(summary_field "tcpfw-aa$k" 1)
+		expect_eq "tcpfw pair, active/active: connections lost on fw$k's share" "${lost:-none}" 0
+		expect_eq "tcpfw pair, active/active: fw$k's share's downloads not byte-identical or broken" \
+			"$(summary_field "tcpfw-aa$k" 2)" 0
+	done
 fi
 for s in ct0 ct1; do
 	if [[ " $SETUPS " == *" $s "* ]] && [ "$(summary_field "$s" 1)" = error ]; then
@@ -411,7 +529,7 @@ for s in ct0 ct1; do
 	fi
 done
 
-row() { # LABEL NAME
+row() { # LABEL NAME [NOTE]; DL_N and IDLE_N: the totals when not DOWNLOADS and IDLE
 	local f
 	read -r -a f <<<"$(awk -v l="$1" '$1 == l' "$SUMMARY")"
 	if [ ${#f[@]} -lt 11 ]; then
@@ -419,7 +537,7 @@ row() { # LABEL NAME
 		return
 	fi
 	printf '  %-34s %5s %5s/%-3s %5s/%-5s %4s %5s/%-5s %7s %7s %7s %7s\n' "$2" "${f[1]}" \
-		"${f[2]}" "$DOWNLOADS" "${f[3]}" "$IDLE" "${f[4]}" "${f[5]}" "${f[6]}" "${f[7]}" \
+		"${f[2]}" "${DL_N:-$DOWNLOADS}" "${f[3]}" "${IDLE_N:-$IDLE}" "${f[4]}" "${f[5]}" "${f[6]}" "${f[7]}" \
 		"${f[8]}" "${f[9]}" "${f[10]}"
 }
 echo
@@ -433,6 +551,12 @@ else
 fi
 row ct0 "conntrackd, tcp_loose=0"
 row ct1 "conntrackd, tcp_loose=1 (default)"
+if [ $PAIR = yes ] && [[ " $SETUPS " == *" tcpfw "* ]]; then
+	echo "  tcpfw active/active (phase 6, ${AA_SECS:-?} s; a share: $AA_DOWNLOADS downloads," \
+		"$AA_IDLE idle, an echo session, 5 new/s): fw2 dies, fw1 takes its share over"
+	DL_N=$AA_DOWNLOADS IDLE_N=$AA_IDLE row tcpfw-aa1 "  fw1's share (fw1 stays)"
+	DL_N=$AA_DOWNLOADS IDLE_N=$AA_IDLE row tcpfw-aa2 "  fw2's share (taken over)"
+fi
 echo "  (lost = downloads + idle + echo + new connections lost; each column: lost/total;"
 echo "   p50/p99/max: the echo session's round trips; gap: the longest time between two answers)"
 echo "  bulk resync of $BULK_FLOWS flows: $BULK_REPORT"
