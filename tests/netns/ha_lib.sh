@@ -368,7 +368,7 @@ sync_key() {
 	(umask 077 && head -c 32 /dev/urandom >"$HA_KEY") || die "cannot write $HA_KEY"
 }
 
-# sync_group N: tcpfwd's sync group for fwN (SYNC-DESIGN: sync needs queue.count = 1)
+# sync_group N: tcpfwd's sync group for fwN (docs/sync.md: sync needs queue.count = 1)
 sync_group() {
 	local n=$1
 	printf 'sync = { enabled = true; local = "%s"; peer = "%s"; key_file = "%s"; };\n' \
