@@ -518,13 +518,16 @@ void engine_process_batch(struct engine *e, const struct engine_packet *pkts, un
 
 /* ---- expiry ---- */
 
+void engine_remove(struct engine *e, uint32_t id, enum engine_cause cause)
+{
+	flow_busy(e, id);
+	engine_destroy(e, id, cause);
+	flow_done(e);
+}
+
 void engine_expire_one(uint32_t id, void *arg)
 {
-	struct engine *e = arg;
-
-	flow_busy(e, id);
-	engine_destroy(e, id, ENGINE_CAUSE_TIMEOUT);
-	flow_done(e);
+	engine_remove(arg, id, ENGINE_CAUSE_TIMEOUT);
 }
 
 unsigned engine_expire(struct engine *e, uint64_t now_ms, unsigned budget)

@@ -225,6 +225,13 @@ void engine_flow_view(const struct engine *e, uint32_t id, struct engine_flow_in
 /* Removes used flow id with its event and counters; the caller has made it busy. */
 void engine_destroy(struct engine *e, uint32_t id, enum engine_cause cause);
 
+/* engine_destroy() of a flow nobody has made busy: names it in the image around the change. */
+void engine_remove(struct engine *e, uint32_t id, enum engine_cause cause);
+
+/* The id of the flow with this tuple, seen from either side, or FLOW_TABLE_NONE. */
+uint32_t engine_find(const struct engine *e, uint8_t family, const uint8_t *src, uint16_t sport,
+		     const uint8_t *dst, uint16_t dport);
+
 /*
  * Inserts k at the table's next free id, which is busy until the caller's flow_done().
  * FLOW_TABLE_NONE when the table is full.

@@ -251,15 +251,11 @@ int engine_sync_apply(struct engine *e, const struct engine_flow_record *rec, un
 int engine_sync_remove(struct engine *e, uint8_t family, const uint8_t *src, uint16_t sport,
 		       const uint8_t *dst, uint16_t dport)
 {
-	struct flow_key k;
+	uint32_t id = engine_find(e, family, src, sport, dst, dport);
 
-	flow_key_make(&k, family, src, dst, sport, dport);
-	uint32_t id = flow_table_lookup(e->table, &k, flow_table_hash(e->table, &k));
 	if (id == FLOW_TABLE_NONE)
 		return -ENOENT;
-	flow_busy(e, id);
-	engine_destroy(e, id, ENGINE_CAUSE_PEER);
-	flow_done(e);
+	engine_remove(e, id, ENGINE_CAUSE_PEER);
 	return 0;
 }
 
@@ -280,9 +276,7 @@ unsigned engine_sync_bulk_end(struct engine *e, uint32_t *cursor, unsigned budge
 		if (!flow_table_is_used(e->table, id) ||
 		    (e->sync && (e->sync->bits[id] & (ENGINE_SB_OWNED | ENGINE_SB_SEEN))))
 			continue;
-		flow_busy(e, id);
-		engine_destroy(e, id, ENGINE_CAUSE_PEER);
-		flow_done(e);
+		engine_remove(e, id, ENGINE_CAUSE_PEER);
 		n++;
 	}
 	*cursor = id < hwm ? id : 0;

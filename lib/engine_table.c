@@ -100,22 +100,27 @@ unsigned engine_kill(struct engine *e, const struct engine_filter *f, enum engin
 			if (!fn(&info, &t, arg))
 				break;
 		}
-		flow_busy(e, id);
-		engine_destroy(e, id, cause);
-		flow_done(e);
+		engine_remove(e, id, cause);
 		n++;
 	}
 	*cursor = id < cap ? id : 0;
 	return n;
 }
 
-bool engine_get(const struct engine *e, uint8_t family, const uint8_t *src, uint16_t sport,
-		const uint8_t *dst, uint16_t dport, struct engine_flow_info *out)
+uint32_t engine_find(const struct engine *e, uint8_t family, const uint8_t *src, uint16_t sport,
+		     const uint8_t *dst, uint16_t dport)
 {
 	struct flow_key k;
 
 	flow_key_make(&k, family, src, dst, sport, dport);
-	uint32_t id = flow_table_lookup(e->table, &k, flow_table_hash(e->table, &k));
+	return flow_table_lookup(e->table, &k, flow_table_hash(e->table, &k));
+}
+
+bool engine_get(const struct engine *e, uint8_t family, const uint8_t *src, uint16_t sport,
+		const uint8_t *dst, uint16_t dport, struct engine_flow_info *out)
+{
+	uint32_t id = engine_find(e, family, src, sport, dst, dport);
+
 	if (id == FLOW_TABLE_NONE)
 		return false;
 	engine_flow_view(e, id, out);
