@@ -218,7 +218,8 @@ static void send_hello(struct sync *s)
 }
 
 /* One control datagram: an ACK, a NACK and an ALIVE as they are due. */
-static void send_control(struct sync *s, bool alive, bool bulk_request)
+/* nack: report the first gap, if there is one. */
+static void send_control(struct sync *s, bool alive, bool nack, bool bulk_request)
 {
 	struct sync_writer w;
 	uint8_t p[SYNC_PAYLOAD_MAX];
@@ -229,8 +230,9 @@ static void send_control(struct sync *s, bool alive, bool bulk_request)
 		sync_writer_add(
 			&w, &(struct sync_msg){.type = SYNC_MSG_ACK, .next = sync_rx_next(s->rx)});
 		s->ack_due = false;
+		s->ack_pending = 0;
 	}
-	if (sync_rx_gap(s->rx, &from, &to) && s->now_ms - s->last_nack_ms >= SYNC_NACK_MS) {
+	if (nack && sync_rx_gap(s->rx, &from, &to)) {
 		sync_writer_add(&w, &(struct sync_msg){.type = SYNC_MSG_NACK,
 						       .nack = {.from = from, .to = to}});
 		s->last_nack_ms = s->now_ms;
@@ -290,7 +292,7 @@ static void session_up(struct sync *s)
 	log_fields_add(&f, "TCPFW_SESSIONS=%llu", (unsigned long long)s->st.sessions);
 	log_struct(CONFIG_LOG_NOTICE, LOG_ID_SYNC_UP, &f,
 		   "sync: session with %s up; asking for its table", s->peer_text);
-	send_control(s, true, true);
+	send_control(s, true, false, true);
 }
 
 static bool in_sync(const struct sync *s)
@@ -557,11 +559,12 @@ void sync_turn(struct sync *s, uint64_t now_ms)
 	bool ask = !s->bulk_seen && now_ms - s->last_ask_ms >= SYNC_BULK_ASK_MS;
 	uint32_t from, to;
 	bool nack = sync_rx_gap(s->rx, &from, &to) && now_ms - s->last_nack_ms >= SYNC_NACK_MS;
+	bool alive = now_ms - s->last_alive_ms >= SYNC_ALIVE_MS;
 	/* ACKs are delayed a little, as TCP's are: one for many datagrams halves the traffic */
 	bool ack = s->ack_due && (s->ack_pending >= SYNC_ACK_EVERY ||
 				  now_ms - s->ack_since_ms >= SYNC_ACK_DELAY_MS);
-	if (ack || nack || ask || now_ms - s->last_alive_ms >= SYNC_ALIVE_MS)
-		send_control(s, now_ms - s->last_alive_ms >= SYNC_ALIVE_MS, ask);
+	if (ack || nack || ask || alive)
+		send_control(s, alive, nack, ask);
 }
 
 static uint64_t until(uint64_t now, uint64_t last, uint64_t every)
