@@ -4,6 +4,7 @@
 #include <stdint.h>
 
 #include "packet.h"
+#include "packet_options.h"
 #include "reason.h"
 #include "util.h"
 
@@ -25,22 +26,6 @@
 #define PACKET_NH_AUTH	   51
 #define PACKET_NH_DEST	   60
 
-/* TCP option kinds (RFC 9293, RFC 2018, RFC 7323). */
-#define PACKET_TCPOPT_EOL	0
-#define PACKET_TCPOPT_NOP	1
-#define PACKET_TCPOPT_MSS	2
-#define PACKET_TCPOPT_WSCALE	3
-#define PACKET_TCPOPT_SACK_PERM 4
-#define PACKET_TCPOPT_SACK	5
-#define PACKET_TCPOPT_TIMESTAMP 8
-#define PACKET_TCPOPT_MD5	19 /* RFC 2385, always 18 bytes */
-#define PACKET_TCPOPT_AO	29 /* RFC 5925, 4 bytes and the MAC */
-
-/* NOP, NOP, kind 8, length 10: the layout every common stack uses on non-SYN segments; the
- * kernel takes the same shortcut (tcp_parse_aligned_timestamp).
- */
-#define PACKET_TCPOPT_TS_ALIGNED 0x0101080aU
-
 static inline uint16_t packet_be16(const uint8_t *b)
 {
 	return (uint16_t)((unsigned int)b[0] << 8 | b[1]);
@@ -49,103 +34,6 @@ static inline uint16_t packet_be16(const uint8_t *b)
 static inline uint32_t packet_be32(const uint8_t *b)
 {
 	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-}
-
-static void packet_option(const uint8_t *o, uint8_t size, struct packet_options *opt)
-{
-	uint8_t n;
-
-	/* Like the kernel's tcp_parse_options, an option of the wrong size is skipped, not
-	 * fatal, and a repeated option overwrites the earlier one: the endpoint will use the last.
-	 */
-	switch (o[0]) {
-	case PACKET_TCPOPT_MSS:
-		if (size == 4) {
-			opt->mss = packet_be16(o + 2);
-			opt->present |= PACKET_OPT_MSS;
-		}
-		break;
-	case PACKET_TCPOPT_WSCALE:
-		if (size == 3) {
-			/* RFC 7323 section 2.3: a shift above 14 is used as 14. */
-			opt->wscale = o[2] > PACKET_WSCALE_MAX ? PACKET_WSCALE_MAX : o[2];
-			opt->present |= PACKET_OPT_WSCALE;
-		}
-		break;
-	case PACKET_TCPOPT_SACK_PERM:
-		if (size == 2)
-			opt->present |= PACKET_OPT_SACK_PERM;
-		break;
-	case PACKET_TCPOPT_SACK:
-		/* RFC 2018 section 3: 2 + 8n bytes, n >= 1; 40 option bytes cap n at 4. */
-		if (size < 10 || (size - 2) % 8)
-			break;
-		n = (uint8_t)((size - 2) / 8);
-		if (n > PACKET_SACK_MAX)
-			n = PACKET_SACK_MAX;
-		for (uint8_t i = 0; i < n; i++) {
-			opt->sack[i].left = packet_be32(o + 2 + 8 * i);
-			opt->sack[i].right = packet_be32(o + 6 + 8 * i);
-		}
-		opt->sack_count = n;
-		opt->present |= PACKET_OPT_SACK;
-		break;
-	case PACKET_TCPOPT_TIMESTAMP:
-		if (size == 10) {
-			opt->tsval = packet_be32(o + 2);
-			opt->tsecr = packet_be32(o + 6);
-			opt->present |= PACKET_OPT_TIMESTAMP;
-		}
-		break;
-	case PACKET_TCPOPT_MD5:
-	case PACKET_TCPOPT_AO:
-		/* Linux reads an MD5 option only at its one size; a second signature option of
-		 * either kind makes the segment one no receiver accepts: both bits say so */
-		if (o[0] == PACKET_TCPOPT_MD5 ? size != 18 : size < 4)
-			break;
-		if (opt->present & (PACKET_OPT_MD5 | PACKET_OPT_AO))
-			opt->present |= PACKET_OPT_MD5 | PACKET_OPT_AO;
-		else
-			opt->present |= o[0] == PACKET_TCPOPT_MD5 ? PACKET_OPT_MD5 : PACKET_OPT_AO;
-		break;
-	default:
-		break;
-	}
-}
-
-/*
- * Walks the option area `o` of `len` bytes (doff*4 - 20, so at most 40). The stop rules are the
- * kernel's tcp_parse_options/conntrack tcp_options ones: EOL ends the list; a kind with no room
- * for its length byte, a length below 2 ("silly options", the classic out-of-bounds bug) or a
- * length running past the header ends the walk. Stopping is not an error: what was read stays.
- */
-static void packet_options(const uint8_t *o, size_t len, struct packet_options *opt)
-{
-	if (len == 12 && packet_be32(o) == PACKET_TCPOPT_TS_ALIGNED) {
-		opt->tsval = packet_be32(o + 4);
-		opt->tsecr = packet_be32(o + 8);
-		opt->present = PACKET_OPT_TIMESTAMP;
-		return;
-	}
-	while (len > 0) {
-		uint8_t size;
-
-		if (o[0] == PACKET_TCPOPT_EOL)
-			return;
-		if (o[0] == PACKET_TCPOPT_NOP) {
-			o++;
-			len--;
-			continue;
-		}
-		if (len < 2)
-			return;
-		size = o[1];
-		if (size < 2 || size > len)
-			return;
-		packet_option(o, size, opt);
-		o += size;
-		len -= size;
-	}
 }
 
 /*
@@ -196,7 +84,8 @@ static enum reason packet_tcp(const uint8_t *buf, size_t cap, size_t off, size_t
 	p->opt.tsval = 0;
 	p->opt.tsecr = 0;
 	if (hlen > PACKET_TCP_HDR_MIN)
-		packet_options(th + PACKET_TCP_HDR_MIN, hlen - PACKET_TCP_HDR_MIN, &p->opt);
+		packet_options_walk(th + PACKET_TCP_HDR_MIN, (unsigned)(hlen - PACKET_TCP_HDR_MIN),
+				    &p->opt);
 	return REASON_OK;
 }
 

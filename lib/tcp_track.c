@@ -77,13 +77,7 @@ void tcp_track_remember(struct ctx *c, bool ignored)
 	struct tcp_track *t = c->t;
 	const struct packet *p = c->p;
 
-	t->last_seq = p->seq;
-	t->last_ack = p->ack;
-	t->last_end = c->end;
-	t->last_win = p->window;
-	t->last_dir = c->dir;
-	t->last_index = c->idx;
-	t->last_ignored = ignored;
+	tcp_rules_remember(t, p, c->end, c->dir, c->idx, ignored);
 	if (c->idx == TCP_TRACK_IDX_SYN || c->idx == TCP_TRACK_IDX_SYNACK) {
 		t->last_opts = 0;
 		if (p->opt.present & PACKET_OPT_WSCALE)
@@ -117,8 +111,7 @@ void tcp_track_commit(struct ctx *c, const struct tcp_window *w)
 	const struct packet *p = c->p;
 
 	tcp_window_commit(c->snd, c->rcv, p, c->end, w);
-	bool same = t->last_dir == c->dir && !t->last_ignored && t->last_seq == p->seq &&
-		    t->last_ack == p->ack && t->last_end == c->end && t->last_win == p->window;
+	bool same = tcp_rules_same_as_last(t, c->dir, p, c->end);
 	if (same && (c->idx == TCP_TRACK_IDX_ACK || c->idx == TCP_TRACK_IDX_FIN)) {
 		if (t->retrans < UINT8_MAX)
 			t->retrans++;
@@ -172,7 +165,6 @@ static uint8_t closing_state(const struct tcp_track *t)
 void tcp_track_accept_into(struct ctx *c, uint8_t new_state)
 {
 	struct tcp_track *t = c->t;
-	uint8_t either = t->peer[0].flags | t->peer[1].flags;
 	uint8_t old = c->res->old_state;
 
 	verdict(c, TCP_TRACK_ACCEPT, REASON_OK);
@@ -187,16 +179,7 @@ void tcp_track_accept_into(struct ctx *c, uint8_t new_state)
 	t->state = new_state;
 	c->res->new_state = new_state;
 
-	if (t->retrans >= c->params->max_retrans)
-		c->res->timeout = TCP_TRACK_TIMEOUT_RETRANS;
-	else if (either & TCP_TRACK_PEER_UNACKED)
-		c->res->timeout = TCP_TRACK_TIMEOUT_UNACK;
-	else if (t->last_win == 0 && c->idx != TCP_TRACK_IDX_RST)
-		c->res->timeout = TCP_TRACK_TIMEOUT_RETRANS;
-	else
-		c->res->timeout = TCP_TRACK_TIMEOUT_STATE;
-	if (!(t->flags & TCP_TRACK_F_SEEN_REPLY) && new_state == TCP_TRACK_ESTABLISHED)
-		c->res->timeout = TCP_TRACK_TIMEOUT_UNACK; /* picked up, unreplied */
+	c->res->timeout = tcp_rules_timeout(t, c->idx, c->params->max_retrans, new_state);
 }
 
 /* An RST with sequence number 0 answering the SYN we passed last, from the other side. */
@@ -377,15 +360,11 @@ static uint8_t ack_new_state(const struct ctx *c)
  */
 static bool receiver_discards(struct ctx *c)
 {
-	const struct packet *p = c->p;
-	const struct tcp_track_peer *s = c->snd, *r = c->rcv;
-
-	if ((p->opt.present & PACKET_OPT_TIMESTAMP) && (s->flags & TCP_TRACK_PEER_TS) &&
-	    (r->flags & TCP_TRACK_PEER_TS) && (int32_t)(s->tsval - p->opt.tsval) > 1) {
-		ignore(c, REASON_PAWS_REJECT); /* RFC 7323 5.3; Linux TCP_PAWS_WINDOW is 1 */
+	if (tcp_rules_paws_rejects(c->snd, c->rcv, c->p)) {
+		ignore(c, REASON_PAWS_REJECT);
 		return true;
 	}
-	if ((r->flags & TCP_TRACK_PEER_MAXACK) && seq_lt(c->end, r->maxack)) {
+	if (tcp_rules_seq_stale(c->rcv, c->end)) {
 		ignore(c, REASON_SEQ_STALE);
 		return true;
 	}

@@ -17,13 +17,7 @@
 
 #include "packet.h"
 #include "tcp_track.h"
-
-struct tcp_window {
-	uint32_t ack;	 /* the ACK in force: the segment's, or perfect when it has none */
-	uint32_t sack;	 /* the highest edge acknowledged, SACK blocks included */
-	uint8_t verdict; /* enum tcp_track_verdict */
-	uint8_t reason;	 /* enum reason */
-};
+#include "tcp_window_rules.h" /* struct tcp_window, and the rules themselves */
 
 /*
  * The bounds a segment from snd to rcv is checked against, from the peers as it finds them:
