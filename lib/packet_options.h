@@ -12,6 +12,7 @@
 #ifndef TCPFW_PACKET_OPTIONS_H
 #define TCPFW_PACKET_OPTIONS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "packet.h"
@@ -30,9 +31,7 @@
 #define PACKET_TCPOPT_MD5	19 /* RFC 2385, always 18 bytes */
 #define PACKET_TCPOPT_AO	29 /* RFC 5925, 4 bytes and the MAC */
 
-/* NOP, NOP, kind 8, length 10: the layout every common stack uses on non-SYN segments; the
- * kernel takes the same shortcut (tcp_parse_aligned_timestamp). */
-#define PACKET_TCPOPT_TS_ALIGNED 0x0101080aU
+#define PACKET_TCPOPT_TS_ALIGNED 0x0101080aU /* NOP, NOP, kind 8, length 10 */
 
 #define PACKET_OPT_AT(i) ((i) & (PACKET_OPT_BUF - 1))
 
@@ -101,45 +100,66 @@ packet_option_at(const uint8_t *o, unsigned i, unsigned size, struct packet_opti
 	}
 }
 
+/* NOP, NOP, timestamp: the layout every common stack uses on non-SYN segments; the kernel takes
+ * the same shortcut (tcp_parse_aligned_timestamp). True when o[0 .. len) is exactly that. */
+static inline __attribute__((always_inline)) bool
+packet_options_aligned_ts(const uint8_t *o, unsigned len, struct packet_options *opt)
+{
+	if (len != 12 || packet_opt_be32(o, 0) != PACKET_TCPOPT_TS_ALIGNED)
+		return false;
+	opt->tsval = packet_opt_be32(o, 4);
+	opt->tsecr = packet_opt_be32(o, 8);
+	opt->present = PACKET_OPT_TIMESTAMP;
+	return true;
+}
+
 /*
- * Walks the option area o[0 .. len) (len = doff * 4 - 20, at most 40) into *opt, which the
- * caller has zeroed. The stop rules are the kernel's tcp_parse_options/conntrack tcp_options
- * ones: EOL ends the list; a kind with no room for its length byte, a length below 2 ("silly
- * options", the classic out-of-bounds bug) or a length running past the header ends the walk.
- * Stopping is not an error: what was read stays. Each step consumes at least one byte, so
- * PACKET_OPT_LEN_MAX steps finish any walk.
+ * One step of the walk over the option area o[0 .. len): reads the option at o[*i] and moves
+ * *i past it. False when the walk ends. The stop rules are the kernel's tcp_parse_options and
+ * conntrack's tcp_options ones: EOL ends the list; a kind with no room for its length byte, a
+ * length below 2 ("silly options", the classic out-of-bounds bug) or a length running past the
+ * header ends the walk. Stopping is not an error: what was read stays. A step consumes at
+ * least one byte, so PACKET_OPT_LEN_MAX steps finish any walk. (The BPF program drives the
+ * steps with bpf_loop, which the verifier checks once rather than per iteration.)
  */
+static inline __attribute__((always_inline)) bool
+packet_options_step(const uint8_t *o, unsigned len, unsigned *i, struct packet_options *opt)
+{
+	unsigned at = *i;
+
+	if (at >= len)
+		return false;
+	uint8_t kind = o[PACKET_OPT_AT(at)];
+
+	if (kind == PACKET_TCPOPT_EOL)
+		return false;
+	if (kind == PACKET_TCPOPT_NOP) {
+		*i = at + 1;
+		return true;
+	}
+	if (len - at < 2)
+		return false;
+	unsigned size = o[PACKET_OPT_AT(at + 1)];
+
+	if (size < 2 || size > len - at)
+		return false;
+	packet_option_at(o, at, size, opt);
+	*i = at + size;
+	return true;
+}
+
+/* Walks the option area o[0 .. len) (len = doff * 4 - 20, at most 40) into *opt, which the
+ * caller has zeroed. */
 static inline __attribute__((always_inline)) void
 packet_options_walk(const uint8_t *o, unsigned len, struct packet_options *opt)
 {
-	if (len == 12 && packet_opt_be32(o, 0) == PACKET_TCPOPT_TS_ALIGNED) {
-		opt->tsval = packet_opt_be32(o, 4);
-		opt->tsecr = packet_opt_be32(o, 8);
-		opt->present = PACKET_OPT_TIMESTAMP;
-		return;
-	}
 	unsigned i = 0;
 
-	for (unsigned step = 0; step < PACKET_OPT_LEN_MAX; step++) {
-		if (i >= len)
+	if (packet_options_aligned_ts(o, len, opt))
+		return;
+	for (unsigned step = 0; step < PACKET_OPT_LEN_MAX; step++)
+		if (!packet_options_step(o, len, &i, opt))
 			return;
-		uint8_t kind = o[PACKET_OPT_AT(i)];
-
-		if (kind == PACKET_TCPOPT_EOL)
-			return;
-		if (kind == PACKET_TCPOPT_NOP) {
-			i++;
-			continue;
-		}
-		if (len - i < 2)
-			return;
-		unsigned size = o[PACKET_OPT_AT(i + 1)];
-
-		if (size < 2 || size > len - i)
-			return;
-		packet_option_at(o, i, size, opt);
-		i += size;
-	}
 }
 
 #endif /* TCPFW_PACKET_OPTIONS_H */
