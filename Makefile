@@ -45,7 +45,7 @@ ALL_LDFLAGS := $(LDFLAGS) $(SAN_FLAGS)
 
 # Debian packages, by name: what builds the code and what the tests run.
 DEB_BUILD := build-essential pkg-config libsodium-dev libconfig-dev libjansson-dev \
-	libmnl-dev libnetfilter-queue-dev libsystemd-dev libcmocka-dev libpcap-dev \
+	libmnl-dev libnetfilter-queue-dev libsystemd-dev libcmocka-dev libpcap-dev clang libbpf-dev \
 	debhelper dpkg-dev lintian
 DEB_TEST := iproute2 iputils-ping nftables iptables python3-scapy socat curl iperf3 man-db \
 	systemd systemd-container procps psmisc prometheus tshark tcpdump bash-completion \
@@ -75,7 +75,7 @@ BENCH_BIN := $(BUILD)/tests/bench/engine_bench
 PCAP_CFLAGS = $(shell $(PKG_CONFIG) --cflags libpcap 2>/dev/null)
 PCAP_LIBS = $(or $(shell $(PKG_CONFIG) --libs libpcap 2>/dev/null),-lpcap)
 
-DAEMON_PKGS := libmnl libnetfilter_queue libsystemd
+DAEMON_PKGS := libmnl libnetfilter_queue libsystemd libbpf
 DAEMON_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(DAEMON_PKGS)) -pthread
 DAEMON_LIBS = $(shell $(PKG_CONFIG) --libs $(DAEMON_PKGS)) -pthread
 TCPFWD := $(BUILD)/tcpfwd
@@ -99,6 +99,20 @@ $(BUILD)/%.o: %.c
 $(BUILD)/daemon/%.o: daemon/%.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -I$(<D) $(LIB_CFLAGS) $(DAEMON_CFLAGS) -c -o $@ $<
+
+# The in-kernel fast path (bpf/fastpath.bpf.c): clang's BPF target, built into tcpfwd by
+# fastpath_blob.c. -ffreestanding takes clang's own stdint.h; the multiarch directory has the
+# kernel's asm/ headers.
+BPF_CLANG ?= clang
+BPF_CFLAGS := -O2 -g -target bpf -mcpu=v3 -ffreestanding \
+	-I/usr/include/$(shell $(CC) -dumpmachine) -Ilib -Wall -Wextra -Werror
+FASTPATH_OBJ := $(BUILD)/bpf/fastpath.bpf.o
+$(FASTPATH_OBJ): bpf/fastpath.bpf.c
+	@mkdir -p $(@D)
+	$(BPF_CLANG) $(BPF_CFLAGS) -MMD -MP -c -o $@ $<
+-include $(FASTPATH_OBJ:.o=.d)
+$(BUILD)/daemon/tcpfwd/fastpath_blob.o: $(FASTPATH_OBJ)
+$(BUILD)/daemon/tcpfwd/fastpath_blob.o: ALL_CFLAGS += -DTCPFW_FASTPATH_OBJ='"$(FASTPATH_OBJ)"'
 
 $(TCPFWD): $(TCPFWD_OBJS) $(LIBTCPFW)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(DAEMON_LIBS)
@@ -134,6 +148,9 @@ DAEMON_UNIT_TESTS := $(sort $(wildcard tests/daemon/test_*.c))
 DAEMON_UNIT_BINS := $(DAEMON_UNIT_TESTS:%.c=$(BUILD)/%)
 DAEMON_OBJS_test_ctl_methods := ctl_methods.o ctl_trace.o log.o notify.o reset.o tap.o
 DAEMON_OBJS_test_sync := sync.o sync_table.o log.o notify.o
+# fp_bpf_judge is shared with the fuzz harness; it is compiled as a daemon test object.
+DAEMON_OBJS_test_fastpath_bpf := fastpath.o fastpath_blob.o
+$(BUILD)/tests/daemon/test_fastpath_bpf: $(BUILD)/tests/daemon/fp_bpf_judge.o
 $(BUILD)/tests/daemon/%.o: tests/daemon/%.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Idaemon/tcpfwd -Itests/unit $(LIB_CFLAGS) $(DAEMON_CFLAGS) -c -o $@ $<
@@ -549,7 +566,7 @@ check-units: all
 # build-fuzz/artifacts/, logs in build-fuzz/fuzz_<h>.log. Not part of check.
 # make fuzz-replay: the same harnesses built with $(CC) and tests/fuzz/replay.c instead of
 # libFuzzer, every corpus file run once; check runs it with SANITIZE=1 (ASan+UBSan, seconds).
-FUZZ_HARNESSES ?= packet engine config ctl_proto snapshot model pcapng nfqueue sync_proto
+FUZZ_HARNESSES ?= packet engine config ctl_proto snapshot model pcapng nfqueue sync_proto fastpath
 FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
 FUZZ_BUILD := build-fuzz
@@ -619,6 +636,19 @@ $(FUZZ_BUILD)/fuzz_nfqueue: $(FUZZ_BUILD)/daemon/tcpfwd/nfqueue.o
 $(BUILD)/tests/unit/test_nfqueue $(BUILD)/tests/fuzz/replay_nfqueue $(FUZZ_BUILD)/fuzz_nfqueue: \
 	EXTRA_LIBS = $(NFQ_TEST_LIBS)
 
+# fuzz_fastpath: the BPF program as tcpfwd loads it (fastpath.o, the object built in), its test
+# runner and the flow generator, with libbpf.
+FP_FUZZ_OBJS := daemon/tcpfwd/fastpath.o daemon/tcpfwd/fastpath_blob.o tests/daemon/fp_bpf_judge.o \
+	tests/unit/fp_gen.o
+$(BUILD)/tests/fuzz/fuzz_fastpath.o: ALL_CFLAGS += -Idaemon/tcpfwd -Itests/daemon -Itests/unit
+$(FUZZ_BUILD)/tests/fuzz/fuzz_fastpath.o $(FUZZ_BUILD)/tests/daemon/fp_bpf_judge.o \
+	$(FUZZ_BUILD)/daemon/tcpfwd/fastpath.o: FUZZ_CFLAGS += -Idaemon/tcpfwd -Itests/daemon
+$(FUZZ_BUILD)/daemon/tcpfwd/fastpath_blob.o: $(FASTPATH_OBJ)
+$(FUZZ_BUILD)/daemon/tcpfwd/fastpath_blob.o: FUZZ_CFLAGS += -DTCPFW_FASTPATH_OBJ='"$(FASTPATH_OBJ)"'
+$(BUILD)/tests/fuzz/replay_fastpath: $(FP_FUZZ_OBJS:%=$(BUILD)/%)
+$(FUZZ_BUILD)/fuzz_fastpath: $(FP_FUZZ_OBJS:%=$(FUZZ_BUILD)/%)
+$(BUILD)/tests/fuzz/replay_fastpath $(FUZZ_BUILD)/fuzz_fastpath: EXTRA_LIBS = -lbpf
+
 fuzz-replay: $(REPLAY_BINS)
 	@fail=0; for h in $(FUZZ_HARNESSES); do \
 		$(FUZZ_ENV) $(BUILD)/tests/fuzz/replay_$$h tests/fuzz/corpus/$$h || fail=1; \
@@ -656,7 +686,8 @@ LINT_SH = git ls-files | while read -r f; do case $$f in *.sh) echo "$$f" ;; *) 
 CPPCHECK_FLAGS := -q -j2 --std=c11 --enable=warning,performance,portability --inline-suppr \
 	--suppressions-list=tests/lint/cppcheck.supp --error-exitcode=1 \
 	--template='{file}:{line}: {severity}: {id}: {message}' \
-	-D_GNU_SOURCE -DTCPFW_VERSION='"$(VERSION)"' -Ilib -Idaemon/tcpfwd -Itests/unit -Itests/model
+	-D_GNU_SOURCE -DTCPFW_VERSION='"$(VERSION)"' -Ilib -Idaemon/tcpfwd -Itests/unit -Itests/model \
+	-Itests/daemon '-DSEC(name)=' '-DLIBBPF_OPTS(type,name,...)=struct type name = {0}'
 
 .PHONY: lint lint-format lint-shell lint-cppcheck format compile_commands.json
 lint: lint-format lint-shell lint-cppcheck

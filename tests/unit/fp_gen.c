@@ -251,7 +251,16 @@ void fp_gen_segment(struct fp_rand *r, struct fp_flow *f, uint32_t max_payload,
 	} else {
 		s->len = pktbuild_write(&b, s->buf, sizeof(s->buf));
 	}
-	if (s->len && chance(r, 3)) {
+	if (s->len && chance(r, 2)) {
+		/* an IP header field the TCP sum does not cover (or the length, which it does):
+		 * version, header length, total length, fragment bits, protocol, next header */
+		static const uint8_t at4[] = {0, 2, 3, 6, 7, 9}, at6[] = {0, 4, 5, 6};
+		size_t at = b.family == 6 ? at6[fp_rand_below(r, sizeof(at6))]
+					  : at4[fp_rand_below(r, sizeof(at4))];
+
+		s->buf[at] ^= (uint8_t)(1u << fp_rand_below(r, 8));
+		s->bad_sum = true; /* it may be */
+	} else if (s->len && chance(r, 3)) {
 		/* the urgent pointer, or a payload byte: the parse stays the same, the sum not */
 		size_t at = b.payload_len ? s->len - 1 - fp_rand_below(r, b.payload_len)
 					  : pktbuild_tcp_offset(s->buf) + 19;
@@ -272,7 +281,8 @@ static const char *track_diff(const char *what, const struct tcp_track *a,
 	while (i < sizeof(*a) && x[i] == y[i])
 		i++;
 	snprintf(msg, sizeof(msg), "%s: byte %zu of struct tcp_track is %u, not %u (state %u)",
-		 what, i, i < sizeof(*a) ? x[i] : 0, i < sizeof(*a) ? y[i] : 0, b->state);
+		 what, i, (unsigned)(i < sizeof(*a) ? x[i] : 0),
+		 (unsigned)(i < sizeof(*a) ? y[i] : 0), (unsigned)b->state);
 	return msg;
 }
 
