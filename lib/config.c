@@ -182,6 +182,14 @@ static const struct config_key config_sync_keys[] = {
 	{0},
 };
 
+static const struct config_key config_fastpath_keys[] = {
+	CONFIG_BOOL("enabled", fastpath.enabled, false),
+	CONFIG_STR("interfaces", CONFIG_KIND_IFLIST, fastpath.interfaces, ""),
+	CONFIG_INT("mark", fastpath.mark, 0x10000000, 1, 0xffffffff),
+	CONFIG_INT("max_flows", fastpath.max_flows, 262144, 64, 16777216),
+	{0},
+};
+
 static const struct config_key config_state_keys[] = {
 	CONFIG_STR("directory", CONFIG_KIND_PATH, state.directory, "/var/lib/tcpfwd"),
 	CONFIG_STR("runtime_directory", CONFIG_KIND_PATH, state.runtime_directory, "/run/tcpfwd"),
@@ -197,6 +205,7 @@ const struct config_key config_root_keys[] = {
 	CONFIG_GROUP("control", config_control_keys),
 	CONFIG_GROUP("state", config_state_keys),
 	CONFIG_GROUP("sync", config_sync_keys),
+	CONFIG_GROUP("fastpath", config_fastpath_keys),
 	{0},
 };
 
@@ -496,6 +505,31 @@ static bool config_ifname_ok(const char *v, size_t size)
 	return true;
 }
 
+/* Interface names separated by spaces or commas, each one config_ifname_ok() takes. */
+static bool config_iflist_ok(const char *v, size_t size)
+{
+	char name[CONFIG_IFNAME_MAX];
+	unsigned n = 0;
+
+	if (strlen(v) >= size)
+		return false;
+	while (*v) {
+		size_t len = strcspn(v, " ,");
+
+		if (len) {
+			if (len >= sizeof(name) || ++n > CONFIG_IFLIST_NAMES)
+				return false;
+			memcpy(name, v, len);
+			name[len] = '\0';
+			if (!config_ifname_ok(name, sizeof(name)))
+				return false;
+		}
+		v += len;
+		v += strspn(v, " ,");
+	}
+	return true;
+}
+
 static int config_set_string(const struct config_ctx *ctx, const config_setting_t *s,
 			     const struct config_key *k)
 {
@@ -527,6 +561,11 @@ static int config_set_string(const struct config_ctx *ctx, const config_setting_
 				   "'%s' must be \"\" or an interface name of at most %zu "
 				   "characters, without '/', ':' or spaces",
 				   path, k->size - 1);
+	if (k->kind == CONFIG_KIND_IFLIST && !config_iflist_ok(v, k->size))
+		return config_fail(ctx, config_setting_source_line(s),
+				   "'%s' must be \"\" or up to %d interface names separated by "
+				   "spaces or commas, each of at most %d characters",
+				   path, CONFIG_IFLIST_NAMES, CONFIG_IFNAME_MAX - 1);
 	memcpy((char *)ctx->c + k->offset, v, strlen(v) + 1);
 	return 0;
 }
@@ -567,6 +606,7 @@ static int config_walk(const struct config_ctx *ctx, const config_setting_t *gro
 		case CONFIG_KIND_GROUPNAME:
 		case CONFIG_KIND_ADDRESS:
 		case CONFIG_KIND_IFNAME:
+		case CONFIG_KIND_IFLIST:
 			r = config_set_string(ctx, s, k);
 			break;
 		}
@@ -619,6 +659,27 @@ static int config_check_sync(const struct config *c, char *msg, size_t len, cons
 	return 0;
 }
 
+static int config_check_fastpath(const struct config *c, char *msg, size_t len, const char **key,
+				 const char **other)
+{
+	*key = "fastpath.interfaces";
+	*other = "fastpath.enabled";
+	if (!c->fastpath.enabled)
+		return 0;
+	if (!c->fastpath.interfaces[strspn(c->fastpath.interfaces, " ,")]) {
+		snprintf(msg, len,
+			 "'fastpath.enabled' needs 'fastpath.interfaces', where packets arrive");
+		return -EINVAL;
+	}
+	/* one worker harvests the program's changes and owns every slot */
+	*key = "queue.count";
+	if (c->queue.count != 1) {
+		snprintf(msg, len, "'fastpath.enabled' needs 'queue.count' = 1 for now");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int config_check_rules(const struct config *c, char *msg, size_t len, const char **key,
 		       const char **other)
 {
@@ -648,7 +709,9 @@ int config_check_rules(const struct config *c, char *msg, size_t len, const char
 			 tw->adaptive_end_pct, *other, tw->adaptive_start_pct);
 		return -EINVAL;
 	}
-	return config_check_sync(c, msg, len, key, other);
+	if (config_check_sync(c, msg, len, key, other))
+		return -EINVAL;
+	return config_check_fastpath(c, msg, len, key, other);
 }
 
 static int config_check_cross(const struct config_ctx *ctx, const config_t *cfg)

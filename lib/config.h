@@ -18,12 +18,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CONFIG_VERSION	  1
-#define CONFIG_PATH_MAX	  108 /* sun_path */
-#define CONFIG_NAME_MAX	  33  /* a user or group name, with its NUL */
-#define CONFIG_ERROR_MAX  256 /* room for one error message */
-#define CONFIG_ADDR_MAX	  46  /* INET6_ADDRSTRLEN */
-#define CONFIG_IFNAME_MAX 16  /* IFNAMSIZ */
+#define CONFIG_VERSION	    1
+#define CONFIG_PATH_MAX	    108 /* sun_path */
+#define CONFIG_NAME_MAX	    33	/* a user or group name, with its NUL */
+#define CONFIG_ERROR_MAX    256 /* room for one error message */
+#define CONFIG_ADDR_MAX	    46	/* INET6_ADDRSTRLEN */
+#define CONFIG_IFNAME_MAX   16	/* IFNAMSIZ */
+#define CONFIG_IFLIST_MAX   256 /* a list of interface names */
+#define CONFIG_IFLIST_NAMES 16
 
 /* syslog priorities, so the daemon can pass them straight through. */
 enum config_log_level {
@@ -113,6 +115,12 @@ struct config {
 		uint32_t update_delay_ms;	   /* longest a window or timer advance waits */
 		uint64_t timeout_ms;		   /* silence before the peer counts as gone */
 	} sync;
+	struct {
+		bool enabled;
+		char interfaces[CONFIG_IFLIST_MAX]; /* where the program attaches, at ingress */
+		uint32_t mark;			    /* bits set on the packets it accepts */
+		uint32_t max_flows;		    /* flows it can hold at once */
+	} fastpath;
 };
 
 /* Fills *c with every default. */

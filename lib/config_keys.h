@@ -25,13 +25,14 @@ enum config_kind {
 	CONFIG_KIND_GROUPNAME, /* "" or a group name that fits the char array */
 	CONFIG_KIND_ADDRESS,   /* "" or an IPv4 or IPv6 address literal */
 	CONFIG_KIND_IFNAME,    /* "" or a network interface name */
+	CONFIG_KIND_IFLIST,    /* "" or interface names separated by spaces or commas */
 };
 
 /* The kinds stored as a NUL-terminated string in a char array member. */
 static inline bool config_kind_is_string(enum config_kind k)
 {
 	return k == CONFIG_KIND_PATH || k == CONFIG_KIND_GROUPNAME || k == CONFIG_KIND_ADDRESS ||
-	       k == CONFIG_KIND_IFNAME;
+	       k == CONFIG_KIND_IFNAME || k == CONFIG_KIND_IFLIST;
 }
 
 struct config_key {

@@ -65,6 +65,10 @@ static const struct {
 	{"sync.key_file", "\"/etc/tcpfwd/sync.key\""},
 	{"sync.update_delay_ms", "500"},
 	{"sync.timeout", "3"},
+	{"fastpath.enabled", "false"},
+	{"fastpath.interfaces", "\"\""},
+	{"fastpath.mark", "268435456"},
+	{"fastpath.max_flows", "262144"},
 };
 #define N_KEYS (sizeof(defaults) / sizeof(defaults[0]))
 
