@@ -36,6 +36,15 @@ struct {
 	__type(value, struct fastpath_slot);
 } fastpath_slots SEC(".maps");
 
+/* a bit per slot, set when the program accepts a segment: what tcpfwd's harvest imports */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1); /* tcpfwd sets it before loading: a word per 64 slots */
+	__type(key, __u32);
+	__type(value, __u64);
+} fastpath_dirty SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, _FASTPATH_STAT_MAX);
@@ -253,23 +262,14 @@ static __always_inline bool csum_ok(struct __sk_buff *ctx, const struct seg *s, 
 	return sum >= 0 && fold((__u64)(__u32)sum) == 0xffff;
 }
 
-/* Takes the slot's lock; returns the owner it held, or -1 if it stayed busy. */
-static __always_inline int lock(struct fastpath_slot *slot)
+/* Tells tcpfwd's harvest that the slot's flow moved. */
+static __always_inline void mark_dirty(__u32 slot)
 {
-	for (int i = 0; i < FASTPATH_SPIN; i++) {
-		__u32 o = slot->own;
+	__u32 w = slot / 64;
+	__u64 bit = 1ULL << (slot % 64), *word = bpf_map_lookup_elem(&fastpath_dirty, &w);
 
-		if (o & FASTPATH_BUSY)
-			continue;
-		if (__sync_val_compare_and_swap(&slot->own, o, o | FASTPATH_BUSY) == o)
-			return (int)o;
-	}
-	return -1;
-}
-
-static __always_inline void unlock(struct fastpath_slot *slot, __u32 owner)
-{
-	__sync_lock_test_and_set(&slot->own, owner); /* a full barrier: the changes come first */
+	if (word && !(*word & bit)) /* a read first: the line is written once a harvest */
+		__sync_fetch_and_or(word, bit);
 }
 
 SEC("tc")
@@ -301,37 +301,13 @@ int fastpath(struct __sk_buff *ctx)
 		return TC_ACT_OK;
 	/* summed before the lock is taken, which it holds for as short a time as it can */
 	bool sum_ok = csum_ok(ctx, s, sc->csum);
-	int owner = lock(slot);
+	__u32 r = fastpath_slot_segment(slot, &s->p, (__u8)dir, sum_ok, bpf_ktime_get_ns());
 
-	if (owner < 0) {
-		count(FASTPATH_STAT_BUSY);
+	count(r);
+	if (r != FASTPATH_STAT_ACCEPT)
 		return TC_ACT_OK;
-	}
-	if (owner == FASTPATH_USER) {
-		slot->inflight++;
-		unlock(slot, FASTPATH_USER);
-		count(FASTPATH_STAT_QUEUED);
-		return TC_ACT_OK;
-	}
-	struct tcp_fast_params params = slot->params;
-	/* a sum the program cannot trust leaves the segment, and so the flow, to tcpfwd */
-	__u32 r = sum_ok ? tcp_fast_judge(&slot->track, &s->p, (__u8)dir, &params)
-			 : FASTPATH_STAT_CSUM;
-
-	if (r != TCP_FAST_ACCEPT) {
-		slot->inflight++;
-		unlock(slot, FASTPATH_USER); /* the flow goes back to tcpfwd with this segment */
-		count(r);
-		return TC_ACT_OK;
-	}
-	slot->gen++;
-	slot->tclass = tcp_fast_timeout(&slot->track, &params);
-	slot->last_ns = bpf_ktime_get_ns();
-	slot->packets[dir]++;
-	slot->bytes[dir] += s->p.ip_len;
-	unlock(slot, FASTPATH_FAST);
 	ctx->mark |= conf.mark;
-	count(FASTPATH_STAT_ACCEPT);
+	mark_dirty(idx);
 	return TC_ACT_OK;
 }
 

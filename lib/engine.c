@@ -132,6 +132,11 @@ static void arm(struct engine *e, uint32_t id, struct engine_flow *f, uint8_t tc
 			     now_ms + engine_timeout_ms(e, &e->cfg, flow_state(f), tclass));
 }
 
+void engine_arm_at(struct engine *e, uint32_t id, uint8_t tclass, uint64_t at_ms)
+{
+	arm(e, id, flow_table_value(e->table, id), tclass, at_ms);
+}
+
 /* ---- flow views and events ---- */
 
 void engine_flow_view(const struct engine *e, uint32_t id, struct engine_flow_info *out)
@@ -176,6 +181,8 @@ void engine_destroy(struct engine *e, uint32_t id, enum engine_cause cause)
 	e->ctr.flows_destroyed[cause]++;
 	if (e->sync)
 		e->sync->bits[id] = 0; /* a new flow in this slot starts unmarked */
+	if (unlikely(e->fp))
+		engine_fp_destroyed(e, id);
 	timer_wheel_cancel(e->wheel, id);
 	flow_table_remove(e->table, id);
 }
@@ -279,6 +286,8 @@ static void track(struct engine *e, uint32_t id, const struct packet *p, const s
 	struct tcp_track_result tr;
 	struct tcp_track t;
 
+	if (unlikely(e->fp))
+		engine_fp_before(e, id);
 	track_load(f, &t);
 	bool relearn = f->gen != e->gen;
 	if (unlikely(relearn)) /* packets bypassed us since it last learned */
@@ -321,6 +330,8 @@ static void track(struct engine *e, uint32_t id, const struct packet *p, const s
 			emit(e, ENGINE_EVENT_STATE, 0, tr.old_state, id);
 			sync_mark_state(e, id);
 		}
+		if (unlikely(e->fp) && tr.new_state == TCP_TRACK_ESTABLISHED)
+			engine_fp_after(e, id, now_ms);
 	}
 }
 
@@ -349,6 +360,12 @@ static void stage(const struct engine *e, const uint8_t *buf, size_t cap_len, si
 
 		if (ok == 0) {
 			s->reason = REASON_TCP_BAD_CHECKSUM;
+			if (unlikely(e->fp)) /* it was one the program queued: counted off below */
+				s->hash = flow_table_hash(
+					e->table,
+					(flow_key_make(&s->k, s->p.family, s->p.saddr, s->p.daddr,
+						       s->p.sport, s->p.dport),
+					 &s->k));
 			return;
 		}
 		s->p.sum_unknown = ok < 0;
@@ -366,6 +383,12 @@ static void judge_untraced(struct engine *e, const struct engine_staged *s, uint
 	res->reason = s->reason;
 	if (s->reason != REASON_OK) {
 		res->verdict = parse_failure_verdict(s->reason);
+		if (unlikely(e->fp) && s->reason == REASON_TCP_BAD_CHECKSUM) {
+			uint32_t id = flow_table_lookup(e->table, &s->k, s->hash);
+
+			if (id != FLOW_TABLE_NONE)
+				engine_fp_before(e, id);
+		}
 	} else {
 		uint32_t id = flow_table_lookup(e->table, &s->k, s->hash);
 
@@ -527,11 +550,16 @@ void engine_remove(struct engine *e, uint32_t id, enum engine_cause cause)
 
 void engine_expire_one(uint32_t id, void *arg)
 {
-	engine_remove(arg, id, ENGINE_CAUSE_TIMEOUT);
+	struct engine *e = arg;
+
+	if (unlikely(e->fp) && engine_fp_keeps(e, id, e->expire_now_ms))
+		return;
+	engine_remove(e, id, ENGINE_CAUSE_TIMEOUT);
 }
 
 unsigned engine_expire(struct engine *e, uint64_t now_ms, unsigned budget)
 {
+	e->expire_now_ms = now_ms;
 	return timer_wheel_advance(e->wheel, now_ms, budget, engine_expire_one, e);
 }
 
@@ -592,6 +620,8 @@ int engine_reconfigure(struct engine *e, const struct config *config)
 	e->prev_cfg = e->cfg;
 	e->cfg = *config;
 	engine_set_tcp_params(e);
+	if (e->fp)
+		engine_fp_params(e);
 	return 0;
 }
 
@@ -628,6 +658,8 @@ bool engine_retime(struct engine *e, uint32_t *cursor, unsigned budget, uint64_t
  */
 unsigned engine_forget_windows(struct engine *e)
 {
+	if (e->fp)
+		engine_fp_return_all(e); /* they re-learn too, and go back once in step */
 	e->gen = (e->gen + 1) & ENGINE_GEN_MASK;
 	if (e->gen)
 		return flow_table_count(e->table);

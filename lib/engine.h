@@ -409,6 +409,43 @@ const char *engine_check(const struct engine *e);
 /* A snapshot of the counters. */
 void engine_get_counters(const struct engine *e, struct engine_counters *out);
 
+/*
+ * The in-kernel fast path (lib/fastpath_map.h, engine_fastpath.c). The caller loads the program
+ * and maps its slots and dirty bitmap; the engine then hands ESTABLISHED flows over as their
+ * segments pass, takes them back when one reaches it, and removes them with the flow. The ops
+ * add and remove one direction's tuple in the program's hash (a syscall each): key_add returns
+ * 0 or -errno.
+ */
+struct fastpath_key;
+struct fastpath_slot;
+
+struct engine_fastpath_ops {
+	int (*key_add)(void *ctx, const struct fastpath_key *k, uint32_t slot, uint8_t dir);
+	void (*key_del)(void *ctx, const struct fastpath_key *k);
+};
+
+struct engine_fastpath_counters {
+	uint64_t handovers; /* flows given to the program (again) */
+	uint64_t imports;   /* times the program's changes were copied into the table */
+	uint64_t reclaims;  /* a FAST flow's segment reached the queue without returning it */
+	uint64_t full;	    /* a flow stayed here: no slot free, or its tuple not added */
+	uint32_t flows;	    /* flows that have a slot now */
+};
+
+/* Starts handing flows over: n slots at `slots`, a bit per slot at `dirty`. 0, -EINVAL (already
+ * on, n = 0) or -ENOMEM. */
+int engine_fastpath_enable(struct engine *e, struct fastpath_slot *slots, uint64_t *dirty,
+			   uint32_t n, const struct engine_fastpath_ops *ops, void *ctx);
+
+/* Takes every flow back with what the program changed, removes their tuples, and stops. */
+void engine_fastpath_disable(struct engine *e);
+
+/* Copies what the program changed since the last call into the table (windows, counters,
+ * timers, replication marks). Returns the flows it copied. */
+unsigned engine_fastpath_harvest(struct engine *e);
+
+void engine_fastpath_counters(const struct engine *e, struct engine_fastpath_counters *out);
+
 /* True when the flow matches the filter. */
 bool engine_filter_match(const struct engine_filter *f, const struct engine_flow_info *flow);
 

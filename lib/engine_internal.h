@@ -141,6 +141,8 @@ struct engine {
 	struct region acct_mem;	  /* where acct lives */
 	uint8_t gen; /* window generation (ENGINE_GEN_MASK): see engine_forget_windows() */
 	struct engine_sync *sync; /* change tracking for replication, or NULL */
+	struct engine_fp *fp;	  /* the in-kernel fast path's slots, or NULL */
+	uint64_t expire_now_ms;	  /* engine_expire()'s clock, for its callback */
 };
 
 /*
@@ -257,6 +259,34 @@ bool engine_record_key(const struct engine_flow_record *r, struct flow_key *k);
 /* Flow id (a used one) as a record, its timer's time left counted from now_ms. */
 void engine_record_of(const struct engine *e, uint32_t id, uint64_t now_ms,
 		      struct engine_flow_record *r);
+
+/* Re-arms flow id's timer as if a segment of timer class tclass had passed at at_ms. */
+void engine_arm_at(struct engine *e, uint32_t id, uint8_t tclass, uint64_t at_ms);
+
+/* ---- engine_fastpath.c: the packet path's hooks, each only when e->fp ---- */
+
+/* Before flow id's segment is judged: takes the flow back from the program with its changes,
+ * and counts the segment off the ones the program queued. */
+void engine_fp_before(struct engine *e, uint32_t id);
+
+/* After a segment of flow id was accepted: hands the flow over if it may go. */
+void engine_fp_after(struct engine *e, uint32_t id, uint64_t now_ms);
+
+/* Flow id is being destroyed: frees its slot and tuples. */
+void engine_fp_destroyed(struct engine *e, uint32_t id);
+
+/* Flow id's timer fired: true when the program kept it busy (its timer is re-armed). */
+bool engine_fp_keeps(struct engine *e, uint32_t id, uint64_t now_ms);
+
+/* Takes flow id back with the program's changes, keeping its slot (the peer's update comes). */
+void engine_fp_take_back(struct engine *e, uint32_t id);
+
+/* Every flow back to the engine (windows to re-learn), or the new parameters to every slot. */
+void engine_fp_return_all(struct engine *e);
+void engine_fp_params(struct engine *e);
+
+/* Frees the fast path's bookkeeping without a word to the program (engine_free). NULL-safe. */
+void engine_fp_free(struct engine_fp *fp);
 
 /* Frees the change tracking. NULL-safe. */
 void engine_sync_free(struct engine_sync *s);

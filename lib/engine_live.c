@@ -205,6 +205,7 @@ void engine_free(struct engine *e)
 	flow_table_free(e->table);
 	region_free(&e->acct_mem);
 	engine_sync_free(e->sync);
+	engine_fp_free(e->fp);
 	free(e);
 }
 

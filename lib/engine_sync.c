@@ -217,6 +217,8 @@ int engine_sync_apply(struct engine *e, const struct engine_flow_record *rec, un
 	enum merge_result m = MERGE_TAKE;
 	if (id != FLOW_TABLE_NONE) {
 		struct tcp_track ours;
+		if (e->fp) /* the peer's copy meets ours as the program left it, and replaces it */
+			engine_fp_take_back(e, id);
 		track_load(flow_table_value_const(e->table, id), &ours);
 		m = merge(&t, &ours);
 		if (m == MERGE_KEEP)

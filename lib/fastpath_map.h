@@ -81,4 +81,55 @@ struct fastpath_conf {
 	uint32_t mark; /* bits OR'ed into skb->mark of an accepted packet */
 };
 
+/* Takes the slot's lock for the program; returns the owner it held, or -1 if it stayed busy. */
+TCP_RULES_INLINE int fastpath_slot_trylock(struct fastpath_slot *slot)
+{
+	for (int i = 0; i < FASTPATH_SPIN; i++) {
+		uint32_t o = *(volatile uint32_t *)&slot->own;
+
+		if (o & FASTPATH_BUSY)
+			continue;
+		if (__sync_val_compare_and_swap(&slot->own, o, o | FASTPATH_BUSY) == o)
+			return (int)o;
+	}
+	return -1;
+}
+
+/*
+ * The program's work on one segment of the flow in `slot`, travelling in dir, whose checksum
+ * it could (sum_ok) or could not trust: judges it if the program holds the flow, else queues
+ * it counted, as the protocol above says. Returns FASTPATH_STAT_ACCEPT or the stat that says
+ * why it went to the queue. The BPF program runs it in the kernel, the engine's tests in C.
+ */
+TCP_RULES_INLINE uint32_t fastpath_slot_segment(struct fastpath_slot *slot, const struct packet *p,
+						uint8_t dir, bool sum_ok, uint64_t now_ns)
+{
+	int owner = fastpath_slot_trylock(slot);
+
+	if (owner < 0)
+		return FASTPATH_STAT_BUSY;
+	uint32_t r = FASTPATH_STAT_QUEUED;
+
+	if (owner == FASTPATH_FAST) {
+		struct tcp_fast_params params = slot->params;
+
+		/* a sum it cannot trust leaves the segment, and so the flow, to tcpfwd */
+		r = sum_ok ? (uint32_t)tcp_fast_judge(&slot->track, p, dir, &params)
+			   : FASTPATH_STAT_CSUM;
+		if (r == TCP_FAST_ACCEPT) {
+			slot->gen++;
+			slot->tclass = tcp_fast_timeout(&slot->track, &params);
+			slot->last_ns = now_ns;
+			slot->packets[dir & 1]++;
+			slot->bytes[dir & 1] += p->ip_len;
+			__sync_lock_test_and_set(&slot->own, FASTPATH_FAST); /* a full barrier */
+			return FASTPATH_STAT_ACCEPT;
+		}
+	}
+	/* the segment goes to the queue, and the flow back to tcpfwd with it */
+	slot->inflight++;
+	__sync_lock_test_and_set(&slot->own, FASTPATH_USER);
+	return r;
+}
+
 #endif /* TCPFW_FASTPATH_MAP_H */

@@ -23,6 +23,8 @@ struct fastpath {
 	int prog_fd, flows_fd, stats_fd;
 	struct fastpath_slot *slots;
 	size_t slots_len;
+	uint64_t *dirty;
+	size_t dirty_len;
 	int links[FASTPATH_LINKS_MAX];
 	unsigned n_links;
 };
@@ -59,13 +61,16 @@ static int configure(struct fastpath *fp, const struct fastpath_opts *o, char *e
 {
 	struct bpf_map *slots = bpf_object__find_map_by_name(fp->obj, "fastpath_slots");
 	struct bpf_map *flows = bpf_object__find_map_by_name(fp->obj, "fastpath_flows");
+	struct bpf_map *dirty = bpf_object__find_map_by_name(fp->obj, "fastpath_dirty");
 	struct bpf_map *ro = bpf_object__find_map_by_name(fp->obj, ".rodata");
 	struct fastpath_conf conf = {.mark = o->mark};
 
-	if (!slots || !flows || !ro || bpf_map__set_initial_value(ro, &conf, sizeof(conf)))
+	if (!slots || !flows || !dirty || !ro ||
+	    bpf_map__set_initial_value(ro, &conf, sizeof(conf)))
 		return fail(err, len, -ENOENT, "the built-in BPF object lacks its maps");
 	if (bpf_map__set_max_entries(slots, o->slots) ||
-	    bpf_map__set_max_entries(flows, 2 * o->slots))
+	    bpf_map__set_max_entries(flows, 2 * o->slots) ||
+	    bpf_map__set_max_entries(dirty, (o->slots + 63) / 64))
 		return fail(err, len, -EINVAL, "cannot size the BPF maps for %u flows", o->slots);
 	return 0;
 }
@@ -107,10 +112,17 @@ int fastpath_open(const struct fastpath_opts *o, struct fastpath **ret, char *er
 	fp->slots_len = (size_t)o->slots * sizeof(struct fastpath_slot);
 	fp->slots = mmap(NULL, fp->slots_len, PROT_READ | PROT_WRITE, MAP_SHARED,
 			 map_fd(fp, "fastpath_slots"), 0);
-	if (fp->prog_fd < 0 || fp->flows_fd < 0 || fp->stats_fd < 0 || fp->slots == MAP_FAILED) {
-		r = fail(err, len, -errno ? -errno : -ENOENT,
-			 "cannot map the fast path's slots: %s", strerror(errno));
+	fp->dirty_len = (size_t)(o->slots + 63) / 64 * sizeof(uint64_t);
+	fp->dirty = mmap(NULL, fp->dirty_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+			 map_fd(fp, "fastpath_dirty"), 0);
+	r = errno;
+	if (fp->slots == MAP_FAILED)
 		fp->slots = NULL;
+	if (fp->dirty == MAP_FAILED)
+		fp->dirty = NULL;
+	if (fp->prog_fd < 0 || fp->flows_fd < 0 || fp->stats_fd < 0 || !fp->slots || !fp->dirty) {
+		r = fail(err, len, r ? -r : -ENOENT, "cannot map the fast path's slots: %s",
+			 strerror(r));
 		fastpath_close(fp);
 		return r;
 	}
@@ -144,6 +156,8 @@ void fastpath_close(struct fastpath *fp)
 		close(fp->links[i]);
 	if (fp->slots)
 		munmap(fp->slots, fp->slots_len);
+	if (fp->dirty)
+		munmap(fp->dirty, fp->dirty_len);
 	bpf_object__close(fp->obj);
 	free(fp);
 }
@@ -151,6 +165,11 @@ void fastpath_close(struct fastpath *fp)
 struct fastpath_slot *fastpath_slots(struct fastpath *fp)
 {
 	return fp->slots;
+}
+
+uint64_t *fastpath_dirty(struct fastpath *fp)
+{
+	return fp->dirty;
 }
 
 int fastpath_key_add(struct fastpath *fp, const struct fastpath_key *k, uint32_t slot, uint8_t dir)

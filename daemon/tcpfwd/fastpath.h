@@ -40,6 +40,9 @@ void fastpath_close(struct fastpath *fp);
 /* The slot array, mapped: fastpath_opts.slots entries. */
 struct fastpath_slot *fastpath_slots(struct fastpath *fp);
 
+/* The dirty bitmap, mapped: a bit per slot, set by the program when it moves the flow. */
+uint64_t *fastpath_dirty(struct fastpath *fp);
+
 /* Maps one direction of a flow to its slot. 0 or -errno (-E2BIG: the map is full). */
 int fastpath_key_add(struct fastpath *fp, const struct fastpath_key *k, uint32_t slot, uint8_t dir);
 

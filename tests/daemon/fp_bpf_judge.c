@@ -53,6 +53,7 @@ const char *fp_bpf_judge(struct fastpath *fp, const struct fp_flow *f, const str
 	struct __sk_buff ctx = {0};
 
 	memset(slot, 0, sizeof(*slot));
+	fastpath_dirty(fp)[0] = 0;
 	slot->own = FASTPATH_FAST;
 	slot->params.max_retrans = f->params.max_retrans;
 	slot->params.liberal = f->params.liberal;
@@ -74,9 +75,12 @@ const char *fp_bpf_judge(struct fastpath *fp, const struct fp_flow *f, const str
 	out->tclass = slot->tclass;
 	if (out->accepted)
 		return slot->own == FASTPATH_FAST && slot->gen == 1 && slot->inflight == 0 &&
-				       slot->packets[s->dir] == 1 && slot->bytes[s->dir] == s->len
+				       (fastpath_dirty(fp)[0] & 1) && slot->packets[s->dir] == 1 &&
+				       slot->bytes[s->dir] == s->len
 			       ? NULL
 			       : "an accepted segment left the slot inconsistent";
+	if (fastpath_dirty(fp)[0])
+		return "a deferred segment marked the slot dirty";
 	if (slot->own == FASTPATH_USER && slot->inflight == 1 && slot->gen == 0)
 		return NULL;
 	/* what the program does not parse never reaches the flow */

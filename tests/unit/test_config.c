@@ -14,37 +14,9 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "config_assert.h"
 
 #define SHIPPED_CONF "conf/tcpfwd.conf"
-
-static char err[CONFIG_ERROR_MAX];
-
-static int parse(const char *text, struct config *c)
-{
-	memset(err, 'x', sizeof(err));
-	return config_parse(text, "t.conf", c, err, sizeof(err));
-}
-
-static void assert_ok(const char *text, struct config *c)
-{
-	int r = parse(text, c);
-
-	if (r != 0)
-		fail_msg("unexpected error for <%s>: %s", text, err);
-}
-
-/* Fails unless text is rejected with a one-line "t.conf:LINE: ..." containing `want`. */
-static void assert_error(const char *text, unsigned int line, const char *want)
-{
-	struct config c;
-	char prefix[32];
-
-	if (parse(text, &c) != -EINVAL)
-		fail_msg("accepted: <%s>", text);
-	snprintf(prefix, sizeof(prefix), "t.conf:%u: ", line);
-	if (strncmp(err, prefix, strlen(prefix)) != 0 || !strstr(err, want) || strchr(err, '\n'))
-		fail_msg("for <%s>\n  got:  %s\n  want: %s...%s", text, err, prefix, want);
-}
 
 static void assert_defaults(const struct config *c)
 {
@@ -126,7 +98,7 @@ static void test_empty_is_defaults(void **state)
 	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
 		assert_ok(texts[i], &c);
 		assert_defaults(&c);
-		assert_string_equal(err, "");
+		assert_string_equal(config_err, "");
 	}
 }
 
@@ -433,32 +405,6 @@ static void test_cross_field(void **state)
 	assert_error("tcp = { time_wait = { adaptive_start = 100; }; };", 1, "adaptive_end");
 	assert_ok("tcp = { time_wait = { duration = 5; shortened = 5; minimum = 5; }; };", &c);
 	assert_int_equal(c.tcp.time_wait.minimum_ms, 5000);
-	assert_error("sync = {\n enabled = true; };", 2, "'sync.enabled' needs 'sync.peer'");
-	assert_error("queue = { count = 2; };\nsync = { enabled = true; peer = \"192.0.2.2\"; };",
-		     1, "'sync.enabled' needs 'queue.count' = 1");
-	assert_ok("queue = { count = 2; };\nsync = { peer = \"192.0.2.2\"; };", &c);
-	assert_ok("sync = { enabled = true; peer = \"192.0.2.2\"; update_delay_ms = 10; };", &c);
-	assert_true(c.sync.enabled);
-	assert_int_equal(c.sync.update_delay_ms, 10);
-	assert_int_equal(c.sync.timeout_ms, 3000);
-	assert_error("fastpath = {\n enabled = true; };", 2,
-		     "'fastpath.enabled' needs 'fastpath.interfaces'");
-	assert_error("fastpath = { enabled = true;\n interfaces = \" , \"; };", 2,
-		     "'fastpath.enabled' needs 'fastpath.interfaces'");
-	assert_error(
-		"queue = { count = 2; };\nfastpath = { enabled = true; interfaces = \"e0\"; };", 1,
-		"'fastpath.enabled' needs 'queue.count' = 1");
-	assert_error("fastpath = { interfaces = \"eth0 a/b\"; };", 1, "interface names separated");
-	assert_error("fastpath = { interfaces = \"eth0 abcdefghijklmnop\"; };", 1,
-		     "at most 15 characters");
-	assert_error("fastpath = { interfaces = \"a b c d e f g h i j k l m n o p q\"; };", 1,
-		     "up to 16 interface names");
-	assert_error("fastpath = { mark = 0; };", 1, "'fastpath.mark' is 0");
-	assert_ok("fastpath = { enabled = true; interfaces = \"eth0, eth1\"; mark = 0x100; };", &c);
-	assert_true(c.fastpath.enabled);
-	assert_string_equal(c.fastpath.interfaces, "eth0, eth1");
-	assert_int_equal(c.fastpath.mark, 0x100);
-	assert_int_equal(c.fastpath.max_flows, 262144);
 }
 
 static void test_unknown_keys(void **state)
@@ -479,8 +425,8 @@ static void test_unknown_keys(void **state)
 		     "unknown key 'control.mode'");
 	/* Not a suggestion for names that share nothing. */
 	assert_error("zz = 1;", 1, "unknown key 'zz'");
-	assert_int_equal(parse("zz = 1;", &c), -EINVAL);
-	assert_null(strstr(err, "did you mean"));
+	assert_int_equal(config_assert_parse("zz = 1;", &c), -EINVAL);
+	assert_null(strstr(config_err, "did you mean"));
 }
 
 static void test_bad_enums(void **state)
@@ -635,7 +581,7 @@ static void test_include(void **state)
 	/* Only a real directive counts: not in a comment or a string. */
 	assert_ok("# @include \"x\"\n/*\n@include \"x\"\n*/\ncontrol = { group = \"\" };\n", &c);
 	assert_error("control = { socket = \"/a\n@include \\\"x\\\"\"; };", 1, "absolute path");
-	assert_null(strstr(err, "@include"));
+	assert_null(strstr(config_err, "@include"));
 }
 
 static void test_semantic_line_numbers(void **state)
@@ -676,7 +622,7 @@ static void test_untouched_on_error(void **state)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		memset(&c, 0xa5, sizeof(c));
 		memcpy(&before, &c, sizeof(c));
-		assert_int_equal(parse(bad[i], &c), -EINVAL);
+		assert_int_equal(config_assert_parse(bad[i], &c), -EINVAL);
 		assert_memory_equal(&c, &before, sizeof(c));
 	}
 }
@@ -701,13 +647,14 @@ static void test_err_buffer(void **state)
 	assert_int_equal(config_parse(text, "t.conf", &c, NULL, 0), -EINVAL);
 	assert_int_equal(config_parse("", "t.conf", &c, NULL, 0), 0);
 	/* A full-size buffer holds the whole message. */
-	assert_int_equal(parse(text, &c), -EINVAL);
-	assert_true(strlen(err) < sizeof(err) - 1);
-	assert_non_null(strstr(err, "2 h 4 min)"));
+	assert_int_equal(config_assert_parse(text, &c), -EINVAL);
+	assert_true(strlen(config_err) < sizeof(config_err) - 1);
+	assert_non_null(strstr(config_err, "2 h 4 min)"));
 	/* NULL text is an error; NULL name still gives a prefix. */
-	assert_int_equal(config_parse(NULL, "t.conf", &c, err, sizeof(err)), -EINVAL);
-	assert_int_equal(config_parse("bogus = 1;", NULL, &c, err, sizeof(err)), -EINVAL);
-	assert_string_equal(err, "config:1: unknown key 'bogus'");
+	assert_int_equal(config_parse(NULL, "t.conf", &c, config_err, sizeof(config_err)), -EINVAL);
+	assert_int_equal(config_parse("bogus = 1;", NULL, &c, config_err, sizeof(config_err)),
+			 -EINVAL);
+	assert_string_equal(config_err, "config:1: unknown key 'bogus'");
 }
 
 static char *read_file(const char *path)
@@ -772,8 +719,8 @@ static void test_shipped_conf(void **state)
 	struct config c;
 
 	(void)state;
-	if (config_parse(text, SHIPPED_CONF, &c, err, sizeof(err)) != 0)
-		fail_msg("%s", err);
+	if (config_parse(text, SHIPPED_CONF, &c, config_err, sizeof(config_err)) != 0)
+		fail_msg("%s", config_err);
 	assert_defaults(&c);
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		if (!shows_key(text, keys[i]))
