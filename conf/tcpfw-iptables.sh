@@ -27,6 +27,9 @@ set -eu
 QUEUES=${TCPFW_QUEUES:-0:0}
 # yes for queue.fail_open = true (pass traffic while tcpfwd is down), no for false (drop it)
 BYPASS=${TCPFW_BYPASS:-yes}
+# fastpath.mark as hex (0x10000000) when fastpath.enabled = true, else empty: packets the fast
+# path accepted in the kernel carry it, and pass before the queue rule
+FASTPATH_MARK=${TCPFW_FASTPATH_MARK:-}
 
 IPTABLES=${IPTABLES:-iptables}
 IP6TABLES=${IP6TABLES:-ip6tables}
@@ -55,6 +58,13 @@ yes) target="$target --queue-bypass" ;;
 no) ;;
 *) die "TCPFW_BYPASS must be yes or no, not '$BYPASS'" ;;
 esac
+accept=""
+case "$FASTPATH_MARK" in
+'') ;;
+0x[0-9a-fA-F]*) accept="-A $CHAIN -m mark --mark $FASTPATH_MARK/$FASTPATH_MARK -j ACCEPT
+" ;;
+*) die "TCPFW_FASTPATH_MARK must be a hex mark like 0x10000000, not '$FASTPATH_MARK'" ;;
+esac
 
 # IPv6 only where the kernel has it
 families() {
@@ -66,8 +76,8 @@ start() {
 	for ipt in $(families); do
 		# With --noflush, declaring a chain creates it or empties it: the rules of TCPFW are
 		# replaced atomically and nothing else is touched.
-		printf '*%s\n:%s - [0:0]\n-A %s -p tcp -j %s\nCOMMIT\n' \
-			"$TABLE" "$CHAIN" "$CHAIN" "$target" | "$ipt-restore" --noflush
+		printf '*%s\n:%s - [0:0]\n%s-A %s -p tcp -j %s\nCOMMIT\n' \
+			"$TABLE" "$CHAIN" "$accept" "$CHAIN" "$target" | "$ipt-restore" --noflush
 		"$ipt" -w -t "$TABLE" -C FORWARD -j "$CHAIN" 2>/dev/null ||
 			"$ipt" -w -t "$TABLE" -A FORWARD -j "$CHAIN"
 	done

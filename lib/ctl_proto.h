@@ -207,6 +207,35 @@ struct ctl_sync {
 	uint64_t dropped[_CTL_SYNC_DROP_MAX]; /* "dropped":{...} by enum ctl_sync_drop */
 };
 
+/* Why the fast path gave a flow back with a segment: "returned":{"flags":N,...}. */
+enum ctl_fastpath_return {
+	CTL_FP_RET_FLAGS = 0, /* SYN, FIN or RST, or no ACK */
+	CTL_FP_RET_STATE,     /* the flow was not one it may judge */
+	CTL_FP_RET_AUTH,      /* TCP-MD5 or TCP-AO option */
+	CTL_FP_RET_PAWS,      /* the receiver's PAWS would discard it */
+	CTL_FP_RET_STALE,     /* wholly before the receiver's last ACK */
+	CTL_FP_RET_WINDOW,    /* the window checks did not accept it */
+	CTL_FP_RET_CHECKSUM,  /* a checksum it could not trust */
+	_CTL_FP_RET_MAX
+};
+
+const char *ctl_fastpath_return_name(unsigned r);
+
+/* The in-kernel fast path: "fastpath":{...} in Stats.Get. {"enabled":false} alone when off. */
+struct ctl_fastpath {
+	bool enabled;			    /* "enabled" */
+	uint32_t flows;			    /* "flows": flows that have a slot now */
+	uint64_t accepted;		    /* "accepted": segments the program passed */
+	uint64_t returned[_CTL_FP_RET_MAX]; /* "returned":{...}: flows given back, by reason */
+	uint64_t queued;		    /* "queued": segments of flows tcpfwd held */
+	uint64_t busy;			    /* "busy": the slot stayed locked: to the queue */
+	uint64_t unparsed;		    /* "unparsed": not a plain segment: to the queue */
+	uint64_t handovers;		    /* "handovers": flows given to the program */
+	uint64_t imports;		    /* "imports": its changes copied into the table */
+	uint64_t reclaims;		    /* "reclaims": taken back without a return */
+	uint64_t full;			    /* "full": flows kept back, no slot or tuple room */
+};
+
 struct ctl_stats {
 	uint64_t verdict_accept; /* "verdicts":{"accept":N,"drop":N} */
 	uint64_t verdict_drop;
@@ -231,7 +260,8 @@ struct ctl_stats {
 		uint64_t user_dropped;	/* "user_dropped": socket full */
 		uint64_t id_sequence;	/* "packets_seen" */
 	} queues[64];
-	struct ctl_sync sync; /* "sync":{...}: replication */
+	struct ctl_sync sync;	      /* "sync":{...}: replication */
+	struct ctl_fastpath fastpath; /* "fastpath":{...} */
 };
 
 /* Daemon.Status; its JSON object also starts with "json_schema_version":1. */

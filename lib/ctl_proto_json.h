@@ -88,6 +88,10 @@ int ctl_counts_parse(const json_t *o, const char *(*name)(unsigned), unsigned n,
 /* The "sync" object (ctl_proto_sync.c): NULL for a state past the last or no memory. The
  * parser zeroes *s first and takes a NULL o (no member: an older daemon) as disabled. */
 json_t *ctl_sync_json(const struct ctl_sync *s);
+
+/* ctl_proto_fastpath.c: the "fastpath" object; a missing one is a disabled fast path. */
+json_t *ctl_fastpath_json(const struct ctl_fastpath *f);
+int ctl_fastpath_parse(const json_t *o, struct ctl_fastpath *f);
 int ctl_sync_parse(const json_t *o, struct ctl_sync *s);
 
 /* Stats.Get, Daemon.Status and Params.Get replies (ctl_proto_stats.c), as the trace ones. */

@@ -87,7 +87,7 @@ json_t *ctl_result_stats(const struct ctl_reply *r)
 		}
 	}
 	return json_pack("{s:{s:o, s:o}, s:o, s:o, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
-			 "s:o, s:o}",
+			 "s:o, s:o, s:o}",
 			 "verdicts", "accept", ctl_jint(s->verdict_accept), "drop",
 			 ctl_jint(s->verdict_drop), "reasons",
 			 ctl_counts_json(ctl_reason_name, _REASON_MAX, s->reasons), "states",
@@ -97,8 +97,9 @@ json_t *ctl_result_stats(const struct ctl_reply *r)
 			 ctl_counts_json(ctl_cause_name, _ENGINE_CAUSE_MAX, s->destroyed),
 			 "packets", ctl_jint(s->packets), "enobufs", ctl_jint(s->enobufs), "lost",
 			 ctl_jint(s->lost), "relearned", ctl_jint(s->relearned),
-			 "control_pause_max_us", ctl_jint(s->pause_max_us), "queues", queues,
-			 "sync", ctl_sync_json(&s->sync));
+			 "control_pause_max_us", ctl_jint(s->pause_max_us), "fastpath",
+			 ctl_fastpath_json(&s->fastpath), "queues", queues, "sync",
+			 ctl_sync_json(&s->sync));
 }
 
 int ctl_parse_stats(const json_t *p, struct ctl_reply *r)
@@ -128,8 +129,9 @@ int ctl_parse_stats(const json_t *p, struct ctl_reply *r)
 	    ctl_get_uint(p, "lost", INT64_MAX, &s->lost) ||
 	    ctl_get_uint(p, "relearned", INT64_MAX, &s->relearned) ||
 	    ctl_get_uint(p, "control_pause_max_us", INT64_MAX, &s->pause_max_us) ||
-	    ctl_sync_parse(json_object_get(p, "sync"), &s->sync) || !json_is_array(queues) ||
-	    json_array_size(queues) > ARRAY_SIZE(s->queues))
+	    ctl_sync_parse(json_object_get(p, "sync"), &s->sync) ||
+	    ctl_fastpath_parse(json_object_get(p, "fastpath"), &s->fastpath) ||
+	    !json_is_array(queues) || json_array_size(queues) > ARRAY_SIZE(s->queues))
 		return -EINVAL;
 	for (i = 0; i < _TCP_TRACK_STATE_MAX; i++)
 		s->states[i] = (uint32_t)states[i];

@@ -454,6 +454,9 @@ static noinline void judge_traced(struct engine *e, const struct engine_staged *
 
 void engine_set_trace(struct engine *e, engine_trace_fn *fn, void *arg)
 {
+	/* a tracer sees every segment: the fast path's flows come back, and stay while traced */
+	if (fn && !e->on_trace && e->fp)
+		engine_fp_return_all(e);
 	e->on_trace = fn;
 	e->trace_arg = arg;
 }

@@ -192,7 +192,8 @@ typedef void engine_trace_fn(const struct engine_trace *t, void *arg);
 
 /*
  * Starts (fn != NULL) or stops tracing. While nobody traces, the packet path pays one
- * predictable branch; while tracing, each packet costs a second lookup and this copy.
+ * predictable branch; while tracing, each packet costs a second lookup and this copy. Tracing
+ * takes every flow back from the fast path and hands none over, so that every segment is seen.
  */
 void engine_set_trace(struct engine *e, engine_trace_fn *fn, void *arg);
 

@@ -163,7 +163,7 @@ void engine_fp_after(struct engine *e, uint32_t id, uint64_t now_ms)
 	struct tcp_track t;
 
 	track_load(f, &t);
-	if (!tcp_fast_eligible(&t) || f->gen != e->gen)
+	if (!tcp_fast_eligible(&t) || f->gen != e->gen || e->on_trace)
 		return;
 	uint32_t sl = e->fp->slot_of[id];
 

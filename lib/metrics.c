@@ -174,6 +174,34 @@ static void replication(struct text *t, const struct ctl_sync *s)
 		       s->dropped[i]);
 }
 
+/* The in-kernel fast path, only while it is on. */
+static void fast_path(struct text *t, const struct ctl_fastpath *f)
+{
+	const struct {
+		const char *name, *help;
+		uint64_t v;
+	} totals[] = {
+		{"tcpfw_fastpath_accepted_total", "Segments the fast path accepted in the kernel.",
+		 f->accepted},
+		{"tcpfw_fastpath_queued_total",
+		 "Segments of flows tcpfwd held that the fast path sent to the queue.", f->queued},
+		{"tcpfw_fastpath_handovers_total", "Flows handed to the fast path.", f->handovers},
+		{"tcpfw_fastpath_imports_total",
+		 "Times the fast path's changes were copied into the table.", f->imports},
+	};
+
+	if (!f->enabled)
+		return;
+	single(t, "tcpfw_fastpath_flows", "gauge", "Flows handed to the fast path now.", f->flows);
+	for (size_t i = 0; i < ARRAY_SIZE(totals); i++)
+		single(t, totals[i].name, "counter", totals[i].help, totals[i].v);
+	family(t, "tcpfw_fastpath_returned_total", "counter",
+	       "Flows the fast path gave back to tcpfwd with a segment, by reason.");
+	for (unsigned i = 0; i < _CTL_FP_RET_MAX; i++)
+		sample(t, "tcpfw_fastpath_returned_total", "reason", ctl_fastpath_return_name(i),
+		       f->returned[i]);
+}
+
 size_t metrics_format(const struct ctl_stats *s, char *buf, size_t len)
 {
 	struct text t = {.buf = buf, .len = len};
@@ -183,5 +211,6 @@ size_t metrics_format(const struct ctl_stats *s, char *buf, size_t len)
 	counters(&t, s);
 	kernel(&t, s);
 	replication(&t, &s->sync);
+	fast_path(&t, &s->fastpath);
 	return t.n;
 }

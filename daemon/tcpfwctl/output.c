@@ -389,6 +389,7 @@ int out_stats(const struct out_opts *o, const struct ctl_reply *r)
 	stats_counters(o, r->stats);
 	stats_queues(r->stats);
 	out_sync_stats(o, &r->stats->sync);
+	out_fastpath_stats(o, &r->stats->fastpath);
 	return 0;
 }
 

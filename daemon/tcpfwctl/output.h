@@ -71,6 +71,9 @@ bool out_sync_serving(const struct ctl_sync *s);
 void out_sync_status_line(const struct ctl_sync *s);
 void out_sync_stats(const struct out_opts *o, const struct ctl_sync *s);
 
+/* out_fastpath.c: the Fast path section of stats, when it is on. */
+void out_fastpath_stats(const struct out_opts *o, const struct ctl_fastpath *f);
+
 /* Params.Get: sysctl style "name = value" lines. */
 int out_params(const struct out_opts *o, const struct ctl_reply *r);
 

@@ -335,6 +335,7 @@ static void run_stats(struct ctl_server *s, struct ctl_client *c)
 	/* replication runs on one worker (sync needs queue.count = 1): the sum carries its
 	 * status as that worker published it, and a disabled one where there is none */
 	st->sync = w.sync;
+	st->fastpath = w.fastpath;
 	read_kernel_queues(s, st);
 	struct ctl_reply r = {.method = CTL_STATS_GET, .stats = st};
 	ctl_client_reply(s, c, &r);

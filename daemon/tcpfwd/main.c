@@ -55,6 +55,11 @@ static void print_ruleset(const struct config *cfg, const char *path)
 	printf("table inet tcpfw\nflush table inet tcpfw\ntable inet tcpfw {\n");
 	printf("\tchain forward {\n");
 	printf("\t\ttype filter hook forward priority filter + 10; policy accept;\n");
+	if (cfg->fastpath.enabled) {
+		printf("\t\t# judged in the kernel by tcpfwd's fast path (fastpath.mark)\n");
+		printf("\t\tmeta mark & 0x%08x == 0x%08x accept\n", cfg->fastpath.mark,
+		       cfg->fastpath.mark);
+	}
 	printf("\t\tmeta l4proto tcp queue num %u-%u%s\n", first, last,
 	       cfg->queue.fail_open ? " bypass" : "");
 	printf("\t}\n}\n");

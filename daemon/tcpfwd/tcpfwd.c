@@ -11,6 +11,7 @@
 #include "ctl_ops.h"
 #include "ctl_proto.h"
 #include "ctl_server.h"
+#include "fastpath.h"
 #include "live.h"
 #include "log.h"
 #include "loop.h"
@@ -44,7 +45,8 @@ struct tcpfwd {
 	struct ctl_server *ctl;
 	struct live *live; /* the live table; NULL: flows in private memory */
 	struct reset *reset;
-	struct sync *sync; /* replication, with sync.enabled; driven by worker 0 */
+	struct sync *sync;   /* replication, with sync.enabled; driven by worker 0 */
+	struct fastpath *fp; /* the in-kernel fast path, with fastpath.enabled; worker 0's */
 };
 
 /* ---- configuration ---- */
@@ -212,6 +214,21 @@ static void reload_on_signal(struct tcpfwd *d)
 
 /* ---- stats ---- */
 
+/* The program's counters, summed over CPUs, into the fast path's object. */
+static void fastpath_program_stats(struct fastpath *fp, struct ctl_fastpath *out)
+{
+	uint64_t v[_FASTPATH_STAT_MAX];
+
+	fastpath_stats(fp, v);
+	out->accepted = v[FASTPATH_STAT_ACCEPT];
+	for (unsigned r = TCP_FAST_FLAGS; r < _TCP_FAST_RESULT_MAX; r++)
+		out->returned[CTL_FP_RET_FLAGS + r - TCP_FAST_FLAGS] = v[r];
+	out->returned[CTL_FP_RET_CHECKSUM] = v[FASTPATH_STAT_CSUM];
+	out->queued = v[FASTPATH_STAT_QUEUED];
+	out->busy = v[FASTPATH_STAT_BUSY];
+	out->unparsed = v[FASTPATH_STAT_PARSE];
+}
+
 static void tcpfwd_stats(struct tcpfwd *d, struct worker_stats *sum)
 {
 	memset(sum, 0, sizeof(*sum));
@@ -236,9 +253,13 @@ static void tcpfwd_stats(struct tcpfwd *d, struct worker_stats *sum)
 		sum->relearned += s.relearned;
 		if (s.sync.state != CTL_SYNC_DISABLED) /* one worker: sync needs one queue */
 			sum->sync = s.sync;
+		if (s.fastpath.enabled) /* the same */
+			sum->fastpath = s.fastpath;
 		if (s.pause_max_us > sum->pause_max_us)
 			sum->pause_max_us = s.pause_max_us;
 	}
+	if (d->fp && sum->fastpath.enabled)
+		fastpath_program_stats(d->fp, &sum->fastpath);
 }
 
 /* ---- the main loop ---- */
@@ -308,6 +329,40 @@ static void on_tick(void *arg)
 			      d->sync ? ", sync " : "",
 			      d->sync ? ctl_sync_state_name(s.sync.state) : "");
 	}
+}
+
+/* ---- start-up: the fast path ---- */
+
+/*
+ * Loads the program and attaches it at every interface of fastpath.interfaces, for worker 0.
+ * The fast path only saves work, so any failure (an old kernel, no CAP_BPF, a missing
+ * interface) is logged once and tcpfwd runs without it.
+ */
+static void start_fastpath(struct tcpfwd *d)
+{
+	const struct config *cfg = &d->cfg;
+	uint32_t slots = cfg->fastpath.max_flows < cfg->table.max_flows ? cfg->fastpath.max_flows
+									: cfg->table.max_flows;
+	struct fastpath_opts o = {.slots = slots, .mark = cfg->fastpath.mark};
+	char err[256] = "", names[CONFIG_IFLIST_MAX];
+	int r = fastpath_open(&o, &d->fp, err, sizeof(err));
+
+	strcpy(names, cfg->fastpath.interfaces);
+	for (char *save = NULL, *n = strtok_r(names, " ,", &save); r == 0 && n;
+	     n = strtok_r(NULL, " ,", &save))
+		r = fastpath_attach(d->fp, n, err, sizeof(err));
+	if (r == 0)
+		r = worker_set_fastpath(d->workers[0], d->fp, slots);
+	if (r < 0) {
+		if (!err[0] || r == -ENOMEM)
+			snprintf(err, sizeof(err), "%s", strerror(-r));
+		log_warning("fast path off, every packet goes to the queue: %s", err);
+		fastpath_close(d->fp);
+		d->fp = NULL;
+		return;
+	}
+	log_info("fast path on: at the ingress of %s, up to %u flows, mark 0x%x",
+		 cfg->fastpath.interfaces, slots, cfg->fastpath.mark);
 }
 
 /* ---- start-up: the flow table ---- */
@@ -594,6 +649,8 @@ int tcpfwd_new(const struct config *cfg, const char *config_path, bool config_re
 			return r; /* logged */
 		}
 	}
+	if (cfg->fastpath.enabled) /* config_parse made sure of one queue */
+		start_fastpath(d);
 	for (unsigned i = 0; i < d->n_workers; i++) {
 		r = worker_run(d->workers[i], cfg);
 		if (r < 0) {
@@ -653,6 +710,7 @@ void tcpfwd_free(struct tcpfwd *d)
 	/* the live table goes only once the snapshot holds its flows */
 	bool saved = d->running && state_save(&d->cfg, d->workers, d->n_workers) == 0;
 	free_workers(d);
+	fastpath_close(d->fp); /* after the workers took their flows back */
 	sync_free(d->sync);
 	live_close(d->live, saved);
 	if (saved && !d->live)

@@ -14,13 +14,18 @@
 #include "clock.h"
 #include "log.h"
 #include "packet.h"
+#include "fastpath.h"
 #include "sync.h"
 #include "tap.h"
 #include "worker.h"
 
-#define WORKER_TICK_MS	     100 /* the longest a worker sleeps: timer expiry and heartbeat */
-#define WORKER_BATCH	     64	 /* packets per receive call */
-#define WORKER_ROUNDS	     8	 /* receive calls before requests get a look in */
+#define WORKER_TICK_MS 100 /* the longest a worker sleeps: timer expiry and heartbeat */
+/* How often what the fast path moved is copied into the table: the live image, the snapshot
+ * and the peer lag the program by at most this (and a stop or a flow's return copies it at
+ * once). */
+#define WORKER_HARVEST_MS    200
+#define WORKER_BATCH	     64 /* packets per receive call */
+#define WORKER_ROUNDS	     8	/* receive calls before requests get a look in */
 #define WORKER_EXPIRE_BUDGET 4096
 #define WORKER_EVENT_RING    8192 /* power of two */
 #define WORKER_COPY_MAX	     2048 /* scratch bytes per packet; longer ones are judged alone */
@@ -79,7 +84,9 @@ struct worker {
 	struct worker_event *ring;
 
 	struct tap *tap; /* made by the first worker_trace(), then the worker's until it is freed */
-	struct sync *sync; /* replication, or NULL; the owner's, used on this thread only */
+	struct sync *sync;   /* replication, or NULL; the owner's, used on this thread only */
+	struct fastpath *fp; /* the in-kernel fast path, or NULL; the owner's */
+	uint64_t harvest_ms; /* when the fast path's changes are next copied in */
 };
 
 static void on_engine_event(const struct engine_event *ev, void *arg)
@@ -349,6 +356,8 @@ static void serve_call(struct worker *w)
 	pthread_mutex_lock(&w->call_lock);
 	if (w->call_fn && !w->call_finished) {
 		uint64_t t0 = clock_now_us();
+		if (w->fp) /* a listing, a snapshot or a kill sees what the program moved */
+			engine_fastpath_harvest(w->engine);
 		w->call_fn(w->engine, w->call_arg);
 		uint64_t pause = clock_now_us() - t0;
 		if (pause > w->pause_max_us)
@@ -371,6 +380,17 @@ static void publish(struct worker *w)
 	w->stats.relearned = w->relearned;
 	if (w->sync)
 		sync_status(w->sync, w->now_ms, &w->stats.sync);
+	if (w->fp) {
+		struct engine_fastpath_counters c;
+
+		engine_fastpath_counters(w->engine, &c);
+		w->stats.fastpath.enabled = true;
+		w->stats.fastpath.flows = c.flows;
+		w->stats.fastpath.handovers = c.handovers;
+		w->stats.fastpath.imports = c.imports;
+		w->stats.fastpath.reclaims = c.reclaims;
+		w->stats.fastpath.full = c.full;
+	}
 	pthread_mutex_unlock(&w->stats_lock);
 }
 
@@ -421,6 +441,11 @@ static void *worker_main(void *arg)
 		int fr = nfqueue_flush(w->nfq);
 		if (fr < 0)
 			log_errno(CONFIG_LOG_WARNING, fr, "queue %u: sending verdicts", w->queue);
+		/* before replication, which then sends what the program moved */
+		if (w->fp && w->now_ms >= w->harvest_ms) {
+			engine_fastpath_harvest(w->engine);
+			w->harvest_ms = w->now_ms + WORKER_HARVEST_MS;
+		}
 		if (w->sync) /* after the verdicts: replication never delays a packet */
 			sync_turn(w->sync, w->now_ms);
 		engine_expire(w->engine, w->now_ms, WORKER_EXPIRE_BUDGET);
@@ -532,6 +557,29 @@ int worker_set_sync(struct worker *w, struct sync *s)
 	return 0;
 }
 
+static int fp_key_add(void *ctx, const struct fastpath_key *k, uint32_t slot, uint8_t dir)
+{
+	return fastpath_key_add(ctx, k, slot, dir);
+}
+
+static void fp_key_del(void *ctx, const struct fastpath_key *k)
+{
+	fastpath_key_del(ctx, k);
+}
+
+static const struct engine_fastpath_ops fp_ops = {fp_key_add, fp_key_del};
+
+int worker_set_fastpath(struct worker *w, struct fastpath *fp, uint32_t slots)
+{
+	int r = engine_fastpath_enable(w->engine, fastpath_slots(fp), fastpath_dirty(fp), slots,
+				       &fp_ops, fp);
+
+	if (r < 0)
+		return r;
+	w->fp = fp;
+	return 0;
+}
+
 struct engine *worker_engine(struct worker *w)
 {
 	return w->engine;
@@ -574,6 +622,10 @@ void worker_halt(struct worker *w)
 				  w->queue);
 		pthread_join(w->thread, NULL);
 		w->running = false;
+	}
+	if (w->fp) { /* every flow back, with its windows, before the snapshot */
+		engine_fastpath_disable(w->engine);
+		w->fp = NULL;
 	}
 	/* the kernel drops what it still holds for us, or lets it bypass (fail-open) */
 	nfqueue_close(w->nfq);

@@ -24,10 +24,12 @@ struct worker;
 struct worker_stats {
 	struct engine_counters engine;
 	struct nfqueue_stats queue;
-	uint64_t heartbeat_ms; /* when the thread last went round its loop */
-	uint64_t pause_max_us; /* the longest worker_call(): how long packets waited on it */
-	uint64_t relearned;    /* times flows re-learned their windows after a bypass */
-	struct ctl_sync sync;  /* replication, with sync.enabled (queue.count is then 1) */
+	uint64_t heartbeat_ms;	      /* when the thread last went round its loop */
+	uint64_t pause_max_us;	      /* the longest worker_call(): how long packets waited on it */
+	uint64_t relearned;	      /* times flows re-learned their windows after a bypass */
+	struct ctl_sync sync;	      /* replication, with sync.enabled (queue.count is then 1) */
+	struct ctl_fastpath fastpath; /* the engine's side; the program's counters come from
+				       * the owner (tcpfwd_stats) */
 };
 
 /* Runs on the worker's thread with its engine. Must be short: it delays the next batch. */
@@ -57,6 +59,13 @@ struct sync;
  * 0 or -errno (logged).
  */
 int worker_set_sync(struct worker *w, struct sync *s);
+
+/*
+ * Hands the worker's flows to the in-kernel fast path from now on (before worker_run); the
+ * owner keeps fp, and worker_halt() takes every flow back before the snapshot. 0 or -errno.
+ */
+struct fastpath;
+int worker_set_fastpath(struct worker *w, struct fastpath *fp, uint32_t slots);
 
 /* The engine, for the owner's direct use while the thread is not running. */
 struct engine *worker_engine(struct worker *w);

@@ -299,6 +299,33 @@ static void destroy_frees_the_slot(void **state)
 	assert_int_equal(t->fk.slots[0].own, FASTPATH_FAST); /* the slot, reused */
 }
 
+static void on_trace(const struct engine_trace *tr, void *arg)
+{
+	(void)tr;
+	(*(unsigned *)arg)++;
+}
+
+/* A tracer sees every segment: the flows come back, and stay until it stops. */
+static void tracing_keeps_flows_here(void **state)
+{
+	struct t *t = *state;
+	struct engine_result res;
+	unsigned traced = 0;
+
+	handshake(t->fx, &t->c);
+	assert_int_equal(send(t, C2S, ACK, 100, 0, &res), FASTPATH_STAT_ACCEPT);
+	engine_set_trace(t->fx->e, on_trace, &traced);
+	assert_int_equal(t->fk.slots[0].own, FASTPATH_USER);
+	assert_int_equal(record(t).track.peer[TCP_TRACK_ORIGINAL].end, t->c.next[C2S]);
+	assert_int_equal(send(t, C2S, ACK, 100, 0, &res), FASTPATH_STAT_QUEUED);
+	expect(res, ENGINE_ACCEPT, REASON_OK, TCP_TRACK_ESTABLISHED);
+	assert_int_equal(traced, 1);
+	assert_int_equal(t->fk.slots[0].own, FASTPATH_USER);
+	engine_set_trace(t->fx->e, NULL, NULL);
+	assert_int_equal(send(t, C2S, ACK, 100, 0, &res), FASTPATH_STAT_QUEUED);
+	assert_int_equal(t->fk.slots[0].own, FASTPATH_FAST);
+}
+
 static void disable_takes_every_flow_back(void **state)
 {
 	struct t *t = *state;
@@ -330,6 +357,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(queued_segments_hold_the_flow, setup, teardown),
 		cmocka_unit_test_setup_teardown(timers_follow_the_program, setup, teardown),
 		cmocka_unit_test_setup_teardown(destroy_frees_the_slot, setup, teardown),
+		cmocka_unit_test_setup_teardown(tracing_keeps_flows_here, setup, teardown),
 		cmocka_unit_test_setup_teardown(disable_takes_every_flow_back, setup, teardown),
 	};
 
