@@ -319,6 +319,11 @@ netns_addrs_ready() {
 	done
 }
 
+# TCPFW_NETNS_FASTPATH=1 runs every test with tcpfwd's in-kernel fast path on: write_conf
+# enables it at the fw's two veths, and queue_rule lets the packets it marks through first.
+FASTPATH_MARK=0x10000000
+fastpath_on() { [ "${TCPFW_NETNS_FASTPATH:-0}" = 1 ]; }
+
 # queue_rule [bypass|nobypass]: forwarded TCP to NFQUEUE 0 in the fw namespace, in place of
 # the rule of an earlier call. Tries the native nft `queue` statement and falls back to xt
 # NFQUEUE through iptables-nft (nft_compat) when the kernel lacks CONFIG_NFT_QUEUE. Sets
@@ -334,10 +339,16 @@ queue_rule() {
 		nftflag=" bypass"
 		xtflag="--queue-bypass"
 	fi
+	local fpnft="" fpmark="# no fast path"
+	if fastpath_on; then
+		fpnft="meta mark & $FASTPATH_MARK == $FASTPATH_MARK accept"
+		fpmark="-m mark --mark $FASTPATH_MARK/$FASTPATH_MARK -j ACCEPT"
+	fi
 	if nsx "$NS_F" nft -f - 2>"$TMP/nft-queue.err" <<-EOF
 		table inet tcpfw_test {
 			chain forward {
 				type filter hook forward priority filter; policy accept;
+				$fpnft
 				meta l4proto tcp queue num 0$nftflag
 			}
 		}
@@ -346,12 +357,18 @@ queue_rule() {
 		QUEUE_METHOD="nft queue"
 	else
 		nsx "$NS_F" nft delete table inet tcpfw_test 2>/dev/null
+		if fastpath_on; then
+			# shellcheck disable=SC2086 # words
+			nsx "$NS_F" iptables -A FORWARD $fpmark && nsx "$NS_F" ip6tables -A FORWARD $fpmark ||
+				die "iptables fast-path mark rule failed"
+		fi
 		nsx "$NS_F" iptables -A FORWARD -p tcp -j NFQUEUE --queue-num 0 $xtflag ||
 			die "iptables NFQUEUE rule failed"
 		nsx "$NS_F" ip6tables -A FORWARD -p tcp -j NFQUEUE --queue-num 0 $xtflag ||
 			die "ip6tables NFQUEUE rule failed"
 		QUEUE_METHOD="iptables-nft NFQUEUE (nft queue: $(head -n 1 "$TMP/nft-queue.err"))"
 	fi
+	fastpath_on && QUEUE_METHOD="$QUEUE_METHOD, fast path mark $FASTPATH_MARK accepted first"
 	info "queue rule ($mode): $QUEUE_METHOD"
 }
 
@@ -515,6 +532,10 @@ write_conf() {
 		state = { directory = "$statedir"; runtime_directory = "$statedir"; };
 		logging = { level = "$level";$logging };
 	EOF
+	if fastpath_on; then
+		echo "fastpath = { enabled = true; interfaces = \"fc fs\"; mark = $FASTPATH_MARK; };" \
+			>>"$file"
+	fi
 	"$TCPFWD" --check -c "$file" >/dev/null || die "tcpfwd --check rejects $file"
 }
 
@@ -659,6 +680,15 @@ stats_val() {
 # stats_delta BEFORE AFTER KEY: the rise of a counter between two saved tcpfwd_stats.
 stats_delta() {
 	$CTL_JSON delta "$1" "$2" "$3"
+}
+
+# accepted_delta BEFORE AFTER: segments accepted between two saved tcpfwd_stats, those the fast
+# path accepted in the kernel (TCPFW_NETNS_FASTPATH=1) included.
+accepted_delta() {
+	local n
+	n=$(stats_delta "$1" "$2" verdicts.accept)
+	if fastpath_on; then n=$((n + $(stats_delta "$1" "$2" fastpath.accepted))); fi
+	echo "$n"
 }
 
 # stat_get KEY: a counter from fresh stats.

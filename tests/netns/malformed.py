@@ -33,7 +33,8 @@ usage:
 commands (one a line) and answers:
   row ID     runs row ID (see ROWS) and answers
              "done ID sent=N queued=N ok=N drop=N arrived=N badlen=N rose=R kernel=K"
-             sent: crafted packets; queued: packets tcpfwd judged (the kernel's packets_seen);
+             sent: crafted packets; queued: packets tcpfwd judged (the kernel's packets_seen,
+             and those its fast path accepted);
              ok / drop: tcpfwd's reason ok and drop verdicts; arrived: crafted frames seen at
              the far end; badlen: arrivals whose length differs from the expected one; rose:
              every other reason counter that rose, "name:+N,...", or "-"; kernel: the fw
@@ -998,15 +999,18 @@ def run_row(net, name):
         for k in path:
             a, b = a[k], b[k]
         return b - a
+    # with the fast path on, tcpfwd judged what the program accepted in the kernel too
+    fast = d("fastpath", "accepted") if after.get("fastpath", {}).get("enabled") else 0
     queued = sum(q["packets_seen"] for q in after["queues"]) - sum(
-        q["packets_seen"] for q in before["queues"]) - barriers
+        q["packets_seen"] for q in before["queues"]) - barriers + fast
     rose = ",".join("%s:+%d" % (k, after["reasons"][k] - before["reasons"].get(k, 0))
                     for k in sorted(after["reasons"])
                     if k != "ok" and after["reasons"][k] != before["reasons"].get(k, 0)) or "-"
     kern = ",".join("%s:+%d" % (k, kafter[k] - kbefore[k]) for k in KERNEL_WATCH
                     if kafter[k] != kbefore[k]) or "-"
     line = "done %s sent=%d queued=%d ok=%d drop=%d arrived=%d badlen=%d rose=%s kernel=%s" % (
-        name, len(r.sent), queued, d("reasons", "ok") - barriers, d("verdicts", "drop"), arrived,
+        name, len(r.sent), queued, d("reasons", "ok") + fast - barriers, d("verdicts", "drop"),
+        arrived,
         badlen, rose, kern)
     line += "".join(" %s=%s" % kv for kv in r.extra.items())
     if r.errors:

@@ -274,7 +274,7 @@ B=$TMP/stats.before A=$TMP/stats.after
 expect_eq "verdicts.drop during the test" "$(stats_delta "$B" "$A" verdicts.drop)" 0
 expect_eq "reasons other than ok that rose" "$(reasons_rose "$B" "$A")" ""
 expect_ge "verdicts.accept rose by at least the echo's messages" \
-	"$(stats_delta "$B" "$A" verdicts.accept)" "$(rtt_count)"
+	"$(accepted_delta "$B" "$A")" "$(rtt_count)"
 queue_drops() { # STATS_FILE: queue_dropped + user_dropped of the kernel's queue 0
 	"$PY" -c 'import json, sys; q = json.load(open(sys.argv[1]))["queues"][0]
 print(q["queue_dropped"] + q["user_dropped"])' "$1"

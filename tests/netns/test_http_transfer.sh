@@ -68,6 +68,11 @@ tcpfwd_stats >"$TMP/after" || die "no stats from tcpfwd"
 created=$(stats_delta "$TMP/before" "$TMP/after" created)
 expect_ge "flows created by tcpfwd for $connects connections" "$created" "$connects"
 pkts=$(stats_delta "$TMP/before" "$TMP/after" packets)
+if fastpath_on; then # and those its fast path judged in the kernel
+	fast=$(stats_delta "$TMP/before" "$TMP/after" fastpath.accepted)
+	expect_ge "segments the fast path accepted" "$fast" 1
+	pkts=$((pkts + fast))
+fi
 # at least the 2 x BULK_MB payload in 64 KiB GSO segments, plus 3 packets a connection
 expect_ge "packets seen by tcpfwd" "$pkts" $((2 * BULK_MB * 16 + 3 * connects))
 drops=$(stats_delta "$TMP/before" "$TMP/after" verdicts.drop)
