@@ -14,7 +14,9 @@
 # Workloads: bulk TCP (iperf3, 1 stream), new connections per second (ab, one connection per
 # request, against nginx), small-segment packets per second (iperf3 -l 64 with MSS 88 and GSO
 # limited to one segment, counted by the kernel: Δid_sequence of the queue where there is one,
-# Δrx_packets of the fw's two interfaces where there is none).
+# Δrx_packets of the fw's two interfaces where there is none), and round trips
+# (build/tests/bench/echo_lat: 64-byte requests at 500/s over one connection, p50, p99 and max
+# in µs), alone and again beside one bulk iperf3 stream.
 # Then tcpfwd with 1 queue against 2 queues (--queue-balance 0:1), connections and bulk spread
 # over extra client addresses, since the balance hash takes only the address pair.
 # Throughput on 2 CPUs shared by clients, servers, forwarding and the consumer is noisy, so each
@@ -22,9 +24,10 @@
 # packets per wakeup: those compare floor and tcpfwd even when neither is the bottleneck.
 #
 # Reports medians; never fails on timing. Needs root; installs ab and nginx when missing (skips
-# the connection workloads when that fails). Environment: TCPFW_BENCH_ROUNDS (3),
-# TCPFW_BENCH_SECS (seconds per workload, 3; bulk gets one more), TCPFW_BENCH_CONFIGS and
-# TCPFW_BENCH_MQ (subsets, for investigating), BUILD.
+# the connection workloads when that fails, the round trips when echo_lat is not built).
+# Environment: TCPFW_BENCH_ROUNDS (3), TCPFW_BENCH_SECS (seconds per workload, round-trip runs
+# included, 3; bulk and the round trips beside bulk take one more), TCPFW_BENCH_CONFIGS (none
+# kct floor tcpfwd sync) and TCPFW_BENCH_MQ (1 2) (subsets, for investigating), BUILD.
 set -u
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -32,13 +35,16 @@ build=${BUILD:-build}
 case $build in /*) ;; *) build=$top/$build ;; esac
 TCPFWD=$build/tcpfwd
 FLOOR=$build/tests/bench/floor
+ECHO_LAT=$build/tests/bench/echo_lat
 ROUNDS=${TCPFW_BENCH_ROUNDS:-3}
-SECS=${TCPFW_BENCH_SECS:-3}   # connection and small-segment workloads
+SECS=${TCPFW_BENCH_SECS:-3}   # connection, small-segment and round-trip workloads
 SECS_BULK=$((SECS + 1))       # bulk measures this long after 1 s omitted
 TCPFWCTL=$build/tcpfwctl
 CONFIGS=${TCPFW_BENCH_CONFIGS:-none kct floor tcpfwd sync} # a subset, for investigating
 MQ=${TCPFW_BENCH_MQ-1 2}                                 # "" skips the multi-queue part
-CONN_C=32 # ab concurrency: enough to keep one queue busy, few enough for 2 cores
+CONN_C=32      # ab concurrency: enough to keep one queue busy, few enough for 2 cores
+ECHO_RATE=500  # echo_lat requests per second
+ECHO_PORT=5300 # echo_lat's server
 
 C4=192.0.2.2 F4C=192.0.2.1 F4S=198.51.100.1 S4=198.51.100.2
 EXTRA_N=16 # extra client addresses 203.0.113.10.. for the multi-queue runs
@@ -169,6 +175,14 @@ for port in 5201 5211 5212 5213 5214; do
 	bg_start "$NS_S" "$TMP/iperf3-$port.log" iperf3 -s -B "$S4" -p "$port"
 done
 for port in 5201 5211 5212 5213 5214; do wait_for 10 listening "$port" || die "iperf3 -s :$port"; done
+ECHO_OK=""
+if [ -x "$ECHO_LAT" ]; then
+	bg_start "$NS_S" "$TMP/echo_lat.log" "$ECHO_LAT" -s -b "$S4" -p "$ECHO_PORT"
+	wait_for 10 listening "$ECHO_PORT" || die "echo_lat -s: $(tail -n 3 "$TMP/echo_lat.log")"
+	ECHO_OK=1
+else
+	say "round-trip workloads skipped: $ECHO_LAT not built (make bench builds it)"
+fi
 
 # ---- queue rules: nft queue where the kernel has it, else iptables-nft -j NFQUEUE ----
 nft_queue_probe "$NS_F"
@@ -497,8 +511,38 @@ w_pps() {
 	rate "$s0" "$s1" pps
 }
 
+# echo WORKLOAD: echo_lat's round trips for SECS s, "P50 P99 MAX" in µs, or nothing
+w_echo() {
+	local s0 s1 out v
+	s0=$(snap)
+	out=$(nsx "$NS_C" "$ECHO_LAT" -p "$ECHO_PORT" -r "$ECHO_RATE" -t "$SECS" "$S4" 2>&1)
+	s1=$(snap)
+	rate "$s0" "$s1" "$1" >/dev/null
+	v=$(sed -n 's/^echo_lat: count=[0-9]* p50_us=\([0-9.]*\) p99_us=\([0-9.]*\) max_us=\([0-9.]*\)$/\1 \2 \3/p' \
+		<<<"$out")
+	[ -n "$v" ] || note "$1 $CUR_TAG: echo_lat failed: $(head -c 300 <<<"$out")"
+	echo "$v"
+}
+
+# echobulk: the round trips again, beside one bulk iperf3 stream started a second earlier
+w_echobulk() {
+	local pid
+	nsx "$NS_C" iperf3 -c "$S4" -p 5201 -t $((SECS + 1)) >"$TMP/echobulk.out" 2>&1 &
+	pid=$!
+	sleep 1 # past the handshake and slow start
+	w_echo echobulk
+	wait "$pid" || note "echobulk $CUR_TAG: iperf3 failed: $(tail -n 2 "$TMP/echobulk.out")"
+}
+
 # ---- results: "WORKLOAD|CONFIG VALUE" lines in $TMP/results, in the order measured ----
 rec() { echo "$1|$2 ${3:-nan}" >>"$TMP/results"; } # WORKLOAD CONFIG VALUE
+rec_echo() { # PREFIX "P50 P99 MAX": PREFIX50, PREFIX99 and PREFIXmax of CUR_CFG
+	local p=$1
+	set -- $2
+	rec "${p}50" "$CUR_CFG" "${1:-}"
+	rec "${p}99" "$CUR_CFG" "${2:-}"
+	rec "${p}max" "$CUR_CFG" "${3:-}"
+}
 
 FOREIGN=0 # runs during which network namespaces of other users had processes
 busy_foreign_ns() { # fails when a namespace not ours has a process (someone else's test)
@@ -537,6 +581,10 @@ run_config() { # ROUND CONFIG
 	rec bulk "$cfg" "$(w_bulk)"
 	[ -z "$CONN_TOOL" ] || rec conn "$cfg" "$(w_conn conn "$C4")"
 	rec pps "$cfg" "$(w_pps)"
+	if [ -n "$ECHO_OK" ]; then
+		rec_echo echo "$(w_echo echo)"
+		rec_echo echob "$(w_echobulk)"
+	fi
 	if [ "$cfg" = kct ]; then
 		inv=$(nsx "$NS_F" nft list table ip bench_kct |
 			awk '{ for (i = 1; i < NF; i++) if ($i == "packets") print $(i + 1) }')
@@ -625,6 +673,9 @@ echo "  conn  ab -B $C4 -t $SECS -c $CONN_C http://$S4/index.html: nginx, a" \
 	"$(stat -c %s "$TMP/www/index.html")-byte page, one connection per request"
 echo "  pps   iperf3 -c $S4 -N -l 64 -M 88 with gso_max_segs 1 on c0 and s0, ${SECS} s after 1 s:" \
 	"Δid_sequence of the queue (floor, tcpfwd), Δrx_packets of fw's fc + fs (none, kct)"
+[ -z "$ECHO_OK" ] ||
+	echo "  echo  echo_lat -r $ECHO_RATE -t $SECS $S4: 64-byte round trips over one connection, µs;" \
+		"alone, then beside one iperf3 -c $S4 stream started 1 s before"
 # Nothing of ours runs yet: whatever keeps the CPUs busy now will also compete with the runs.
 NCPU=$(nproc)
 j0=$(cpu_jiffies)
@@ -644,7 +695,7 @@ done
 T_END=$EPOCHREALTIME
 
 # One awk renders every table: medians, ratios, and each run's raw value.
-awk -v rounds="$ROUNDS" -v conn="$CONN_TOOL" -v mq="$MQ" -v calib="${CALIB:-}" \
+awk -v rounds="$ROUNDS" -v conn="$CONN_TOOL" -v mq="$MQ" -v calib="${CALIB:-}" -v echo="$ECHO_OK" \
 	-v extra="$EXTRA_N client addresses 203.0.113.10-$((9 + EXTRA_N))" \
 	-v mqcmd="conn: one ab per address, $(((CONN_C + EXTRA_N - 1) / EXTRA_N)) connections each; bulk4: one iperf3 -t $SECS -O 1 from each of the 4 addresses" '
 {
@@ -662,15 +713,44 @@ function med(k,   m, i, j, t, a) {
 }
 function f(v, s, d) { return v == "nan" ? "-" : sprintf("%." d "f", v / s) }
 function r(a, b) { return a != "nan" && b != "nan" && a > 0 && b > 0 ? sprintf("%.2f", a / b) : "-" }
-function row(label, wl, s, d,   a, b, c, e) {
-	a = med(wl "|none"); b = med(wl "|kct"); c = med(wl "|floor"); e = med(wl "|tcpfwd")
-	printf "%-26s %9s %9s %9s %9s %13s %11s\n", label, f(a, s, d), f(b, s, d), f(c, s, d), f(e, s, d),
-		r(e, c), r(e, b)
+# line(LABEL, WL, S, D, CFGS, RATIOS): the medians of WL for each configuration of CFGS, then
+# each ratio "a/b" of RATIOS; a LABEL of "workload" prints the header instead
+function line(label, wl, s, d, cfgs, ratios,   c, q, x, n, i, o, v) {
+	o = sprintf("%-26s", label)
+	n = split(cfgs, c, " ")
+	for (i = 1; i <= n; i++) {
+		v[c[i]] = med(wl "|" c[i])
+		o = o sprintf(" %9s", label == "workload" ? c[i] : f(v[c[i]], s, d))
+	}
+	n = split(ratios, q, " ")
+	for (i = 1; i <= n; i++) {
+		split(q[i], x, "/")
+		o = o sprintf(" %" (length(q[i]) < 8 ? 9 : length(q[i]) + 1) "s",
+			label == "workload" ? q[i] : r(v[x[1]], v[x[2]]))
+	}
+	print o
 }
-function syncrow(label, wl, s, d,   a, b) {
+function row(label, wl, s, d) { line(label, wl, s, d, "none kct floor tcpfwd", "tcpfwd/floor tcpfwd/kct") }
+# the round trips in µs, alone (echo50, echo99, echomax) and beside bulk (echob...), as rows
+# of the table ROWFN prints (row or syncrow)
+function echorow(rowfn, label, wl) {
+	if (rowfn == "row") row(label, wl, 1, 0)
+	else syncrow(label, wl, 1, 0, "")
+}
+function echorows(rowfn,   b, w, t) {
+	print "round trips (µs; lower is better, so a ratio above 1 is slower):"
+	for (b = 0; b < 2; b++) {
+		w = b ? "echob" : "echo"
+		t = b ? " beside bulk" : ""
+		echorow(rowfn, "  p50" t, w "50")
+		echorow(rowfn, "  p99" t, w "99")
+		echorow(rowfn, "  max" t, w "max")
+	}
+}
+function syncrow(label, wl, s, d, cpu,   a, b) {
 	a = med(wl "|tcpfwd"); b = med(wl "|sync")
 	printf "%-26s %9s %9s %11s %14s %14s\n", label, f(a, s, d), f(b, s, d), r(b, a),
-		f(med("usp|" wl "|tcpfwd"), 1, 2), f(med("usp|" wl "|sync"), 1, 2)
+		f(med("usp|" cpu "|tcpfwd"), 1, 2), f(med("usp|" cpu "|sync"), 1, 2)
 }
 function cpurow(wl,   a, b) {
 	a = med("usp|" wl "|floor"); b = med("usp|" wl "|tcpfwd")
@@ -684,16 +764,18 @@ function mqrow(label, k, d,   a, b) {
 }
 END {
 	printf "\n== medians of %d rounds ==\n", rounds
-	printf "%-26s %9s %9s %9s %9s %13s %11s\n", "workload", "none", "kct", "floor", "tcpfwd", "tcpfwd/floor", "tcpfwd/kct"
+	row("workload")
 	row("bulk 1 stream (Gbit/s)", "bulk", 1, 2)
 	if (conn != "") row("new connections (conn/s)", "conn", 1, 0)
 	row("small segments (kpps)", "pps", 1000, 1)
+	if (echo != "") echorows("row")
 	if (med("bulk|sync") != "nan") {
 		print "\nreplication: tcpfwd with sync.enabled (a standby tcpfwd on a veth sync link) vs without"
 		printf "%-26s %9s %9s %11s %14s %14s\n", "workload", "tcpfwd", "+sync", "sync/tcpfwd", "µs/pkt tcpfwd", "µs/pkt +sync"
-		syncrow("bulk 1 stream (Gbit/s)", "bulk", 1, 2)
-		if (conn != "") syncrow("new connections (conn/s)", "conn", 1, 0)
-		syncrow("small segments (kpps)", "pps", 1000, 1)
+		syncrow("bulk 1 stream (Gbit/s)", "bulk", 1, 2, "bulk")
+		if (conn != "") syncrow("new connections (conn/s)", "conn", 1, 0, "conn")
+		syncrow("small segments (kpps)", "pps", 1000, 1, "pps")
+		if (echo != "") echorows("syncrow")
 	}
 	print "\nconsumer CPU per queued packet (µs of all its threads, including the forwarding and the"
 	print "receiver softirq work that its verdict sendmsg runs) and packets per wakeup (ppw, batch size):"
@@ -701,6 +783,7 @@ END {
 	cpurow("bulk")
 	if (conn != "") cpurow("conn")
 	cpurow("pps")
+	if (echo != "") cpurow("echo")
 	if (mq != "") {
 		print "\n== multi-queue: tcpfwd, queue.count 1 (--queue-num 0) vs 2 (--queue-balance 0:1) =="
 		print extra "; " calib
