@@ -27,11 +27,15 @@
 # queued run also reports the consumer's CPU per packet (all threads, from schedstat) and its
 # packets per wakeup: those compare floor and tcpfwd even when neither is the bottleneck.
 #
-# Reports medians; never fails on timing. Needs root; installs ab and nginx when missing (skips
-# the connection workloads when that fails, the round trips when echo_lat is not built).
-# Environment: TCPFW_BENCH_ROUNDS (3), TCPFW_BENCH_SECS (seconds per workload, round-trip runs
-# included, 3; bulk and the round trips beside bulk take one more), TCPFW_BENCH_CONFIGS (none
-# kct floor tcpfwd sync fastpath) and TCPFW_BENCH_MQ (1 2) (subsets, for investigating), BUILD.
+# Reports medians, then the goals against the measured medians, each "met" or "not met" ("n/a"
+# when a configuration did not run): with the fast path, bulk and small segments at least 0.9x
+# kct's and the round trips' p50 and p99 (alone) at most 1.5x kct's; tcpfwd without it, round
+# trips' p50 and p99 at most the floor's and CPU per packet at most 1.03x the floor's. Never
+# fails on timing. Needs root; installs ab and nginx when missing (skips the connection
+# workloads when that fails, the round trips when echo_lat is not built). Environment:
+# TCPFW_BENCH_ROUNDS (3), TCPFW_BENCH_SECS (seconds per workload, round-trip runs included, 3;
+# bulk and the round trips beside bulk take one more), TCPFW_BENCH_CONFIGS (none kct floor
+# tcpfwd sync fastpath) and TCPFW_BENCH_MQ (1 2) (subsets, for investigating), BUILD.
 set -u
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -732,10 +736,12 @@ echo "  pps   iperf3 -c $S4 -N -l 64 -M 88 with gso_max_segs 1 on c0 and s0, ${S
 [ -z "$ECHO_OK" ] ||
 	echo "  echo  echo_lat -r $ECHO_RATE -t $SECS $S4: 64-byte round trips over one connection, µs;" \
 		"alone, then beside one iperf3 -c $S4 stream started 1 s before"
+FP_SKIP=""
 case " $CONFIGS " in
 *" fastpath "*)
 	tcpfwd_conf fastpath-check 1 "" 1
 	if ! err=$("$TCPFWD" --check -c "$TMP/tcpfwd-fastpath-check.conf" 2>&1); then
+		FP_SKIP=1
 		CONFIGS=$(echo " $CONFIGS " | sed 's/ fastpath / /')
 		echo "fastpath: skipped, tcpfwd --check refuses its configuration:" \
 			"$(head -n 1 <<<"${err//$TMP\//}")"
@@ -762,7 +768,7 @@ T_END=$EPOCHREALTIME
 
 # One awk renders every table: medians, ratios, and each run's raw value.
 awk -v rounds="$ROUNDS" -v conn="$CONN_TOOL" -v mq="$MQ" -v calib="${CALIB:-}" -v echo="$ECHO_OK" \
-	-v fpmark="$FP_MARK" \
+	-v fpskip="$FP_SKIP" -v fpmark="$FP_MARK" \
 	-v extra="$EXTRA_N client addresses 203.0.113.10-$((9 + EXTRA_N))" \
 	-v mqcmd="conn: one ab per address, $(((CONN_C + EXTRA_N - 1) / EXTRA_N)) connections each; bulk4: one iperf3 -t $SECS -O 1 from each of the 4 addresses" '
 {
@@ -821,6 +827,19 @@ function syncrow(label, wl, s, d, cpu,   a, b) {
 	printf "%-26s %9s %9s %11s %14s %14s\n", label, f(a, s, d), f(b, s, d), r(b, a),
 		f(med("usp|" cpu "|tcpfwd"), 1, 2), f(med("usp|" cpu "|sync"), 1, 2)
 }
+# goal(LABEL, WL, A, B, OP, LIM, S, D, UNIT): the median of WL for A against LIM times that for
+# B (OP is ">=" or "<="), met or not
+function goal(label, wl, a, b, op, lim, s, d, unit,   x, y, q, why) {
+	x = med(wl "|" a); y = med(wl "|" b)
+	if (x == "nan" || y == "nan" || y <= 0) {
+		why = "no " (x == "nan" ? a : b) " figure"
+		printf "  %-44s n/a (%s)\n", label, a == "fastpath" && fpskip != "" ? "fastpath skipped" : why
+		return
+	}
+	q = x / y
+	printf "  %-44s %s %s vs %s %s %s = %.2fx: %s\n", label, a, f(x, s, d), b, f(y, s, d), unit, q,
+		(op == ">=" ? q >= lim : q <= lim) ? "met" : "not met"
+}
 function cpurow(wl,   a, b) {
 	a = med("usp|" wl "|floor"); b = med("usp|" wl "|tcpfwd")
 	printf "%-26s %9s %9s %12s %13s %9s %9s\n", wl, f(a, 1, 2), f(b, 1, 2),
@@ -876,6 +895,17 @@ END {
 		if (conn != "") mqrow("  packets per wakeup, conn", "ppw|mqconn", 1)
 		mqrow("  packets per wakeup, bulk4", "ppw|bulk4", 1)
 	}
+	print "\n== goals (figures only: met or not, the exit status never depends on them) =="
+	goal("fast path: bulk >= 0.9x kct", "bulk", "fastpath", "kct", ">=", 0.9, 1, 2, "Gbit/s")
+	goal("fast path: small segments >= 0.9x kct", "pps", "fastpath", "kct", ">=", 0.9, 1000, 1, "kpps")
+	goal("fast path: echo p50 <= 1.5x kct", "echo50", "fastpath", "kct", "<=", 1.5, 1, 0, "µs")
+	goal("fast path: echo p99 <= 1.5x kct", "echo99", "fastpath", "kct", "<=", 1.5, 1, 0, "µs")
+	goal("tcpfwd: echo p50 <= floor", "echo50", "tcpfwd", "floor", "<=", 1, 1, 0, "µs")
+	goal("tcpfwd: echo p99 <= floor", "echo99", "tcpfwd", "floor", "<=", 1, 1, 0, "µs")
+	goal("tcpfwd: CPU per packet <= 1.03x floor, bulk", "usp|bulk", "tcpfwd", "floor", "<=", 1.03, 1, 2, "µs")
+	if (conn != "")
+		goal("tcpfwd: CPU per packet <= 1.03x floor, conn", "usp|conn", "tcpfwd", "floor", "<=", 1.03, 1, 2, "µs")
+	goal("tcpfwd: CPU per packet <= 1.03x floor, pps", "usp|pps", "tcpfwd", "floor", "<=", 1.03, 1, 2, "µs")
 	print "\n== every run (values in round order; min-max) =="
 	for (i = 2; i <= nk; i++) for (j = i; j > 1 && order[j - 1] > order[j]; j--) {
 		k = order[j]; order[j] = order[j - 1]; order[j - 1] = k
