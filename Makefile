@@ -180,6 +180,11 @@ $(BUILD)/tests/bench/floor.o: tests/bench/floor.c
 $(FLOOR_BIN): $(BUILD)/tests/bench/floor.o $(BUILD)/daemon/tcpfwd/nfqueue.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(DAEMON_LIBS)
 
+# netns_bench.sh's round trips: a TCP echo server and a fixed-rate client, libc only.
+ECHO_LAT_BIN := $(BUILD)/tests/bench/echo_lat
+$(ECHO_LAT_BIN): $(BUILD)/tests/bench/echo_lat.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
+
 # Installs only what is missing, so a machine that has everything never touches apt. Another
 # apt or dpkg holding the lock (unattended-upgrades, a second make) is waited for, up to
 # APT_LOCK_TIMEOUT seconds, instead of failing at once: DPkg::Lock::Timeout for the dpkg lock
@@ -292,7 +297,7 @@ check-model: $(MODEL_BIN)
 check: deps
 	$(MAKE) all
 	@# the benchmarks are not run here, only built, so that an API change cannot break them
-	$(MAKE) $(BENCH_BIN) $(MKFLOWS) $(FLOOR_BIN)
+	$(MAKE) $(BENCH_BIN) $(MKFLOWS) $(FLOOR_BIN) $(ECHO_LAT_BIN)
 	$(MAKE) check-purity
 	$(MAKE) check-size
 	$(MAKE) check-tcpfwctl
@@ -331,7 +336,7 @@ demo: deps
 
 # BENCH_ARGS=--quick for 1k and 100k flows only. Figures are reported, never judged; the exit
 # status fails only when legitimate traffic was dropped.
-bench: $(BENCH_BIN) $(MKFLOWS) $(FLOOR_BIN) all
+bench: $(BENCH_BIN) $(MKFLOWS) $(FLOOR_BIN) $(ECHO_LAT_BIN) all
 	$(BENCH_BIN) $(BENCH_ARGS)
 	bash tests/bench/list_stall.sh
 	BUILD=$(BUILD) bash tests/bench/resume_time.sh
@@ -722,4 +727,5 @@ compile_commands.json:
 	bear --output $@ -- $(MAKE) --no-print-directory -B BUILD=build-compdb compdb-build
 
 .PHONY: compdb-build
-compdb-build: all $(UNIT_BINS) $(MODEL_BIN) $(BENCH_BIN) $(MKFLOWS) $(FLOOR_BIN) $(REPLAY_BINS)
+compdb-build: all $(UNIT_BINS) $(MODEL_BIN) $(BENCH_BIN) $(MKFLOWS) $(FLOOR_BIN) $(ECHO_LAT_BIN) \
+		$(REPLAY_BINS)

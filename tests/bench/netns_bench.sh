@@ -11,20 +11,31 @@
 #   tcpfwd  build/tcpfwd with the default configuration (one queue)
 #   sync    tcpfwd replicating its table (sync.enabled) to a standby tcpfwd in a fourth
 #           namespace over a veth sync link: the cost of replication on the active box
+#   fastpath  tcpfwd with its in-kernel fast path (a fastpath group: interfaces fc and fs, mark
+#           0x10000000) and a rule that accepts packets carrying that mark bit before the queue
+#           rule; run only when `tcpfwd --check` accepts that configuration, else skipped with a
+#           line saying so. Reports how many packets the mark rule accepted.
 # Workloads: bulk TCP (iperf3, 1 stream), new connections per second (ab, one connection per
 # request, against nginx), small-segment packets per second (iperf3 -l 64 with MSS 88 and GSO
-# limited to one segment, counted by the kernel: Δid_sequence of the queue where there is one,
-# Δrx_packets of the fw's two interfaces where there is none).
+# limited to one segment, counted by the kernel: Δid_sequence of the queue where every packet
+# is queued, Δrx_packets of the fw's two interfaces where not: none, kct, fastpath), and round
+# trips (build/tests/bench/echo_lat: 64-byte requests at 500/s over one connection, p50, p99
+# and max in µs), alone and again beside one bulk iperf3 stream.
 # Then tcpfwd with 1 queue against 2 queues (--queue-balance 0:1), connections and bulk spread
 # over extra client addresses, since the balance hash takes only the address pair.
 # Throughput on 2 CPUs shared by clients, servers, forwarding and the consumer is noisy, so each
 # queued run also reports the consumer's CPU per packet (all threads, from schedstat) and its
 # packets per wakeup: those compare floor and tcpfwd even when neither is the bottleneck.
 #
-# Reports medians; never fails on timing. Needs root; installs ab and nginx when missing (skips
-# the connection workloads when that fails). Environment: TCPFW_BENCH_ROUNDS (3),
-# TCPFW_BENCH_SECS (seconds per workload, 3; bulk gets one more), TCPFW_BENCH_CONFIGS and
-# TCPFW_BENCH_MQ (subsets, for investigating), BUILD.
+# Reports medians, then the goals against the measured medians, each "met" or "not met" ("n/a"
+# when a configuration did not run): with the fast path, bulk and small segments at least 0.9x
+# kct's and the round trips' p50 and p99 (alone) at most 1.5x kct's; tcpfwd without it, round
+# trips' p50 and p99 at most the floor's and CPU per packet at most 1.03x the floor's. Never
+# fails on timing. Needs root; installs ab and nginx when missing (skips the connection
+# workloads when that fails, the round trips when echo_lat is not built). Environment:
+# TCPFW_BENCH_ROUNDS (3), TCPFW_BENCH_SECS (seconds per workload, round-trip runs included, 3;
+# bulk and the round trips beside bulk take one more), TCPFW_BENCH_CONFIGS (none kct floor
+# tcpfwd sync fastpath) and TCPFW_BENCH_MQ (1 2) (subsets, for investigating), BUILD.
 set -u
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -32,13 +43,19 @@ build=${BUILD:-build}
 case $build in /*) ;; *) build=$top/$build ;; esac
 TCPFWD=$build/tcpfwd
 FLOOR=$build/tests/bench/floor
+ECHO_LAT=$build/tests/bench/echo_lat
 ROUNDS=${TCPFW_BENCH_ROUNDS:-3}
-SECS=${TCPFW_BENCH_SECS:-3}   # connection and small-segment workloads
+SECS=${TCPFW_BENCH_SECS:-3}   # connection, small-segment and round-trip workloads
 SECS_BULK=$((SECS + 1))       # bulk measures this long after 1 s omitted
 TCPFWCTL=$build/tcpfwctl
-CONFIGS=${TCPFW_BENCH_CONFIGS:-none kct floor tcpfwd sync} # a subset, for investigating
-MQ=${TCPFW_BENCH_MQ-1 2}                                 # "" skips the multi-queue part
-CONN_C=32 # ab concurrency: enough to keep one queue busy, few enough for 2 cores
+CONFIGS=${TCPFW_BENCH_CONFIGS:-none kct floor tcpfwd sync fastpath} # a subset, for investigating
+MQ=${TCPFW_BENCH_MQ-1 2}                                          # "" skips the multi-queue part
+CONN_C=32      # ab concurrency: enough to keep one queue busy, few enough for 2 cores
+ECHO_RATE=500  # echo_lat requests per second
+ECHO_PORT=5300 # echo_lat's server
+# the fast path's group in tcpfwd.conf, and the mark bit its kernel part sets on packets it passes
+FP_MARK=0x10000000
+FP_GROUP="fastpath = { enabled = true; interfaces = [ \"fc\", \"fs\" ]; mark = $FP_MARK; };"
 
 C4=192.0.2.2 F4C=192.0.2.1 F4S=198.51.100.1 S4=198.51.100.2
 EXTRA_N=16 # extra client addresses 203.0.113.10.. for the multi-queue runs
@@ -169,6 +186,14 @@ for port in 5201 5211 5212 5213 5214; do
 	bg_start "$NS_S" "$TMP/iperf3-$port.log" iperf3 -s -B "$S4" -p "$port"
 done
 for port in 5201 5211 5212 5213 5214; do wait_for 10 listening "$port" || die "iperf3 -s :$port"; done
+ECHO_OK=""
+if [ -x "$ECHO_LAT" ]; then
+	bg_start "$NS_S" "$TMP/echo_lat.log" "$ECHO_LAT" -s -b "$S4" -p "$ECHO_PORT"
+	wait_for 10 listening "$ECHO_PORT" || die "echo_lat -s: $(tail -n 3 "$TMP/echo_lat.log")"
+	ECHO_OK=1
+else
+	say "round-trip workloads skipped: $ECHO_LAT not built (make bench builds it)"
+fi
 
 # ---- queue rules: nft queue where the kernel has it, else iptables-nft -j NFQUEUE ----
 nft_queue_probe "$NS_F"
@@ -219,6 +244,38 @@ rule_del() {
 	for t in $(nsx "$NS_F" nft list tables 2>/dev/null | awk '{ print $2 ":" $3 }'); do
 		nsx "$NS_F" nft delete table "${t%%:*}" "${t#*:}"
 	done
+}
+
+# fp_rule add|count|del: the fastpath configuration's rule, in the queue rule's chain and before
+# it: accept what carries the mark bit FP_MARK (the fast path's kernel part passed it). count
+# prints the packets it accepted.
+fp_rule() {
+	local m=(-m mark --mark "$FP_MARK/$FP_MARK" -j ACCEPT) pos h
+	if [ "$QUEUE_NFT" = 1 ]; then
+		case $1 in
+		add) # insert: at the top of the chain, before the queue rule
+			nsx "$NS_F" nft insert rule ip bench_q forward meta mark and "$FP_MARK" == "$FP_MARK" \
+				counter accept comment '"fastpath"'
+			;;
+		count)
+			nsx "$NS_F" nft list chain ip bench_q forward |
+				awk '/"fastpath"/ { for (i = 1; i < NF; i++) if ($i == "packets") print $(i + 1) }'
+			;;
+		del)
+			h=$(nsx "$NS_F" nft -a list chain ip bench_q forward | awk '/"fastpath"/ { print $NF }')
+			[ -z "$h" ] || nsx "$NS_F" nft delete rule ip bench_q forward handle "$h"
+			;;
+		esac
+		return
+	fi
+	case $1 in
+	add)
+		pos=$(nsx "$NS_F" iptables -nL FORWARD --line-numbers | awk '$2 == "NFQUEUE" { print $1; exit }')
+		nsx "$NS_F" iptables -I FORWARD "${pos:-1}" "${m[@]}"
+		;;
+	count) nsx "$NS_F" iptables -nvxL FORWARD | awk '$3 == "ACCEPT" && /mark match/ { print $1; exit }' ;;
+	del) nsx "$NS_F" iptables -D FORWARD "${m[@]}" ;;
+	esac
 }
 
 # ---- counters ----
@@ -284,6 +341,8 @@ snap() {
 	}'
 }
 
+fw_rx() { snap | cut -d ' ' -f 2; } # packets the fw received on fc and fs so far
+
 # ---- consumers ----
 CONS_PIDS=""
 CONS_PEER=""
@@ -294,9 +353,9 @@ proc_cpu_s() {
 	awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); printf "%.2f", ($12 + $13) / hz }' \
 		"/proc/$1/stat" 2>/dev/null
 }
-# The shipped defaults, except where files go (no state restored, no /run socket), and with
-# a sync group when SYNC (its addresses) is not empty.
-tcpfwd_conf() { # TAG NQUEUES SYNC
+# The shipped defaults, except where files go (no state restored, no /run socket), with a sync
+# group when SYNC (its addresses) is not empty and the fast path's group when FASTPATH is 1.
+tcpfwd_conf() { # TAG NQUEUES SYNC [FASTPATH]
 	mkdir -p "$TMP/state-$1"
 	cat >"$TMP/tcpfwd-$1.conf" <<-EOF
 		queue = { count = $2; };
@@ -305,8 +364,9 @@ tcpfwd_conf() { # TAG NQUEUES SYNC
 	EOF
 	[ -z "$3" ] || echo "sync = { enabled = true; key_file = \"$TMP/sync.key\"; $3 };" \
 		>>"$TMP/tcpfwd-$1.conf"
+	[ "${4:-0}" = 0 ] || echo "$FP_GROUP" >>"$TMP/tcpfwd-$1.conf"
 }
-cons_start() { # floor|tcpfwd NQUEUES TAG
+cons_start() { # floor|tcpfwd|sync|fastpath NQUEUES TAG
 	local kind=$1 nq=$2 tag=$3 q
 	CONS_KIND=$kind
 	CONS_TAG=$tag
@@ -318,10 +378,11 @@ cons_start() { # floor|tcpfwd NQUEUES TAG
 			CONS_PIDS="$CONS_PIDS $BG_PID"
 		done
 		;;
-	tcpfwd)
-		tcpfwd_conf "$tag" "$nq" ""
+	tcpfwd | fastpath)
+		tcpfwd_conf "$tag" "$nq" "" "$([ "$kind" = fastpath ] && echo 1)"
 		bg_start "$NS_F" "$TMP/tcpfwd-$tag.log" "$TCPFWD" -f -c "$TMP/tcpfwd-$tag.conf"
 		CONS_PIDS=$BG_PID
+		CONS_KIND=tcpfwd
 		;;
 	sync)
 		# the standby first, so that the active's first session finds it
@@ -382,10 +443,13 @@ cons_stop() {
 note() { echo "$*" >>"$TMP/notes"; }
 
 # rate S0 S1 WORKLOAD: packets per second between two snaps, from the queue counters when the
-# run has queues, else from the fw's interfaces. Records the consumer's CPU per queued packet
-# and the batch size in $TMP/results, and notes packets that fail-open let past the consumer, and a dead consumer.
+# run queues every packet, else (no queue, or the fast path passing packets by) from the fw's
+# interfaces. Records the consumer's CPU per queued packet and the batch size in $TMP/results
+# (not for the fast path, whose consumer sees only some packets), and notes packets that
+# fail-open let past the consumer, and a dead consumer.
 rate() {
 	awk -v a="$1" -v b="$2" -v nq="$CUR_NQ" -v wl="$3" -v cfg="$CUR_CFG" -v tag="$CUR_TAG" \
+		-v byif="$([ "$CUR_CFG" = fastpath ] && echo 1)" \
 		-v dead="$(cons_alive || echo 1)" -v side="$TMP/results" -v detail="$TMP/detail" -v ncpu="$NCPU" \
 		-v notes="$TMP/notes" '
 	BEGIN {
@@ -405,9 +469,9 @@ rate() {
 			per = per sprintf("%s%.0f", q ? "/" : "", y[8 + 2 * q] - x[8 + 2 * q])
 		}
 		w = y[7] - x[7]
-		printf "%.0f\n", n / dt
-		if (n > 0) printf "usp|%s|%s %.3f\n", wl, cfg, (y[3] - x[3]) / 1000 / n >> side
-		if (w > 0) printf "ppw|%s|%s %.2f\n", wl, cfg, n / w >> side
+		printf "%.0f\n", byif ? ifr : n / dt
+		if (n > 0 && !byif) printf "usp|%s|%s %.3f\n", wl, cfg, (y[3] - x[3]) / 1000 / n >> side
+		if (w > 0 && !byif) printf "ppw|%s|%s %.2f\n", wl, cfg, n / w >> side
 		if (d > 0) printf "%s %s: %.0f packets passed a full queue (fail-open)\n", wl, tag, d >> notes
 		if (dead) printf "%s %s: the consumer died\n", wl, tag >> notes
 		printf "%-7s %-13s queued %s packets, %.0f/s; fw interfaces %.0f/s; consumer %.2f CPU, %.0f wakeups/s; %s\n",
@@ -497,8 +561,38 @@ w_pps() {
 	rate "$s0" "$s1" pps
 }
 
+# echo WORKLOAD: echo_lat's round trips for SECS s, "P50 P99 MAX" in µs, or nothing
+w_echo() {
+	local s0 s1 out v
+	s0=$(snap)
+	out=$(nsx "$NS_C" "$ECHO_LAT" -p "$ECHO_PORT" -r "$ECHO_RATE" -t "$SECS" "$S4" 2>&1)
+	s1=$(snap)
+	rate "$s0" "$s1" "$1" >/dev/null
+	v=$(sed -n 's/^echo_lat: count=[0-9]* p50_us=\([0-9.]*\) p99_us=\([0-9.]*\) max_us=\([0-9.]*\)$/\1 \2 \3/p' \
+		<<<"$out")
+	[ -n "$v" ] || note "$1 $CUR_TAG: echo_lat failed: $(head -c 300 <<<"$out")"
+	echo "$v"
+}
+
+# echobulk: the round trips again, beside one bulk iperf3 stream started a second earlier
+w_echobulk() {
+	local pid
+	nsx "$NS_C" iperf3 -c "$S4" -p 5201 -t $((SECS + 1)) >"$TMP/echobulk.out" 2>&1 &
+	pid=$!
+	sleep 1 # past the handshake and slow start
+	w_echo echobulk
+	wait "$pid" || note "echobulk $CUR_TAG: iperf3 failed: $(tail -n 2 "$TMP/echobulk.out")"
+}
+
 # ---- results: "WORKLOAD|CONFIG VALUE" lines in $TMP/results, in the order measured ----
 rec() { echo "$1|$2 ${3:-nan}" >>"$TMP/results"; } # WORKLOAD CONFIG VALUE
+rec_echo() { # PREFIX "P50 P99 MAX": PREFIX50, PREFIX99 and PREFIXmax of CUR_CFG
+	local p=$1
+	set -- $2
+	rec "${p}50" "$CUR_CFG" "${1:-}"
+	rec "${p}99" "$CUR_CFG" "${2:-}"
+	rec "${p}max" "$CUR_CFG" "${3:-}"
+}
 
 FOREIGN=0 # runs during which network namespaces of other users had processes
 busy_foreign_ns() { # fails when a namespace not ours has a process (someone else's test)
@@ -523,7 +617,7 @@ run_end() {
 }
 
 run_config() { # ROUND CONFIG
-	local cfg=$2 nq=0 inv
+	local cfg=$2 nq=0 inv rx0
 	[ "$cfg" = none ] || [ "$cfg" = kct ] || nq=1
 	run_begin "$cfg" "$cfg-$1" "$nq"
 	case $cfg in
@@ -532,15 +626,29 @@ run_config() { # ROUND CONFIG
 	*)
 		cons_start "$cfg" 1 "$CUR_TAG"
 		rule_add q1
+		if [ "$cfg" = fastpath ]; then
+			fp_rule add || note "$CUR_TAG: the mark rule could not be added"
+			rx0=$(fw_rx)
+		fi
 		;;
 	esac
 	rec bulk "$cfg" "$(w_bulk)"
 	[ -z "$CONN_TOOL" ] || rec conn "$cfg" "$(w_conn conn "$C4")"
 	rec pps "$cfg" "$(w_pps)"
+	if [ -n "$ECHO_OK" ]; then
+		rec_echo echo "$(w_echo echo)"
+		rec_echo echob "$(w_echobulk)"
+	fi
 	if [ "$cfg" = kct ]; then
 		inv=$(nsx "$NS_F" nft list table ip bench_kct |
 			awk '{ for (i = 1; i < NF; i++) if ($i == "packets") print $(i + 1) }')
 		[ "${inv:-0}" = 0 ] || note "$CUR_TAG: ct state invalid dropped $inv packets"
+	fi
+	if [ "$cfg" = fastpath ]; then
+		# what the mark rule accepted, out of what the fw received on fc and fs, in the whole run
+		rec fpmark "$cfg" "$(fp_rule count)"
+		rec fprx "$cfg" "$(($(fw_rx) - rx0))"
+		fp_rule del
 	fi
 	run_end
 }
@@ -624,7 +732,22 @@ echo "  bulk  iperf3 -c $S4 -t $SECS_BULK -O 1: Gbit/s received"
 echo "  conn  ab -B $C4 -t $SECS -c $CONN_C http://$S4/index.html: nginx, a" \
 	"$(stat -c %s "$TMP/www/index.html")-byte page, one connection per request"
 echo "  pps   iperf3 -c $S4 -N -l 64 -M 88 with gso_max_segs 1 on c0 and s0, ${SECS} s after 1 s:" \
-	"Δid_sequence of the queue (floor, tcpfwd), Δrx_packets of fw's fc + fs (none, kct)"
+	"Δid_sequence of the queue (floor, tcpfwd, sync), Δrx_packets of fw's fc + fs (none, kct, fastpath)"
+[ -z "$ECHO_OK" ] ||
+	echo "  echo  echo_lat -r $ECHO_RATE -t $SECS $S4: 64-byte round trips over one connection, µs;" \
+		"alone, then beside one iperf3 -c $S4 stream started 1 s before"
+FP_SKIP=""
+case " $CONFIGS " in
+*" fastpath "*)
+	tcpfwd_conf fastpath-check 1 "" 1
+	if ! err=$("$TCPFWD" --check -c "$TMP/tcpfwd-fastpath-check.conf" 2>&1); then
+		FP_SKIP=1
+		CONFIGS=$(echo " $CONFIGS " | sed 's/ fastpath / /')
+		echo "fastpath: skipped, tcpfwd --check refuses its configuration:" \
+			"$(head -n 1 <<<"${err//$TMP\//}")"
+	fi
+	;;
+esac
 # Nothing of ours runs yet: whatever keeps the CPUs busy now will also compete with the runs.
 NCPU=$(nproc)
 j0=$(cpu_jiffies)
@@ -644,7 +767,8 @@ done
 T_END=$EPOCHREALTIME
 
 # One awk renders every table: medians, ratios, and each run's raw value.
-awk -v rounds="$ROUNDS" -v conn="$CONN_TOOL" -v mq="$MQ" -v calib="${CALIB:-}" \
+awk -v rounds="$ROUNDS" -v conn="$CONN_TOOL" -v mq="$MQ" -v calib="${CALIB:-}" -v echo="$ECHO_OK" \
+	-v fpskip="$FP_SKIP" -v fpmark="$FP_MARK" \
 	-v extra="$EXTRA_N client addresses 203.0.113.10-$((9 + EXTRA_N))" \
 	-v mqcmd="conn: one ab per address, $(((CONN_C + EXTRA_N - 1) / EXTRA_N)) connections each; bulk4: one iperf3 -t $SECS -O 1 from each of the 4 addresses" '
 {
@@ -662,15 +786,59 @@ function med(k,   m, i, j, t, a) {
 }
 function f(v, s, d) { return v == "nan" ? "-" : sprintf("%." d "f", v / s) }
 function r(a, b) { return a != "nan" && b != "nan" && a > 0 && b > 0 ? sprintf("%.2f", a / b) : "-" }
-function row(label, wl, s, d,   a, b, c, e) {
-	a = med(wl "|none"); b = med(wl "|kct"); c = med(wl "|floor"); e = med(wl "|tcpfwd")
-	printf "%-26s %9s %9s %9s %9s %13s %11s\n", label, f(a, s, d), f(b, s, d), f(c, s, d), f(e, s, d),
-		r(e, c), r(e, b)
+# line(LABEL, WL, S, D, CFGS, RATIOS): the medians of WL for each configuration of CFGS, then
+# each ratio "a/b" of RATIOS; a LABEL of "workload" prints the header instead
+function line(label, wl, s, d, cfgs, ratios,   c, q, x, n, i, o, v) {
+	o = sprintf("%-26s", label)
+	n = split(cfgs, c, " ")
+	for (i = 1; i <= n; i++) {
+		v[c[i]] = med(wl "|" c[i])
+		o = o sprintf(" %9s", label == "workload" ? c[i] : f(v[c[i]], s, d))
+	}
+	n = split(ratios, q, " ")
+	for (i = 1; i <= n; i++) {
+		split(q[i], x, "/")
+		o = o sprintf(" %" (length(q[i]) < 8 ? 9 : length(q[i]) + 1) "s",
+			label == "workload" ? q[i] : r(v[x[1]], v[x[2]]))
+	}
+	print o
 }
-function syncrow(label, wl, s, d,   a, b) {
+function row(label, wl, s, d) { line(label, wl, s, d, "none kct floor tcpfwd", "tcpfwd/floor tcpfwd/kct") }
+function fprow(label, wl, s, d) { line(label, wl, s, d, "kct tcpfwd fastpath", "fastpath/kct fastpath/tcpfwd") }
+# the round trips in µs, alone (echo50, echo99, echomax) and beside bulk (echob...), as rows
+# of the table ROWFN prints (row, fprow or syncrow)
+function echorow(rowfn, label, wl) {
+	if (rowfn == "row") row(label, wl, 1, 0)
+	else if (rowfn == "fprow") fprow(label, wl, 1, 0)
+	else syncrow(label, wl, 1, 0, "")
+}
+function echorows(rowfn,   b, w, t) {
+	print "round trips (µs; lower is better, so a ratio above 1 is slower):"
+	for (b = 0; b < 2; b++) {
+		w = b ? "echob" : "echo"
+		t = b ? " beside bulk" : ""
+		echorow(rowfn, "  p50" t, w "50")
+		echorow(rowfn, "  p99" t, w "99")
+		echorow(rowfn, "  max" t, w "max")
+	}
+}
+function syncrow(label, wl, s, d, cpu,   a, b) {
 	a = med(wl "|tcpfwd"); b = med(wl "|sync")
 	printf "%-26s %9s %9s %11s %14s %14s\n", label, f(a, s, d), f(b, s, d), r(b, a),
-		f(med("usp|" wl "|tcpfwd"), 1, 2), f(med("usp|" wl "|sync"), 1, 2)
+		f(med("usp|" cpu "|tcpfwd"), 1, 2), f(med("usp|" cpu "|sync"), 1, 2)
+}
+# goal(LABEL, WL, A, B, OP, LIM, S, D, UNIT): the median of WL for A against LIM times that for
+# B (OP is ">=" or "<="), met or not
+function goal(label, wl, a, b, op, lim, s, d, unit,   x, y, q, why) {
+	x = med(wl "|" a); y = med(wl "|" b)
+	if (x == "nan" || y == "nan" || y <= 0) {
+		why = "no " (x == "nan" ? a : b) " figure"
+		printf "  %-44s n/a (%s)\n", label, a == "fastpath" && fpskip != "" ? "fastpath skipped" : why
+		return
+	}
+	q = x / y
+	printf "  %-44s %s %s vs %s %s %s = %.2fx: %s\n", label, a, f(x, s, d), b, f(y, s, d), unit, q,
+		(op == ">=" ? q >= lim : q <= lim) ? "met" : "not met"
 }
 function cpurow(wl,   a, b) {
 	a = med("usp|" wl "|floor"); b = med("usp|" wl "|tcpfwd")
@@ -684,16 +852,29 @@ function mqrow(label, k, d,   a, b) {
 }
 END {
 	printf "\n== medians of %d rounds ==\n", rounds
-	printf "%-26s %9s %9s %9s %9s %13s %11s\n", "workload", "none", "kct", "floor", "tcpfwd", "tcpfwd/floor", "tcpfwd/kct"
+	row("workload")
 	row("bulk 1 stream (Gbit/s)", "bulk", 1, 2)
 	if (conn != "") row("new connections (conn/s)", "conn", 1, 0)
 	row("small segments (kpps)", "pps", 1000, 1)
+	if (echo != "") echorows("row")
 	if (med("bulk|sync") != "nan") {
 		print "\nreplication: tcpfwd with sync.enabled (a standby tcpfwd on a veth sync link) vs without"
 		printf "%-26s %9s %9s %11s %14s %14s\n", "workload", "tcpfwd", "+sync", "sync/tcpfwd", "µs/pkt tcpfwd", "µs/pkt +sync"
-		syncrow("bulk 1 stream (Gbit/s)", "bulk", 1, 2)
-		if (conn != "") syncrow("new connections (conn/s)", "conn", 1, 0)
-		syncrow("small segments (kpps)", "pps", 1000, 1)
+		syncrow("bulk 1 stream (Gbit/s)", "bulk", 1, 2, "bulk")
+		if (conn != "") syncrow("new connections (conn/s)", "conn", 1, 0, "conn")
+		syncrow("small segments (kpps)", "pps", 1000, 1, "pps")
+		if (echo != "") echorows("syncrow")
+	}
+	if (med("bulk|fastpath") != "nan") {
+		print "\nfast path: tcpfwd with fastpath.enabled (packets marked " fpmark " accepted before the queue rule)"
+		fprow("workload")
+		fprow("bulk 1 stream (Gbit/s)", "bulk", 1, 2)
+		if (conn != "") fprow("new connections (conn/s)", "conn", 1, 0)
+		fprow("small segments (kpps)", "pps", 1000, 1)
+		if (echo != "") echorows("fprow")
+		a = med("fpmark|fastpath"); b = med("fprx|fastpath")
+		printf "accepted by the mark rule in a run (median): %s packets of the %s the fw received (%s%%)\n",
+			f(a, 1, 0), f(b, 1, 0), a == "nan" || b == "nan" || b <= 0 ? "-" : sprintf("%.1f", 100 * a / b)
 	}
 	print "\nconsumer CPU per queued packet (µs of all its threads, including the forwarding and the"
 	print "receiver softirq work that its verdict sendmsg runs) and packets per wakeup (ppw, batch size):"
@@ -701,6 +882,7 @@ END {
 	cpurow("bulk")
 	if (conn != "") cpurow("conn")
 	cpurow("pps")
+	if (echo != "") cpurow("echo")
 	if (mq != "") {
 		print "\n== multi-queue: tcpfwd, queue.count 1 (--queue-num 0) vs 2 (--queue-balance 0:1) =="
 		print extra "; " calib
@@ -713,6 +895,17 @@ END {
 		if (conn != "") mqrow("  packets per wakeup, conn", "ppw|mqconn", 1)
 		mqrow("  packets per wakeup, bulk4", "ppw|bulk4", 1)
 	}
+	print "\n== goals (figures only: met or not, the exit status never depends on them) =="
+	goal("fast path: bulk >= 0.9x kct", "bulk", "fastpath", "kct", ">=", 0.9, 1, 2, "Gbit/s")
+	goal("fast path: small segments >= 0.9x kct", "pps", "fastpath", "kct", ">=", 0.9, 1000, 1, "kpps")
+	goal("fast path: echo p50 <= 1.5x kct", "echo50", "fastpath", "kct", "<=", 1.5, 1, 0, "µs")
+	goal("fast path: echo p99 <= 1.5x kct", "echo99", "fastpath", "kct", "<=", 1.5, 1, 0, "µs")
+	goal("tcpfwd: echo p50 <= floor", "echo50", "tcpfwd", "floor", "<=", 1, 1, 0, "µs")
+	goal("tcpfwd: echo p99 <= floor", "echo99", "tcpfwd", "floor", "<=", 1, 1, 0, "µs")
+	goal("tcpfwd: CPU per packet <= 1.03x floor, bulk", "usp|bulk", "tcpfwd", "floor", "<=", 1.03, 1, 2, "µs")
+	if (conn != "")
+		goal("tcpfwd: CPU per packet <= 1.03x floor, conn", "usp|conn", "tcpfwd", "floor", "<=", 1.03, 1, 2, "µs")
+	goal("tcpfwd: CPU per packet <= 1.03x floor, pps", "usp|pps", "tcpfwd", "floor", "<=", 1.03, 1, 2, "µs")
 	print "\n== every run (values in round order; min-max) =="
 	for (i = 2; i <= nk; i++) for (j = i; j > 1 && order[j - 1] > order[j]; j--) {
 		k = order[j]; order[j] = order[j - 1]; order[j - 1] = k
