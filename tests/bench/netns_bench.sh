@@ -55,7 +55,7 @@ ECHO_RATE=500  # echo_lat requests per second
 ECHO_PORT=5300 # echo_lat's server
 # the fast path's group in tcpfwd.conf, and the mark bit its kernel part sets on packets it passes
 FP_MARK=0x10000000
-FP_GROUP="fastpath = { enabled = true; interfaces = [ \"fc\", \"fs\" ]; mark = $FP_MARK; };"
+FP_GROUP="fastpath = { enabled = true; interfaces = \"fc fs\"; mark = $FP_MARK; };"
 
 C4=192.0.2.2 F4C=192.0.2.1 F4S=198.51.100.1 S4=198.51.100.2
 EXTRA_N=16 # extra client addresses 203.0.113.10.. for the multi-queue runs
