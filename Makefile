@@ -304,7 +304,7 @@ check: deps
 	$(MAKE) check-man
 	$(MAKE) check-docs
 	$(MAKE) check-units
-	$(MAKE) unit
+	TCPFW_REQUIRE_BPF=1 $(MAKE) unit
 	$(MAKE) check-model
 	$(MAKE) SANITIZE=1 fuzz-replay
 	$(MAKE) check-netns

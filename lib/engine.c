@@ -330,7 +330,7 @@ static void track(struct engine *e, uint32_t id, const struct packet *p, const s
 			emit(e, ENGINE_EVENT_STATE, 0, tr.old_state, id);
 			sync_mark_state(e, id);
 		}
-		if (unlikely(e->fp) && tr.new_state == TCP_TRACK_ESTABLISHED)
+		if (unlikely(e->fp))
 			engine_fp_after(e, id, now_ms);
 	}
 }

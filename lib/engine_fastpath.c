@@ -141,6 +141,8 @@ static uint32_t attach(struct engine *e, uint32_t id)
 	return sl + 1;
 }
 
+static void detach(struct engine *e, uint32_t id, bool keep_changes);
+
 void engine_fp_before(struct engine *e, uint32_t id)
 {
 	struct fastpath_slot *s = slot_of(e, id);
@@ -163,9 +165,17 @@ void engine_fp_after(struct engine *e, uint32_t id, uint64_t now_ms)
 	struct tcp_track t;
 
 	track_load(f, &t);
-	if (!tcp_fast_eligible(&t) || f->gen != e->gen || e->on_trace)
-		return;
 	uint32_t sl = e->fp->slot_of[id];
+
+	if (!tcp_fast_eligible(&t)) {
+		/* closing, or gone back to re-learning: its tuples leave the program now, not
+		 * when the flow ends (engine_fp_before has copied in what it had) */
+		if (sl)
+			detach(e, id, false);
+		return;
+	}
+	if (f->gen != e->gen || e->on_trace)
+		return;
 
 	if (!sl && !(sl = attach(e, id)))
 		return;

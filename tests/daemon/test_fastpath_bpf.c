@@ -4,12 +4,15 @@
  * on random segments of random established flows (fp_gen.h), must agree with
  * tcp_track_packet() on the same bytes: what it accepts, the flow it leaves, the timer class,
  * and the slot protocol of lib/fastpath_map.h. Needs root (it loads a BPF program); skipped
- * otherwise.
+ * otherwise, and where the kernel refuses the program, unless TCPFW_REQUIRE_BPF=1 (make
+ * check sets it).
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -29,9 +32,13 @@ static int setup(void **state)
 	if (geteuid() != 0)
 		return 0;
 	int r = fp_bpf_open(&fp, err, sizeof(err));
+	const char *need = getenv("TCPFW_REQUIRE_BPF");
 
 	if (r < 0)
 		print_error("fastpath: %s\n", err);
+	/* a package build may run as root where BPF is not allowed: make check requires it */
+	if (r < 0 && !(need && !strcmp(need, "1")))
+		return 0;
 	return r < 0 ? -1 : 0;
 }
 
