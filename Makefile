@@ -172,6 +172,14 @@ $(BENCH_BIN): $(BUILD)/tests/bench/engine_bench.o $(BUILD)/tests/bench/bench_tra
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS)
 
 # The NFQUEUE floor for netns_bench.sh: tcpfwd's own nfqueue module, no engine.
+# The fast path's cost a packet: its program under BPF_PROG_TEST_RUN (tests/bench/fastpath_cost.c).
+FASTPATH_COST_BIN := $(BUILD)/tests/bench/fastpath_cost
+$(BUILD)/tests/bench/fastpath_cost.o: ALL_CFLAGS += -Idaemon/tcpfwd -Itests/daemon -Itests/unit
+$(FASTPATH_COST_BIN): $(BUILD)/tests/bench/fastpath_cost.o $(BUILD)/tests/daemon/fp_bpf_judge.o \
+		$(BUILD)/daemon/tcpfwd/fastpath.o $(BUILD)/daemon/tcpfwd/fastpath_blob.o \
+		$(BUILD)/tests/unit/fp_gen.o $(BUILD)/tests/unit/pktbuild.o $(LIBTCPFW)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(DAEMON_LIBS)
+
 FLOOR_BIN := $(BUILD)/tests/bench/floor
 $(BUILD)/tests/bench/floor.o: tests/bench/floor.c
 	@mkdir -p $(@D)
@@ -297,7 +305,7 @@ check-model: $(MODEL_BIN)
 check: deps
 	$(MAKE) all
 	@# the benchmarks are not run here, only built, so that an API change cannot break them
-	$(MAKE) $(BENCH_BIN) $(MKFLOWS) $(FLOOR_BIN) $(ECHO_LAT_BIN)
+	$(MAKE) $(BENCH_BIN) $(MKFLOWS) $(FLOOR_BIN) $(ECHO_LAT_BIN) $(FASTPATH_COST_BIN)
 	$(MAKE) check-purity
 	$(MAKE) check-size
 	$(MAKE) check-tcpfwctl
@@ -336,8 +344,9 @@ demo: deps
 
 # BENCH_ARGS=--quick for 1k and 100k flows only. Figures are reported, never judged; the exit
 # status fails only when legitimate traffic was dropped.
-bench: $(BENCH_BIN) $(MKFLOWS) $(FLOOR_BIN) $(ECHO_LAT_BIN) all
+bench: $(BENCH_BIN) $(MKFLOWS) $(FLOOR_BIN) $(ECHO_LAT_BIN) $(FASTPATH_COST_BIN) all
 	$(BENCH_BIN) $(BENCH_ARGS)
+	$(FASTPATH_COST_BIN)
 	bash tests/bench/list_stall.sh
 	BUILD=$(BUILD) bash tests/bench/resume_time.sh
 	BUILD=$(BUILD) bash tests/bench/netns_bench.sh
