@@ -13,6 +13,7 @@
 #   make bench-callgrind  instructions per packet under valgrind
 #   make SANITIZE=1   the same with ASan + UBSan, no recovery
 #   make TSAN=1       the same with ThreadSanitizer (build-tsan/); make check-tsan runs netns tests on it
+#   make check-netns-fastpath  the netns suite with the in-kernel fast path on in every test
 #   make lint         clang-format, shellcheck and cppcheck over every tracked file (git)
 #   make compile_commands.json  the compilation database of every C file (bear), not tracked
 #   make deb          the Debian package, in build/deb/ (debian/, README.Debian)
@@ -322,16 +323,24 @@ check: deps
 check-netns: all $(MKFLOWS)
 	sh tests/netns/run.sh
 
+# The same suite with tcpfwd's in-kernel fast path on in every test (lib.sh's write_conf and
+# queue_rule): about 9 minutes, so not part of check; check-tsan runs its tests this way.
+.PHONY: check-netns-fastpath
+check-netns-fastpath: all $(MKFLOWS)
+	TCPFW_NETNS_FASTPATH=1 sh tests/netns/run.sh
+
 # tcpfwd and tcpfwctl built with ThreadSanitizer (build-tsan/), then the netns tests that drive
 # the worker threads and the control thread at once (list, watch, trace and capture while traffic
-# flows, kill --reset, reload, parameters): the first report stops tcpfwd (halt_on_error), and
+# flows, kill --reset, reload, parameters), with the in-kernel fast path on, whose harvest runs on
+# the worker beside the control calls: the first report stops tcpfwd (halt_on_error), and
 # lib.sh fails a test whose tcpfwd log holds a sanitizer report.
 TSAN_NETNS_TESTS := test_control test_trace test_reload test_ctl_habits test_http_transfer test_reset
 TSAN_RUN_OPTIONS := halt_on_error=1 exitcode=66 second_deadlock_stack=1
 .PHONY: check-tsan
 check-tsan:
 	$(MAKE) TSAN=1 all
-	TSAN_OPTIONS="$(TSAN_RUN_OPTIONS) $$TSAN_OPTIONS" TCPFWD=$(CURDIR)/build-tsan/tcpfwd \
+	TCPFW_NETNS_FASTPATH=1 TSAN_OPTIONS="$(TSAN_RUN_OPTIONS) $$TSAN_OPTIONS" \
+		TCPFWD=$(CURDIR)/build-tsan/tcpfwd \
 		TCPFWCTL=$(CURDIR)/build-tsan/tcpfwctl sh tests/netns/run.sh \
 		$(TSAN_NETNS_TESTS:%=tests/netns/%.sh)
 
