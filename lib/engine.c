@@ -456,7 +456,7 @@ void engine_set_trace(struct engine *e, engine_trace_fn *fn, void *arg)
 {
 	/* a tracer sees every segment: the fast path's flows come back, and stay while traced */
 	if (fn && !e->on_trace && e->fp)
-		engine_fp_return_all(e);
+		engine_fp_return_all(e, false);
 	e->on_trace = fn;
 	e->trace_arg = arg;
 }
@@ -662,7 +662,7 @@ bool engine_retime(struct engine *e, uint32_t *cursor, unsigned budget, uint64_t
 unsigned engine_forget_windows(struct engine *e)
 {
 	if (e->fp)
-		engine_fp_return_all(e); /* they re-learn too, and go back once in step */
+		engine_fp_return_all(e, true); /* they re-learn too, and go back once in step */
 	e->gen = (e->gen + 1) & ENGINE_GEN_MASK;
 	if (e->gen)
 		return flow_table_count(e->table);

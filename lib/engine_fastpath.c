@@ -276,6 +276,14 @@ static uint32_t return_flow(struct engine *e, uint32_t id, struct fastpath_slot 
 	return FASTPATH_USER;
 }
 
+/* After a bypass the segments counted in flight may never arrive (the kernel passed them
+ * around the queue); the flows re-learn from what comes next anyway. */
+static uint32_t forget_flow(struct engine *e, uint32_t id, struct fastpath_slot *s, uint32_t was)
+{
+	s->inflight = 0;
+	return return_flow(e, id, s, was);
+}
+
 static uint32_t set_params(struct engine *e, uint32_t id, struct fastpath_slot *s, uint32_t was)
 {
 	(void)id;
@@ -284,9 +292,9 @@ static uint32_t set_params(struct engine *e, uint32_t id, struct fastpath_slot *
 	return was;
 }
 
-void engine_fp_return_all(struct engine *e)
+void engine_fp_return_all(struct engine *e, bool bypassed)
 {
-	each_slot(e, return_flow);
+	each_slot(e, bypassed ? forget_flow : return_flow);
 }
 
 void engine_fp_params(struct engine *e)

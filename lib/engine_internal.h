@@ -282,7 +282,7 @@ bool engine_fp_keeps(struct engine *e, uint32_t id, uint64_t now_ms);
 void engine_fp_take_back(struct engine *e, uint32_t id);
 
 /* Every flow back to the engine (windows to re-learn), or the new parameters to every slot. */
-void engine_fp_return_all(struct engine *e);
+void engine_fp_return_all(struct engine *e, bool bypassed);
 void engine_fp_params(struct engine *e);
 
 /* Frees the fast path's bookkeeping without a word to the program (engine_free). NULL-safe. */

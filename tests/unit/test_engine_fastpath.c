@@ -259,6 +259,25 @@ static void queued_segments_hold_the_flow(void **state)
 	assert_int_equal(fp_counters(t).handovers, 2);
 }
 
+/* After a bypass, segments counted in flight may never come: forgetting windows forgets them. */
+static void bypass_forgets_the_count(void **state)
+{
+	struct t *t = *state;
+	uint8_t buf[2048];
+	uint32_t seq;
+	struct packet p;
+
+	handshake(t->fx, &t->c);
+	size_t len = write_seg(&t->c, C2S, ACK | FIN, 0, 0, buf, sizeof(buf), &seq);
+
+	assert_int_equal(packet_parse(buf, len, len, &p), REASON_OK);
+	assert_int_equal(fastpath_slot_segment(&t->fk.slots[0], &p, C2S, true, 0), TCP_FAST_FLAGS);
+	assert_int_equal(t->fk.slots[0].inflight, 1); /* and the queue let it pass unseen */
+	engine_forget_windows(t->fx->e);
+	assert_int_equal(t->fk.slots[0].inflight, 0);
+	assert_int_equal(t->fk.slots[0].own, FASTPATH_USER);
+}
+
 static void timers_follow_the_program(void **state)
 {
 	struct t *t = *state;
@@ -357,6 +376,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(fin_returns_the_flow_exactly, setup, teardown),
 		cmocka_unit_test_setup_teardown(queued_segments_hold_the_flow, setup, teardown),
+		cmocka_unit_test_setup_teardown(bypass_forgets_the_count, setup, teardown),
 		cmocka_unit_test_setup_teardown(timers_follow_the_program, setup, teardown),
 		cmocka_unit_test_setup_teardown(destroy_frees_the_slot, setup, teardown),
 		cmocka_unit_test_setup_teardown(tracing_keeps_flows_here, setup, teardown),
