@@ -287,7 +287,7 @@ static void track(struct engine *e, uint32_t id, const struct packet *p, const s
 	struct tcp_track t;
 
 	if (unlikely(e->fp))
-		engine_fp_before(e, id);
+		engine_fp_before(e, id, now_ms);
 	track_load(f, &t);
 	bool relearn = f->gen != e->gen;
 	if (unlikely(relearn)) /* packets bypassed us since it last learned */
@@ -387,7 +387,7 @@ static void judge_untraced(struct engine *e, const struct engine_staged *s, uint
 			uint32_t id = flow_table_lookup(e->table, &s->k, s->hash);
 
 			if (id != FLOW_TABLE_NONE)
-				engine_fp_before(e, id);
+				engine_fp_before(e, id, now_ms);
 		}
 	} else {
 		uint32_t id = flow_table_lookup(e->table, &s->k, s->hash);

@@ -442,8 +442,9 @@ int engine_fastpath_enable(struct engine *e, struct fastpath_slot *slots, uint64
 void engine_fastpath_disable(struct engine *e);
 
 /* Copies what the program changed since the last call into the table (windows, counters,
- * timers, replication marks). Returns the flows it copied. */
-unsigned engine_fastpath_harvest(struct engine *e);
+ * timers, replication marks; a timer never from later than now_ms). Returns the flows it
+ * copied. */
+unsigned engine_fastpath_harvest(struct engine *e, uint64_t now_ms);
 
 void engine_fastpath_counters(const struct engine *e, struct engine_fastpath_counters *out);
 

@@ -27,6 +27,7 @@ struct engine_fp {
 	uint32_t *flow_of; /* by slot: its flow; a free slot: the next free one */
 	uint32_t free_head;
 	uint32_t used;
+	uint64_t clock_ms; /* the latest time the engine was given, for import's timers */
 	const struct engine_fastpath_ops *ops;
 	void *ctx;
 	struct engine_fastpath_counters ctr;
@@ -86,8 +87,13 @@ static void import(struct engine *e, uint32_t id, struct fastpath_slot *s)
 	memset(s->packets, 0, sizeof(s->packets));
 	memset(s->bytes, 0, sizeof(s->bytes));
 	s->gen = 0;
-	/* the timer runs from the last segment the program took (CLOCK_MONOTONIC, as ours) */
-	engine_arm_at(e, id, s->tclass, s->last_ns / 1000000);
+	/* the timer runs from the last segment the program took (CLOCK_MONOTONIC, as ours), but
+	 * never from later than the engine's own clock, which may lag the kernel's by a turn */
+	uint64_t at = s->last_ns / 1000000;
+
+	if (e->fp->clock_ms && at > e->fp->clock_ms)
+		at = e->fp->clock_ms;
+	engine_arm_at(e, id, s->tclass, at);
 	sync_mark(e, id);
 	e->fp->ctr.imports++;
 }
@@ -143,10 +149,17 @@ static uint32_t attach(struct engine *e, uint32_t id)
 
 static void detach(struct engine *e, uint32_t id, bool keep_changes);
 
-void engine_fp_before(struct engine *e, uint32_t id)
+static void clock_at(struct engine *e, uint64_t now_ms)
+{
+	if (now_ms > e->fp->clock_ms)
+		e->fp->clock_ms = now_ms;
+}
+
+void engine_fp_before(struct engine *e, uint32_t id, uint64_t now_ms)
 {
 	struct fastpath_slot *s = slot_of(e, id);
 
+	clock_at(e, now_ms);
 	if (!s)
 		return;
 	uint32_t was = slot_lock(s);
@@ -230,6 +243,7 @@ bool engine_fp_keeps(struct engine *e, uint32_t id, uint64_t now_ms)
 {
 	struct fastpath_slot *s = slot_of(e, id);
 
+	clock_at(e, now_ms);
 	if (!s)
 		return false;
 	uint32_t was = slot_lock(s);
@@ -357,13 +371,14 @@ void engine_fastpath_disable(struct engine *e)
 	e->fp = NULL;
 }
 
-unsigned engine_fastpath_harvest(struct engine *e)
+unsigned engine_fastpath_harvest(struct engine *e, uint64_t now_ms)
 {
 	struct engine_fp *fp = e->fp;
 	unsigned n = 0;
 
 	if (!fp)
 		return 0;
+	clock_at(e, now_ms);
 	for (uint32_t w = 0; w < (fp->n + 63) / 64; w++) {
 		uint64_t bits = __atomic_load_n(&fp->dirty[w], __ATOMIC_RELAXED);
 

@@ -267,7 +267,7 @@ void engine_arm_at(struct engine *e, uint32_t id, uint8_t tclass, uint64_t at_ms
 
 /* Before flow id's segment is judged: takes the flow back from the program with its changes,
  * and counts the segment off the ones the program queued. */
-void engine_fp_before(struct engine *e, uint32_t id);
+void engine_fp_before(struct engine *e, uint32_t id, uint64_t now_ms);
 
 /* After a segment of flow id was accepted: hands the flow over if it may go. */
 void engine_fp_after(struct engine *e, uint32_t id, uint64_t now_ms);

@@ -134,7 +134,6 @@ static size_t list_fill(struct ctl_server *s, struct ctl_client *c, struct ctl_f
 {
 	unsigned n_workers = s->ops->n_workers(s->ctx);
 	struct engine_flow_info info[CTL_PROTO_LIST_CHUNK];
-	uint64_t now = clock_now_ms();
 	size_t n = 0;
 
 	while (n < room && c->list_worker < n_workers) {
@@ -145,6 +144,9 @@ static size_t list_fill(struct ctl_server *s, struct ctl_client *c, struct ctl_f
 		if (s->ops->call(s->ctx, c->list_worker, call_list, &call) < 0)
 			call.cursor = 0;
 		uint16_t queue = s->ops->queue(s->ctx, c->list_worker);
+		/* after the call: the worker may have armed timers from its later clock */
+		uint64_t now = clock_now_ms();
+
 		for (unsigned i = 0; i < call.n; i++)
 			flows[n++] = to_ctl_flow(&info[i], queue, now);
 		c->list_cursor = call.cursor;

@@ -357,7 +357,7 @@ static void serve_call(struct worker *w)
 	if (w->call_fn && !w->call_finished) {
 		uint64_t t0 = clock_now_us();
 		if (w->fp) /* a listing, a snapshot or a kill sees what the program moved */
-			engine_fastpath_harvest(w->engine);
+			engine_fastpath_harvest(w->engine, w->now_ms);
 		w->call_fn(w->engine, w->call_arg);
 		uint64_t pause = clock_now_us() - t0;
 		if (pause > w->pause_max_us)
@@ -443,7 +443,7 @@ static void *worker_main(void *arg)
 			log_errno(CONFIG_LOG_WARNING, fr, "queue %u: sending verdicts", w->queue);
 		/* before replication, which then sends what the program moved */
 		if (w->fp && w->now_ms >= w->harvest_ms) {
-			engine_fastpath_harvest(w->engine);
+			engine_fastpath_harvest(w->engine, w->now_ms);
 			w->harvest_ms = w->now_ms + WORKER_HARVEST_MS;
 		}
 		if (w->sync) /* after the verdicts: replication never delays a packet */

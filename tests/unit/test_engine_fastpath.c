@@ -188,7 +188,7 @@ static void kernel_data_reaches_table_at_harvest(void **state)
 	assert_int_equal(send(t, S2C, ACK, 0, 0, &res), FASTPATH_STAT_ACCEPT);
 	/* the table has not seen them yet */
 	assert_int_equal(record(t).track.peer[TCP_TRACK_ORIGINAL].end, end);
-	assert_int_equal(engine_fastpath_harvest(t->fx->e), 1);
+	assert_int_equal(engine_fastpath_harvest(t->fx->e, t->fx->now), 1);
 	struct engine_flow_record rec = record(t);
 
 	assert_int_equal(rec.track.peer[TCP_TRACK_ORIGINAL].end, end + 1000);
@@ -198,7 +198,7 @@ static void kernel_data_reaches_table_at_harvest(void **state)
 	assert_int_equal(fi.packets[C2S], 3); /* SYN, ACK, data */
 	assert_int_equal(fi.packets[S2C], 2);
 	assert_int_equal(t->fk.dirty[0], 0);
-	assert_int_equal(engine_fastpath_harvest(t->fx->e), 0);
+	assert_int_equal(engine_fastpath_harvest(t->fx->e, t->fx->now), 0);
 }
 
 static void fin_returns_the_flow_exactly(void **state)
